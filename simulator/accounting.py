@@ -1,0 +1,238 @@
+"""The official way income, exit and stable exit are counted (domain §3) — pure numpy.
+
+Every function works on whole arrays: households along one axis, years along the last axis, and
+any leading axes (replications, packages) carried through unchanged. Nothing here loops over
+households, draws random numbers or reads a scenario; the engine and the optimiser call these
+functions, and tests check them against hand-computed cases.
+
+Definitions
+-----------
+* **Per-capita net income** = (total household income − production expenses) ÷ resident members,
+  where total income is the sum of the *counted* sources (seed 004 §三).
+* **Exit year**: the first simulated year whose counted per-capita income reaches the line.
+* **Stable exit**: an exit after which income stays at or above the line in every one of the
+  next ``window`` years; the whole window must lie inside the horizon to be confirmed.
+* **Return to poverty**: an exited household whose income later falls below the line.
+* **Edge household** (贫困边缘户): not on dibao/wubao, income at or above the registration line
+  and below the edge ceiling (seed 004 §三).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.vocabulary import INCOME_SOURCES, SAFETY_NET_CATEGORIES
+
+NO_YEAR = -1
+"""Index used where a household never exits or never returns."""
+
+
+def line_from_growth(base_yuan_per_capita: float, base_year: int, growth_per_year: float,
+                     calendar_years: Iterable[int]) -> np.ndarray:
+    """A line that grows at a constant rate from a base year.
+
+    Parameters
+    ----------
+    base_yuan_per_capita : float
+        Line in ``base_year`` [yuan/(person·year)].
+    base_year : int
+        Calendar year of the base value.
+    growth_per_year : float
+        Yearly growth rate [1/year]; years before the base are discounted.
+    calendar_years : iterable of int
+        Years for which the line is wanted.
+
+    Returns
+    -------
+    numpy.ndarray
+        Line per year [yuan/(person·year)], ``base × (1 + growth) ** (year − base_year)``.
+    """
+    years = np.asarray(list(calendar_years), dtype=float)
+    return base_yuan_per_capita * (1.0 + growth_per_year) ** (years - base_year)
+
+
+def household_net_income(components: Mapping[str, np.ndarray], production_expenses: np.ndarray,
+                         counted: Iterable[str]) -> np.ndarray:
+    """Counted household net income: sum of counted sources minus production expenses.
+
+    Parameters
+    ----------
+    components : mapping of str to array
+        Income by source [yuan/year], all broadcastable to one shape. Sources absent from the
+        mapping contribute nothing.
+    production_expenses : array
+        Production expenses [yuan/year] (inputs, depreciation, taxes, fees, unsubsidised loan
+        interest). Always deducted, whatever is counted.
+    counted : iterable of str
+        Names of the sources that count (see :data:`simulator.vocabulary.INCOME_SOURCES`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Net income [yuan/year].
+    """
+    counted = tuple(counted)
+    unknown = [name for name in (*components, *counted) if name not in INCOME_SOURCES]
+    if unknown:
+        raise ValueError(f"unknown income sources {unknown}; known: {list(INCOME_SOURCES)}")
+    total = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in components.values()),
+                                         np.shape(production_expenses)))
+    for name in counted:
+        if name in components:
+            total = total + components[name]
+    return total - production_expenses
+
+
+def per_capita(net_income: np.ndarray, members: np.ndarray, *,
+               year_axis: bool = True) -> np.ndarray:
+    """Per-capita net income [yuan/(person·year)] = household net income ÷ resident members.
+
+    Parameters
+    ----------
+    net_income : array, shape ``(..., households, years)`` (or ``(..., households)``)
+        Household net income [yuan/year].
+    members : int array, shape ``(households,)``
+        Resident members; each at least 1.
+    year_axis : bool
+        Whether ``net_income`` ends with a year axis (default) or with the household axis.
+    """
+    members = np.asarray(members)
+    if np.any(members < 1):
+        raise ValueError("every household must have at least one resident member")
+    divisor = members[:, None] if year_axis else members
+    return np.asarray(net_income, dtype=float) / divisor
+
+
+def above_line(per_capita_income: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Whether per-capita income reaches each year's line (shape ``(..., years)``)."""
+    return np.asarray(per_capita_income) >= np.asarray(lines, dtype=float)
+
+
+def first_true(flags: np.ndarray) -> np.ndarray:
+    """Index of the first True along the last axis, or :data:`NO_YEAR` when there is none."""
+    flags = np.asarray(flags, dtype=bool)
+    index = np.argmax(flags, axis=-1)
+    return np.where(flags.any(axis=-1), index, NO_YEAR)
+
+
+def run_lengths(flags: np.ndarray) -> np.ndarray:
+    """Length of the run of consecutive True values starting at each year (last axis).
+
+    Loops over years (a handful), never over households.
+    """
+    flags = np.asarray(flags, dtype=bool)
+    runs = np.zeros(flags.shape, dtype=np.int64)
+    following = np.zeros(flags.shape[:-1], dtype=np.int64)
+    for t in range(flags.shape[-1] - 1, -1, -1):
+        following = np.where(flags[..., t], following + 1, 0)
+        runs[..., t] = following
+    return runs
+
+
+@dataclass(frozen=True)
+class ExitOutcome:
+    """Exit status of every household (and replication), from one above-the-line array.
+
+    All arrays have the input's leading shape (without the year axis). Year fields are indices
+    into the simulated years, :data:`NO_YEAR` where not applicable.
+    """
+
+    exit_year: np.ndarray
+    """Index of the first year at or above the line."""
+    stable: np.ndarray
+    """Exited and stayed at or above the line through the whole monitoring window."""
+    returned: np.ndarray
+    """Exited and fell below the line within the monitoring window (返贫)."""
+    return_year: np.ndarray
+    """Index of the first year below the line after exit (at any time in the horizon)."""
+    unconfirmed: np.ndarray
+    """Exited, no return so far, but the window runs past the horizon: not yet confirmed."""
+
+    @property
+    def exited(self) -> np.ndarray:
+        """Whether the household exited at all within the horizon."""
+        return self.exit_year != NO_YEAR
+
+
+def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
+    """Exit, stable exit and return to poverty from yearly above-the-line flags.
+
+    Parameters
+    ----------
+    above : bool array, shape ``(..., years)``
+        Whether counted per-capita income is at or above the line in each simulated year (for
+        safety-net exits, True from the year the household is covered).
+    window_years : int
+        Monitoring window: years after the exit year that must all stay above [years].
+
+    Returns
+    -------
+    ExitOutcome
+    """
+    if window_years < 0:
+        raise ValueError("window_years must be ≥ 0")
+    above = np.asarray(above, dtype=bool)
+    n_years = above.shape[-1]
+    exit_year = first_true(above)
+    exited = exit_year != NO_YEAR
+    runs = run_lengths(above)
+    safe_exit = np.where(exited, exit_year, 0)
+    run_from_exit = np.take_along_axis(runs, safe_exit[..., None], axis=-1)[..., 0]
+    run_from_exit = np.where(exited, run_from_exit, 0)
+    stable = exited & (run_from_exit >= window_years + 1)
+    # A return is the first below-line year after exit: exit year + length of the run.
+    return_index = safe_exit + run_from_exit
+    has_return = exited & (return_index < n_years)
+    return_year = np.where(has_return, return_index, NO_YEAR)
+    returned = has_return & (run_from_exit <= window_years)
+    # Neither stable nor returned means the run reached the end of the horizon too early.
+    unconfirmed = exited & ~stable & ~returned
+    return ExitOutcome(exit_year=exit_year, stable=stable, returned=returned,
+                       return_year=return_year, unconfirmed=unconfirmed)
+
+
+def safety_net_above(above: np.ndarray, covered_from: np.ndarray) -> np.ndarray:
+    """Mark safety-net households as above the line from the year dibao covers them.
+
+    Parameters
+    ----------
+    above : bool array, shape ``(..., households, years)``
+    covered_from : int array, shape ``(households,)``
+        Index of the first covered year, :data:`NO_YEAR` for households exiting by income.
+    """
+    above = np.asarray(above, dtype=bool)
+    years = np.arange(above.shape[-1])
+    covered_from = np.asarray(covered_from)
+    covered = (covered_from[:, None] != NO_YEAR) & (years[None, :] >= covered_from[:, None])
+    return above | covered
+
+
+def classify_edge(per_capita_income: np.ndarray, categories: np.ndarray,
+                  registration_line: float, edge_ceiling: float) -> np.ndarray:
+    """Edge households (贫困边缘户, seed 004 §三).
+
+    Income at or above the registration line and below the edge ceiling, and not covered by
+    dibao or five-guarantees (those are excluded from the edge list).
+
+    Parameters
+    ----------
+    per_capita_income : array, shape ``(..., households)``
+        Per-capita net income [yuan/(person·year)].
+    categories : str array, shape ``(households,)``
+        Household categories.
+    registration_line, edge_ceiling : float
+        [yuan/(person·year)].
+    """
+    income = np.asarray(per_capita_income, dtype=float)
+    excluded = np.isin(np.asarray(categories), SAFETY_NET_CATEGORIES)
+    return (income >= registration_line) & (income < edge_ceiling) & ~excluded
+
+
+def at_risk(per_capita_income: np.ndarray, lines: np.ndarray, multiple: float) -> np.ndarray:
+    """Income at or above the line but below ``multiple`` × line (watched for return)."""
+    income = np.asarray(per_capita_income, dtype=float)
+    lines = np.asarray(lines, dtype=float)
+    return (income >= lines) & (income < multiple * lines)

@@ -1,0 +1,358 @@
+"""The ``tuopin`` command: a thin layer over the library functions notebooks call.
+
+Each command parses its options, calls one public function, writes its outputs atomically with a
+``manifest.json`` beside them, and prints a short summary (or JSON with ``--json``).
+
+Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 internal error
+(a bug in tuopin: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulator import __version__
+from simulator.errors import TuopinError
+from simulator.files import atomic_open, record_outputs, sha256_of
+from simulator.population import CalibrationRow, calibration_table, population_of
+from simulator.registry import Registry, columns_table, write_registry
+from simulator.scenario import Scenario, bundled_scenarios, load_scenario
+from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
+
+DEFAULT_SCENARIO = "ruyuan-2016.toml"
+"""The scenario ``tuopin run`` uses when none is named."""
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR = 0, 1, 2
+
+
+# ---------------------------------------------------------------------------------------------
+# shared options and helpers
+
+def _set_option(function: Any) -> Any:
+    return click.option(
+        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+        help="Override a scenario field, e.g. --set instruments.pv.tariff_yuan_per_kwh=0.75 "
+             "(repeatable; validated like the file).")(function)
+
+
+def _registry_option(function: Any) -> Any:
+    return click.option(
+        "--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
+        help="Use this registry file (CSV or .xlsx) instead of the scenario's population.")(
+        function)
+
+
+def _json_option(function: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print a machine-readable summary on stdout.")(function)
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _provenance(scenario: Scenario | None, registry_path: Path | None,
+                seed: int | None) -> dict[str, Any]:
+    """What the manifest records about how an output was made."""
+    info: dict[str, Any] = {
+        "tuopin_version": __version__,
+        "command": " ".join(["tuopin", *map(shlex.quote, sys.argv[1:])]),
+        "seed": seed,
+    }
+    if scenario is not None and scenario.origin is not None:
+        origin = scenario.origin
+        info["scenario"] = {
+            "path": str(origin.path),
+            "sha256_resolved": origin.sha256,
+            "files": {str(p): sha256_of(p) for p in origin.files},
+            "overrides": list(origin.overrides),
+        }
+        if registry_path is None and origin.registry_path is not None:
+            registry_path = origin.registry_path
+    if registry_path is not None:
+        info["registry"] = {"path": str(registry_path), "sha256": sha256_of(registry_path)}
+    else:
+        info["registry"] = {"synthetic": True}
+    return info
+
+
+def _describe_population(registry: Registry) -> str:
+    return (f"{registry.n_households:,} households, {registry.n_people:,} people "
+            f"({registry.source})")
+
+
+def _calibration_text(rows: Sequence[CalibrationRow]) -> str:
+    width = max(len(r.aggregate) for r in rows)
+    lines = [f"{'aggregate':<{width}}  {'target':>10}  {'generated':>10}  ok",
+             f"{'-' * width}  {'-' * 10}  {'-' * 10}  --"]
+    for r in rows:
+        fmt = (lambda v: f"{v:,.0f}") if r.exact else (lambda v: f"{v:.3f}")
+        lines.append(f"{r.aggregate:<{width}}  {fmt(r.target):>10}  {fmt(r.generated):>10}  "
+                     f"{'✓' if r.ok else '✗'}")
+    return "\n".join(lines)
+
+
+def _calibration_records(rows: Sequence[CalibrationRow]) -> list[dict[str, Any]]:
+    return [{"aggregate": r.aggregate, "target": r.target, "generated": r.generated,
+             "exact": r.exact, "ok": r.ok} for r in rows]
+
+
+def _registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
+    """Things worth a clerk's look that are not errors."""
+    notes = []
+    line = scenario.poverty_line.registration_line_yuan_per_capita
+    registered = registry.category != "edge"
+    above = int((registry.per_capita_net_income[registered] >= line).sum())
+    if above:
+        notes.append(f"{above:,} registered households have per-capita net income at or above "
+                     f"the registration line ({line:,.0f} yuan)")
+    if registry.ignored_columns:
+        notes.append("columns not used by tuopin: " + ", ".join(registry.ignored_columns))
+    return notes
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tuopin")
+def cli() -> None:
+    """tuopin (脱贫): simulate and optimise a poverty-exit budget.
+
+    \b
+    Examples:
+      tuopin run                                   # the default scenario, outputs in out/
+      tuopin validate scenarios/*.toml
+      tuopin show ruyuan-2016 --set instruments.pv.tariff_yuan_per_kwh=0.75
+      tuopin population ruyuan-2016 -o households.csv --seed 1
+    """
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@_set_option
+@_registry_option
+@_json_option
+def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...], registry_path: Path | None,
+             as_json: bool) -> None:
+    """Check scenario files (and a registry file) and report every problem.
+
+    SCENARIOS are files or names of bundled scenarios. Exit code 1 if anything is wrong.
+
+    \b
+    Example:
+      tuopin validate scenarios/ruyuan-2016.toml --registry households.csv
+    """
+    results = []
+    for name in scenarios:
+        scenario = load_scenario(name, overrides)
+        entry: dict[str, Any] = {"scenario": str(scenario.origin.path), "name": scenario.name,
+                                 "ok": True}
+        years = scenario.calendar_years
+        text = (f"ok: {scenario.origin.path} — {scenario.name}: {years[0]}–{years[-1]}, "
+                f"{scenario.horizon.plan_years} plan years")
+        registry = None
+        if registry_path is not None or scenario.population.registry is not None:
+            registry = population_of(scenario, registry_path)
+            text += f"; registry {_describe_population(registry)}"
+            entry["registry"] = {"households": registry.n_households,
+                                 "people": registry.n_people, "source": registry.source,
+                                 "ignored_columns": list(registry.ignored_columns)}
+            entry["notes"] = _registry_notes(registry, scenario)
+        else:
+            spec = scenario.population.synthetic
+            text += (f"; synthetic population of {sum(s.households for s in spec.strata):,} "
+                     f"households, {sum(s.people for s in spec.strata):,} people")
+        results.append(entry)
+        if not as_json:
+            click.echo(text)
+            for note in entry.get("notes", []):
+                click.echo(f"  note: {note}")
+    if as_json:
+        _emit_json({"ok": True, "scenarios": results})
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@_set_option
+@click.option("--defaults", is_flag=True,
+              help="Print the whole schema: every field with its default, unit and source.")
+@click.option("--columns", is_flag=True, help="Print the registry column and alias table.")
+@_json_option
+def show(scenario: str | None, overrides: tuple[str, ...], defaults: bool, columns: bool,
+         as_json: bool) -> None:
+    """Print a scenario fully resolved (after `extends` and --set), or the schema.
+
+    \b
+    Examples:
+      tuopin show ruyuan-2016 --set instruments.pv.tariff_yuan_per_kwh=0.75
+      tuopin show --defaults
+      tuopin show --columns
+    """
+    if defaults:
+        if as_json:
+            _emit_json({"schema": schema_as_records()})
+        else:
+            click.echo(schema_as_toml(), nl=False)
+        return
+    if columns:
+        if as_json:
+            from simulator.registry import COLUMNS
+            _emit_json({"columns": [{"name": c.name, "zh": c.zh, "required": c.required,
+                                     "aliases": list(c.aliases), "doc": c.doc}
+                                    for c in COLUMNS]})
+        else:
+            click.echo(columns_table())
+        return
+    if scenario is None:
+        bundled = ", ".join(p.name for p in bundled_scenarios())
+        raise click.UsageError(f"name a scenario (bundled: {bundled}), or use --defaults")
+    loaded = load_scenario(scenario, overrides)
+    if as_json:
+        from simulator.scenario.schema import to_plain
+        _emit_json({"scenario": to_plain(loaded), "sha256": loaded.origin.sha256,
+                    "files": [str(p) for p in loaded.origin.files]})
+    else:
+        click.echo(scenario_to_toml(loaded), nl=False)
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Registry file to write (.csv or .xlsx).")
+@click.option("--seed", type=int, help="Root seed (default: the scenario's simulation.seed).")
+@click.option("--header", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Column headers in English or Chinese.")
+@click.option("--encoding", type=click.Choice(["utf-8-sig", "utf-8", "gb18030"]),
+              default="utf-8-sig", show_default=True, help="CSV text encoding.")
+@_set_option
+@_registry_option
+@_json_option
+def population(scenario: str, output: Path, seed: int | None, header: str, encoding: str,
+               overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
+    """Write the scenario's household registry and print its calibration table.
+
+    The registry is synthetic (calibrated to the aggregates the scenario states) unless the
+    scenario names a registry file or --registry is given; then that file is checked against
+    the aggregates and written out in tuopin's own format.
+
+    \b
+    Example:
+      tuopin population scenarios/ruyuan-2016.toml -o households.csv --seed 1
+    """
+    loaded = load_scenario(scenario, overrides)
+    seed = loaded.simulation.seed if seed is None else seed
+    registry = population_of(loaded, registry_path, seed)
+    rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
+    write_registry(registry, output, header=header, encoding=encoding)  # type: ignore[arg-type]
+    manifest = record_outputs(output.parent, [output], _provenance(loaded, registry_path, seed))
+    if as_json:
+        _emit_json({"ok": True, "output": output, "manifest": manifest,
+                    "households": registry.n_households, "people": registry.n_people,
+                    "seed": seed, "calibration": _calibration_records(rows),
+                    "calibrated": all(r.ok for r in rows)})
+        return
+    click.echo(f"wrote {output}: {_describe_population(registry)}")
+    if rows:
+        click.echo(_calibration_text(rows))
+        failed = [r for r in rows if not r.ok]
+        if failed:
+            click.echo(f"{len(failed)} aggregates do not match their targets", err=True)
+    for note in _registry_notes(registry, loaded):
+        click.echo(f"note: {note}")
+
+
+@cli.command()
+@click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Directory for every output.")
+@click.option("--seed", type=int, help="Root seed (default: the scenario's simulation.seed).")
+@_set_option
+@_registry_option
+@_json_option
+def run(scenario: str, output_dir: Path, seed: int | None, overrides: tuple[str, ...],
+        registry_path: Path | None, as_json: bool) -> None:
+    """The main job: everything tuopin produces for a scenario, written to one directory.
+
+    Today this writes the household registry and its calibration table; each capability added
+    to tuopin adds its outputs here.
+
+    \b
+    Example:
+      tuopin run                       # the bundled default scenario (ruyuan-2016), into out/
+      tuopin run jishou-2016 -o out/jishou
+    """
+    loaded = load_scenario(scenario, overrides)
+    seed = loaded.simulation.seed if seed is None else seed
+    registry = population_of(loaded, registry_path, seed)
+    households = write_registry(registry, output_dir / "households.csv")
+    rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
+    calibration = output_dir / "calibration.csv"
+    with atomic_open(calibration, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write("aggregate,target,generated,ok\n")
+        for r in rows:
+            handle.write(f"\"{r.aggregate}\",{r.target:g},{r.generated:g},{str(r.ok).lower()}\n")
+    manifest = record_outputs(output_dir, [households, calibration],
+                              _provenance(loaded, registry_path, seed))
+    if as_json:
+        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
+                    "outputs": [households, calibration],
+                    "households": registry.n_households, "people": registry.n_people,
+                    "calibrated": all(r.ok for r in rows)})
+        return
+    click.echo(f"{loaded.name}: {_describe_population(registry)}")
+    if rows:
+        click.echo(_calibration_text(rows))
+    click.echo(f"wrote {households}, {calibration} and {manifest}")
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 ok, 1 user error, 2 internal error)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="tuopin", standalone_mode=False)
+        return result if isinstance(result, int) else EXIT_OK
+    except TuopinError as exc:
+        if "--json" in args:
+            _emit_json({"ok": False, "errors": [{"source": p.source, "where": p.where,
+                                                 "message": p.message} for p in exc.problems]})
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USER_ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Exception:  # anything else is a bug in tuopin, not in the user's input
+        traceback.print_exc()
+        click.echo("internal error: this is a bug in tuopin; please report it with the "
+                   "command and the traceback above", err=True)
+        return EXIT_INTERNAL_ERROR
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Writing outputs so that nothing is lost, and recording where every output came from.
+
+A run that fails half-way must never leave half a file or overwrite a good one: every output is
+written to a temporary file in the same directory and moved into place with :func:`os.replace`,
+which is atomic on POSIX and Windows. Each output directory carries a ``manifest.json`` that
+records, per output file, the tuopin version, the command line, the hashes of the scenario and
+registry that produced it, and the seed — enough to trace and re-run any figure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+MANIFEST_NAME = "manifest.json"
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; move it onto ``path`` only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        with open(tmp_name, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_of_text(text: str) -> str:
+    """Hex SHA-256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
+                   provenance: Mapping[str, Any]) -> Path:
+    """Add ``outputs`` with their hashes and ``provenance`` to ``directory/manifest.json``.
+
+    Entries for other files already in the manifest are kept, so several commands can write into
+    one directory and every file stays traceable. The manifest itself is written atomically.
+    """
+    directory = Path(directory)
+    manifest_path = directory / MANIFEST_NAME
+    manifest: dict[str, Any] = {"tuopin_manifest": 1, "files": {}}
+    if manifest_path.exists():
+        try:
+            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
+                manifest = loaded
+        except (OSError, ValueError):
+            pass  # an unreadable manifest is replaced rather than blocking the run
+    for output in outputs:
+        manifest["files"][output.name] = {
+            "sha256": sha256_of(output),
+            "bytes": output.stat().st_size,
+            **provenance,
+        }
+    manifest["files"] = dict(sorted(manifest["files"].items()))
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    atomic_write_bytes(manifest_path, text.encode("utf-8"))
+    return manifest_path

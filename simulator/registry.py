@@ -1,0 +1,523 @@
+"""Household registry (建档立卡) in and out: CSV (UTF-8, UTF-8 with BOM, GB18030) and .xlsx.
+
+Headers may be in English or Chinese; :data:`COLUMNS` is the alias table (also printed by
+``tuopin validate --columns``). Values are checked row by row and every problem names the file,
+the spreadsheet row (the header is row 1) and the column as written in the file — bad values are
+never fixed silently. Columns tuopin does not use (names, ID-card numbers …) are ignored and
+listed in :attr:`Registry.ignored_columns`, unless their header looks like a typo of a known
+column, which is an error with a "did you mean".
+
+Money columns are yuan per year for the registry year (the year before the horizon starts).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from simulator.errors import Problem, RegistryError, closest, did_you_mean
+from simulator.files import atomic_open
+from simulator.vocabulary import CATEGORIES, CATEGORY_LABELS_ZH
+
+MAX_PROBLEMS_SHOWN = 50
+"""Problems listed before the rest are summarised as a count."""
+
+ColumnKind = Literal["id", "text", "bool", "count", "money", "category"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One registry column: canonical name, Chinese header, aliases and rules."""
+
+    name: str
+    zh: str
+    kind: ColumnKind
+    required: bool
+    doc: str
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("household_id", "户编号", "id", True, "Unique household id.",
+           ("户码", "家庭编号", "农户编号", "id", "hh_id")),
+    Column("township", "乡镇", "text", True, "Township (乡镇).",
+           ("镇", "乡镇街道", "所在乡镇", "town")),
+    Column("village", "行政村", "text", True, "Administrative village.",
+           ("村", "村名", "所在村", "所在行政村")),
+    Column("poor_village", "是否贫困村", "bool", True,
+           "Whether the village is a designated poor village (贫困村).", ("贫困村",)),
+    Column("size", "家庭人口", "count", True, "Resident household members (≥ 1).",
+           ("家庭人口数", "人口数", "家庭人数", "members", "household_size")),
+    Column("laborers", "劳动力人数", "count", True,
+           "Members with labour capacity (≤ size; 0 = household without labour).",
+           ("劳动力", "劳动力数", "有劳动能力人数", "labourers", "labor", "workers")),
+    Column("category", "贫困户属性", "category", True,
+           "general / dibao / wubao / edge (一般贫困户 / 低保贫困户 / 五保贫困户 / 贫困边缘户).",
+           ("户属性", "贫困户类型", "类别", "户类型")),
+    Column("disabled", "残疾人数", "count", False, "Disabled members (≤ size).",
+           ("残疾人口", "残疾")),
+    Column("chronically_ill", "患病人数", "count", False,
+           "Chronically or seriously ill members (≤ size).",
+           ("慢性病人数", "病患人数", "患病人口", "ill")),
+    Column("wages", "工资性收入", "money", True, "Wage income [yuan/year].", ("工资收入",)),
+    Column("business", "家庭经营收入", "money", True,
+           "Household business income, gross of expenses [yuan/year].",
+           ("生产经营性收入", "经营性收入", "家庭经营性收入")),
+    Column("property", "财产性收入", "money", True, "Property income [yuan/year].",
+           ("财产收入",)),
+    Column("transfers", "转移性收入", "money", True,
+           "Regular transfer income: pensions, dibao, wubao [yuan/year].", ("转移收入",)),
+    Column("production_expenses", "生产经营性支出", "money", True,
+           "Production expenses [yuan/year].",
+           ("家庭生产经营性支出", "生产经营支出", "生产性支出", "expenses")),
+    Column("pv_site", "是否具备光伏安装条件", "bool", False,
+           "Whether a PV-site place is available for the household.",
+           ("光伏安装条件", "光伏场地", "光伏")),
+    Column("housing_renovation", "是否需要住房改造", "bool", False,
+           "Whether the house needs renovation (safe-housing guarantee).",
+           ("住房改造", "危房改造", "危房")),
+)
+"""The registry's columns, in the order files are written."""
+
+_BY_NAME = {c.name: c for c in COLUMNS}
+
+CATEGORY_ALIASES: dict[str, str] = {
+    **{c: c for c in CATEGORIES},
+    **{zh: c for c, zh in CATEGORY_LABELS_ZH.items()},
+    "一般户": "general", "一般": "general", "一般农户": "general",
+    "低保户": "dibao", "低保": "dibao",
+    "五保户": "wubao", "五保": "wubao", "特困": "wubao", "特困供养": "wubao",
+    "特困供养户": "wubao",
+    "边缘户": "edge", "边缘": "edge", "贫困边缘": "edge",
+}
+"""Accepted spellings of the four categories (English codes and Chinese labels)."""
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "√", "t"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "×", "f"})
+
+
+def _normal_header(text: str) -> str:
+    """Header as compared: trimmed, lower-case, unit in brackets dropped, spaces → _."""
+    text = text.replace("\ufeff", "").strip().replace("\u3000", "")
+    text = re.sub(r"[（(][^）)]*[）)]\s*$", "", text).strip()  # 家庭人口（人）→ 家庭人口
+    return re.sub(r"[\s\-]+", "_", text.lower())
+
+
+_HEADER_LOOKUP: dict[str, str] = {}
+for _column in COLUMNS:
+    for _spelling in (_column.name, _column.zh, *_column.aliases):
+        _HEADER_LOOKUP[_normal_header(_spelling)] = _column.name
+
+
+@dataclass(frozen=True, eq=False)
+class Registry:
+    """Households of a registry as columns (one numpy array per field, one entry per household).
+
+    Money is yuan per year for the registry year; counts are people.
+    """
+
+    household_id: np.ndarray
+    township: np.ndarray
+    village: np.ndarray
+    poor_village: np.ndarray
+    size: np.ndarray
+    laborers: np.ndarray
+    category: np.ndarray
+    disabled: np.ndarray
+    chronically_ill: np.ndarray
+    wages: np.ndarray
+    business: np.ndarray
+    property: np.ndarray
+    transfers: np.ndarray
+    production_expenses: np.ndarray
+    pv_site: np.ndarray
+    housing_renovation: np.ndarray
+    source: str = field(default="", compare=False)
+    ignored_columns: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.household_id)
+        for column in COLUMNS:
+            values = getattr(self, column.name)
+            if len(values) != n:
+                raise ValueError(f"column {column.name} has {len(values)} entries, expected {n}")
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, Sequence], source: str = "",
+                     ignored_columns: tuple[str, ...] = ()) -> Registry:
+        """Build from plain columns, converting each to its dtype (optional ones default)."""
+        n = len(columns["household_id"])
+        converted = {}
+        for column in COLUMNS:
+            values = columns.get(column.name)
+            if values is None:
+                values = np.zeros(n, dtype=bool if column.kind == "bool" else np.int64)
+            converted[column.name] = np.asarray(values, dtype=_DTYPES[column.kind])
+        return cls(**converted, source=source, ignored_columns=ignored_columns)
+
+    @property
+    def n_households(self) -> int:
+        """Number of households."""
+        return len(self.household_id)
+
+    @property
+    def n_people(self) -> int:
+        """Resident members in total."""
+        return int(self.size.sum())
+
+    @property
+    def with_labour(self) -> np.ndarray:
+        """Whether each household has labour capacity (at least one labourer)."""
+        return self.laborers > 0
+
+    @property
+    def net_income(self) -> np.ndarray:
+        """Household net income in the registry year [yuan/year], all registry sources counted."""
+        return (self.wages + self.business + self.property + self.transfers
+                - self.production_expenses)
+
+    @property
+    def per_capita_net_income(self) -> np.ndarray:
+        """Per-capita net income in the registry year [yuan/(person·year)] (seed 004 §三)."""
+        return self.net_income / self.size
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every column by canonical name."""
+        return {c.name: getattr(self, c.name) for c in COLUMNS}
+
+    def equals(self, other: Registry) -> bool:
+        """Whether both registries hold exactly the same households and values."""
+        return all(np.array_equal(getattr(self, c.name), getattr(other, c.name))
+                   for c in COLUMNS)
+
+    def subset(self, mask: np.ndarray) -> Registry:
+        """The households selected by a boolean mask or index array."""
+        return dataclasses.replace(self, **{c.name: getattr(self, c.name)[mask] for c in COLUMNS})
+
+
+_DTYPES = {"id": str, "text": str, "bool": bool, "count": np.int64, "money": float,
+           "category": str}
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
+    """Read and validate a registry file (CSV or .xlsx).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file. CSV may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16; comma-, tab- or
+        semicolon-separated. Excel workbooks are read from their first sheet.
+    encoding : str, optional
+        Force a text encoding instead of detecting it.
+
+    Raises
+    ------
+    RegistryError
+        Naming the file, the row and the column of every problem found.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise RegistryError("registry file not found", label) from exc
+    except OSError as exc:
+        raise RegistryError(f"cannot read the file: {exc.strerror}", label) from exc
+    if not raw.strip():
+        raise RegistryError("the file is empty; expected a header row and one row per household",
+                            label)
+    if raw.startswith(b"PK\x03\x04"):
+        rows = _xlsx_rows(raw, label)
+    elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RegistryError("this is an old Excel .xls workbook; save it as .xlsx or CSV", label)
+    else:
+        rows = _csv_rows(_decode(raw, label, encoding), label)
+    return _parse_rows(rows, label)
+
+
+def _decode(raw: bytes, label: str, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise RegistryError(f"cannot decode the file as {encoding}: {exc}", label) from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            line = raw[: utf8_error.start].count(b"\n") + 1
+            raise RegistryError(
+                f"expected text in UTF-8 or GB18030 (what Excel and WPS write), found bytes "
+                f"that are neither at line {line} (byte {utf8_error.start}); re-save the file "
+                "as CSV UTF-8 or pass --encoding", label) from utf8_error
+
+
+def _csv_rows(text: str, label: str) -> list[list[str]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first_line.count)
+    if not first_line.count(delimiter):
+        delimiter = ","
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise RegistryError(f"not a readable CSV file: {exc}", label) from exc
+
+
+def _xlsx_rows(raw: bytes, label: str) -> list[list[str]]:
+    import openpyxl  # imported here: only .xlsx reading needs it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for corrupt workbooks
+        raise RegistryError(f"not a readable .xlsx workbook: {exc}", label) from exc
+    sheet = workbook.worksheets[0]
+    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _parse_rows(rows: list[list[str]], label: str) -> Registry:
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise RegistryError("the file has no rows; expected a header row and one row per "
+                            "household", label)
+    header = rows[0]
+    body = rows[1:]
+    problems: list[Problem] = []
+    positions: dict[str, int] = {}
+    header_text: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        name = _HEADER_LOOKUP.get(_normal_header(cell))
+        if name is None:
+            spelling = closest(_normal_header(cell), _HEADER_LOOKUP) if cell.strip() else None
+            if spelling:
+                near = _HEADER_LOOKUP[spelling]
+                problems.append(Problem(f"column {index + 1} '{cell}'",
+                                        f"unknown column (did you mean `{near}` / "
+                                        f"`{_BY_NAME[near].zh}`?)", label))
+            elif cell.strip():
+                ignored.append(cell.strip())
+            continue
+        if name in positions:
+            problems.append(Problem(f"column {index + 1} '{cell}'",
+                                    f"duplicate column: '{header_text[name]}' already gives "
+                                    f"{name}", label))
+            continue
+        positions[name] = index
+        header_text[name] = cell.strip()
+    missing = [c for c in COLUMNS if c.required and c.name not in positions]
+    for column in missing:
+        spellings = ", ".join((column.name, column.zh, *column.aliases))
+        problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
+                                f"accepted headers: {spellings}", label))
+    if problems:
+        raise RegistryError(problems)
+    if not body:
+        raise RegistryError("the file has a header but no households", label)
+
+    values: dict[str, list] = {name: [] for name in positions}
+    for row_index, row in enumerate(body):
+        spreadsheet_row = row_index + 2  # header is row 1, as Excel numbers them
+        for name, position in positions.items():
+            column = _BY_NAME[name]
+            cell = row[position].strip() if position < len(row) else ""
+            where = f"row {spreadsheet_row}, column {header_text[name]}" + (
+                f" ({name})" if header_text[name] != name else "")
+            value, message = _parse_cell(column, cell)
+            if message:
+                problems.append(Problem(where, message, label))
+            values[name].append(value)
+    problems.extend(_cross_checks(values, header_text, label))
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(Problem("", f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more problems",
+                                 label))
+        raise RegistryError(shown)
+    return Registry.from_columns(values, source=label, ignored_columns=tuple(ignored))
+
+
+def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
+    """Parse one cell; return (value, problem message or '')."""
+    if cell == "":
+        if column.required:
+            return _EMPTY[column.kind], "empty cell; expected " + _EXPECTED[column.kind]
+        return _EMPTY[column.kind], ""
+    if column.kind in ("id", "text"):
+        return cell, ""
+    if column.kind == "category":
+        code = CATEGORY_ALIASES.get(cell.lower() if cell.isascii() else cell)
+        if code is None:
+            hint = did_you_mean(cell, list(CATEGORY_ALIASES))
+            return "general", f"unknown category {cell!r}; expected {_EXPECTED['category']}{hint}"
+        return code, ""
+    if column.kind == "bool":
+        word = cell.lower()
+        if word in TRUE_WORDS:
+            return True, ""
+        if word in FALSE_WORDS:
+            return False, ""
+        return False, f"expected {_EXPECTED['bool']}, found {cell!r}"
+    number_text = cell.replace(",", "").replace("，", "")
+    try:
+        number = float(number_text)
+    except ValueError:
+        return _EMPTY[column.kind], f"expected {_EXPECTED[column.kind]}, found {cell!r}"
+    if not math.isfinite(number):
+        return _EMPTY[column.kind], f"expected {_EXPECTED[column.kind]}, found {cell!r}"
+    if column.kind == "count":
+        if not number.is_integer():
+            return 0, f"expected {_EXPECTED['count']}, found {cell!r}"
+        if number < 0:
+            return 0, f"expected {_EXPECTED['count']}, found {cell!r} (negative)"
+        return int(number), ""
+    if number < 0:
+        return 0.0, f"expected {_EXPECTED['money']}, found {cell!r} (negative)"
+    return number, ""
+
+
+_EMPTY: dict[str, object] = {"id": "", "text": "", "bool": False, "count": 0, "money": 0.0,
+                             "category": "general"}
+_EXPECTED = {
+    "id": "a household id",
+    "text": "a name",
+    "bool": "yes or no (是/否, true/false, 1/0)",
+    "count": "a whole number ≥ 0",
+    "money": "an amount in yuan ≥ 0",
+    "category": "general, dibao, wubao or edge (一般贫困户, 低保贫困户, 五保贫困户, 贫困边缘户)",
+}
+
+
+def _cross_checks(values: dict[str, list], header_text: dict[str, str],
+                  label: str) -> Iterator[Problem]:
+    def where(row_index: int, name: str) -> str:
+        text = header_text[name]
+        return f"row {row_index + 2}, column {text}" + (f" ({name})" if text != name else "")
+
+    first_row: dict[str, int] = {}
+    for row_index, household_id in enumerate(values["household_id"]):
+        if household_id in first_row:
+            yield Problem(where(row_index, "household_id"),
+                          f"duplicate household id {household_id!r} (first used in row "
+                          f"{first_row[household_id] + 2})", label)
+        elif household_id:
+            first_row[household_id] = row_index
+    for row_index, size in enumerate(values["size"]):
+        if size < 1 and "size" in header_text:
+            yield Problem(where(row_index, "size"),
+                          f"expected at least 1 resident member, found {size}", label)
+        for name in ("laborers", "disabled", "chronically_ill"):
+            if name in values and values[name][row_index] > size >= 1:
+                yield Problem(where(row_index, name),
+                              f"expected at most the household size ({size}), found "
+                              f"{values[name][row_index]}", label)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def _format_number(value: float) -> str:
+    """Shortest text that reads back to exactly the same float (no trailing .0)."""
+    return np.format_float_positional(float(value), trim="-")
+
+
+def registry_rows(registry: Registry, header: Literal["en", "zh"] = "en") -> list[list[object]]:
+    """The registry as a header row plus one row of cell values per household."""
+    names = [c.name if header == "en" else c.zh for c in COLUMNS]
+    rows: list[list[object]] = [names]
+    columns = registry.columns()
+    for i in range(registry.n_households):
+        row: list[object] = []
+        for column in COLUMNS:
+            value = columns[column.name][i]
+            if column.kind == "bool":
+                row.append(("true" if value else "false") if header == "en"
+                           else ("是" if value else "否"))
+            elif column.kind == "category":
+                row.append(str(value) if header == "en" else CATEGORY_LABELS_ZH[str(value)])
+            elif column.kind == "count":
+                row.append(int(value))
+            elif column.kind == "money":
+                row.append(float(value))
+            else:
+                row.append(str(value))
+        rows.append(row)
+    return rows
+
+
+def write_registry(registry: Registry, path: str | Path, *, header: Literal["en", "zh"] = "en",
+                   encoding: str = "utf-8-sig") -> Path:
+    """Write a registry as CSV or .xlsx (chosen by the suffix), atomically.
+
+    Parameters
+    ----------
+    registry : Registry
+    path : str or Path
+        Destination; ``.xlsx`` writes a workbook, anything else CSV.
+    header : {"en", "zh"}
+        English column names or the Chinese headers of :data:`COLUMNS`.
+    encoding : str
+        CSV text encoding: ``utf-8-sig`` (default: UTF-8 with BOM, which Excel opens
+        correctly), ``utf-8`` or ``gb18030``.
+    """
+    path = Path(path)
+    rows = registry_rows(registry, header)
+    if path.suffix.lower() == ".xlsx":
+        _write_xlsx(rows, path)
+        return path
+    with atomic_open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        for row in rows:
+            writer.writerow([_format_number(v) if isinstance(v, float) else v for v in row])
+    return path
+
+
+def _write_xlsx(rows: list[list[object]], path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "households"
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "B2"
+    with atomic_open(path, "wb") as handle:
+        workbook.save(handle)
+
+
+def columns_table() -> str:
+    """The column alias table as text (for ``tuopin validate --columns`` and the README)."""
+    lines = ["column | 中文 | required | accepted headers | meaning", "--- | --- | --- | --- | ---"]
+    for c in COLUMNS:
+        lines.append(f"{c.name} | {c.zh} | {'yes' if c.required else 'no (empty = 0/no)'} | "
+                     f"{', '.join(c.aliases)} | {c.doc}")
+    return "\n".join(lines)

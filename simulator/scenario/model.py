@@ -1,0 +1,597 @@
+"""The scenario: one county plan, as frozen, validated sections.
+
+This module is the one home of every model default: each field carries its unit, meaning and
+source (a seed section of the policy texts, ``parameters.md`` or "guess"). ``tuopin show
+--defaults`` prints it. Instrument parameters live beside their instruments in
+:mod:`simulator.interventions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from simulator.interventions import Instruments
+from simulator.scenario.schema import Report, param, section, table_array
+from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
+
+_DEFAULT_COUNTED = tuple(s for s in INCOME_SOURCES if s != "household_reward")
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """When the plan runs."""
+
+    start_year: int = param(
+        2016, unit="calendar year", ge=1949, le=2100,
+        doc="First simulated year. Registry incomes describe the year before it.",
+        source="seed 001 §一(三) (three-year campaign 2016–2018)")
+    years: int = param(
+        5, unit="years", ge=1, le=50,
+        doc="Simulated years, including the monitoring years after the last plan year.",
+        source="seed 001 §一(三) plan years 2016–2018, plus 2 monitoring years (domain §3) so "
+               "2018 exits can be confirmed stable")
+    plan_years: int = param(
+        3, unit="years", ge=1, le=50,
+        doc="Years in which the fund allocates money (the first years of the horizon).",
+        source="seed 001 §一(三)")
+
+    def check(self, path: str, report: Report) -> None:
+        if self.plan_years > self.years:
+            report(f"{path}.plan_years", f"expected at most horizon.years ({self.years}), "
+                   f"found {self.plan_years}")
+
+    @property
+    def calendar_years(self) -> np.ndarray:
+        """The simulated calendar years, e.g. ``[2016, …, 2020]``."""
+        return np.arange(self.start_year, self.start_year + self.years)
+
+
+@dataclass(frozen=True)
+class PovertyLine:
+    """Lines by year: the exit line, the registration line and the edge band."""
+
+    values_yuan_per_capita: tuple[float, ...] = param(
+        (), unit="yuan/(person·year)", gt=0,
+        doc="Exit line for each simulated year. When given, the base/growth form is not used.",
+        source="scenario")
+    base_yuan_per_capita: float = param(
+        7_365.0, unit="yuan/(person·year)", gt=0,
+        doc="Exit line in base_year; other years grow or shrink by growth_per_year.",
+        source="seed 001 §一(三): 45 % of the projected 2018 provincial rural average (≈7,365)")
+    base_year: int = param(
+        2018, unit="calendar year", ge=1949, le=2100,
+        doc="Year in which the exit line equals base_yuan_per_capita.",
+        source="seed 001 §一(三)")
+    growth_per_year: float = param(
+        0.07, unit="1/year", ge=-0.5, le=1,
+        doc="Yearly growth of the exit line (the provincial rural average it is 45 % of).",
+        source="seed 001 §一(三) (≥ 7 % a year)")
+    registration_line_yuan_per_capita: float = param(
+        4_000.0, unit="yuan/(person·year)", gt=0,
+        doc="Registration line: registered households are below it in the registry year.",
+        source="seed 001 §一(二) (2015 per-capita income below 4,000)")
+    edge_ceiling_yuan_per_capita: float = param(
+        4_000.0, unit="yuan/(person·year)", gt=0,
+        doc="Edge households have income at or above the registration line and below this.",
+        source="seed 004 §三")
+    at_risk_multiple: float = param(
+        1.5, unit="× exit line", ge=1,
+        doc="Exited households below this multiple of the line are flagged at risk of return.",
+        source="parameters.md §5: monitoring threshold 1.5 × line (China Daily 2020-12-02, H)")
+
+    def check(self, path: str, report: Report) -> None:
+        if self.edge_ceiling_yuan_per_capita < self.registration_line_yuan_per_capita:
+            report(f"{path}.edge_ceiling_yuan_per_capita",
+                   "expected at least registration_line_yuan_per_capita "
+                   f"({self.registration_line_yuan_per_capita:g}), "
+                   f"found {self.edge_ceiling_yuan_per_capita:g}")
+
+    def by_year(self, calendar_years: np.ndarray) -> np.ndarray:
+        """Exit line for each of ``calendar_years`` [yuan/(person·year)]."""
+        from simulator.accounting import line_from_growth
+
+        if self.values_yuan_per_capita:
+            return np.asarray(self.values_yuan_per_capita, dtype=float)
+        return line_from_growth(self.base_yuan_per_capita, self.base_year,
+                                self.growth_per_year, calendar_years)
+
+
+@dataclass(frozen=True)
+class ExitRule:
+    """How exit and stable exit are decided (domain §3)."""
+
+    counted_sources: tuple[IncomeSource, ...] = param(
+        _DEFAULT_COUNTED, unit="",
+        doc="Income sources that count towards exit. One-off rewards do not count by default; "
+            "loan principal is never income and cannot be listed.",
+        source="domain §3; parameters.md §6 (what counts)")
+    monitoring_years: int = param(
+        2, unit="years", ge=1, le=20,
+        doc="Years after the exit year in which income must stay at or above the line for the "
+            "exit to be stable.",
+        source="domain §3 (e.g. 2 or 3 years)")
+    safety_net_exit: bool = param(
+        True, unit="",
+        doc="Households without labour capacity exit through dibao coverage (政策兜底) rather "
+            "than through income projects.",
+        source="seed 001 §一(三)")
+    require_housing: bool = param(
+        False, unit="",
+        doc="A household flagged as needing housing renovation cannot exit until renovated "
+            "(三保障: safe housing).",
+        source="domain §3 (两不愁三保障)")
+
+    def check(self, path: str, report: Report) -> None:
+        seen: set[str] = set()
+        for index, name in enumerate(self.counted_sources):
+            if name in seen:
+                report(f"{path}.counted_sources[{index}]", f"'{name}' is listed twice")
+            seen.add(name)
+
+
+@dataclass(frozen=True)
+class IncomeDynamics:
+    """How baseline incomes move from year to year without any intervention."""
+
+    growth_per_year: float = param(
+        0.07, unit="1/year", ge=-0.5, le=1,
+        doc="Trend growth of household incomes.",
+        source="seed 001 §一(三); domain §7 (rural incomes grow ~7 % a year)")
+    volatility_log_sd: float = param(
+        0.30, unit="log yuan", ge=0, le=3,
+        doc="Standard deviation of a household's yearly log-income shock.",
+        source="guess: parameters.md §5 (0.25–0.45, G)")
+    farm_harvest_share: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="Share of business income that arrives in the harvest months rather than evenly.",
+        source="guess")
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """Household and village shocks (instrument-specific risks sit with each instrument)."""
+
+    illness_probability_per_person_year: float = param(
+        0.208, unit="1/(person·year)", ge=0, le=1,
+        doc="Chance per person per year of an illness needing inpatient care.",
+        source="parameters.md §5: inpatient admission rate of the poor 20.8 % (Liu et al. 2023, H)")
+    medical_cost_yuan_per_episode: float = param(
+        6_000.0, unit="yuan/episode", ge=0,
+        doc="Medical cost of one episode before reimbursement.", source="guess")
+    out_of_pocket_share: float = param(
+        0.319, unit="share", ge=0, le=1,
+        doc="Share of medical cost the household pays after reimbursement.",
+        source="parameters.md §5: 31.9 % for the poor in 2018 (Liu et al. 2023, H)")
+    work_months_lost_per_episode: float = param(
+        2.0, unit="months/episode", ge=0, le=12,
+        doc="Months of wage income a sick labourer loses.", source="guess")
+    disability_probability_per_person_year: float = param(
+        0.005, unit="1/(person·year)", ge=0, le=1,
+        doc="Chance per person per year of becoming disabled and leaving work.", source="guess")
+    disaster_probability_per_village_year: float = param(
+        0.05, unit="1/(village·year)", ge=0, le=1,
+        doc="Chance per village per year of a disaster that hits every household in it.",
+        source="guess")
+    disaster_business_loss_share: float = param(
+        0.3, unit="share", ge=0, le=1,
+        doc="Share of a year's business income a disaster destroys.", source="guess")
+
+
+@dataclass(frozen=True)
+class Rewards:
+    """以奖代补 rewards paid after verification (seed 000)."""
+
+    household_industry_yuan: float = param(
+        1_500.0, unit="yuan (per person or per household)", ge=0,
+        doc="Reward to a household that develops its own industry and passes verification.",
+        source="seed 000 (人均1500元 / 1500元/户)")
+    household_industry_basis: Literal["per_person", "per_household"] = param(
+        "per_person", unit="",
+        doc="Whether the household reward is per member or per household (seed 000 says both).",
+        source="seed 000; domain §5")
+    industry_success_probability: float = param(
+        0.7, unit="share", ge=0, le=1,
+        doc="Chance that a household's own industry passes verification.", source="guess")
+    industry_income_yuan_per_year: float = param(
+        3_000.0, unit="yuan/(household·year)", ge=0,
+        doc="Net business income of a verified household industry.", source="guess")
+    organisation_direct_yuan_per_person: float = param(
+        100.0, unit="yuan/person", ge=0,
+        doc="One-off reward to an organisation per poor person it helps directly.",
+        source="seed 000")
+    organisation_equity_yuan_per_person: float = param(
+        300.0, unit="yuan/person", ge=0,
+        doc="One-off reward to an organisation per poor person it brings into an entrusted or "
+            "equity scheme.",
+        source="seed 000; domain §5")
+    verification_delay_months: int = param(
+        2, unit="months", ge=0, le=24,
+        doc="Months between meeting a reward's condition and the township paying it.",
+        source="guess: seed 000 (乡级报账制, verification by ≥ 2 units)")
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    """Dibao top-up for households without labour capacity (政策兜底)."""
+
+    dibao_standard_yuan_per_capita: float = param(
+        4_200.0, unit="yuan/(person·year)", ge=0,
+        doc="Rural dibao standard: covered households are topped up to this income.",
+        source="guess (≈350 yuan/month, Guangdong rural standard around 2016, not verified)")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Money the fund can spend."""
+
+    yearly_yuan: tuple[float, ...] = param(
+        (60_000_000.0, 45_000_000.0, 30_000_000.0), unit="yuan/year", ge=0,
+        doc="Budget for each plan year.",
+        source="guess: seed 001 gives no total; equity alone asks ≈107 million over 3 years")
+    rule: Literal["expected", "confidence"] = param(
+        "expected", unit="",
+        doc="Whether expected outlays must fit the budget, or outlays must fit it in at least "
+            "`confidence` of replications.",
+        source="scenario choice")
+    confidence: float = param(
+        0.95, unit="share", gt=0, lt=1,
+        doc="Share of replications in which outlays must fit the budget (rule = 'confidence').",
+        source="scenario choice")
+
+
+@dataclass(frozen=True)
+class Capacities:
+    """Physical and financial limits on what the fund can buy."""
+
+    pv_land_kw: float | None = param(
+        None, unit="kW", ge=0,
+        doc="PV capacity the county's land allows in total; left out means unlimited.",
+        source="seed 001 §二(一)9 (44,160 kW for 2,944 households)")
+    pv_sites_per_township_max: int | None = param(
+        None, unit="sites/township", ge=0,
+        doc="Most PV sites per township; left out means unlimited.",
+        source="seed 001 §二(一)9 (2–3 pilot sites per town to start)")
+    job_slots_per_year: int | None = param(
+        None, unit="jobs/year", ge=0,
+        doc="New placements employers can offer per year; left out means unlimited.",
+        source="scenario")
+    loan_risk_fund_yuan: float | None = param(
+        None, unit="yuan", ge=0,
+        doc="Risk-compensation fund; loan volume ≤ fund × loans.risk_fund_leverage. Left out "
+            "means unlimited.",
+        source="seed 001 §二(一)7; Henan 50 million per county (seed 003)")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Rules the allocation must respect."""
+
+    organisation_coverage_min_share: float = param(
+        0.0, unit="share of registered poor people", ge=0, le=1,
+        doc="Least share of registered poor people brought in by organisations.",
+        source="seed 000 (Jishou: ≥ 20 %); 0 = no such rule")
+    non_poor_village_gap_max: float = param(
+        0.05, unit="share", ge=0, le=1,
+        doc="Largest allowed gap in coverage between poor households in poor and non-poor "
+            "villages (不落一户).",
+        source="seed 000 (equal treatment); tolerance is a guess")
+    exit_targets_share_of_people: tuple[float, ...] = param(
+        (0.333, 0.40, 0.267), unit="share of registered people", ge=0, le=1,
+        doc="Share of registered people to exit in each plan year (soft targets).",
+        source="seed 001 §一(三) (33.3 / 40 / 26.7 %)")
+    household_cap_yuan: float | None = param(
+        None, unit="yuan/household", ge=0,
+        doc="Most the fund may spend on one household over the plan; left out means no cap.",
+        source="scenario")
+
+    def check(self, path: str, report: Report) -> None:
+        total = sum(self.exit_targets_share_of_people)
+        if total > 1.0 + 1e-6:
+            report(f"{path}.exit_targets_share_of_people",
+                   f"expected shares adding up to at most 1, found a total of {total:.3f}")
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Monte Carlo settings."""
+
+    replications: int = param(
+        200, unit="replications", ge=1, le=1_000_000,
+        doc="Monte Carlo replications per run.",
+        source="issue 4 (CVaR over 200 replications)")
+    seed: int = param(
+        2016, unit="", ge=0,
+        doc="Root seed of every random stream; the CLI's --seed overrides it.",
+        source="scenario")
+    block_households: int = param(
+        2_048, unit="households", ge=1,
+        doc="Households simulated together in one block (memory vs speed; results do not "
+            "depend on it).",
+        source="engineering choice")
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """How the allocation is optimised."""
+
+    objective: Literal["expected", "cvar"] = param(
+        "expected", unit="",
+        doc="Maximise expected stable exits, or expected stable exits minus a weighted CVaR "
+            "shortfall across replications.",
+        source="issue 4")
+    cvar_alpha: float = param(
+        0.9, unit="share", gt=0, lt=1,
+        doc="CVaR level: the mean of the worst (1 − alpha) share of replications is penalised.",
+        source="guess")
+    cvar_weight: float = param(
+        0.5, unit="", ge=0,
+        doc="Weight of the CVaR shortfall against expected stable exits.", source="guess")
+    solver: Literal["highs", "cbc"] = param(
+        "highs", unit="", doc="MILP solver used through PuLP.", source="engineering choice")
+    time_limit_seconds: float = param(
+        60.0, unit="s", gt=0, doc="Solver time limit.", source="engineering choice")
+    mip_gap: float = param(
+        1e-4, unit="share", ge=0, le=1,
+        doc="Relative optimality gap at which the solver stops (1e-4 = 0.01 %).",
+        source="issue 4")
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """A group of households with one category and labour status, and exact counts."""
+
+    name: str = param("", unit="", doc="Label used in the calibration table.", source="scenario")
+    category: Category = param(
+        "general", unit="", doc="Household category.", source="domain §2")
+    with_labour: bool = param(
+        True, unit="", doc="Whether households have at least one able worker.",
+        source="domain §2")
+    households: int = param(0, unit="households", ge=0, doc="Households in the group.",
+                            source="scenario")
+    people: int = param(0, unit="people", ge=0, doc="Resident members of those households.",
+                        source="scenario")
+    income_median_yuan_per_capita: float = param(
+        2_800.0, unit="yuan/(person·year)", gt=0,
+        doc="Median per-capita net income in the registry year (before truncation to the "
+            "group's band).",
+        source="guess (registered households lie below the 4,000 registration line)")
+    income_log_sd: float = param(
+        0.35, unit="log yuan", ge=0, le=3,
+        doc="Spread of per-capita income within the group.", source="guess")
+
+    def check(self, path: str, report: Report) -> None:
+        if self.people < self.households:
+            report(f"{path}.people", f"expected at least households ({self.households}), "
+                   f"found {self.people}")
+
+
+@dataclass(frozen=True)
+class Township:
+    """A township (乡镇) with its villages."""
+
+    name: str = param("", unit="", doc="Township name.", source="scenario")
+    villages: int = param(1, unit="villages", ge=1, doc="Administrative villages.",
+                          source="scenario")
+    poor_villages: int = param(0, unit="villages", ge=0,
+                               doc="Of which designated poor villages (贫困村).",
+                               source="scenario")
+    household_share: float = param(
+        1.0, unit="weight", gt=0,
+        doc="Relative share of the county's listed households living in this township.",
+        source="scenario")
+
+    def check(self, path: str, report: Report) -> None:
+        if self.poor_villages > self.villages:
+            report(f"{path}.poor_villages", f"expected at most villages ({self.villages}), "
+                   f"found {self.poor_villages}")
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """A synthetic registry calibrated to published county aggregates."""
+
+    id_prefix: str = param("H", unit="", doc="Prefix of generated household ids.",
+                           source="scenario")
+    strata: tuple[Stratum, ...] = table_array(
+        "Household groups with exact household and people counts; the category and labour "
+        "totals are their sums.", source="scenario")
+    townships: tuple[Township, ...] = table_array(
+        "Townships and villages households are spread over.", source="scenario")
+    poor_village_household_share: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="Share of households living in designated poor villages.", source="guess")
+    disabled_households: int = param(
+        0, unit="households", ge=0, doc="Households with at least one disabled member.",
+        source="scenario")
+    people_in_disabled_households: int | None = param(
+        None, unit="people", ge=0,
+        doc="Members of those households in total; left out means not targeted.",
+        source="scenario")
+    ill_households: int = param(0, unit="households", ge=0,
+                                doc="Households with at least one ill member.",
+                                source="scenario")
+    ill_people: int | None = param(None, unit="people", ge=0,
+                                   doc="Ill people in total; left out means not targeted.",
+                                   source="scenario")
+    housing_renovation_households: int = param(
+        0, unit="households", ge=0, doc="Households whose house needs renovation.",
+        source="scenario")
+    pv_site_share: float = param(
+        1.0, unit="share", ge=0, le=1,
+        doc="Share of households for which a PV-site place is available.",
+        source="seed 001 §二(一)9 (land provided for every household)")
+    max_household_size: int = param(10, unit="people", ge=1, le=50,
+                                    doc="Largest generated household.", source="guess")
+    size_dispersion: float = param(
+        3.0, unit="", gt=0,
+        doc="Gamma shape of household-size variation (smaller = more varied sizes).",
+        source="guess")
+    laborer_share_of_other_members: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="In households with labour, chance that each member beyond the first able worker "
+            "is also a labourer.",
+        source="guess")
+    extra_disabled_member_probability: float = param(
+        0.1, unit="share", ge=0, le=1,
+        doc="Chance that each further member of a disabled household is also disabled.",
+        source="guess")
+    no_labour_disability_weight: float = param(
+        3.0, unit="× weight", gt=0,
+        doc="How much likelier a household without labour is to be disabled, ill or badly "
+            "housed than one with labour.",
+        source="guess: illness, disability and lack of labour go together (parameters.md §5)")
+    income_floor_yuan_per_capita: float = param(
+        300.0, unit="yuan/(person·year)", ge=0,
+        doc="Lowest generated per-capita net income.", source="guess")
+    labour_income_shares: tuple[float, ...] = param(
+        (0.35, 0.36, 0.014, 0.276), unit="shares of net income", ge=0, le=1,
+        doc="Wages, business (net), property and transfers as shares of net income for "
+            "households with labour.",
+        source="parameters.md §5: poor-area income structure 2019 (NBS, H)")
+    no_labour_income_shares: tuple[float, ...] = param(
+        (0.05, 0.15, 0.01, 0.79), unit="shares of net income", ge=0, le=1,
+        doc="The same for households without labour (mostly transfers).",
+        source="guess: 林卡 et al. 2022 (non-labour households rely on transfers, M)")
+    income_share_concentration: float = param(
+        20.0, unit="", gt=0,
+        doc="Dirichlet concentration of a household's income shares around those means.",
+        source="guess")
+    production_expense_share_of_business: float = param(
+        0.3, unit="share of gross business income", ge=0, lt=1,
+        doc="Production expenses as a share of gross business income.", source="guess")
+
+    def check(self, path: str, report: Report) -> None:
+        households = sum(s.households for s in self.strata)
+        people = sum(s.people for s in self.strata)
+        for name in ("labour_income_shares", "no_labour_income_shares"):
+            shares = getattr(self, name)
+            if len(shares) != 4 or abs(sum(shares) - 1.0) > 1e-6:
+                report(f"{path}.{name}", "expected 4 shares (wages, business, property, "
+                       f"transfers) adding up to 1, found {list(shares)}")
+        for name, value, limit, limit_name in (
+            ("disabled_households", self.disabled_households, households, "households"),
+            ("ill_households", self.ill_households, households, "households"),
+            ("housing_renovation_households", self.housing_renovation_households, households,
+             "households"),
+            ("people_in_disabled_households", self.people_in_disabled_households, people,
+             "people"),
+        ):
+            if value is not None and value > limit:
+                report(f"{path}.{name}", f"expected at most the strata's {limit_name} "
+                       f"({limit:,}), found {value:,}")
+        if self.ill_people is not None and self.ill_people < self.ill_households:
+            report(f"{path}.ill_people", f"expected at least ill_households "
+                   f"({self.ill_households:,}), found {self.ill_people:,}")
+        if self.poor_village_household_share > 0 and self.townships and \
+                not any(t.poor_villages for t in self.townships):
+            report(f"{path}.poor_village_household_share",
+                   "expected 0 when no township has poor villages, "
+                   f"found {self.poor_village_household_share:g}")
+        if self.poor_village_household_share < 1 and self.townships and \
+                all(t.poor_villages == t.villages for t in self.townships):
+            report(f"{path}.poor_village_household_share",
+                   "expected 1 when every village is a poor village, "
+                   f"found {self.poor_village_household_share:g}")
+        if self.strata and not self.townships:
+            report(f"{path}.townships", "expected at least one township "
+                   "([[population.synthetic.townships]]) to place households in, found none")
+        for index, stratum in enumerate(self.strata):
+            if stratum.households and stratum.people > stratum.households * self.max_household_size:
+                report(f"{path}.strata[{index}].people",
+                       f"expected at most households × max_household_size "
+                       f"({stratum.households * self.max_household_size:,}), "
+                       f"found {stratum.people:,}")
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who the plan is for: a registry file, or a synthetic registry."""
+
+    registry: str | None = param(
+        None, unit="path",
+        doc="Registry file (CSV or .xlsx), relative to the scenario file. When given, the "
+            "synthetic section is not used.",
+        source="scenario")
+    synthetic: Synthetic = section(Synthetic, "Synthetic registry calibrated to aggregates.")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a loaded scenario came from (not part of the schema; not written by ``show``)."""
+
+    path: Path | None
+    """The scenario file named by the user, or None for a scenario built in code."""
+    files: tuple[Path, ...] = ()
+    """That file and every file it extends, most derived first."""
+    overrides: tuple[str, ...] = ()
+    """``--set`` overrides applied, in order."""
+    sha256: str = ""
+    """Hash of the fully resolved scenario (after extends and overrides)."""
+    registry_path: Path | None = None
+    """population.registry resolved against the file that named it."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One county plan: rules, instruments, money and population.
+
+    Build it with :func:`simulator.scenario.load_scenario`; every field is validated and
+    documented (``tuopin show --defaults``).
+    """
+
+    name: str = param("unnamed scenario", unit="", doc="Short name shown in reports.",
+                      source="scenario")
+    county: str = param("", unit="", doc="County (县) the plan is for.", source="scenario")
+    description: str = param("", unit="", doc="What the scenario is about.", source="scenario")
+    horizon: Horizon = section(Horizon, "When the plan runs.")
+    poverty_line: PovertyLine = section(PovertyLine, "Exit, registration and edge lines.")
+    exit_rule: ExitRule = section(ExitRule, "How exit and stable exit are decided.")
+    income: IncomeDynamics = section(IncomeDynamics, "Baseline income dynamics.")
+    population: Population = section(Population, "Registry or synthetic population.")
+    shocks: Shocks = section(Shocks, "Household and village shocks.")
+    instruments: Instruments = section(Instruments, "The four instruments' parameters.")
+    rewards: Rewards = section(Rewards, "以奖代补 household and organisation rewards.")
+    safety_net: SafetyNet = section(SafetyNet, "Dibao top-up.")
+    budget: Budget = section(Budget, "Yearly budgets.")
+    capacities: Capacities = section(Capacities, "Land, jobs, equity and loan limits.")
+    policy: Policy = section(Policy, "Policy rules on the allocation.")
+    simulation: Simulation = section(Simulation, "Monte Carlo settings.")
+    optimizer: Optimizer = section(Optimizer, "Optimiser settings.")
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    def check(self, path: str, report: Report) -> None:
+        horizon = self.horizon
+        line = self.poverty_line
+        if line.values_yuan_per_capita and len(line.values_yuan_per_capita) != horizon.years:
+            report("poverty_line.values_yuan_per_capita",
+                   f"expected one value per simulated year ({horizon.years}), "
+                   f"found {len(line.values_yuan_per_capita)}")
+        if self.exit_rule.monitoring_years >= horizon.years:
+            report("exit_rule.monitoring_years",
+                   f"expected fewer than horizon.years ({horizon.years}) so that some exit can "
+                   f"be confirmed stable, found {self.exit_rule.monitoring_years}")
+        if len(self.budget.yearly_yuan) != horizon.plan_years:
+            report("budget.yearly_yuan", f"expected one budget per plan year "
+                   f"({horizon.plan_years}), found {len(self.budget.yearly_yuan)}")
+        targets = self.policy.exit_targets_share_of_people
+        if targets and len(targets) != horizon.plan_years:
+            report("policy.exit_targets_share_of_people",
+                   f"expected one target per plan year ({horizon.plan_years}) or none, "
+                   f"found {len(targets)}")
+        if self.population.registry is None and not self.population.synthetic.strata:
+            report("population", "expected either population.registry (a registry file) or "
+                   "population.synthetic.strata (a synthetic population), found neither")
+
+    @property
+    def calendar_years(self) -> np.ndarray:
+        """Simulated calendar years."""
+        return self.horizon.calendar_years
+
+    @property
+    def lines_yuan_per_capita(self) -> np.ndarray:
+        """Exit line for each simulated year [yuan/(person·year)]."""
+        return self.poverty_line.by_year(self.calendar_years)

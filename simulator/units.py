@@ -1,0 +1,31 @@
+"""Unit aliases used in signatures, so a reader sees what a number measures.
+
+They are plain ``float``/``int`` aliases — documentation, not runtime checks. Conversions between
+units (years ↔ months, per household ↔ per capita) happen once, where a scenario is loaded or a
+registry is read, never deep inside model code.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+Yuan: TypeAlias = float
+"""Money in yuan (CNY), nominal."""
+
+YuanPerYear: TypeAlias = float
+"""A yearly flow of money in yuan."""
+
+YuanPerCapitaYear: TypeAlias = float
+"""Yuan per resident household member per year (人均)."""
+
+Months: TypeAlias = int
+"""A duration in months (the engine's time step)."""
+
+Years: TypeAlias = int
+"""A duration in years."""
+
+Share: TypeAlias = float
+"""A fraction in [0, 1]."""
+
+MONTHS_PER_YEAR: int = 12
+"""Calendar months in a year."""

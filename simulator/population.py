@@ -353,6 +353,10 @@ def population_of(scenario: Scenario, registry_path: str | Path | None = None,
     if scenario.population.registry is not None:
         path = origin.registry_path if origin is not None and origin.registry_path else \
             Path(scenario.population.registry)
+        if not path.is_file():
+            source = str(origin.path) if origin is not None else ""
+            raise ScenarioError([Problem("population.registry",
+                                         f"registry file not found: {path}", source)])
         return load_registry(path)
     return generate_population(scenario, seed)
 

@@ -483,6 +483,11 @@ class Synthetic:
             if value is not None and value > limit:
                 report(f"{path}.{name}", f"expected at most the strata's {limit_name} "
                        f"({limit:,}), found {value:,}")
+        if self.people_in_disabled_households is not None and \
+                self.people_in_disabled_households < self.disabled_households:
+            report(f"{path}.people_in_disabled_households", "expected at least "
+                   f"disabled_households ({self.disabled_households:,}), "
+                   f"found {self.people_in_disabled_households:,}")
         if self.ill_people is not None and self.ill_people < self.ill_households:
             report(f"{path}.ill_people", f"expected at least ill_households "
                    f"({self.ill_households:,}), found {self.ill_people:,}")

@@ -1,0 +1,181 @@
+"""Income and exit accounting: hand-computed cases and properties (domain §3)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from simulator.accounting import (
+    NO_YEAR,
+    above_line,
+    at_risk,
+    classify_edge,
+    exit_outcomes,
+    first_true,
+    household_net_income,
+    line_from_growth,
+    per_capita,
+    run_lengths,
+    safety_net_above,
+)
+from simulator.vocabulary import INCOME_SOURCES
+
+from .conftest import DATA
+
+CASES = tomllib.loads((DATA / "accounting_cases.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES["income"], ids=lambda c: c["name"])
+def test_income_cases(case: dict) -> None:
+    components = {k: np.array([float(case[k])]) for k in INCOME_SOURCES if k in case}
+    net = household_net_income(components, np.array([float(case["production_expenses"])]),
+                               case["counted"])
+    assert net[0] == pytest.approx(case["expected_net"])
+    pc = per_capita(net, np.array([case["members"]]), year_axis=False)
+    assert pc[0] == pytest.approx(case["expected_per_capita"])
+
+
+@pytest.mark.parametrize("case", CASES["exit"], ids=lambda c: c["name"])
+def test_exit_cases(case: dict) -> None:
+    above = above_line(np.array([case["per_capita"]], dtype=float), np.array(case["lines"]))
+    outcome = exit_outcomes(above, case["window"])
+    assert outcome.exit_year[0] == case["exit_year"]
+    assert outcome.stable[0] == case["stable"]
+    assert outcome.returned[0] == case["returned"]
+    assert outcome.return_year[0] == case["return_year"]
+    assert outcome.unconfirmed[0] == case["unconfirmed"]
+
+
+def test_line_from_growth_matches_ruyuan() -> None:
+    lines = line_from_growth(7365, 2018, 0.07, [2016, 2017, 2018, 2019])
+    assert lines == pytest.approx([7365 / 1.07**2, 7365 / 1.07, 7365, 7365 * 1.07])
+
+
+def test_unknown_income_source_is_rejected() -> None:
+    with pytest.raises(ValueError, match="loan_principal"):
+        household_net_income({"loan_principal": np.ones(1)}, np.zeros(1), ["wages"])
+
+
+def test_per_capita_divides_each_household_by_its_members() -> None:
+    net = np.array([[1000.0, 2000.0], [900.0, 300.0]])  # households × years
+    assert per_capita(net, np.array([2, 3])).tolist() == [[500, 1000], [300, 100]]
+    with pytest.raises(ValueError):
+        per_capita(net, np.array([0, 3]))
+
+
+def test_safety_net_marks_covered_years() -> None:
+    above = np.zeros((3, 4), dtype=bool)
+    covered = safety_net_above(above, np.array([NO_YEAR, 0, 2]))
+    assert covered.tolist() == [[False] * 4, [True] * 4, [False, False, True, True]]
+
+
+def test_edge_classification() -> None:
+    income = np.array([3000.0, 3335.0, 3999.0, 4000.0, 3600.0, 3600.0])
+    categories = np.array(["general", "edge", "edge", "edge", "dibao", "wubao"])
+    edge = classify_edge(income, categories, registration_line=3335, edge_ceiling=4000)
+    assert edge.tolist() == [False, True, True, False, False, False]
+
+
+def test_at_risk_band() -> None:
+    flags = at_risk(np.array([[3000, 4000, 5999, 6000]]), np.array([4000] * 4), 1.5)
+    assert flags.tolist() == [[False, True, True, False]]
+
+
+# --- properties -------------------------------------------------------------------------------
+
+flags = arrays(bool, st.tuples(st.integers(1, 6), st.integers(1, 8)))
+
+
+@given(flags, st.integers(0, 4))
+@settings(max_examples=300, deadline=None)
+def test_outcomes_partition_the_exited(above: np.ndarray, window: int) -> None:
+    outcome = exit_outcomes(above, window)
+    exited = outcome.exited
+    assert np.array_equal(exited, above.any(axis=-1))
+    parts = outcome.stable.astype(int) + outcome.returned + outcome.unconfirmed
+    assert np.array_equal(parts, exited.astype(int))
+
+
+@given(flags, st.integers(0, 4))
+@settings(max_examples=300, deadline=None)
+def test_outcomes_match_their_definitions(above: np.ndarray, window: int) -> None:
+    outcome = exit_outcomes(above, window)
+    n_years = above.shape[-1]
+    for h in range(above.shape[0]):
+        row = above[h]
+        e = outcome.exit_year[h]
+        if e == NO_YEAR:
+            assert not row.any()
+            continue
+        assert row[e] and not row[:e].any()
+        in_window = row[e:e + window + 1]
+        assert outcome.stable[h] == (e + window < n_years and in_window.all())
+        below_after = np.flatnonzero(~row[e:]) + e
+        expected_return = below_after[0] if len(below_after) else NO_YEAR
+        assert outcome.return_year[h] == expected_return
+        assert outcome.returned[h] == (expected_return != NO_YEAR
+                                       and expected_return <= e + window)
+
+
+@given(arrays(float, st.tuples(st.integers(1, 5), st.integers(1, 6)),
+              elements=st.floats(0, 20_000)),
+       arrays(float, st.integers(1, 6), elements=st.floats(0, 10_000)),
+       st.floats(0, 5_000), st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_more_income_never_delays_exit(
+        income: np.ndarray, lines: np.ndarray, raise_by: float, window: int) -> None:
+    n = min(income.shape[1], len(lines))
+    income, lines = income[:, :n], lines[:n]
+    low = exit_outcomes(above_line(income, lines), window)
+    high = exit_outcomes(above_line(income + raise_by, lines), window)
+    exited = low.exited
+    assert np.all(high.exited[exited])
+    assert np.all(high.exit_year[exited] <= low.exit_year[exited])
+    # With the exit year unchanged, a stable exit stays stable. (An earlier exit can fall back:
+    # stability is judged from the first exit, as the official rule does.)
+    same_year = low.exit_year == high.exit_year
+    assert np.all(high.stable[same_year & low.stable])
+
+
+@given(arrays(float, st.tuples(st.integers(1, 4), st.integers(1, 5)),
+              elements=st.floats(0, 50_000)),
+       arrays(float, st.tuples(st.integers(1, 4), st.integers(1, 5)),
+              elements=st.floats(0, 50_000)))
+@settings(max_examples=200, deadline=None)
+def test_uncounted_sources_change_nothing(wages: np.ndarray, reward: np.ndarray) -> None:
+    reward = np.resize(reward, wages.shape)
+    expenses = np.full(wages.shape, 100.0)
+    without = household_net_income({"wages": wages}, expenses, ["wages"])
+    with_reward = household_net_income({"wages": wages, "household_reward": reward}, expenses,
+                                       ["wages"])
+    assert np.array_equal(without, with_reward)
+
+
+@given(arrays(bool, st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 6))),
+       st.integers(0, 3))
+@settings(max_examples=100, deadline=None)
+def test_leading_axes_are_independent(above: np.ndarray, window: int) -> None:
+    together = exit_outcomes(above, window)
+    for r in range(above.shape[0]):
+        alone = exit_outcomes(above[r], window)
+        assert np.array_equal(together.stable[r], alone.stable)
+        assert np.array_equal(together.exit_year[r], alone.exit_year)
+
+
+@given(arrays(bool, st.tuples(st.integers(1, 5), st.integers(1, 9))))
+def test_first_true_and_run_lengths(values: np.ndarray) -> None:
+    first = first_true(values)
+    runs = run_lengths(values)
+    for h, row in enumerate(values):
+        hits = np.flatnonzero(row)
+        assert first[h] == (hits[0] if len(hits) else NO_YEAR)
+        for t in range(len(row)):
+            length = 0
+            while t + length < len(row) and row[t + length]:
+                length += 1
+            assert runs[h, t] == length

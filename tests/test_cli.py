@@ -1,0 +1,133 @@
+"""The tuopin command: exit codes, JSON summaries, manifests and atomic outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import simulator.cli
+from simulator.scenario import bundled_scenarios
+
+
+@pytest.mark.parametrize("path", bundled_scenarios(), ids=lambda p: p.name)
+def test_validate_bundled_scenarios(cli, path: Path) -> None:
+    result = cli("validate", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok:")
+
+
+def test_validate_json(cli) -> None:
+    result = cli("validate", "ruyuan-2016", "jishou-2016", "--json")
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True
+    assert [s["name"] for s in payload["scenarios"]] == ["Ruyuan 2016–2018",
+                                                         "Jishou 2016–2017, non-poor villages"]
+
+
+def test_errors_are_json_too(cli, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('extends = "ruyuan-2016.toml"\n[horizon]\nyears = 0\n', encoding="utf-8")
+    result = cli("validate", path, "--json")
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False
+    assert payload["errors"][0]["where"] == "horizon.years"
+    assert payload["errors"][0]["source"] == str(path)
+
+
+def test_show_resolves_set_overrides(cli) -> None:
+    result = cli("show", "ruyuan-2016", "--set", "instruments.pv.tariff_yuan_per_kwh=0.75")
+    assert result.exit_code == 0
+    resolved = tomllib.loads(result.stdout)
+    assert resolved["instruments"]["pv"]["tariff_yuan_per_kwh"] == 0.75
+    assert "with --set instruments.pv.tariff_yuan_per_kwh=0.75" in result.stdout
+
+
+def test_show_defaults_and_columns(cli) -> None:
+    defaults = cli("show", "--defaults")
+    assert defaults.exit_code == 0
+    assert "seed 001 §二(一)9" in defaults.stdout
+    tomllib.loads(defaults.stdout)
+    records = json.loads(cli("show", "--defaults", "--json").stdout)["schema"]
+    assert any(r["path"] == "instruments.pv.kw_per_household" and r["unit"] == "kW/household"
+               for r in records)
+    columns = cli("show", "--columns")
+    assert "家庭人口" in columns.stdout and "劳动力人数" in columns.stdout
+
+
+def test_population_writes_manifest_with_hashes(cli, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "h.csv"
+    result = cli("population", "ruyuan-2016", "-o", out, "--seed", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["households"] == 2944 and summary["calibrated"] is True
+    manifest = json.loads((out.parent / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["files"]["h.csv"]
+    assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert entry["seed"] == 4
+    assert entry["scenario"]["path"].endswith("ruyuan-2016.toml")
+    assert entry["registry"] == {"synthetic": True}
+
+
+def test_population_from_a_real_registry(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
+    source = tmp_path / "source.csv"
+    assert cli("population", tiny_scenario_path, "-o", source).exit_code == 0
+    out = tmp_path / "converted.xlsx"
+    result = cli("population", tiny_scenario_path, "--registry", source, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    entry = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert entry["converted.xlsx"]["registry"]["path"] == str(source)
+    assert "source.csv" in entry  # earlier outputs in the same directory stay traceable
+
+
+def test_run_writes_everything(cli, tmp_path: Path) -> None:
+    result = cli("run", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"households.csv", "calibration.csv", "manifest.json"} <= names
+
+
+def test_usage_errors_exit_1(cli, tmp_path: Path) -> None:
+    assert cli("population", "ruyuan-2016").exit_code == 1  # -o missing
+    assert cli("frobnicate").exit_code == 1
+    assert cli("show").exit_code == 1
+
+
+def test_internal_errors_exit_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(simulator.cli, "load_scenario", broken)
+    result = cli("validate", "ruyuan-2016")
+    assert result.exit_code == 2
+    assert "boom" in result.stderr and "bug in tuopin" in result.stderr
+
+
+def test_failed_write_keeps_the_old_file(cli, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "h.csv"
+    assert cli("population", "ruyuan-2016", "-o", out).exit_code == 0
+    good = out.read_bytes()
+
+    def failing_rows(*args, **kwargs):
+        yield ["household_id"]
+        raise RuntimeError("disk trouble half-way")
+
+    monkeypatch.setattr("simulator.registry.registry_rows", failing_rows)
+    result = cli("population", "ruyuan-2016", "-o", out, "--seed", "99")
+    assert result.exit_code == 2
+    assert out.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_python_dash_m_simulator() -> None:
+    completed = subprocess.run([sys.executable, "-m", "simulator", "--help"],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 0
+    assert "tuopin" in completed.stdout and "population" in completed.stdout

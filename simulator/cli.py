@@ -23,7 +23,7 @@ from simulator import __version__
 from simulator.errors import TuopinError
 from simulator.files import atomic_open, record_outputs, sha256_of
 from simulator.population import CalibrationRow, calibration_table, population_of
-from simulator.registry import Registry, columns_table, write_registry
+from simulator.registry import Registry, columns_table, load_registry, write_registry
 from simulator.scenario import Scenario, bundled_scenarios, load_scenario
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
 
@@ -191,12 +191,13 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...], registry_pa
 @cli.command()
 @click.argument("scenario", required=False)
 @_set_option
+@_registry_option
 @click.option("--defaults", is_flag=True,
               help="Print the whole schema: every field with its default, unit and source.")
 @click.option("--columns", is_flag=True, help="Print the registry column and alias table.")
 @_json_option
-def show(scenario: str | None, overrides: tuple[str, ...], defaults: bool, columns: bool,
-         as_json: bool) -> None:
+def show(scenario: str | None, overrides: tuple[str, ...], registry_path: Path | None,
+         defaults: bool, columns: bool, as_json: bool) -> None:
     """Print a scenario fully resolved (after `extends` and --set), or the schema.
 
     \b
@@ -223,6 +224,10 @@ def show(scenario: str | None, overrides: tuple[str, ...], defaults: bool, colum
     if scenario is None:
         bundled = ", ".join(p.name for p in bundled_scenarios())
         raise click.UsageError(f"name a scenario (bundled: {bundled}), or use --defaults")
+    if registry_path is not None:
+        load_registry(registry_path)  # checked now, so a bad file is reported here
+        resolved = json.dumps(str(registry_path.resolve()))
+        overrides = (*overrides, f"population.registry={resolved}")
     loaded = load_scenario(scenario, overrides)
     if as_json:
         from simulator.scenario.schema import to_plain

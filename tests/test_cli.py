@@ -131,3 +131,13 @@ def test_python_dash_m_simulator() -> None:
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0
     assert "tuopin" in completed.stdout and "population" in completed.stdout
+
+
+def test_show_with_a_registry_names_it(cli, tmp_path: Path) -> None:
+    registry = tmp_path / "h.csv"
+    assert cli("population", "ruyuan-2016", "-o", registry).exit_code == 0
+    result = cli("show", "ruyuan-2016", "--registry", registry)
+    assert result.exit_code == 0
+    assert tomllib.loads(result.stdout)["population"]["registry"] == str(registry.resolve())
+    registry.write_text("household_id\n", encoding="utf-8")
+    assert cli("show", "ruyuan-2016", "--registry", registry).exit_code == 1

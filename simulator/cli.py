@@ -241,7 +241,8 @@ def show(scenario: str | None, overrides: tuple[str, ...], registry_path: Path |
 @click.argument("scenario")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Registry file to write (.csv or .xlsx).")
-@click.option("--seed", type=int, help="Root seed (default: the scenario's simulation.seed).")
+@click.option("--seed", type=int,
+              help="Seed of the synthetic registry (default: population.synthetic.seed).")
 @click.option("--header", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Column headers in English or Chinese.")
 @click.option("--encoding", type=click.Choice(["utf-8-sig", "utf-8", "gb18030"]),
@@ -262,7 +263,7 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
       tuopin population scenarios/ruyuan-2016.toml -o households.csv --seed 1
     """
     loaded = load_scenario(scenario, overrides)
-    seed = loaded.simulation.seed if seed is None else seed
+    seed = loaded.population.synthetic.seed if seed is None else seed
     registry = population_of(loaded, registry_path, seed)
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
     write_registry(registry, output, header=header, encoding=encoding)  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ def generate_population(scenario: Scenario, seed: int | None = None) -> Registry
         Its synthetic population section states the strata, townships and attribute counts;
         its poverty line section gives the registration line and edge ceiling.
     seed : int, optional
-        Root seed; defaults to ``scenario.simulation.seed``.
+        Root seed; defaults to ``scenario.population.synthetic.seed``.
 
     Returns
     -------
@@ -76,7 +76,7 @@ def generate_population(scenario: Scenario, seed: int | None = None) -> Registry
     if not spec.strata:
         raise ScenarioError([Problem("population.synthetic.strata",
                                      "no strata: nothing to generate")])
-    seed = scenario.simulation.seed if seed is None else seed
+    seed = spec.seed if seed is None else seed
     streams = dict(zip(_STREAMS, np.random.SeedSequence(seed).spawn(len(_STREAMS)), strict=True))
     rng = {name: np.random.default_rng(s) for name, s in streams.items()}
 

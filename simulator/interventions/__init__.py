@@ -1,9 +1,9 @@
 """The instruments a 以奖代补 fund can buy, one module each.
 
-An instrument module declares ``KEY`` (its TOML table under ``[instruments]`` and its name in
-plans), ``LABEL`` / ``LABEL_ZH`` and a frozen ``Parameters`` dataclass whose fields carry units and
-sources. Adding an instrument means adding a module and listing it in :data:`INSTRUMENTS`; no
-other instrument changes.
+Every instrument module keeps the contract described in :mod:`simulator.interventions.base`:
+its key and labels, its parameters (with units and sources), the income sources it pays, the
+budget lines it spends on, who is eligible, and its SimPy process. Adding an instrument means
+adding a module and listing it in :data:`INSTRUMENTS`; no other instrument changes.
 """
 
 from __future__ import annotations
@@ -11,19 +11,22 @@ from __future__ import annotations
 from dataclasses import make_dataclass
 from types import ModuleType
 
-from simulator.interventions import employment, equity, loans, pv
+from simulator.interventions import employment, equity, industry, loans, pv
 from simulator.scenario.schema import section
 
-INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans)
+INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans, industry)
 """Registered instrument modules, in the order reports list them."""
+
+BY_KEY: dict[str, ModuleType] = {m.KEY: m for m in INSTRUMENTS}
+"""Instrument modules by key."""
 
 Instruments = make_dataclass(
     "Instruments",
     [(m.KEY, m.Parameters, section(m.Parameters, f"Parameters of {m.LABEL} ({m.LABEL_ZH})."))
-     for m in INSTRUMENTS],
+     for m in INSTRUMENTS if m.Parameters is not None],
     frozen=True,
 )
-Instruments.__doc__ = "Parameters of every registered instrument, one table each."
+Instruments.__doc__ = "Parameters of instruments that have their own [instruments.<key>] table."
 Instruments.__module__ = __name__
 
-__all__ = ["INSTRUMENTS", "Instruments"]
+__all__ = ["BY_KEY", "INSTRUMENTS", "Instruments"]

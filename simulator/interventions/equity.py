@@ -7,14 +7,32 @@ enterprise is hit together. After the term the upper-level money becomes a count
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
+from simulator.calendar import FLOAT, Block
 from simulator.scenario.schema import param, table_array
+from simulator.units import MONTHS_PER_YEAR
+
+if TYPE_CHECKING:
+    import simpy
+
+    from simulator.calendar import Households
+    from simulator.scenario.model import Scenario
 
 KEY = "equity"
 LABEL = "equity dividends"
 LABEL_ZH = "资产收益分红"
+INCOME_SOURCES = ("equity_dividends",)
+LINES = {
+    "equity_principal": "principal invested on the household's behalf",
+    "organisation_rewards": "one-off reward per poor person brought into the equity scheme",
+    "equity_recoveries": "principal recovered from failed enterprises (negative)",
+}
+BRINGS_IN_BY_ORGANISATION = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,12 @@ class Parameters:
         3, unit="years", ge=1, le=30,
         doc="Years before the principal converts to a county fund.",
         source="seed 001 §二(一)1")
+    dividend_share_after_term: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="Share of the dividend the household keeps after the term, once the upper-level "
+            "money has become a county fund (the county match stays invested).",
+        source="guess: seed 001 §二(一)1 says the upper-level half becomes a county fund and "
+               "does not say what the household keeps")
     underpay_probability_per_year: float = param(
         0.10, unit="1/year", ge=0, le=1,
         doc="Chance that an enterprise pays no dividend in a year (all its shareholders at once).",
@@ -77,3 +101,75 @@ class Parameters:
     enterprises: tuple[Enterprise, ...] = table_array(
         "Enterprises that can take equity; none listed means one county-wide enterprise "
         "without an absorption limit.", source="scenario")
+
+
+def parameters(scenario: Scenario) -> Parameters:
+    """The equity parameters of a scenario."""
+    return scenario.instruments.equity
+
+
+def entitled_people(households: Households | Any, params: Parameters) -> np.ndarray:
+    """People counted for the principal: members of a labour household, or its labourers."""
+    if params.principal_basis == "per_laborer":
+        return households.laborers.astype(FLOAT)
+    return np.where(households.laborers > 0, households.size, 0).astype(FLOAT)
+
+
+def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
+    """Households with labour capacity (seed 001: equity for people with labour capacity)."""
+    return np.asarray(households.laborers) > 0
+
+
+def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
+    """Month in which each enterprise fails for good (beyond the horizon = never), (reps, E)."""
+    hazard = 1.0 - (1.0 - params.failure_probability_over_term) ** (
+        1.0 / (params.term_years * MONTHS_PER_YEAR))
+    u = block.streams.shared_uniforms("enterprise_failure", 0, block.reps,
+                                      block.households.n_enterprises)[:, :, 0]
+    if hazard <= 0:
+        return np.full(u.shape, np.iinfo(np.int32).max, dtype=np.int64)
+    if hazard >= 1:
+        return np.zeros(u.shape, dtype=np.int64)
+    return np.floor(np.log1p(-u) / np.log1p(-hazard)).astype(np.int64)
+
+
+def process(block: Block, owner: str, start_month: int, scenario: Scenario
+            ) -> Generator[simpy.Event, Any, None]:
+    """Invest, pay yearly dividends while the enterprise pays, recover principal on failure."""
+    params = parameters(scenario)
+    households = block.households
+    principal = (params.principal_yuan_per_person * entitled_people(households, params))
+    enterprise = households.enterprise
+    rates = np.array([e.dividend_rate if e.dividend_rate is not None else params.dividend_rate
+                      for e in params.enterprises] or [params.dividend_rate], dtype=FLOAT)
+    yearly_dividend = principal * rates[enterprise]  # (households,)
+    fails_at = enterprise_failure_months(block, params)[:, enterprise]  # (reps, households)
+    rewards = scenario.rewards
+    yield from block.at(start_month, "instruments")
+    block.pay(owner, "equity_principal", np.broadcast_to(principal, block.shape))
+    block.pay(owner, "organisation_rewards",
+              np.broadcast_to(rewards.organisation_equity_yuan_per_person * households.size
+                              * (principal > 0), block.shape).astype(FLOAT),
+              rewards.verification_delay_months)
+    term_end = start_month + params.term_years * MONTHS_PER_YEAR
+    recovered = np.zeros(block.shape, dtype=bool)
+    while True:
+        month = block.month
+        failing = (fails_at == month) & ~recovered
+        if failing.any():
+            block.pay(owner, "equity_recoveries",
+                      -params.principal_recovery_share * principal * failing)
+            recovered |= failing
+        if block.month_of_year == params.dividend_month - 1:
+            months_held = min(MONTHS_PER_YEAR, month - start_month + 1)
+            share = 1.0 if month < term_end else params.dividend_share_after_term
+            u = block.streams.shared_uniforms("enterprise_underpay", block.year, block.reps,
+                                              households.n_enterprises)[:, :, 0]
+            pays = (u[:, enterprise] >= params.underpay_probability_per_year) & \
+                (fails_at > month)
+            block.add_income(owner, "equity_dividends",
+                             yearly_dividend * FLOAT(share * months_held / MONTHS_PER_YEAR)
+                             * pays)
+        if month + 1 >= block.months:
+            return
+        yield block.tick("instruments")

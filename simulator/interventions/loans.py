@@ -7,13 +7,33 @@ interest subsidy and the risk-compensation fund's share of losses.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from simulator.calendar import FLOAT, Block
+from simulator.randomness import standard_normal
 from simulator.scenario.schema import param
+from simulator.units import MONTHS_PER_YEAR
+
+if TYPE_CHECKING:
+    import simpy
+
+    from simulator.calendar import Households
+    from simulator.scenario.model import Scenario
 
 KEY = "loans"
 LABEL = "microloans"
 LABEL_ZH = "扶贫小额信贷"
+INCOME_SOURCES = ("loan_project",)
+LINES = {
+    "loan_interest_subsidy": "interest paid by the fund",
+    "loan_insurance": "loan-guarantee insurance premium paid by the fund",
+    "loan_risk_compensation": "risk-compensation fund's share of defaulted principal",
+}
+BRINGS_IN_BY_ORGANISATION = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,11 @@ class Parameters:
         0.15, unit="share", ge=0, le=1,
         doc="Chance that the project fails during the term and stops yielding income.",
         source="guess: parameters.md §3 (overdue 0.3–1 % official, 10–37 % in weak counties)")
+    project_continues_after_term: bool = param(
+        True, unit="",
+        doc="Whether a project that has not failed keeps yielding income after the loan is "
+            "repaid.",
+        source="guess")
     default_given_failure: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of failed projects whose loan is not repaid.", source="guess")
@@ -61,3 +86,56 @@ class Parameters:
         0.0, unit="1/year", ge=0, le=1,
         doc="Loan-guarantee insurance premium per year as a share of the loan, paid by the fund.",
         source="seed 001 §二(一)7 (premium subsidies; rate not stated)")
+
+
+def parameters(scenario: Scenario) -> Parameters:
+    """The microloan parameters of a scenario."""
+    return scenario.instruments.loans
+
+
+def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
+    """Households with labour capacity (borrowers aged 18–65 who can run a project)."""
+    return np.asarray(households.laborers) > 0
+
+
+def process(block: Block, owner: str, start_month: int, scenario: Scenario
+            ) -> Generator[simpy.Event, Any, None]:
+    """Disburse, pay interest (subsidised share by the fund), yield project income, default.
+
+    The principal is never income. The unsubsidised interest is a production expense.
+    """
+    params = parameters(scenario)
+    term = params.term_years * MONTHS_PER_YEAR
+    yield from block.at(start_month, "instruments")
+    u = block.uniforms("loan_project", 4)
+    fails = u[:, :, 0] < params.project_failure_probability_over_term
+    fail_month = np.where(fails, start_month + np.floor(u[:, :, 1] * term), np.inf)
+    defaults = fails & (u[:, :, 2] < params.default_given_failure)
+    sigma = params.project_return_log_sd
+    median = params.project_return_yuan_per_year * np.exp(-sigma * sigma / 2)
+    monthly_return = FLOAT(median / MONTHS_PER_YEAR) * np.exp(
+        FLOAT(sigma) * standard_normal(u[:, :, 3]), dtype=FLOAT)
+    amount = FLOAT(params.amount_yuan)
+    monthly_interest = amount * FLOAT(params.benchmark_rate / MONTHS_PER_YEAR)
+    subsidy = FLOAT(params.interest_subsidy_share)
+    premium = amount * FLOAT(params.insurance_premium_rate / MONTHS_PER_YEAR)
+    end = start_month + term
+    while True:
+        month = block.month
+        alive = month < fail_month
+        if month >= end and not params.project_continues_after_term:
+            alive = np.zeros(block.shape, dtype=bool)
+        block.add_income(owner, "loan_project", monthly_return * alive)
+        if month < end:
+            outstanding = ~(defaults & (month >= fail_month))
+            block.pay(owner, "loan_interest_subsidy", monthly_interest * subsidy * outstanding)
+            block.add_expense(owner, monthly_interest * (FLOAT(1) - subsidy) * outstanding)
+            if params.insurance_premium_rate:
+                block.pay(owner, "loan_insurance", premium * outstanding)
+            defaulting = defaults & (fail_month == month)
+            if defaulting.any():
+                block.pay(owner, "loan_risk_compensation",
+                          defaulting * amount * FLOAT(params.risk_fund_loss_share))
+        if month + 1 >= block.months:
+            return
+        yield block.tick("instruments")

@@ -7,13 +7,29 @@ sunshine (region, year), panel degradation, the tariff actually paid and settlem
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from simulator.calendar import FLOAT, Block
+from simulator.randomness import standard_normal
 from simulator.scenario.schema import param
+from simulator.units import MONTHS_PER_YEAR
+
+if TYPE_CHECKING:
+    import simpy
+
+    from simulator.calendar import Households
+    from simulator.scenario.model import Scenario
 
 KEY = "pv"
 LABEL = "photovoltaic returns"
 LABEL_ZH = "光伏扶贫收益"
+INCOME_SOURCES = ("pv_returns",)
+LINES = {"pv_capex": "capital cost of the household's PV capacity paid by the fund"}
+BRINGS_IN_BY_ORGANISATION = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,10 @@ class Parameters:
         doc="Year-to-year standard deviation of the county's yield (weak sun years hit every "
             "plant together).",
         source="guess")
+    om_cost_yuan_per_kw_year: float = param(
+        50.0, unit="yuan/(kW·year)", ge=0,
+        doc="Operation and maintenance cost deducted from the household's PV income.",
+        source="parameters.md §1c appendix: 0.05 yuan/W/year (0.03–0.10, M/G)")
     household_share_of_revenue: float = param(
         1.0, unit="share", ge=0, le=1,
         doc="Share of the revenue of the household's kW that reaches the household.",
@@ -77,3 +97,54 @@ class Parameters:
         30_000.0, unit="yuan/site", ge=0,
         doc="Fixed cost to the fund of opening a site (land levelling, grid connection).",
         source="guess")
+
+
+def parameters(scenario: Scenario) -> Parameters:
+    """The PV parameters of a scenario."""
+    return scenario.instruments.pv
+
+
+def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
+    """Households for which a PV-site place is available."""
+    return np.asarray(households.pv_site, dtype=bool)
+
+
+def degradation_factor(params: Parameters, age_years: int) -> float:
+    """Output relative to new panels in the ``age_years``-th year of operation (0 = first)."""
+    return (1.0 - params.degradation_first_year) * (1.0 - params.degradation_per_year) ** age_years
+
+
+def process(block: Block, owner: str, start_month: int, scenario: Scenario
+            ) -> Generator[simpy.Event, Any, None]:
+    """Monthly generation and settlement; the subsidy part is paid late in delay years."""
+    params = parameters(scenario)
+    reps = block.reps
+    kw = FLOAT(params.kw_per_household)
+    yield from block.at(start_month, "instruments")
+    block.pay(owner, "pv_capex",
+              np.full(block.shape, params.fund_capex_yuan_per_kw * params.kw_per_household,
+                      dtype=FLOAT))
+    weather = delayed = None
+    while True:
+        month = block.month
+        if weather is None or block.month_of_year == 0:
+            z = standard_normal(block.streams.shared_uniforms("pv_weather", block.year, reps, 1)
+                                [:, :, 0].astype(FLOAT))
+            weather = np.maximum(FLOAT(1) + FLOAT(params.yield_year_sd) * z, FLOAT(0))
+            delayed = (block.streams.shared_uniforms("pv_settlement", block.year, reps, 1)
+                       [:, :, 0] < params.settlement_delay_probability).astype(FLOAT)
+        age = (month - start_month) // MONTHS_PER_YEAR
+        kwh = kw * FLOAT(params.specific_yield_kwh_per_kwp / MONTHS_PER_YEAR
+                         * degradation_factor(params, age)) * weather  # (reps, 1)
+        revenue = kwh * FLOAT(params.tariff_yuan_per_kwh * params.household_share_of_revenue)
+        subsidy = revenue * FLOAT(params.subsidy_share_of_tariff)
+        on_time = revenue - subsidy * delayed
+        block.add_income(owner, "pv_returns", np.broadcast_to(on_time, block.shape))
+        if delayed.any():
+            block.receive_later(owner, "pv_returns",
+                                np.broadcast_to(subsidy * delayed, block.shape),
+                                params.settlement_delay_months)
+        block.add_expense(owner, FLOAT(params.om_cost_yuan_per_kw_year / MONTHS_PER_YEAR) * kw)
+        if month + 1 >= block.months:
+            return
+        yield block.tick("instruments")

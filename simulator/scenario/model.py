@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from simulator.errors import did_you_mean
 from simulator.interventions import Instruments
 from simulator.scenario.schema import Report, param, section, table_array
 from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
@@ -119,11 +120,6 @@ class ExitRule:
         doc="Households without labour capacity exit through dibao coverage (政策兜底) rather "
             "than through income projects.",
         source="seed 001 §一(三)")
-    require_housing: bool = param(
-        False, unit="",
-        doc="A household flagged as needing housing renovation cannot exit until renovated "
-            "(三保障: safe housing).",
-        source="domain §3 (两不愁三保障)")
 
     def check(self, path: str, report: Report) -> None:
         seen: set[str] = set()
@@ -149,6 +145,10 @@ class IncomeDynamics:
         0.5, unit="share", ge=0, le=1,
         doc="Share of business income that arrives in the harvest months rather than evenly.",
         source="guess")
+    harvest_months: tuple[int, ...] = param(
+        (7, 10), unit="calendar months (1 = January)", ge=1, le=12,
+        doc="Months in which the harvest share of business income arrives.",
+        source="guess: early and late rice harvests in south China")
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,9 @@ class Rewards:
     industry_success_probability: float = param(
         0.7, unit="share", ge=0, le=1,
         doc="Chance that a household's own industry passes verification.", source="guess")
+    industry_setup_months: int = param(
+        6, unit="months", ge=0, le=36,
+        doc="Months from starting a household industry to its verification.", source="guess")
     industry_income_yuan_per_year: float = param(
         3_000.0, unit="yuan/(household·year)", ge=0,
         doc="Net business income of a verified household industry.", source="guess")
@@ -396,6 +399,11 @@ class Synthetic:
 
     id_prefix: str = param("H", unit="", doc="Prefix of generated household ids.",
                            source="scenario")
+    seed: int = param(
+        2016, unit="", ge=0,
+        doc="Seed of the synthetic registry (kept apart from the simulation seed, so re-running "
+            "a simulation with fresh random numbers keeps the same households).",
+        source="scenario")
     strata: tuple[Stratum, ...] = table_array(
         "Household groups with exact household and people counts; the category and labour "
         "totals are their sums.", source="scenario")
@@ -513,6 +521,31 @@ class Synthetic:
 
 
 @dataclass(frozen=True)
+class PlanRule:
+    """The county's own rule for who gets what (the plan simulated when none is given)."""
+
+    with_labour: tuple[str, ...] = param(
+        ("equity", "pv", "employment"), unit="instrument keys",
+        doc="Instruments every household with labour capacity takes (where eligible).",
+        source="seed 001 §二(一)1,3,9 (equity, PV and one member in employment per household)")
+    without_labour: tuple[str, ...] = param(
+        (), unit="instrument keys",
+        doc="Instruments every household without labour capacity takes (where eligible); "
+            "these households exit through the safety net.",
+        source="seed 001 §一(三)")
+
+    def check(self, path: str, report: Report) -> None:
+        from simulator.interventions import BY_KEY
+
+        for name in ("with_labour", "without_labour"):
+            for index, key in enumerate(getattr(self, name)):
+                if key not in BY_KEY:
+                    report(f"{path}.{name}[{index}]", f"expected one of "
+                           f"{', '.join(repr(k) for k in BY_KEY)}, found {key!r}"
+                           + did_you_mean(key, BY_KEY))
+
+
+@dataclass(frozen=True)
 class Population:
     """Who the plan is for: a registry file, or a synthetic registry."""
 
@@ -566,6 +599,7 @@ class Scenario:
     policy: Policy = section(Policy, "Policy rules on the allocation.")
     simulation: Simulation = section(Simulation, "Monte Carlo settings.")
     optimizer: Optimizer = section(Optimizer, "Optimiser settings.")
+    plan: PlanRule = section(PlanRule, "The county's own allocation rule.")
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
     def check(self, path: str, report: Report) -> None:

@@ -1,0 +1,177 @@
+"""Packages and plans: what each household gets.
+
+A **package** is a set of instruments, each taken up in a plan year (``"equity+pv"``,
+``"pv@2"`` for PV from the second plan year, ``"none"``). A **plan** gives every household one
+package. The engine evaluates either one plan, or many candidate packages for every household at
+once (what the optimiser needs), with the same random numbers for every package.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import Problem, RegistryError, did_you_mean
+from simulator.interventions import BY_KEY, INSTRUMENTS
+from simulator.interventions.base import Variant
+from simulator.registry import Registry
+from simulator.scenario.model import Scenario
+
+NONE_NAME = "none"
+
+
+@dataclass(frozen=True)
+class Package:
+    """A set of instrument variants given to one household."""
+
+    variants: tuple[Variant, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", tuple(sorted(set(self.variants),
+                                                          key=_instrument_order)))
+
+    @property
+    def name(self) -> str:
+        """``"none"``, or the variants joined by ``+`` in instrument order."""
+        return "+".join(v.name for v in self.variants) or NONE_NAME
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Instrument keys in the package."""
+        return tuple(v.key for v in self.variants)
+
+    @classmethod
+    def parse(cls, text: str) -> Package:
+        """Read ``"equity+pv@2"``; raise ValueError naming an unknown instrument."""
+        text = text.strip()
+        if text in ("", NONE_NAME, "无"):
+            return cls()
+        variants = []
+        for part in text.split("+"):
+            key, _, year = part.strip().partition("@")
+            if key not in BY_KEY:
+                raise ValueError(f"unknown instrument {key!r}{did_you_mean(key, BY_KEY)}; "
+                                 f"known: {', '.join(BY_KEY)}")
+            if year and (not year.isdigit() or int(year) < 1):
+                raise ValueError(f"expected a plan year ≥ 1 after '@', found {year!r}")
+            variants.append(Variant(key, int(year) - 1 if year else 0))
+        return cls(tuple(variants))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _instrument_order(variant: Variant) -> tuple[int, int]:
+    keys = [m.KEY for m in INSTRUMENTS]
+    return (keys.index(variant.key), variant.start_year)
+
+
+def default_packages(keys: Iterable[str] | None = None, max_size: int = 2) -> list[Package]:
+    """'none', every single instrument and every pair (16 packages for 5 instruments)."""
+    keys = list(keys) if keys is not None else [m.KEY for m in INSTRUMENTS]
+    packages = [Package()]
+    for size in range(1, max_size + 1):
+        for combo in combinations(keys, size):
+            packages.append(Package(tuple(Variant(k) for k in combo)))
+    return packages
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One package per household."""
+
+    packages: tuple[Package, ...]
+    """The distinct packages used."""
+    assignment: np.ndarray
+    """Index into ``packages`` for each household (registry order)."""
+    source: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """Households per package name."""
+        numbers = np.bincount(self.assignment, minlength=len(self.packages))
+        return {p.name: int(n) for p, n in zip(self.packages, numbers, strict=True)}
+
+
+def plan_from_rule(scenario: Scenario, registry: Registry) -> Plan:
+    """The county's own rule (``[plan]``): one package for households with labour, one without."""
+    rule = scenario.plan
+    with_labour = Package(tuple(Variant(k) for k in rule.with_labour))
+    without_labour = Package(tuple(Variant(k) for k in rule.without_labour))
+    assignment = np.where(registry.laborers > 0, 0, 1)
+    return Plan((with_labour, without_labour), assignment, source="scenario [plan] rule")
+
+
+def plan_from_packages(names: Sequence[str], registry: Registry, source: str = "") -> Plan:
+    """A plan from one package name per household (registry order)."""
+    parsed: dict[str, Package] = {}
+    index: dict[Package, int] = {}
+    packages: list[Package] = []
+    assignment = np.empty(len(names), dtype=np.int64)
+    for i, name in enumerate(names):
+        package = parsed.get(name) or Package.parse(name)
+        parsed[name] = package
+        if package not in index:
+            index[package] = len(packages)
+            packages.append(package)
+        assignment[i] = index[package]
+    return Plan(tuple(packages), assignment, source)
+
+
+def load_plan(path: str | Path, registry: Registry) -> Plan:
+    """Read an allocation file: columns ``household_id`` and ``package`` (CSV, UTF-8/GB18030).
+
+    Every household of the registry must appear exactly once; problems name file, row, column.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"cannot read the plan: {exc.strerror}", label) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="strict")
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if not rows:
+        raise RegistryError("the plan file is empty; expected columns household_id, package",
+                            label)
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    problems = [Problem("header", f"missing column {name}", label)
+                for name in ("household_id", "package") if name not in header]
+    if problems:
+        raise RegistryError(problems)
+    id_col, package_col = header.index("household_id"), header.index("package")
+    position = {hid: i for i, hid in enumerate(registry.household_id.tolist())}
+    names: list[str | None] = [None] * registry.n_households
+    for row_index, row in enumerate(rows[1:], start=2):
+        hid = row[id_col].strip() if id_col < len(row) else ""
+        name = row[package_col].strip() if package_col < len(row) else ""
+        where = f"row {row_index}"
+        if hid not in position:
+            problems.append(Problem(f"{where}, column household_id",
+                                    f"household {hid!r} is not in the registry", label))
+            continue
+        if names[position[hid]] is not None:
+            problems.append(Problem(f"{where}, column household_id",
+                                    f"household {hid!r} appears twice", label))
+            continue
+        try:
+            Package.parse(name)
+        except ValueError as exc:
+            problems.append(Problem(f"{where}, column package", str(exc), label))
+            continue
+        names[position[hid]] = name
+    missing = [registry.household_id[i] for i, n in enumerate(names) if n is None]
+    if missing and not problems:
+        problems.append(Problem("", f"{len(missing)} registry households have no package, "
+                                f"e.g. {missing[0]!r}", label))
+    if problems:
+        raise RegistryError(problems[:50])
+    return plan_from_packages([n or NONE_NAME for n in names], registry, label)

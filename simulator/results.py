@@ -1,0 +1,250 @@
+"""Simulation results: per-household arrays and the summaries planners read.
+
+A :class:`SimulationResult` holds yearly per-household figures for every *option* — the plan
+(one option) or each candidate package (one option per package) — across replications. Fund
+outlays are kept per instrument and budget line and combined per option on demand, so the
+optimiser can price every package from one run.
+
+All summaries are computed from the complete arrays in a fixed order, so they are identical
+whatever block size or number of workers produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.accounting import NO_YEAR
+from simulator.interventions.base import Variant
+from simulator.packages import Package, Plan
+from simulator.registry import Registry
+from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from simulator.engine import _BlockOutput
+
+INTERVAL = (2.5, 97.5)
+"""Percentiles across replications reported as the 95 % interval."""
+
+
+def spread(values: np.ndarray) -> dict[str, Any]:
+    """Mean, 95 % interval across replications and standard error of the mean of (reps,) values."""
+    values = np.asarray(values, dtype=float)
+    low, high = np.percentile(values, INTERVAL)
+    se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+    return {"mean": _round(values.mean()), "interval_95": [_round(low), _round(high)],
+            "se": _round(se)}
+
+
+def _round(value: float) -> float:
+    return float(round(float(value), 2))
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Per-household results of one simulation run.
+
+    Shapes: ``K`` options (1 for a plan, one per candidate package), ``R`` replications, ``H``
+    households, ``Y`` simulated years. Money is yuan; per-capita income is yuan per person and
+    year, counted as the scenario's exit rule says.
+    """
+
+    scenario: Scenario
+    registry: Registry
+    plan: Plan | None
+    packages: list[Package]
+    variants: tuple[Variant, ...]
+    weights: np.ndarray
+    """(K, H, V): 1 where option k gives household h instrument variant v (and it is eligible)."""
+    eligible: np.ndarray
+    """(H, V): eligibility of each household for each variant."""
+    reps: int
+    seed: int
+    per_capita: np.ndarray
+    """(K, R, H, Y) counted per-capita net income [yuan/(person·year)]."""
+    exit_year: np.ndarray
+    """(K, R, H) index of the exit year, -1 if none."""
+    return_year: np.ndarray
+    """(K, R, H) index of the first year back below the line after exit, -1 if none."""
+    stable: np.ndarray
+    """(K, R, H) stable exit."""
+    returned: np.ndarray
+    """(K, R, H) return to poverty within the monitoring window."""
+    unconfirmed: np.ndarray
+    """(K, R, H) exited, but the window runs past the horizon."""
+    outlays: dict[tuple[str, str], np.ndarray]
+    """(variant name, budget line) → (R, H, Y) fund outlays [yuan], where eligible."""
+    medical: np.ndarray
+    """(R, H, Y) medical out-of-pocket spending [yuan] (not deducted from net income)."""
+
+    @classmethod
+    def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
+                    packages: list[Package], variants: tuple[Variant, ...],
+                    weights: np.ndarray, eligible: np.ndarray, reps: int, seed: int,
+                    outputs: Sequence[_BlockOutput]) -> SimulationResult:
+        """Join block outputs along the household axis."""
+        def join(name: str, axis: int) -> np.ndarray:
+            return np.concatenate([getattr(o, name) for o in outputs], axis=axis)
+
+        keys = list(outputs[0].outlays) if outputs else []
+        return cls(
+            scenario=scenario, registry=registry, plan=plan, packages=packages,
+            variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
+            per_capita=join("per_capita", 2), exit_year=join("exit_year", 2),
+            return_year=join("return_year", 2), stable=join("stable", 2),
+            returned=join("returned", 2), unconfirmed=join("unconfirmed", 2),
+            outlays={k: np.concatenate([o.outlays[k] for o in outputs], axis=1) for k in keys},
+            medical=join("medical", 1),
+        )
+
+    # -- shape -----------------------------------------------------------------------------------
+
+    @property
+    def n_options(self) -> int:
+        """Options evaluated: 1 for a plan, else the number of candidate packages."""
+        return self.per_capita.shape[0]
+
+    @property
+    def years(self) -> np.ndarray:
+        """Simulated calendar years."""
+        return self.scenario.calendar_years
+
+    @property
+    def lines(self) -> np.ndarray:
+        """Exit line per year [yuan/(person·year)]."""
+        return self.scenario.lines_yuan_per_capita
+
+    def option_name(self, k: int = 0) -> str:
+        """``"plan"`` in plan mode, else the package name."""
+        return "plan" if self.plan is not None else self.packages[k].name
+
+    def household_packages(self) -> list[str]:
+        """Package name of each household (plan mode)."""
+        if self.plan is None:
+            raise ValueError("a candidate-package run has no single package per household")
+        names = [p.name for p in self.plan.packages]
+        return [names[i] for i in self.plan.assignment]
+
+    # -- per-household figures -------------------------------------------------------------------
+
+    def probability_stable(self, k: int = 0) -> np.ndarray:
+        """(H,) share of replications in which each household exits stably."""
+        return self.stable[k].mean(axis=0)
+
+    def household_outlays(self, k: int = 0) -> np.ndarray:
+        """(R, H, Y) fund outlays on each household under option k, all lines [yuan]."""
+        total = np.zeros(self.medical.shape, dtype=np.float64)
+        for (variant, _line), amount in self.outlays.items():
+            j = [v.name for v in self.variants].index(variant)
+            weight = self.weights[k, :, j]
+            if weight.any():
+                total += amount * weight[None, :, None]
+        return total
+
+    # -- county totals per replication ------------------------------------------------------------
+
+    def stable_exit_households(self, k: int = 0) -> np.ndarray:
+        """(R,) households with a stable exit."""
+        return self.stable[k].sum(axis=1)
+
+    def stable_exit_people(self, k: int = 0) -> np.ndarray:
+        """(R,) people in households with a stable exit."""
+        return (self.stable[k] * self.registry.size[None, :]).sum(axis=1)
+
+    def exits_by_year(self, k: int = 0) -> np.ndarray:
+        """(R, Y) households exiting in each year."""
+        years = len(self.years)
+        exit_year = self.exit_year[k]
+        return np.stack([(exit_year == y).sum(axis=1) for y in range(years)], axis=1)
+
+    def returns(self, k: int = 0) -> np.ndarray:
+        """(R,) households that returned to poverty within the monitoring window."""
+        return self.returned[k].sum(axis=1)
+
+    def outlays_by_line(self, k: int = 0) -> dict[str, np.ndarray]:
+        """Budget line → (R, Y) fund outlays under option k [yuan]."""
+        names = [v.name for v in self.variants]
+        lines: dict[str, np.ndarray] = {}
+        for (variant, line), amount in sorted(self.outlays.items()):
+            weight = self.weights[k, :, names.index(variant)]
+            if not weight.any():
+                continue
+            total = np.einsum("rhy,h->ry", amount, weight.astype(np.float64))
+            lines[line] = lines.get(line, 0) + total
+        return lines
+
+    def outlays_by_year(self, k: int = 0) -> np.ndarray:
+        """(R, Y) total fund outlays under option k [yuan]."""
+        total = np.zeros((self.reps, len(self.years)))
+        for amount in self.outlays_by_line(k).values():
+            total += amount
+        return total
+
+    # -- summaries -----------------------------------------------------------------------------------
+
+    def summary(self, k: int = 0) -> dict[str, Any]:
+        """Everything ``summary.json`` reports for option k (means, 95 % intervals)."""
+        years = [int(y) for y in self.years]
+        plan_years = self.scenario.horizon.plan_years
+        stable = self.stable_exit_households(k)
+        outlays_year = self.outlays_by_year(k)
+        total_outlays = outlays_year.sum(axis=1)
+        mean_stable = float(stable.mean())
+        summary: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "option": self.option_name(k),
+            "seed": self.seed,
+            "replications": self.reps,
+            "households": self.registry.n_households,
+            "people": self.registry.n_people,
+            "years": years,
+            "plan_years": years[:plan_years],
+            "lines_yuan_per_capita": [_round(v) for v in self.lines],
+            "monitoring_years": self.scenario.exit_rule.monitoring_years,
+        }
+        if self.plan is not None:
+            summary["packages"] = self.plan.counts()
+        summary.update({
+            "stable_exits": {"households": spread(stable),
+                             "people": spread(self.stable_exit_people(k))},
+            "exits_by_year": {str(y): spread(v) for y, v in
+                              zip(years, self.exits_by_year(k).T, strict=True)},
+            "returns_to_poverty": spread(self.returns(k)),
+            "unconfirmed_exits": spread(self.unconfirmed[k].sum(axis=1)),
+            "never_exited": spread((self.exit_year[k] == NO_YEAR).sum(axis=1)),
+            "outlays_by_line": {line: {str(y): _round(v) for y, v in
+                                       zip(years, amount.mean(axis=0), strict=True)}
+                                for line, amount in self.outlays_by_line(k).items()},
+            "outlays_by_year": {str(y): spread(v) for y, v in
+                                zip(years, outlays_year.T, strict=True)},
+            "outlays_total": spread(total_outlays),
+            "cost_per_stable_exit_yuan": (_round(total_outlays.mean() / mean_stable)
+                                          if mean_stable > 0 else None),
+            "medical_out_of_pocket_by_year": {
+                str(y): _round(v) for y, v in
+                zip(years, self.medical.sum(axis=1).mean(axis=0), strict=True)},
+        })
+        return summary
+
+    def household_table(self, k: int = 0) -> dict[str, list[Any]]:
+        """Per household: ids, package, P(stable exit), mean per-capita income by year."""
+        registry = self.registry
+        table: dict[str, list[Any]] = {
+            "household_id": registry.household_id.tolist(),
+            "township": registry.township.tolist(),
+            "village": registry.village.tolist(),
+            "category": registry.category.tolist(),
+            "size": registry.size.tolist(),
+            "laborers": registry.laborers.tolist(),
+        }
+        if self.plan is not None:
+            table["package"] = self.household_packages()
+        table["p_stable_exit"] = [round(float(v), 4) for v in self.probability_stable(k)]
+        mean_income = self.per_capita[k].mean(axis=0)
+        for j, year in enumerate(self.years):
+            table[f"income_per_capita_{int(year)}"] = [round(float(v), 2)
+                                                       for v in mean_income[:, j]]
+        return table

@@ -86,3 +86,22 @@ def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     atomic_write_bytes(manifest_path, text.encode("utf-8"))
     return manifest_path
+
+
+def save_figure(figure: Any, directory: str | os.PathLike[str], stem: str,
+                formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save a matplotlib figure as ``stem.png`` and ``stem.svg``, each atomically.
+
+    Dates and random element ids are left out, so the same figure gives the same bytes.
+    """
+    import matplotlib
+
+    paths = []
+    for fmt in formats:
+        path = Path(directory) / f"{stem}.{fmt}"
+        metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
+        with matplotlib.rc_context({"svg.hashsalt": "tuopin"}), \
+                atomic_open(path, "wb") as handle:
+            figure.savefig(handle, format=fmt, dpi=150, metadata=metadata)
+        paths.append(path)
+    return paths

@@ -100,7 +100,7 @@ class SimulationResult:
             medical=join("medical", 1),
         )
 
-    # -- shape -----------------------------------------------------------------------------------
+    # -- shape
 
     @property
     def n_options(self) -> int:
@@ -128,7 +128,7 @@ class SimulationResult:
         names = [p.name for p in self.plan.packages]
         return [names[i] for i in self.plan.assignment]
 
-    # -- per-household figures -------------------------------------------------------------------
+    # -- per-household figures
 
     def probability_stable(self, k: int = 0) -> np.ndarray:
         """(H,) share of replications in which each household exits stably."""
@@ -144,7 +144,7 @@ class SimulationResult:
                 total += amount * weight[None, :, None]
         return total
 
-    # -- county totals per replication ------------------------------------------------------------
+    # -- county totals per replication
 
     def stable_exit_households(self, k: int = 0) -> np.ndarray:
         """(R,) households with a stable exit."""
@@ -183,7 +183,7 @@ class SimulationResult:
             total += amount
         return total
 
-    # -- summaries -----------------------------------------------------------------------------------
+    # -- summaries
 
     def summary(self, k: int = 0) -> dict[str, Any]:
         """Everything ``summary.json`` reports for option k (means, 95 % intervals)."""

@@ -76,6 +76,13 @@ class Parameters:
         50.0, unit="yuan/(kW·year)", ge=0,
         doc="Operation and maintenance cost deducted from the household's PV income.",
         source="parameters.md §1c appendix: 0.05 yuan/W/year (0.03–0.10, M/G)")
+    weak_year_probability: float = param(
+        0.1, unit="1/year", ge=0, le=1,
+        doc="Chance that a year is a weak sun year for the whole county.", source="guess")
+    weak_year_yield_factor: float = param(
+        0.85, unit="share", ge=0, le=1,
+        doc="Yield of a weak sun year relative to an average year.",
+        source="guess: parameters.md §1b (regional yields vary ±15 %)")
     household_share_of_revenue: float = param(
         1.0, unit="share", ge=0, le=1,
         doc="Share of the revenue of the household's kW that reaches the household.",
@@ -130,7 +137,10 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if weather is None or block.month_of_year == 0:
             z = standard_normal(block.streams.shared_uniforms("pv_weather", block.year, reps, 1)
                                 [:, :, 0].astype(FLOAT))
-            weather = np.maximum(FLOAT(1) + FLOAT(params.yield_year_sd) * z, FLOAT(0))
+            weak = block.streams.shared_uniforms("pv_weak_year", block.year, reps, 1)[:, :, 0] \
+                < params.weak_year_probability
+            weather = np.maximum(FLOAT(1) + FLOAT(params.yield_year_sd) * z, FLOAT(0)) \
+                * np.where(weak, FLOAT(params.weak_year_yield_factor), FLOAT(1))
             delayed = (block.streams.shared_uniforms("pv_settlement", block.year, reps, 1)
                        [:, :, 0] < params.settlement_delay_probability).astype(FLOAT)
         age = (month - start_month) // MONTHS_PER_YEAR

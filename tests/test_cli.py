@@ -141,3 +141,47 @@ def test_show_with_a_registry_names_it(cli, tmp_path: Path) -> None:
     assert tomllib.loads(result.stdout)["population"]["registry"] == str(registry.resolve())
     registry.write_text("household_id\n", encoding="utf-8")
     assert cli("show", "ruyuan-2016", "--registry", registry).exit_code == 1
+
+
+def test_simulate_writes_summary_households_and_plots(cli, tmp_path: Path,
+                                                      tiny_scenario_path: Path) -> None:
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    first = cli("simulate", tiny_scenario_path, "--reps", "5", "--seed", "3", "-o", out_a)
+    assert first.exit_code == 0, first.stderr
+    second = cli("simulate", tiny_scenario_path, "--reps", "5", "--seed", "3", "-o", out_b,
+                 "--block-households", "7")
+    assert second.exit_code == 0, second.stderr
+    assert (out_a / "summary.json").read_bytes() == (out_b / "summary.json").read_bytes()
+    assert (out_a / "households.csv").read_bytes() == (out_b / "households.csv").read_bytes()
+    summary = json.loads((out_a / "summary.json").read_text(encoding="utf-8"))
+    for key in ("stable_exits", "exits_by_year", "returns_to_poverty", "outlays_by_line",
+                "outlays_by_year", "cost_per_stable_exit_yuan"):
+        assert key in summary
+    low, high = summary["stable_exits"]["households"]["interval_95"]
+    assert low <= summary["stable_exits"]["households"]["mean"] <= high
+    for stem in ("income_fan", "exits_by_year", "outlays_by_year"):
+        assert (out_a / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+        assert b"<svg" in (out_a / f"{stem}.svg").read_bytes()[:500]
+    manifest = json.loads((out_a / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["summary.json"]["replications"] == 5
+
+
+def test_simulate_with_a_plan_file(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
+    registry = tmp_path / "h.csv"
+    assert cli("population", tiny_scenario_path, "-o", registry).exit_code == 0
+    ids = [line.split(",")[0] for line in
+           registry.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    plan = tmp_path / "allocation.csv"
+    plan.write_text("household_id,package\n" + "".join(f"{i},pv+employment\n" for i in ids),
+                    encoding="utf-8")
+    result = cli("simulate", tiny_scenario_path, "--registry", registry, "--plan", plan,
+                 "--reps", "3", "-o", tmp_path / "out", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["packages"] == {"pv+employment": 60}
+    plan.write_text("household_id,package\n" + "".join(f"{i},pv+employmnt\n" for i in ids),
+                    encoding="utf-8")
+    bad = cli("simulate", tiny_scenario_path, "--registry", registry, "--plan", plan,
+              "--reps", "3", "-o", tmp_path / "out2")
+    assert bad.exit_code == 1
+    assert "allocation.csv" in bad.stderr and "row 2, column package" in bad.stderr
+    assert "did you mean `employment`" in bad.stderr

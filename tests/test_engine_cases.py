@@ -75,5 +75,5 @@ def test_there_is_a_case_for_every_instrument_and_shock() -> None:
     shocks = ["ill", "disabled", "disaster", "enterprise fails", "job ends", "weak sun",
               "settled", "no dividend"]
     for shock in shocks:
-        assert any(t.startswith(f'name = "shock: ') and shock in t.split("\n", 1)[0]
+        assert any(t.startswith('name = "shock: ') and shock in t.split("\n", 1)[0]
                    for t in texts), shock

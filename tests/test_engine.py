@@ -1,0 +1,174 @@
+"""Engine properties: common random numbers, shared shocks, reproducibility, instrument contract."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simulator.engine import simulate
+from simulator.interventions import INSTRUMENTS
+from simulator.packages import Package, default_packages, plan_from_packages
+from simulator.registry import Registry
+from simulator.scenario import Scenario, load_scenario
+
+REPS = 6
+
+
+def test_package_difference_is_exactly_the_pv_income(tiny_scenario_path, tiny_registry) -> None:
+    """With PV variability off (and every other shock on), equity+pv − equity = PV income."""
+    scenario = load_scenario(tiny_scenario_path, [
+        "instruments.pv.yield_year_sd=0", "instruments.pv.weak_year_probability=0",
+        "instruments.pv.settlement_delay_probability=0"])
+    registry = Registry.from_columns({**tiny_registry.columns(),
+                                      "pv_site": np.ones(60, dtype=bool)})
+    packages = [Package.parse("equity"), Package.parse("equity+pv")]
+    result = simulate(scenario, registry=registry, packages=packages, reps=REPS, seed=3)
+    pv = scenario.instruments.pv
+    ages = np.arange(scenario.horizon.years)
+    net = (pv.kw_per_household * pv.specific_yield_kwh_per_kwp * pv.tariff_yuan_per_kwh
+           * (1 - pv.degradation_first_year) * (1 - pv.degradation_per_year) ** ages
+           - pv.om_cost_yuan_per_kw_year * pv.kw_per_household)
+    difference = (result.per_capita[1] - result.per_capita[0]) * registry.size[None, :, None]
+    # households without labour are topped up to the dibao standard, which PV can cross
+    labour = registry.laborers > 0
+    np.testing.assert_allclose(difference[:, labour], np.broadcast_to(
+        net, difference[:, labour].shape), rtol=1e-4)
+    assert result.per_capita.std(axis=1).max() > 0  # other shocks are really on
+
+
+def test_same_results_whatever_block_size_and_workers(tiny_scenario, tiny_registry) -> None:
+    runs = [simulate(tiny_scenario, registry=tiny_registry, reps=REPS, seed=5,
+                     block_households=b, workers=w)
+            for b, w in ((60, 1), (7, 1), (16, 2))]
+    first = runs[0]
+    for other in runs[1:]:
+        assert np.array_equal(first.per_capita, other.per_capita)
+        assert np.array_equal(first.stable, other.stable)
+        for key, amount in first.outlays.items():
+            assert np.array_equal(amount, other.outlays[key])
+        assert json.dumps(first.summary()) == json.dumps(other.summary())
+
+
+def test_first_replications_do_not_depend_on_the_count(tiny_scenario, tiny_registry) -> None:
+    few = simulate(tiny_scenario, registry=tiny_registry, reps=3, seed=9)
+    many = simulate(tiny_scenario, registry=tiny_registry, reps=8, seed=9)
+    assert np.array_equal(few.per_capita, many.per_capita[:, :3])
+
+
+def test_other_seed_other_results(tiny_scenario, tiny_registry) -> None:
+    a = simulate(tiny_scenario, registry=tiny_registry, reps=REPS, seed=1)
+    b = simulate(tiny_scenario, registry=tiny_registry, reps=REPS, seed=2)
+    assert not np.array_equal(a.per_capita, b.per_capita)
+
+
+def test_enterprise_shocks_hit_every_shareholder(tiny_scenario_path, tiny_registry) -> None:
+    scenario = load_scenario(tiny_scenario_path, [
+        "instruments.equity.underpay_probability_per_year=0.5", "income.volatility_log_sd=0",
+        "shocks.illness_probability_per_person_year=0",
+        "shocks.disability_probability_per_person_year=0",
+        "shocks.disaster_probability_per_village_year=0"])
+    result = simulate(scenario, registry=tiny_registry, packages=[Package(), Package.parse(
+        "equity")], reps=REPS, seed=4)
+    gain = result.per_capita[1] - result.per_capita[0]  # (reps, households, years)
+    holders = tiny_registry.laborers > 0
+    paid = gain[:, holders] > 1.0
+    # one county-wide enterprise: in each replication-year all shareholders are paid or none is
+    assert np.all(paid.all(axis=1) | ~paid.any(axis=1))
+    assert paid.any() and not paid.all()
+
+
+def test_disasters_hit_whole_villages(tiny_scenario_path, tiny_registry) -> None:
+    scenario = load_scenario(tiny_scenario_path, [
+        "shocks.disaster_probability_per_village_year=0.5", "income.volatility_log_sd=0",
+        "shocks.illness_probability_per_person_year=0",
+        "shocks.disability_probability_per_person_year=0"])
+    calm = load_scenario(tiny_scenario_path, [
+        "shocks.disaster_probability_per_village_year=0", "income.volatility_log_sd=0",
+        "shocks.illness_probability_per_person_year=0",
+        "shocks.disability_probability_per_person_year=0"])
+    packages = [Package()]
+    hit = simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=8)
+    base = simulate(calm, registry=tiny_registry, packages=packages, reps=REPS, seed=8)
+    damaged = (hit.per_capita[0] < base.per_capita[0] - 1e-3)
+    # households without labour are topped up to the dibao standard, which can hide a loss
+    has_business = (tiny_registry.business > 0) & (tiny_registry.laborers > 0)
+    for village in np.unique(tiny_registry.village):
+        members = (tiny_registry.village == village) & has_business
+        if members.sum() > 1:
+            block = damaged[:, members]  # (reps, members, years)
+            assert np.all(block.all(axis=1) | ~block.any(axis=1))
+    assert damaged.any()
+
+
+ZERO_EFFECT = {
+    "equity": ["instruments.equity.principal_yuan_per_person=0",
+               "rewards.organisation_equity_yuan_per_person=0"],
+    "pv": ["instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_yuan_per_kw_year=0",
+           "instruments.pv.fund_capex_yuan_per_kw=0"],
+    "employment": ["instruments.employment.placement_probability_trained_per_month=0",
+                   "instruments.employment.placement_probability_per_month=0",
+                   "instruments.employment.training=false"],
+    "loans": ["instruments.loans.benchmark_rate=0",
+              "instruments.loans.project_return_yuan_per_year=0",
+              "instruments.loans.project_failure_probability_over_term=0"],
+    "industry": ["rewards.industry_success_probability=0"],
+}
+
+
+@pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
+def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
+    scenario: Scenario = load_scenario(tiny_scenario_path)
+    packages = [Package(), Package.parse(module.KEY)]
+    result = simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
+    assert result.per_capita.shape == (2, REPS, 60, scenario.horizon.years)
+    assert np.isfinite(result.per_capita).all()
+    eligible = module.eligible(tiny_registry, scenario)
+    # not eligible: exactly the same as no package, and nothing spent
+    assert np.array_equal(result.per_capita[1][:, ~eligible], result.per_capita[0][:, ~eligible])
+    assert np.all(result.household_outlays(1)[:, ~eligible] == 0)
+    # eligible: something changes
+    assert not np.array_equal(result.per_capita[1][:, eligible],
+                              result.per_capita[0][:, eligible])
+    # every income source and budget line it uses is declared
+    for (_variant, line) in result.outlays:
+        assert line in module.LINES, line
+    # zero parameters, zero effect
+    zero = load_scenario(tiny_scenario_path, ZERO_EFFECT[module.KEY])
+    nothing = simulate(zero, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
+    np.testing.assert_allclose(nothing.per_capita[1], nothing.per_capita[0], atol=1e-3)
+    assert np.abs(nothing.household_outlays(1)).max() == 0
+    # deterministic for a seed
+    again = simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
+    assert np.array_equal(again.per_capita, result.per_capita)
+
+
+def test_default_packages_cover_singles_and_pairs() -> None:
+    names = [p.name for p in default_packages()]
+    assert len(names) == 16 and names[0] == "none"
+    assert "equity+pv" in names and "pv+employment" in names
+    assert Package.parse("pv+equity") == Package.parse("equity+pv")
+    assert Package.parse("pv@2").variants[0].start_year == 1
+    with pytest.raises(ValueError, match="did you mean `equity`"):
+        Package.parse("equty")
+
+
+def test_plan_mode_matches_candidate_mode(tiny_scenario, tiny_registry) -> None:
+    names = ["equity+pv" if i % 2 else "employment" for i in range(60)]
+    plan = plan_from_packages(names, tiny_registry)
+    planned = simulate(tiny_scenario, plan, registry=tiny_registry, reps=REPS, seed=2)
+    packages = [Package.parse("employment"), Package.parse("equity+pv")]
+    each = simulate(tiny_scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=2)
+    chosen = np.array([i % 2 for i in range(60)])
+    expected = each.per_capita[chosen, :, np.arange(60)].transpose(1, 0, 2)
+    assert np.array_equal(planned.per_capita[0], expected)
+
+
+def test_stable_exits_respond_to_the_line(tiny_scenario_path, tiny_registry) -> None:
+    low = load_scenario(tiny_scenario_path, ["poverty_line.base_yuan_per_capita=3000"])
+    high = load_scenario(tiny_scenario_path, ["poverty_line.base_yuan_per_capita=12000"])
+    a = simulate(low, registry=tiny_registry, reps=REPS, seed=1)
+    b = simulate(high, registry=tiny_registry, reps=REPS, seed=1)
+    assert np.all(a.stable_exit_households() >= b.stable_exit_households())
+    assert a.stable_exit_households().mean() > b.stable_exit_households().mean()

@@ -118,20 +118,6 @@ def first_true(flags: np.ndarray) -> np.ndarray:
     return np.where(flags.any(axis=-1), index, NO_YEAR)
 
 
-def run_lengths(flags: np.ndarray) -> np.ndarray:
-    """Length of the run of consecutive True values starting at each year (last axis).
-
-    Loops over years (a handful), never over households.
-    """
-    flags = np.asarray(flags, dtype=bool)
-    runs = np.zeros(flags.shape, dtype=np.int64)
-    following = np.zeros(flags.shape[:-1], dtype=np.int64)
-    for t in range(flags.shape[-1] - 1, -1, -1):
-        following = np.where(flags[..., t], following + 1, 0)
-        runs[..., t] = following
-    return runs
-
-
 @dataclass(frozen=True)
 class ExitOutcome:
     """Exit status of every household (and replication), from one above-the-line array.
@@ -178,17 +164,14 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
     n_years = above.shape[-1]
     exit_year = first_true(above)
     exited = exit_year != NO_YEAR
-    runs = run_lengths(above)
-    safe_exit = np.where(exited, exit_year, 0)
-    run_from_exit = np.take_along_axis(runs, safe_exit[..., None], axis=-1)[..., 0]
-    run_from_exit = np.where(exited, run_from_exit, 0)
-    stable = exited & (run_from_exit >= window_years + 1)
-    # A return is the first below-line year after exit: exit year + length of the run.
-    return_index = safe_exit + run_from_exit
-    has_return = exited & (return_index < n_years)
-    return_year = np.where(has_return, return_index, NO_YEAR)
-    returned = has_return & (run_from_exit <= window_years)
-    # Neither stable nor returned means the run reached the end of the horizon too early.
+    # The first below-line year after the exit: below the line and later than the exit year.
+    after_exit = np.arange(n_years) > exit_year[..., None]
+    return_year = first_true(~above & after_exit & exited[..., None])
+    has_return = return_year != NO_YEAR
+    window_end = exit_year + window_years
+    stable = exited & (window_end < n_years) & (~has_return | (return_year > window_end))
+    returned = has_return & (return_year <= window_end)
+    # Neither stable nor returned means the window runs past the end of the horizon.
     unconfirmed = exited & ~stable & ~returned
     return ExitOutcome(exit_year=exit_year, stable=stable, returned=returned,
                        return_year=return_year, unconfirmed=unconfirmed)

@@ -20,7 +20,6 @@ from simulator.accounting import (
     household_net_income,
     line_from_growth,
     per_capita,
-    run_lengths,
     safety_net_above,
 )
 from simulator.vocabulary import INCOME_SOURCES
@@ -168,14 +167,8 @@ def test_leading_axes_are_independent(above: np.ndarray, window: int) -> None:
 
 
 @given(arrays(bool, st.tuples(st.integers(1, 5), st.integers(1, 9))))
-def test_first_true_and_run_lengths(values: np.ndarray) -> None:
+def test_first_true(values: np.ndarray) -> None:
     first = first_true(values)
-    runs = run_lengths(values)
     for h, row in enumerate(values):
         hits = np.flatnonzero(row)
         assert first[h] == (hits[0] if len(hits) else NO_YEAR)
-        for t in range(len(row)):
-            length = 0
-            while t + length < len(row) and row[t + length]:
-                length += 1
-            assert runs[h, t] == length

@@ -132,9 +132,9 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         qualifying[leaves] = 0
         found = ~employed & ~leaves & (draws["job_search"][:, :, m] < place)
         if found.any():
-            z = standard_normal(draws["job_wage"][:, :, m])
-            new_wage = FLOAT(params.wage_yuan_per_month) * np.exp(sigma * z, dtype=FLOAT)
-            wage = np.where(found, new_wage, wage)
+            where = np.nonzero(found)
+            z = standard_normal(draws["job_wage"][:, :, m][where])
+            wage[where] = FLOAT(params.wage_yuan_per_month) * np.exp(sigma * z, dtype=FLOAT)
             employed |= found
         earned = wage * block.labour_factor * employed
         block.add_income(owner, "employment_wages", earned)

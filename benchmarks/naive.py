@@ -1,0 +1,185 @@
+"""A naive reference engine: the same model with one SimPy process per household.
+
+Every household of every replication is its own SimPy process holding plain Python floats and
+stepping month by month — the design tuopin's engine avoids. It covers the baseline income,
+illness, disability and disasters, and the equity, PV and employment instruments (the county's
+default plan in ``ruyuan-2016``), and it reads the very same random numbers as the engine, so on
+a small case both must agree (``tests/test_naive_reference.py``); ``benchmarks/engine.py`` runs it
+to measure how much faster the vectorised engine is.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+from scipy import special
+
+from simulator.baseline import seasonal_weights
+from simulator.engine import enterprise_assignment, village_index
+from simulator.interventions import equity as equity_module
+from simulator.interventions.pv import degradation_factor
+from simulator.packages import Plan
+from simulator.randomness import Streams
+from simulator.registry import Registry
+from simulator.scenario.model import Scenario
+
+SUPPORTED = {"equity", "pv", "employment"}
+
+
+def _normal(u: float) -> float:
+    return float(special.ndtri(min(max(u, 1e-7), 1 - 1e-7)))
+
+
+class _Shared:
+    """Draws shared by households (villages, enterprises, county), from the engine's streams."""
+
+    def __init__(self, streams: Streams, scenario: Scenario, reps: int, years: int,
+                 n_villages: int, n_enterprises: int) -> None:
+        self.disaster = np.stack([streams.shared_uniforms("disaster", y, reps, n_villages)[:, :, 0]
+                                  for y in range(years)], axis=-1)
+        self.underpay = np.stack([streams.shared_uniforms("enterprise_underpay", y, reps,
+                                                          n_enterprises)[:, :, 0]
+                                  for y in range(years)], axis=-1)
+        self.failure = streams.shared_uniforms("enterprise_failure", 0, reps,
+                                               n_enterprises)[:, :, 0]
+        self.pv_weather = np.stack([streams.shared_uniforms("pv_weather", y, reps, 1)[:, 0, 0]
+                                    for y in range(years)], axis=-1)
+        self.pv_weak = np.stack([streams.shared_uniforms("pv_weak_year", y, reps, 1)[:, 0, 0]
+                                 for y in range(years)], axis=-1)
+        self.pv_delay = np.stack([streams.shared_uniforms("pv_settlement", y, reps, 1)[:, 0, 0]
+                                  for y in range(years)], axis=-1)
+
+
+def simulate_naive(scenario: Scenario, registry: Registry, plan: Plan, reps: int,
+                   seed: int) -> np.ndarray:
+    """Counted per-capita income, shape (reps, households, years), one process per household."""
+    for package in plan.packages:
+        unknown = set(package.keys) - SUPPORTED
+        if unknown or any(v.start_year for v in package.variants):
+            raise ValueError(f"the naive reference does not model {sorted(unknown)}")
+    streams = Streams(seed)
+    years = scenario.horizon.years
+    n = registry.n_households
+    villages, n_villages = village_index(registry)
+    enterprises, n_enterprises = enterprise_assignment(registry, scenario)
+    shared = _Shared(streams, scenario, reps, years, n_villages, n_enterprises)
+    # the engine draws each household's uniforms per (source, chunk, year); read the same ones
+    sources = ("illness", "illness_who", "disability", "disability_who", "job_search",
+               "job_separation", "job_wage")
+    monthly = {s: [streams.household_uniforms(s, y, reps, 0, n, 12) for y in range(years)]
+               for s in sources}
+    volatility = [streams.household_uniforms("income_volatility", y, reps, 0, n, 1)
+                  for y in range(years)]
+    result = np.zeros((reps, n, years))
+    for r in range(reps):
+        env = simpy.Environment()
+        for h in range(n):
+            keys = set(plan.packages[plan.assignment[h]].keys)
+            env.process(_household(env, scenario, registry, h, r, keys, villages[h],
+                                   enterprises[h], shared, monthly, volatility, result))
+        env.run()
+    return result
+
+
+def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h: int, r: int,
+               keys: set[str], village: int, enterprise: int, shared: _Shared,
+               monthly: dict, volatility: list, result: np.ndarray):
+    shocks, dynamics = scenario.shocks, scenario.income
+    years = scenario.horizon.years
+    size = float(registry.size[h])
+    laborers = float(registry.laborers[h])
+    eligible = {
+        "equity": laborers > 0, "pv": bool(registry.pv_site[h]), "employment": laborers > 0,
+    }
+    keys = {k for k in keys if eligible[k]}
+    counted = set(scenario.exit_rule.counted_sources)
+    season = seasonal_weights(dynamics.farm_harvest_share, dynamics.harvest_months)
+    p_ill = 1 - (1 - shocks.illness_probability_per_person_year) ** (size / 12)
+    p_dis = 1 - (1 - shocks.disability_probability_per_person_year) ** (size / 12)
+    labourer_share = laborers / size
+    per_labourer = 1 / laborers if laborers else 0.0
+    sick_left = sick_share = disabled_share = 0.0
+    eq = scenario.instruments.equity
+    principal = eq.principal_yuan_per_person * float(
+        equity_module.entitled_people(registry, eq)[h])
+    rates = [e.dividend_rate if e.dividend_rate is not None else eq.dividend_rate
+             for e in eq.enterprises] or [eq.dividend_rate]
+    hazard = 1 - (1 - eq.failure_probability_over_term) ** (1 / (eq.term_years * 12))
+    u_fail = shared.failure[r, enterprise]
+    fails_at = (math.inf if hazard <= 0 else 0 if hazard >= 1
+                else math.floor(math.log1p(-u_fail) / math.log1p(-hazard)))
+    pv = scenario.instruments.pv
+    job = scenario.instruments.employment
+    place = (job.placement_probability_trained_per_month if job.training
+             else job.placement_probability_per_month)
+    separate = 1 - (1 - job.separation_probability_per_year) ** (1 / 12)
+    employed, wage = False, 0.0
+    income = {s: [0.0] * years for s in ("wages", "business", "property", "transfers",
+                                         "equity_dividends", "pv_returns", "employment_wages")}
+    expenses = [0.0] * years
+    late: list[tuple[int, float]] = []
+    for month in range(years * 12):
+        y, m = divmod(month, 12)
+        # shocks
+        if monthly["illness"][y][r, h, m] < p_ill and \
+                monthly["illness_who"][y][r, h, m] < labourer_share:
+            sick_left, sick_share = shocks.work_months_lost_per_episode, per_labourer
+        if monthly["disability"][y][r, h, m] < p_dis and \
+                monthly["disability_who"][y][r, h, m] < labourer_share:
+            disabled_share = min(disabled_share + per_labourer, 1.0)
+        labour = (1 - disabled_share) * (1 - sick_share * min(sick_left, 1.0))
+        sick_left = max(sick_left - 1, 0.0)
+        # baseline income
+        trend = (1 + dynamics.growth_per_year) ** (y + 1)
+        sigma = dynamics.volatility_log_sd
+        shock = trend * math.exp(sigma * _normal(volatility[y][r, h, 0]) - sigma * sigma / 2)
+        hit = shared.disaster[r, village, y] < shocks.disaster_probability_per_village_year
+        business_factor = shock * (1 - shocks.disaster_business_loss_share * hit)
+        income["wages"][y] += registry.wages[h] / 12 * shock * labour
+        income["business"][y] += registry.business[h] * season[m] * business_factor * labour
+        income["property"][y] += registry.property[h] * trend / 12
+        income["transfers"][y] += registry.transfers[h] * trend / 12
+        expenses[y] += registry.production_expenses[h] * season[m] * shock
+        # equity
+        if "equity" in keys and m == eq.dividend_month - 1:
+            held = min(12, month + 1)
+            share = 1.0 if month < eq.term_years * 12 else eq.dividend_share_after_term
+            if shared.underpay[r, enterprise, y] >= eq.underpay_probability_per_year and \
+                    fails_at > month:
+                income["equity_dividends"][y] += principal * rates[enterprise] * share * held / 12
+        # PV
+        if "pv" in keys:
+            weather = max(1 + pv.yield_year_sd * _normal(shared.pv_weather[r, y]), 0.0)
+            if shared.pv_weak[r, y] < pv.weak_year_probability:
+                weather *= pv.weak_year_yield_factor
+            kwh = pv.kw_per_household * pv.specific_yield_kwh_per_kwp / 12 * \
+                degradation_factor(pv, y) * weather
+            revenue = kwh * pv.tariff_yuan_per_kwh * pv.household_share_of_revenue
+            subsidy = revenue * pv.subsidy_share_of_tariff
+            delayed = shared.pv_delay[r, y] < pv.settlement_delay_probability
+            income["pv_returns"][y] += revenue - subsidy * delayed
+            if delayed and month + pv.settlement_delay_months < years * 12:
+                late.append((month + pv.settlement_delay_months, subsidy))
+            expenses[y] += pv.om_cost_yuan_per_kw_year / 12 * pv.kw_per_household
+        for due, amount in [item for item in late if item[0] == month]:
+            income["pv_returns"][y] += amount
+        # employment
+        if "employment" in keys:
+            leaves = employed and monthly["job_separation"][y][r, h, m] < separate
+            if leaves:
+                employed = False
+            if not employed and not leaves and monthly["job_search"][y][r, h, m] < place:
+                employed = True
+                wage = job.wage_yuan_per_month * math.exp(
+                    job.wage_log_sd * _normal(monthly["job_wage"][y][r, h, m]))
+            if employed:
+                income["employment_wages"][y] += wage * labour
+        yield env.timeout(1)
+    standard = scenario.safety_net.dibao_standard_yuan_per_capita * size
+    for y in range(years):
+        total = sum(v[y] for s, v in income.items() if s in counted) - expenses[y]
+        if laborers == 0 and "dibao_topup" in counted:
+            total = max(total, standard)
+        result[r, h, y] = total / size

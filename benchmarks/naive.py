@@ -163,8 +163,7 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
             if delayed and month + pv.settlement_delay_months < years * 12:
                 late.append((month + pv.settlement_delay_months, subsidy))
             expenses[y] += pv.om_cost_yuan_per_kw_year / 12 * pv.kw_per_household
-        for due, amount in [item for item in late if item[0] == month]:
-            income["pv_returns"][y] += amount
+        income["pv_returns"][y] += sum(amount for due, amount in late if due == month)
         # employment
         if "employment" in keys:
             leaves = employed and monthly["job_separation"][y][r, h, m] < separate

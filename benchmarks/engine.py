@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 CASES = [(3_000, 200, 16), (100_000, 32, 1), (1_000_000, 8, 1)]
 QUICK_CASES = [(3_000, 20, 16), (20_000, 8, 1)]
-NAIVE_CASE = (300, 2)  # households, replications
+NAIVE_CASE = (3_000, 4)  # households, replications
 
 
 def tiled_registry(households: int):

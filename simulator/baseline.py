@@ -53,7 +53,7 @@ def baseline_income(block: Block, scenario: Scenario) -> Generator[simpy.Event, 
         m = block.month_of_year
         if m == 0:
             trend = FLOAT((1.0 + dynamics.growth_per_year) ** (block.year + 1))
-            z = standard_normal(block.uniforms("income_volatility", 1)[:, :, 0])
+            z = standard_normal(block.uniforms("income_volatility", 1)[0])
             shock = trend * np.exp(sigma * z - sigma * sigma / 2, dtype=FLOAT)
             hit = disasters[:, village, block.year]
             business_factor = shock * (FLOAT(1) - disaster_loss * hit)

@@ -78,13 +78,16 @@ class Block:
     labour_factor: np.ndarray = field(init=False)
     """Share of the household's labour income available this month (illness, disability)."""
     income: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    """(owner, income source) → yearly income (reps, households, years) [yuan/year]."""
+    """(owner, income source) → yearly income (years, reps, households) [yuan/year]."""
     expenses: dict[str, np.ndarray] = field(default_factory=dict)
-    """owner → yearly production expenses (reps, households, years) [yuan/year]."""
+    """owner → yearly production expenses (years, reps, households) [yuan/year]."""
     outlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    """(owner, budget line) → yearly fund outlays (reps, households, years) [yuan/year]."""
+    """(owner, budget line) → yearly fund outlays (years, reps, households) [yuan/year]."""
     extra: dict[str, np.ndarray] = field(default_factory=dict)
-    """Other yearly household figures (e.g. medical out-of-pocket spending) [yuan/year]."""
+    """Other yearly household figures (e.g. medical out-of-pocket spending) [yuan/year].
+
+    Accumulators are laid out year-first so that a month's additions touch contiguous memory;
+    :func:`by_household` gives the (reps, households, years) view the accounting uses."""
     _phase_events: dict[str, simpy.Event] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -143,20 +146,20 @@ class Block:
 
     def _yearly(self, store: dict, key: Any) -> np.ndarray:
         if key not in store:
-            store[key] = np.zeros((*self.shape, self.years), dtype=FLOAT)
+            store[key] = np.zeros((self.years, *self.shape), dtype=FLOAT)
         return store[key]
 
     def add_income(self, owner: str, source: str, amount: np.ndarray | float) -> None:
         """Add this month's income of ``source`` received by households [yuan]."""
-        self._yearly(self.income, (owner, source))[:, :, self.year] += amount
+        self._yearly(self.income, (owner, source))[self.year] += amount
 
     def add_expense(self, owner: str, amount: np.ndarray | float) -> None:
         """Add this month's production expenses [yuan]."""
-        self._yearly(self.expenses, owner)[:, :, self.year] += amount
+        self._yearly(self.expenses, owner)[self.year] += amount
 
     def add_extra(self, name: str, amount: np.ndarray | float) -> None:
         """Add to another yearly household figure [yuan]."""
-        self._yearly(self.extra, name)[:, :, self.year] += amount
+        self._yearly(self.extra, name)[self.year] += amount
 
     def pay(self, owner: str, line: str, amount: np.ndarray, delay_months: int = 0) -> None:
         """Record a fund outlay on ``line``, now or after ``delay_months`` (verification).
@@ -165,7 +168,7 @@ class Block:
         — or not at all if that is past the horizon.
         """
         if delay_months <= 0:
-            self._yearly(self.outlays, (owner, line))[:, :, self.year] += amount
+            self._yearly(self.outlays, (owner, line))[self.year] += amount
             return
         due = self.month + delay_months
         if due < self.months:
@@ -183,7 +186,7 @@ class Block:
     def _pay_later(self, owner: str, line: str, amount: np.ndarray, due: int
                    ) -> Generator[simpy.Event, Any, None]:
         yield from self.at(due, "settle")
-        self._yearly(self.outlays, (owner, line))[:, :, self.year] += amount
+        self._yearly(self.outlays, (owner, line))[self.year] += amount
 
     def _receive_later(self, owner: str, source: str, amount: np.ndarray, due: int
                        ) -> Generator[simpy.Event, Any, None]:
@@ -194,7 +197,16 @@ class Block:
 
     def uniforms(self, source: str, per_household: int = MONTHS_PER_YEAR,
                  year: int | None = None) -> np.ndarray:
-        """This year's uniforms for ``source``: (reps, households, per_household), float32."""
+        """This year's uniforms for ``source``, (per_household, reps, households), float32.
+
+        Laid out draw-first (e.g. month-first) so each month reads contiguous memory.
+        """
         year = self.year if year is None else year
-        return self.streams.household_uniforms(source, year, self.reps, self.households.start,
-                                               self.households.stop, per_household)
+        draws = self.streams.household_uniforms(source, year, self.reps, self.households.start,
+                                                self.households.stop, per_household)
+        return np.ascontiguousarray(np.moveaxis(draws, -1, 0))
+
+
+def by_household(yearly: np.ndarray) -> np.ndarray:
+    """View of a year-first accumulator as (reps, households, years)."""
+    return np.moveaxis(yearly, 0, -1)

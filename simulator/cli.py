@@ -290,44 +290,69 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
 @click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Directory for every output.")
-@click.option("--seed", type=int, help="Root seed (default: the scenario's simulation.seed).")
+@click.option("--seed", type=int, help="Simulation seed (default: simulation.seed).")
+@click.option("--reps", type=click.IntRange(min=1),
+              help="Monte Carlo replications (default: simulation.replications).")
 @_set_option
 @_registry_option
 @_json_option
-def run(scenario: str, output_dir: Path, seed: int | None, overrides: tuple[str, ...],
-        registry_path: Path | None, as_json: bool) -> None:
+def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
+        overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
     """The main job: everything tuopin produces for a scenario, written to one directory.
 
-    Today this writes the household registry and its calibration table; each capability added
-    to tuopin adds its outputs here.
+    Writes the household registry with its calibration table, and the simulation of the
+    county's own plan ([plan] in the scenario): summary.json, households_simulated.csv and
+    plots. Each capability added to tuopin adds its outputs here.
 
     \b
     Example:
       tuopin run                       # the bundled default scenario (ruyuan-2016), into out/
       tuopin run jishou-2016 -o out/jishou
     """
+    from simulator.engine import simulate as run_simulation
+
     loaded = load_scenario(scenario, overrides)
-    seed = loaded.simulation.seed if seed is None else seed
-    registry = population_of(loaded, registry_path, seed)
+    registry = population_of(loaded, registry_path)
     households = write_registry(registry, output_dir / "households.csv")
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
     calibration = output_dir / "calibration.csv"
     with atomic_open(calibration, "w", encoding="utf-8-sig", newline="") as handle:
-        handle.write("aggregate,target,generated,ok\n")
-        for r in rows:
-            handle.write(f"\"{r.aggregate}\",{r.target:g},{r.generated:g},{str(r.ok).lower()}\n")
-    manifest = record_outputs(output_dir, [households, calibration],
-                              _provenance(loaded, registry_path, seed))
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["aggregate", "target", "generated", "ok"])
+        writer.writerows([r.aggregate, f"{r.target:g}", f"{r.generated:g}", str(r.ok).lower()]
+                         for r in rows)
+    result = run_simulation(loaded, registry=registry, reps=reps, seed=seed,
+                            progress=_ProgressBar("simulating"))
+    outputs = [households, calibration, *write_simulation_outputs(
+        result, output_dir, households_name="households_simulated.csv")]
+    provenance = _provenance(loaded, registry_path, result.seed)
+    provenance["replications"] = result.reps
+    manifest = record_outputs(output_dir, outputs, provenance)
+    summary = result.summary()
     if as_json:
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": [households, calibration],
-                    "households": registry.n_households, "people": registry.n_people,
-                    "calibrated": all(r.ok for r in rows)})
+                    "outputs": outputs, "households": registry.n_households,
+                    "people": registry.n_people, "calibrated": all(r.ok for r in rows),
+                    "summary": summary})
         return
     click.echo(f"{loaded.name}: {_describe_population(registry)}")
     if rows:
-        click.echo(_calibration_text(rows))
-    click.echo(f"wrote {households}, {calibration} and {manifest}")
+        failed = [r for r in rows if not r.ok]
+        click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
+                   f"their targets (see {calibration})")
+    _echo_simulation(loaded, result, summary)
+    click.echo(f"wrote {len(outputs)} files and {manifest.name} to {output_dir}")
+
+
+def _echo_simulation(scenario: Scenario, result: SimulationResult,
+                     summary: dict[str, Any]) -> None:
+    stable = summary["stable_exits"]["households"]
+    click.echo(f"county plan simulated: {result.reps} replications, seed {result.seed}")
+    click.echo(f"  stable exits {stable['mean']:,.0f} households "
+               f"(95 %: {stable['interval_95'][0]:,.0f}–{stable['interval_95'][1]:,.0f}); "
+               f"returns to poverty {summary['returns_to_poverty']['mean']:,.0f}")
+    click.echo(f"  outlays {summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable "
+               f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
 
 
 class _ProgressBar:
@@ -349,7 +374,8 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def write_simulation_outputs(result: SimulationResult, output_dir: Path) -> list[Path]:
+def write_simulation_outputs(result: SimulationResult, output_dir: Path,
+                             households_name: str = "households.csv") -> list[Path]:
     """Write summary.json, households.csv and the PNG/SVG plots of a simulation."""
     from simulator import plots
     from simulator.files import save_figure
@@ -359,7 +385,7 @@ def write_simulation_outputs(result: SimulationResult, output_dir: Path) -> list
     with atomic_open(summary_path, "w", encoding="utf-8") as handle:
         json.dump(result.summary(), handle, ensure_ascii=False, indent=2)
         handle.write("\n")
-    households_path = output_dir / "households.csv"
+    households_path = output_dir / households_name
     table = result.household_table()
     with atomic_open(households_path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -421,13 +447,8 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
                     "outputs": outputs, "summary": summary})
         return
-    stable = summary["stable_exits"]["households"]
-    click.echo(f"{loaded.name}: {result.reps} replications, seed {result.seed}")
-    click.echo(f"stable exits: {stable['mean']:,.0f} households "
-               f"(95 %: {stable['interval_95'][0]:,.0f}–{stable['interval_95'][1]:,.0f}); "
-               f"returns to poverty {summary['returns_to_poverty']['mean']:,.0f}; "
-               f"outlays {summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable "
-               f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
+    click.echo(f"{loaded.name}")
+    _echo_simulation(loaded, result, summary)
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 

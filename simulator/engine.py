@@ -28,17 +28,21 @@ import simpy
 from simulator.accounting import exit_outcomes
 from simulator.baseline import OWNER as BASELINE
 from simulator.baseline import baseline_income
-from simulator.calendar import FLOAT, Block, Households
+from simulator.calendar import FLOAT, Block, Households, by_household
 from simulator.interventions import BY_KEY
 from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan, plan_from_rule
 from simulator.population import population_of
-from simulator.randomness import Streams
+from simulator.randomness import RNG_CHUNK_HOUSEHOLDS, Streams
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.shocks import illness_and_disability
 from simulator.vocabulary import REGISTRY_INCOME_COLUMNS
+
+HOUSEHOLD_REPS_PER_BLOCK = 500_000
+"""Household × replication cells per block when the scenario leaves the block size to tuopin:
+big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB."""
 
 Progress = Callable[[int, int], None]
 """Callback ``progress(households_done, households_total)``."""
@@ -97,12 +101,13 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     scenario = task.scenario
     households = task.households
     counted = set(scenario.exit_rule.counted_sources)
-    zeros = np.zeros((*block.shape, block.years), dtype=FLOAT)
+    zeros = np.zeros((block.years, *block.shape), dtype=FLOAT)
     base = zeros.copy()
     for source in REGISTRY_INCOME_COLUMNS:
         if source in counted:
             base += block.income.get((BASELINE, source), zeros)
     base -= block.expenses.get(BASELINE, zeros)
+    base = by_household(base)
     contributions = []
     for variant in task.variants:
         contribution = zeros.copy()
@@ -110,7 +115,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
             if source in counted:
                 contribution += block.income.get((variant.name, source), zeros)
         contribution -= block.expenses.get(variant.name, zeros)
-        contributions.append(contribution)
+        contributions.append(by_household(contribution))
 
     size = households.size.astype(FLOAT)[None, :, None]
     no_labour = households.laborers == 0
@@ -135,14 +140,16 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     for j, variant in enumerate(task.variants):
         for (owner, line), amount in block.outlays.items():
             if owner == variant.name:
-                outlays[(owner, line)] = amount * task.eligible[None, :, j, None]
+                outlays[(owner, line)] = np.ascontiguousarray(
+                    by_household(amount) * task.eligible[None, :, j, None])
     return _BlockOutput(
         per_capita=per_capita,
         exit_year=outcome.exit_year.astype(np.int8),
         return_year=outcome.return_year.astype(np.int8),
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,
         outlays=outlays,
-        medical=block.extra.get("medical_out_of_pocket", zeros),
+        medical=np.ascontiguousarray(by_household(block.extra.get("medical_out_of_pocket",
+                                                                  zeros))),
     )
 
 
@@ -236,7 +243,8 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     registry = population_of(scenario) if registry is None else registry
     reps = scenario.simulation.replications if reps is None else int(reps)
     seed = scenario.simulation.seed if seed is None else int(seed)
-    block_households = block_households or scenario.simulation.block_households
+    block_households = (block_households or scenario.simulation.block_households
+                        or max(RNG_CHUNK_HOUSEHOLDS, HOUSEHOLD_REPS_PER_BLOCK // reps))
     n = registry.n_households
     if packages is not None:
         package_list = list(packages)

@@ -69,13 +69,13 @@ def illness_and_disability(block: Block, scenario: Scenario
         if m == 0:
             for name in ("illness", "illness_who", "disability", "disability_who"):
                 draws[name] = block.uniforms(name)
-        episode = draws["illness"][:, :, m] < p_ill
-        labourer_hit = episode & (draws["illness_who"][:, :, m] < labourer_share)
+        episode = draws["illness"][m] < p_ill
+        labourer_hit = episode & (draws["illness_who"][m] < labourer_share)
         sick_months_left = np.where(labourer_hit, lost_months, sick_months_left)
         sick_share = np.where(labourer_hit, per_labourer, sick_share)
         block.add_extra("medical_out_of_pocket", episode * oop_cost)
-        disabled = (draws["disability"][:, :, m] < p_disabled) & \
-            (draws["disability_who"][:, :, m] < labourer_share)
+        disabled = (draws["disability"][m] < p_disabled) & \
+            (draws["disability_who"][m] < labourer_share)
         disabled_share = np.minimum(disabled_share + disabled * per_labourer, FLOAT(1))
         sick_now = sick_share * np.minimum(sick_months_left, FLOAT(1))
         np.multiply(FLOAT(1) - disabled_share, FLOAT(1) - sick_now, out=block.labour_factor)

@@ -87,10 +87,11 @@ def test_population_from_a_real_registry(cli, tmp_path: Path, tiny_scenario_path
 
 
 def test_run_writes_everything(cli, tmp_path: Path) -> None:
-    result = cli("run", "-o", tmp_path / "out")
+    result = cli("run", "-o", tmp_path / "out", "--reps", "4")
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
-    assert {"households.csv", "calibration.csv", "manifest.json"} <= names
+    assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
+            "households_simulated.csv", "income_fan.png", "outlays_by_year.svg"} <= names
 
 
 def test_usage_errors_exit_1(cli, tmp_path: Path) -> None:

@@ -126,14 +126,14 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if m == 0 or not draws:
             for name in ("job_search", "job_separation", "job_wage"):
                 draws[name] = block.uniforms(name)
-        leaves = employed & (draws["job_separation"][:, :, m] < separate)
+        leaves = employed & (draws["job_separation"][m] < separate)
         employed &= ~leaves
         tenure[leaves] = 0
         qualifying[leaves] = 0
-        found = ~employed & ~leaves & (draws["job_search"][:, :, m] < place)
+        found = ~employed & ~leaves & (draws["job_search"][m] < place)
         if found.any():
             where = np.nonzero(found)
-            z = standard_normal(draws["job_wage"][:, :, m][where])
+            z = standard_normal(draws["job_wage"][m][where])
             wage[where] = FLOAT(params.wage_yuan_per_month) * np.exp(sigma * z, dtype=FLOAT)
             employed |= found
         earned = wage * block.labour_factor * employed

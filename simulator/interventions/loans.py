@@ -108,13 +108,13 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
     term = params.term_years * MONTHS_PER_YEAR
     yield from block.at(start_month, "instruments")
     u = block.uniforms("loan_project", 4)
-    fails = u[:, :, 0] < params.project_failure_probability_over_term
-    fail_month = np.where(fails, start_month + np.floor(u[:, :, 1] * term), np.inf)
-    defaults = fails & (u[:, :, 2] < params.default_given_failure)
+    fails = u[0] < params.project_failure_probability_over_term
+    fail_month = np.where(fails, start_month + np.floor(u[1] * term), np.inf)
+    defaults = fails & (u[2] < params.default_given_failure)
     sigma = params.project_return_log_sd
     median = params.project_return_yuan_per_year * np.exp(-sigma * sigma / 2)
     monthly_return = FLOAT(median / MONTHS_PER_YEAR) * np.exp(
-        FLOAT(sigma) * standard_normal(u[:, :, 3]), dtype=FLOAT)
+        FLOAT(sigma) * standard_normal(u[3]), dtype=FLOAT)
     amount = FLOAT(params.amount_yuan)
     monthly_interest = amount * FLOAT(params.benchmark_rate / MONTHS_PER_YEAR)
     subsidy = FLOAT(params.interest_subsidy_share)

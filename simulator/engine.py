@@ -61,11 +61,12 @@ class _BlockInput:
     eligible: np.ndarray
     """(households, variants)."""
     lines: np.ndarray
+    keep_income: bool = True
 
 
 @dataclass
 class _BlockOutput:
-    per_capita: np.ndarray
+    per_capita: np.ndarray | None
     exit_year: np.ndarray
     return_year: np.ndarray
     stable: np.ndarray
@@ -143,7 +144,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                 outlays[(owner, line)] = np.ascontiguousarray(
                     by_household(amount) * task.eligible[None, :, j, None])
     return _BlockOutput(
-        per_capita=per_capita,
+        per_capita=per_capita if task.keep_income else None,
         exit_year=outcome.exit_year.astype(np.int8),
         return_year=outcome.return_year.astype(np.int8),
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,
@@ -212,7 +213,7 @@ def _households(registry: Registry, scenario: Scenario, start: int, stop: int,
 def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry | None = None,
              packages: Sequence[Package] | None = None, reps: int | None = None,
              seed: int | None = None, block_households: int | None = None, workers: int = 1,
-             progress: Progress | None = None) -> SimulationResult:
+             progress: Progress | None = None, keep_income: bool = True) -> SimulationResult:
     """Simulate household incomes, exits and fund outlays under a plan or candidate packages.
 
     Parameters
@@ -235,6 +236,9 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         Worker processes running blocks in parallel; results do not depend on it.
     progress : callable, optional
         Called with (households done, households total) as blocks finish.
+    keep_income : bool
+        Keep per-capita income by household and year (False saves memory when only exits and
+        outlays are needed, as in the optimiser).
 
     Returns
     -------
@@ -274,7 +278,8 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
             households=_households(registry, scenario, start, stop, villages, n_villages,
                                    enterprises, n_enterprises),
             reps=reps, seed=seed, variants=variants,
-            weights=weights[:, start:stop], eligible=eligible[start:stop], lines=lines))
+            weights=weights[:, start:stop], eligible=eligible[start:stop], lines=lines,
+            keep_income=keep_income))
     outputs = _run_tasks(tasks, workers, progress, n)
     return SimulationResult.from_blocks(
         scenario=scenario, registry=registry, plan=plan, packages=package_list,

@@ -63,8 +63,9 @@ class SimulationResult:
     """(H, V): eligibility of each household for each variant."""
     reps: int
     seed: int
-    per_capita: np.ndarray
-    """(K, R, H, Y) counted per-capita net income [yuan/(person·year)]."""
+    per_capita: np.ndarray | None
+    """(K, R, H, Y) counted per-capita net income [yuan/(person·year)]; None when the run was
+    asked not to keep it."""
     exit_year: np.ndarray
     """(K, R, H) index of the exit year, -1 if none."""
     return_year: np.ndarray
@@ -86,8 +87,9 @@ class SimulationResult:
                     weights: np.ndarray, eligible: np.ndarray, reps: int, seed: int,
                     outputs: Sequence[_BlockOutput]) -> SimulationResult:
         """Join block outputs along the household axis."""
-        def join(name: str, axis: int) -> np.ndarray:
-            return np.concatenate([getattr(o, name) for o in outputs], axis=axis)
+        def join(name: str, axis: int) -> np.ndarray | None:
+            parts = [getattr(o, name) for o in outputs]
+            return None if parts[0] is None else np.concatenate(parts, axis=axis)
 
         keys = list(outputs[0].outlays) if outputs else []
         return cls(
@@ -105,7 +107,7 @@ class SimulationResult:
     @property
     def n_options(self) -> int:
         """Options evaluated: 1 for a plan, else the number of candidate packages."""
-        return self.per_capita.shape[0]
+        return self.stable.shape[0]
 
     @property
     def years(self) -> np.ndarray:
@@ -170,6 +172,25 @@ class SimulationResult:
         lines: dict[str, np.ndarray] = {}
         for (variant, line), amount in sorted(self.outlays.items()):
             weight = self.weights[k, :, names.index(variant)]
+            if not weight.any():
+                continue
+            total = np.einsum("rhy,h->ry", amount, weight.astype(np.float64))
+            lines[line] = lines.get(line, 0) + total
+        return lines
+
+    def plan_outlays_by_line(self, choice: np.ndarray,
+                             households: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Budget line → (R, Y) outlays when household h gets option ``choice[h]``.
+
+        ``households`` (a boolean mask) restricts the sum, e.g. to one township.
+        """
+        names = [v.name for v in self.variants]
+        chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
+        if households is not None:
+            chosen = chosen * households[:, None]
+        lines: dict[str, np.ndarray] = {}
+        for (variant, line), amount in sorted(self.outlays.items()):
+            weight = chosen[:, names.index(variant)]
             if not weight.any():
                 continue
             total = np.einsum("rhy,h->ry", amount, weight.astype(np.float64))
@@ -243,6 +264,8 @@ class SimulationResult:
         if self.plan is not None:
             table["package"] = self.household_packages()
         table["p_stable_exit"] = [round(float(v), 4) for v in self.probability_stable(k)]
+        if self.per_capita is None:
+            return table
         mean_income = self.per_capita[k].mean(axis=0)
         for j, year in enumerate(self.years):
             table[f"income_per_capita_{int(year)}"] = [round(float(v), 2)

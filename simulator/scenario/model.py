@@ -341,6 +341,31 @@ class Optimizer:
         1e-4, unit="share", ge=0, le=1,
         doc="Relative optimality gap at which the solver stops (1e-4 = 0.01 %).",
         source="issue 4")
+    max_instruments_per_package: int = param(
+        2, unit="instruments", ge=1, le=5,
+        doc="Largest number of instruments combined in one candidate package.",
+        source="engineering choice (singles and pairs: 15 combinations of 5 instruments)")
+    start_years: Literal["all", "first"] = param(
+        "all", unit="",
+        doc="Whether candidate packages may start in any plan year (spreading spending over "
+            "the yearly budgets) or only in the first.",
+        source="engineering choice")
+    exit_target_penalty: float = param(
+        0.05, unit="stable exits per person short", ge=0,
+        doc="Weight of a shortfall against the yearly exit targets (soft targets).",
+        source="guess: small enough that stable exits come first")
+    cvar_tolerance: float = param(
+        1e-3, unit="stable exits", gt=0,
+        doc="Cutting planes stop when the modelled CVaR term is this close to the true one.",
+        source="engineering choice")
+    evaluation_seed_offset: int = param(
+        1_000_003, unit="", ge=1,
+        doc="The chosen plan is re-evaluated on fresh random numbers: seed + this offset.",
+        source="engineering choice (out-of-sample evaluation)")
+    frontier_budget_factors: tuple[float, ...] = param(
+        (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0), unit="× yearly budgets", gt=0,
+        doc="Budget multiples solved for the budget–stable-exits frontier (--frontier).",
+        source="engineering choice")
 
 
 @dataclass(frozen=True)

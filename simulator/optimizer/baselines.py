@@ -1,0 +1,165 @@
+"""The allocations 以奖代补 is measured against, built from the same candidate set.
+
+* **按村分配 (per-village equal split)** — what counties did before 以奖代补 (domain §1, §6): each
+  plan year's budget is split equally between all villages; within a village, households in
+  registry order get the county's own package (the scenario's ``[plan]`` rule) while the
+  village's money lasts.
+* **Uniform reward** — every household with labour gets the 1,500-yuan-per-person industry
+  reward (seed 000), in registry order while the budget lasts.
+* **Greedy cost-effectiveness** — packages ranked by extra stable-exit probability per yuan,
+  taken one by one while every yearly budget and capacity allows.
+
+Each returns one package index per household; all are then evaluated on the same replications as
+the optimised plan.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.interventions.base import Variant
+from simulator.optimizer.candidates import CandidateSet
+from simulator.packages import Package
+from simulator.scenario.model import Scenario
+
+
+def package_index(cands: CandidateSet, package: Package) -> int | None:
+    """Index of ``package`` among the candidates, or None."""
+    try:
+        return cands.packages.index(package)
+    except ValueError:
+        return None
+
+
+def rule_packages(scenario: Scenario) -> tuple[Package, Package]:
+    """The county's own packages for households with and without labour."""
+    rule = scenario.plan
+    return (Package(tuple(Variant(k) for k in rule.with_labour)),
+            Package(tuple(Variant(k) for k in rule.without_labour)))
+
+
+def by_village(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
+    """按村分配: equal money per village per year, spent on the county's own packages."""
+    registry = cands.registry
+    choice = np.zeros(cands.n_households, dtype=np.int64)
+    with_labour, without_labour = (package_index(cands, p)
+                                   for p in rule_packages(cands.scenario))
+    keys = np.char.add(np.char.add(registry.township.astype(str), "/"),
+                       registry.village.astype(str))
+    villages = sorted(set(keys.tolist()))
+    share = np.asarray(budgets, dtype=float) / len(villages)
+    for village in villages:
+        remaining = share.copy()
+        for h in np.flatnonzero(keys == village):
+            k = with_labour if registry.laborers[h] > 0 else without_labour
+            if k is None or not cands.feasible[h, k]:
+                continue
+            cost = cands.cost[h, k]
+            if np.all(cost <= remaining + 1e-6):
+                choice[h] = k
+                remaining -= cost
+    return choice
+
+
+def uniform_reward(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
+    """The uniform industry reward for every household with labour, while money lasts."""
+    choice = np.zeros(cands.n_households, dtype=np.int64)
+    k = package_index(cands, Package((Variant("industry"),)))
+    if k is None:
+        return choice
+    remaining = np.asarray(budgets, dtype=float).copy()
+    for h in range(cands.n_households):
+        if cands.feasible[h, k] and np.all(cands.cost[h, k] <= remaining + 1e-6):
+            choice[h] = k
+            remaining -= cands.cost[h, k]
+    return choice
+
+
+class _Capacities:
+    """Resources a greedy allocation uses up, checked package by package."""
+
+    def __init__(self, cands: CandidateSet, budgets: np.ndarray) -> None:
+        scenario = cands.scenario
+        self.cands = cands
+        self.remaining = np.asarray(budgets, dtype=float).copy()
+        self.capacities = scenario.capacities
+        self.pv = scenario.instruments.pv
+        self.loans = scenario.instruments.loans
+        self.land = 0.0
+        self.jobs = np.zeros(cands.plan_years)
+        self.loan_volume = 0.0
+        self.enterprise, _ = cands.enterprise()
+        self.principal = cands.equity_principal()
+        self.absorbed: dict[int, float] = {}
+        self.pv_households: dict[str, int] = {}
+        self.per_site = max(1, math.floor(self.pv.site_min_kw / self.pv.land_kw_per_household))
+
+    def _site_cost(self, h: int) -> tuple[float, bool]:
+        """Extra site cost of adding household h's PV, and whether a site cap allows it."""
+        town = self.cands.registry.township[h]
+        served = self.pv_households.get(town, 0)
+        sites_now = math.ceil(served / self.per_site)
+        sites_after = math.ceil((served + 1) / self.per_site)
+        cap = self.capacities.pv_sites_per_township_max
+        allowed = cap is None or sites_after <= cap
+        return (sites_after - sites_now) * self.pv.site_fixed_cost_yuan, allowed
+
+    def try_take(self, h: int, k: int) -> bool:
+        package = self.cands.packages[k]
+        cost = self.cands.cost[h, k].copy()
+        keys = {v.key: v.start_year for v in package.variants}
+        if "pv" in keys:
+            site_cost, allowed = self._site_cost(h)
+            if not allowed or (self.capacities.pv_land_kw is not None and self.land
+                               + self.pv.land_kw_per_household > self.capacities.pv_land_kw):
+                return False
+            cost[keys["pv"]] += site_cost
+        if "employment" in keys and self.capacities.job_slots_per_year is not None and \
+                self.jobs[keys["employment"]] + 1 > self.capacities.job_slots_per_year:
+            return False
+        if "loans" in keys and self.capacities.loan_risk_fund_yuan is not None and \
+                self.loan_volume + self.loans.amount_yuan > \
+                self.capacities.loan_risk_fund_yuan * self.loans.risk_fund_leverage:
+            return False
+        enterprises = self.cands.scenario.instruments.equity.enterprises
+        if "equity" in keys and enterprises:
+            e = int(self.enterprise[h])
+            if self.absorbed.get(e, 0.0) + self.principal[h] > enterprises[e].absorption_yuan > 0:
+                return False
+        if np.any(cost > self.remaining + 1e-6):
+            return False
+        self.remaining -= cost
+        if "pv" in keys:
+            self.land += self.pv.land_kw_per_household
+            town = self.cands.registry.township[h]
+            self.pv_households[town] = self.pv_households.get(town, 0) + 1
+        if "employment" in keys:
+            self.jobs[keys["employment"]] += 1
+        if "loans" in keys:
+            self.loan_volume += self.loans.amount_yuan
+        if "equity" in keys and enterprises:
+            e = int(self.enterprise[h])
+            self.absorbed[e] = self.absorbed.get(e, 0.0) + self.principal[h]
+        return True
+
+
+def greedy(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
+    """Take packages in order of extra P(stable exit) per yuan while money and capacity last."""
+    choice = np.zeros(cands.n_households, dtype=np.int64)
+    gain = cands.p_stable - cands.p_stable[:, :1]
+    total_cost = cands.cost.sum(axis=2)
+    households, packages = np.nonzero(cands.feasible & (gain > 1e-9))
+    ratio = gain[households, packages] / np.maximum(total_cost[households, packages], 1.0)
+    order = np.lexsort((packages, households, -ratio))
+    capacities = _Capacities(cands, budgets)
+    for index in order:
+        h, k = int(households[index]), int(packages[index])
+        if choice[h] == 0 and capacities.try_take(h, k):
+            choice[h] = k
+    return choice
+
+
+BASELINES = {"by_village": by_village, "uniform_reward": uniform_reward, "greedy": greedy}
+"""Baseline allocation rules by name (按村分配, uniform 1,500-yuan reward, greedy)."""

@@ -1,0 +1,186 @@
+"""Candidate packages per household and everything the optimiser needs to know about them.
+
+One candidate-mode engine run (common random numbers) gives, for every household h and package
+k: the stable-exit outcome in every replication, P(stable exit), the chance of exiting in each
+year, and the fund's outlays by plan year. Outlays paid after the last plan year (awards for jobs
+kept, for instance) are charged to the last plan year: the plan commits that money. Resource use
+(PV land, jobs, equity, loan volume) and policy attributes (organisation coverage, poor-village
+status) come from the scenario and registry. No solver is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from simulator.engine import enterprise_assignment, simulate
+from simulator.interventions import BY_KEY, INSTRUMENTS
+from simulator.interventions import equity as equity_module
+from simulator.interventions.base import Variant
+from simulator.packages import Package
+from simulator.registry import Registry
+from simulator.results import SimulationResult
+from simulator.scenario.model import Scenario
+from simulator.vocabulary import REGISTERED_CATEGORIES
+
+
+def candidate_packages(scenario: Scenario) -> list[Package]:
+    """'none', and every package of up to ``optimizer.max_instruments_per_package``
+    instruments, starting in each plan year allowed by ``optimizer.start_years``."""
+    settings = scenario.optimizer
+    keys = [m.KEY for m in INSTRUMENTS]
+    start_years = range(scenario.horizon.plan_years) if settings.start_years == "all" \
+        else range(1)
+    packages = [Package()]
+    for size in range(1, settings.max_instruments_per_package + 1):
+        for combo in combinations(keys, size):
+            for start in start_years:
+                packages.append(Package(tuple(Variant(k, start) for k in combo)))
+    return packages
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateSet:
+    """Per household × package inputs of the allocation model (H households, K packages).
+
+    Money in yuan; probabilities are shares of replications.
+    """
+
+    scenario: Scenario
+    registry: Registry
+    packages: list[Package]
+    feasible: np.ndarray
+    """(H, K) the household is eligible for every instrument of the package (and within the
+    per-household spending cap)."""
+    p_stable: np.ndarray
+    """(H, K) probability of a stable exit."""
+    stable: np.ndarray
+    """(K, R, H) stable exit in each replication."""
+    p_exit_by: np.ndarray
+    """(H, K, P) probability of having exited by the end of each plan year."""
+    cost: np.ndarray
+    """(H, K, P) expected fund outlays charged to each plan year [yuan]."""
+    result: SimulationResult
+    """The engine run the figures come from (per-replication outlays on demand)."""
+
+    @property
+    def n_households(self) -> int:
+        return self.p_stable.shape[0]
+
+    @property
+    def n_packages(self) -> int:
+        return self.p_stable.shape[1]
+
+    @property
+    def plan_years(self) -> int:
+        return self.cost.shape[2]
+
+    def uses(self, key: str, start_year: int | None = None) -> np.ndarray:
+        """(K,) whether each package includes instrument ``key`` (starting in ``start_year``)."""
+        return np.array([any(v.key == key and (start_year is None or v.start_year == start_year)
+                             for v in p.variants) for p in self.packages])
+
+    def organisation(self) -> np.ndarray:
+        """(K,) whether a package brings the household in through an organisation."""
+        return np.array([any(BY_KEY[v.key].BRINGS_IN_BY_ORGANISATION for v in p.variants)
+                         for p in self.packages])
+
+    def supported(self) -> np.ndarray:
+        """(K,) whether a package gives any support at all (not 'none')."""
+        return np.array([bool(p.variants) for p in self.packages])
+
+    def cost_per_replication(self, k: int) -> np.ndarray:
+        """(R, H, P) outlays of package k in each replication, charged to plan years [yuan]."""
+        return fold_to_plan_years(self.result.household_outlays(k), self.plan_years)
+
+    def equity_principal(self) -> np.ndarray:
+        """(H,) principal the household's equity would need [yuan]."""
+        params = self.scenario.instruments.equity
+        return params.principal_yuan_per_person * equity_module.entitled_people(
+            self.registry, params)
+
+    def enterprise(self) -> tuple[np.ndarray, int]:
+        """(H,) enterprise that would hold each household's equity, and their number."""
+        return enterprise_assignment(self.registry, self.scenario)
+
+    def registered(self) -> np.ndarray:
+        """(H,) registered poor household (not an edge household)."""
+        return np.isin(self.registry.category, REGISTERED_CATEGORIES)
+
+
+def fold_to_plan_years(by_year: np.ndarray, plan_years: int) -> np.ndarray:
+    """Charge outlays of years after the plan to the last plan year (last axis = years)."""
+    folded = by_year[..., :plan_years].copy()
+    folded[..., plan_years - 1] += by_year[..., plan_years:].sum(axis=-1)
+    return folded
+
+
+def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed: int,
+                     packages: Sequence[Package] | None = None, workers: int = 1,
+                     progress=None) -> CandidateSet:
+    """Run the engine on every candidate package and gather the optimiser's inputs."""
+    packages = list(packages) if packages is not None else candidate_packages(scenario)
+    if not packages or packages[0] != Package():
+        raise ValueError("the first candidate package must be 'none'")
+    result = simulate(scenario, registry=registry, packages=packages, reps=reps, seed=seed,
+                      workers=workers, progress=progress)
+    plan_years = scenario.horizon.plan_years
+    n, k_count = registry.n_households, len(packages)
+    eligible = {m.KEY: m.eligible(registry, scenario) for m in INSTRUMENTS}
+    feasible = np.ones((n, k_count), dtype=bool)
+    for k, package in enumerate(packages):
+        for key in package.keys:
+            feasible[:, k] &= eligible[key]
+    p_stable = result.stable.mean(axis=1).T  # (H, K)
+    exit_year = result.exit_year  # (K, R, H)
+    p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T
+                          for y in range(plan_years)], axis=-1)
+    cost = np.stack([fold_to_plan_years(result.household_outlays(k).mean(axis=0), plan_years)
+                     for k in range(k_count)], axis=1)  # (H, K, P)
+    cap = scenario.policy.household_cap_yuan
+    if cap is not None:
+        feasible &= cost.sum(axis=2) <= cap + 1e-6
+    feasible[:, 0] = True  # 'none' is always possible
+    feasible &= ~dominated(scenario, packages, feasible, p_stable, p_exit_by, cost)
+    return CandidateSet(scenario=scenario, registry=registry, packages=packages,
+                        feasible=feasible, p_stable=p_stable, stable=result.stable,
+                        p_exit_by=p_exit_by, cost=cost, result=result)
+
+
+DOMINANCE_TOLERANCE = 1e-9
+"""Probabilities and yuan compared with this slack when pruning dominated packages."""
+
+
+def dominated(scenario: Scenario, packages: Sequence[Package], feasible: np.ndarray,
+              p_stable: np.ndarray, p_exit_by: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """(H, K) packages no optimal allocation needs: another feasible package ``j`` of the
+    household uses a subset of ``k``'s instruments (so no more of any capacity), costs no more in
+    any year, and is at least as likely to give a stable exit and to exit by each plan year.
+    Rules that reward taking part (organisation coverage, equal coverage of poor and non-poor
+    villages) keep packages that differ in what those rules count."""
+    policy = scenario.policy
+    organisation = np.array([any(BY_KEY[v.key].BRINGS_IN_BY_ORGANISATION for v in p.variants)
+                             for p in packages])
+    supported = np.array([bool(p.variants) for p in packages])
+    coverage_rule = policy.organisation_coverage_min_share > 0
+    gap_rule = policy.non_poor_village_gap_max < 1
+    out = np.zeros(feasible.shape, dtype=bool)
+    tol = DOMINANCE_TOLERANCE
+    for k, package in enumerate(packages):
+        for j, other in enumerate(packages):
+            if j == k or not set(other.variants) <= set(package.variants):
+                continue
+            if coverage_rule and organisation[j] != organisation[k]:
+                continue
+            if gap_rule and supported[j] != supported[k]:
+                continue
+            better = (feasible[:, j] & feasible[:, k]
+                      & (p_stable[:, j] >= p_stable[:, k] - tol)
+                      & np.all(cost[:, j] <= cost[:, k] + tol, axis=1)
+                      & np.all(p_exit_by[:, j] >= p_exit_by[:, k] - tol, axis=1))
+            out[:, k] |= better
+    out[:, 0] = False
+    return out

@@ -1,0 +1,480 @@
+"""The allocation MILP, written with PuLP (the only module of tuopin that imports it).
+
+Variables: ``x[h,k]`` binary — household h gets package k (one package per household; only
+packages the household is eligible for); ``sites[t,y]`` integer — PV sites opened in township t
+in plan year y when sites are lumpy (a site of ≥ ``site_min_kw`` serves ``site_min_kw /
+land_kw_per_household`` households and costs a fixed amount); ``short[y]`` ≥ 0 — shortfall
+against the soft exit targets.
+
+Objective ``expected``: maximise Σ P(stable exit)·x − penalty · shortfall.
+Objective ``cvar``: maximise (1 − λ)·E[S] + λ·T − penalty · shortfall, where S is the number of
+stable exits in a replication and T is bounded by cutting planes T ≤ Σ_r w_r S_r for the worst
+(1 − α) share of replications (sample-average CVaR of the lower tail; the expected shortfall
+E[S] − T is what λ weighs). Budgets under the ``confidence`` rule are kept with the same kind of
+cuts on the CVaR of each year's outlays. Cuts are added until the modelled and true values agree.
+
+Every constraint has a stable name so reports can say which limit binds; anything but an optimal
+(or time-limited feasible) status raises, infeasibility with a diagnosis of what cannot be met.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pulp
+
+from simulator.errors import InfeasibleError, Problem, TuopinError
+from simulator.optimizer.candidates import CandidateSet
+
+BUDGET_CONSTRAINT = "budget_{year}"
+
+
+@dataclass
+class Solution:
+    """A solved allocation."""
+
+    choice: np.ndarray
+    """(H,) index of the package each household gets."""
+    objective: float
+    """Objective value of the model (in-sample)."""
+    bound: float | None
+    """Best proven bound on the objective (None when the solver does not report one)."""
+    gap: float | None
+    """Relative optimality gap proven by the solver."""
+    status: str
+    build_seconds: float
+    solve_seconds: float
+    cut_rounds: int = 0
+    sites: dict[tuple[str, int], int] = field(default_factory=dict)
+    """PV sites opened per (township, plan year)."""
+    exit_target_shortfall: list[float] = field(default_factory=list)
+    """People short of the cumulative exit target by the end of each plan year."""
+    binding: list[str] = field(default_factory=list)
+    """Names of constraints with (near) zero slack."""
+
+
+class SolverError(TuopinError):
+    """The solver stopped without a usable answer (the model is written for inspection)."""
+
+
+@dataclass
+class _Settings:
+    budgets: np.ndarray
+    objective: str
+    solver: str
+    time_limit: float
+    mip_gap: float
+    relax: bool = False
+    elastic: bool = False
+
+
+def _solver(settings: _Settings) -> pulp.LpSolver:
+    if settings.solver == "highs":
+        return pulp.HiGHS(msg=False, timeLimit=settings.time_limit, gapRel=settings.mip_gap,
+                          mip=not settings.relax)
+    if settings.solver == "cbc":
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit,
+                                 gapRel=settings.mip_gap, mip=not settings.relax)
+    raise ValueError(f"unknown solver {settings.solver!r}")
+
+
+class AllocationModel:
+    """The MILP for one candidate set and one set of budgets."""
+
+    def __init__(self, cands: CandidateSet, settings: _Settings) -> None:
+        started = time.perf_counter()
+        self.cands = cands
+        self.settings = settings
+        self.prob = pulp.LpProblem("tuopin_allocation", pulp.LpMaximize)
+        cat = pulp.LpContinuous if settings.relax else pulp.LpBinary
+        self.pairs = [(int(h), int(k)) for h, k in zip(*np.nonzero(cands.feasible), strict=True)]
+        self.x = {(h, k): self.prob.add_variable(f"x_{h}_{k}", 0, 1, cat)
+                  for h, k in self.pairs}
+        self.by_package = {k: [h for h, kk in self.pairs if kk == k]
+                           for k in range(cands.n_packages)}
+        self.elastic: dict[str, pulp.LpVariable] = {}
+        self.cuts = 0
+        self._assignment()
+        self._sites()
+        self._budgets()
+        self._capacities()
+        self._policy()
+        self._objective()
+        self.build_seconds = time.perf_counter() - started
+
+    # -- pieces -------------------------------------------------------------------------------
+
+    def _expr(self, terms: Sequence[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression([(v, float(c)) for v, c in terms if c != 0])
+
+    def _add(self, constraint: pulp.LpConstraint, name: str) -> None:
+        self.prob += constraint, name
+
+    def _assignment(self) -> None:
+        rows: dict[int, list] = {}
+        for h, k in self.pairs:
+            rows.setdefault(h, []).append((self.x[h, k], 1.0))
+        for h, terms in rows.items():
+            self._add(self._expr(terms) == 1, f"one_package_{h}")
+
+    def _packages_with(self, key: str, start_year: int | None = None) -> list[int]:
+        uses = self.cands.uses(key, start_year)
+        return [k for k in range(self.cands.n_packages) if uses[k]]
+
+    def _sites(self) -> None:
+        """PV sites: integer counts per township and plan year where sites are lumpy."""
+        scenario = self.cands.scenario
+        pv = scenario.instruments.pv
+        capacities = scenario.capacities
+        self.site_vars: dict[tuple[str, int], pulp.LpVariable] = {}
+        if pv.site_fixed_cost_yuan <= 0 and capacities.pv_sites_per_township_max is None:
+            return
+        per_site = max(1, math.floor(pv.site_min_kw / pv.land_kw_per_household))
+        townships = self.cands.registry.township
+        cat = pulp.LpContinuous if self.settings.relax else pulp.LpInteger
+        for t_index, town in enumerate(sorted(set(townships.tolist()))):
+            members = townships == town
+            opened = []
+            for year in range(self.cands.plan_years):
+                site = self.prob.add_variable(f"sites_{t_index}_{year}", 0, None, cat)
+                self.site_vars[(town, year)] = site
+                opened.append((site, float(per_site)))
+                served = [(self.x[h, k], 1.0) for k in self._packages_with("pv")
+                          for h in self.by_package[k]
+                          if members[h] and self._pv_start(k) <= year]
+                self._add(self._expr(served) - self._expr(opened) <= 0,
+                          f"pv_sites_{t_index}_{year}")
+            if capacities.pv_sites_per_township_max is not None:
+                self._add(self._expr([(v, 1.0) for v, _ in opened])
+                          <= capacities.pv_sites_per_township_max, f"pv_site_cap_{t_index}")
+
+    def _pv_start(self, k: int) -> int:
+        return next(v.start_year for v in self.cands.packages[k].variants if v.key == "pv")
+
+    def _budgets(self) -> None:
+        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan
+        cost = self.cands.cost
+        self.budget_names = []
+        for year in range(self.cands.plan_years):
+            terms = [(self.x[h, k], cost[h, k, year]) for h, k in self.pairs]
+            terms += [(site, site_cost) for (town, y), site in self.site_vars.items()
+                      if y == year]
+            name = BUDGET_CONSTRAINT.format(year=year)
+            self.budget_names.append(name)
+            # Kept under the confidence rule too: the upper-tail mean is never below the mean.
+            self._add(self._expr(terms) <= float(self.settings.budgets[year]), name)
+
+    def _capacities(self) -> None:
+        cands, scenario = self.cands, self.cands.scenario
+        capacities, pv = scenario.capacities, scenario.instruments.pv
+        if capacities.pv_land_kw is not None:
+            terms = [(self.x[h, k], pv.land_kw_per_household) for k in self._packages_with("pv")
+                     for h in self.by_package[k]]
+            self._add(self._expr(terms) <= capacities.pv_land_kw, "pv_land")
+        if capacities.job_slots_per_year is not None:
+            for year in range(cands.plan_years):
+                terms = [(self.x[h, k], 1.0) for k in self._packages_with("employment", year)
+                         for h in self.by_package[k]]
+                if terms:
+                    self._add(self._expr(terms) <= capacities.job_slots_per_year,
+                              f"job_slots_{year}")
+        enterprises = scenario.instruments.equity.enterprises
+        if enterprises:
+            assignment, _ = cands.enterprise()
+            principal = cands.equity_principal()
+            for e, enterprise in enumerate(enterprises):
+                terms = [(self.x[h, k], principal[h]) for k in self._packages_with("equity")
+                         for h in self.by_package[k] if assignment[h] == e]
+                if terms and enterprise.absorption_yuan > 0:
+                    self._add(self._expr(terms) <= enterprise.absorption_yuan,
+                              f"enterprise_absorption_{e}")
+        if capacities.loan_risk_fund_yuan is not None:
+            loans = scenario.instruments.loans
+            terms = [(self.x[h, k], loans.amount_yuan) for k in self._packages_with("loans")
+                     for h in self.by_package[k]]
+            self._add(self._expr(terms) <= capacities.loan_risk_fund_yuan
+                      * loans.risk_fund_leverage, "loan_volume")
+
+    def _elastic(self, name: str) -> pulp.LpAffineExpression:
+        """A non-negative slack on a policy row, used only when diagnosing infeasibility."""
+        if not self.settings.elastic:
+            return pulp.LpAffineExpression()
+        slack = self.prob.add_variable(f"elastic_{name}", 0, None)
+        self.elastic[name] = slack
+        return pulp.LpAffineExpression([(slack, 1.0)])
+
+    def _policy(self) -> None:
+        cands, policy = self.cands, self.cands.scenario.policy
+        size = cands.registry.size.astype(float)
+        registered = cands.registered()
+        people = float(size[registered].sum())
+        if policy.organisation_coverage_min_share > 0:
+            organisation = cands.organisation()
+            terms = [(self.x[h, k], size[h]) for h, k in self.pairs
+                     if organisation[k] and registered[h]]
+            self._add(self._expr(terms) + self._elastic("organisation_coverage")
+                      >= policy.organisation_coverage_min_share * people,
+                      "organisation_coverage")
+        poor = cands.registry.poor_village & registered
+        other = ~cands.registry.poor_village & registered
+        if poor.any() and other.any() and policy.non_poor_village_gap_max < 1:
+            supported = cands.supported()
+            gap = policy.non_poor_village_gap_max
+            terms = []
+            for h, k in self.pairs:
+                if supported[k] and (poor[h] or other[h]):
+                    terms.append((self.x[h, k], 1.0 / poor.sum() if poor[h]
+                                  else -1.0 / other.sum()))
+            expression = self._expr(terms)
+            self._add(expression - self._elastic("gap_poor_ahead") <= gap,
+                      "equal_treatment_poor_ahead")
+            self._add(expression + self._elastic("gap_nonpoor_ahead") >= -gap,
+                      "equal_treatment_nonpoor_ahead")
+        self.short = []
+        targets = np.cumsum(policy.exit_targets_share_of_people)
+        for year, target in enumerate(targets[:cands.plan_years]):
+            short = self.prob.add_variable(f"exit_shortfall_{year}", 0, None)
+            self.short.append(short)
+            terms = [(self.x[h, k], size[h] * cands.p_exit_by[h, k, year])
+                     for h, k in self.pairs if registered[h]]
+            self._add(self._expr(terms) + short >= float(target) * people,
+                      f"exit_target_{year}")
+
+    def _objective(self) -> None:
+        cands, settings = self.cands, self.cands.scenario.optimizer
+        expected = [(self.x[h, k], cands.p_stable[h, k]) for h, k in self.pairs]
+        penalty = [(s, -settings.exit_target_penalty) for s in self.short]
+        objective = self._expr(expected + penalty)
+        if self.settings.objective == "cvar":
+            weight = settings.cvar_weight
+            self.tail = self.prob.add_variable("tail_mean_stable_exits", None, None)
+            objective = self._expr([(v, (1 - weight) * c) for v, c in expected] + penalty
+                                   + [(self.tail, weight)])
+            # initial cut: the lower-tail mean never exceeds the mean
+            self._add(pulp.LpAffineExpression([(self.tail, 1.0)]) - self._expr(expected) <= 0,
+                      "tail_cut_0")
+        if self.settings.elastic:
+            objective = pulp.LpAffineExpression(
+                [(slack, -1.0) for slack in self.elastic.values()])
+        self.prob.setObjective(objective)
+
+    # -- cuts ---------------------------------------------------------------------------------
+
+    def add_tail_cut(self, weights: np.ndarray) -> None:
+        """T ≤ Σ_r w_r S_r(x): a cut of the lower-tail mean of stable exits."""
+        coefficient = np.tensordot(weights, self.cands.stable, axes=([0], [1]))  # (K, H)
+        terms = [(self.x[h, k], coefficient[k, h]) for h, k in self.pairs]
+        self.cuts += 1
+        self._add(pulp.LpAffineExpression([(self.tail, 1.0)]) - self._expr(terms) <= 0,
+                  f"tail_cut_{self.cuts}")
+
+    def add_budget_cut(self, year: int, weights: np.ndarray,
+                       cost_reps: dict[int, np.ndarray]) -> None:
+        """Σ_r w_r outlays_r(x) ≤ budget: a cut of the upper-tail mean of a year's outlays."""
+        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan
+        terms = []
+        for k, costs in cost_reps.items():
+            coefficient = np.tensordot(weights, costs[:, :, year], axes=([0], [0]))  # (H,)
+            terms += [(self.x[h, k], coefficient[h]) for h in self.by_package[k]]
+        terms += [(site, site_cost) for (town, y), site in self.site_vars.items() if y == year]
+        self.cuts += 1
+        self._add(self._expr(terms) <= float(self.settings.budgets[year]),
+                  f"budget_confidence_{year}_{self.cuts}")
+
+    # -- solving ------------------------------------------------------------------------------
+
+    def solve(self, write_on_failure: Path | None = None) -> tuple[str, float]:
+        """Solve; return (status name, seconds). Raises unless a usable solution exists."""
+        started = time.perf_counter()
+        self.prob.solve(_solver(self.settings))
+        seconds = time.perf_counter() - started
+        status = pulp.LpStatus[self.prob.status]
+        if self.prob.status == pulp.LpStatusInfeasible:
+            return "Infeasible", seconds
+        if self.prob.status != pulp.LpStatusOptimal or \
+                self.prob.sol_status not in (pulp.LpSolutionOptimal,
+                                             pulp.LpSolutionIntegerFeasible):
+            path = write_on_failure or Path("tuopin-failed-model.mps")
+            self.prob.writeMPS(str(path))
+            raise SolverError(f"the solver stopped with status {status!r} and no usable "
+                              f"solution; the model is written to {path}")
+        if self.prob.sol_status == pulp.LpSolutionIntegerFeasible:
+            status = "Feasible (time limit)"
+        return status, seconds
+
+    def choice(self) -> np.ndarray:
+        """(H,) the package with the largest x for each household."""
+        best = np.zeros(self.cands.n_households, dtype=np.int64)
+        value = np.full(self.cands.n_households, -1.0)
+        for (h, k), var in self.x.items():
+            v = var.varValue or 0.0
+            if v > value[h] + 1e-9:
+                value[h], best[h] = v, k
+        return best
+
+    def bound_and_gap(self) -> tuple[float | None, float | None]:
+        """Best bound and relative gap as the solver reports them."""
+        model = getattr(self.prob, "solverModel", None)
+        if self.settings.solver != "highs" or model is None or self.settings.relax:
+            return None, None
+        info = model.getInfo()
+        bound = -info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        gap = info.mip_gap if math.isfinite(info.mip_gap) else None
+        return bound, gap
+
+    def budget_duals(self) -> list[float]:
+        """Dual value of each plan year's budget row [objective per yuan] (LP relaxations)."""
+        duals = []
+        for name in self.budget_names:
+            constraint = self.prob.get_constraint_by_name(name)
+            duals.append(abs(constraint.pi or 0.0) if constraint is not None else 0.0)
+        return duals
+
+    def binding(self, tolerance: float = 1e-6) -> list[str]:
+        """Names of inequality rows (other than one-package rows) with no slack left."""
+        names = []
+        for name, constraint in self.prob._constraints.items():
+            if name.startswith("one_package_") or constraint.slack is None:
+                continue
+            if constraint.sense != pulp.LpConstraintEQ and abs(constraint.slack) <= \
+                    tolerance * max(1.0, abs(constraint.constant)):
+                names.append(name)
+        return names
+
+
+def tail_weights(values: np.ndarray, share: float, lower: bool) -> np.ndarray:
+    """Weights of the CVaR tail: mean over the worst ``share`` of replications (fractional)."""
+    count = len(values)
+    mass = share * count
+    order = np.argsort(values if lower else -values, kind="stable")
+    weights = np.zeros(count)
+    full = math.floor(mass)
+    weights[order[:full]] = 1.0
+    if full < count and mass > full:
+        weights[order[full]] = mass - full
+    return weights / mass
+
+
+def tail_mean(values: np.ndarray, share: float, lower: bool) -> float:
+    """Mean of the worst ``share`` of values (lower tail of exits, upper tail of outlays)."""
+    return float(tail_weights(values, share, lower) @ values)
+
+
+def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
+                     objective: str | None = None, solver: str | None = None,
+                     time_limit: float | None = None, mip_gap: float | None = None,
+                     relax: bool = False, max_rounds: int = 50,
+                     write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
+    """Build and solve the allocation model (with cutting-plane rounds where needed)."""
+    scenario = cands.scenario
+    settings = _Settings(
+        budgets=np.asarray(budgets, dtype=float),
+        objective=objective or scenario.optimizer.objective,
+        solver=solver or scenario.optimizer.solver,
+        time_limit=time_limit if time_limit is not None else scenario.optimizer.time_limit_seconds,
+        mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
+        relax=relax)
+    model = AllocationModel(cands, settings)
+    confidence = scenario.budget.rule == "confidence"
+    alpha = scenario.optimizer.cvar_alpha
+    tolerance = scenario.optimizer.cvar_tolerance
+    cost_reps: dict[int, np.ndarray] = {}
+    solve_seconds = 0.0
+    rounds = 0
+    while True:
+        status, seconds = model.solve(write_on_failure)
+        solve_seconds += seconds
+        if status == "Infeasible":
+            raise diagnose_infeasibility(cands, settings)
+        choice = model.choice()
+        added = False
+        if settings.objective == "cvar":
+            exits = realised_stable_exits(cands, choice)
+            true_tail = tail_mean(exits, 1 - alpha, lower=True)
+            if (model.tail.varValue or 0.0) - true_tail > tolerance:
+                model.add_tail_cut(tail_weights(exits, 1 - alpha, lower=True))
+                added = True
+        if confidence:
+            share = 1 - scenario.budget.confidence
+            for k in np.unique(choice):
+                if k not in cost_reps:
+                    cost_reps[k] = cands.cost_per_replication(int(k))
+            outlays = realised_outlays(cands, choice, cost_reps)  # (R, P)
+            for year in range(cands.plan_years):
+                if tail_mean(outlays[:, year], share, lower=False) > \
+                        settings.budgets[year] * (1 + 1e-9) + 1e-6:
+                    for k in range(cands.n_packages):
+                        if k not in cost_reps:
+                            cost_reps[k] = cands.cost_per_replication(k)
+                    model.add_budget_cut(year, tail_weights(outlays[:, year], share,
+                                                            lower=False), cost_reps)
+                    added = True
+        rounds += 1
+        if not added or rounds >= max_rounds:
+            break
+    bound, gap = model.bound_and_gap()
+    sites = {key: round(v.varValue or 0) for key, v in model.site_vars.items()}
+    solution = Solution(
+        choice=choice, objective=float(pulp.value(model.prob.objective) or 0.0), bound=bound,
+        gap=gap, status=status, build_seconds=model.build_seconds, solve_seconds=solve_seconds,
+        cut_rounds=rounds - 1, sites=sites,
+        exit_target_shortfall=[float(s.varValue or 0.0) for s in model.short],
+        binding=model.binding())
+    return solution, model
+
+
+def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:
+    """(R,) stable exits in each replication under a choice of packages."""
+    households = np.arange(cands.n_households)
+    return cands.stable[choice, :, households].sum(axis=0).astype(float)
+
+
+def realised_outlays(cands: CandidateSet, choice: np.ndarray,
+                     cost_reps: dict[int, np.ndarray]) -> np.ndarray:
+    """(R, P) fund outlays in each replication and plan year under a choice of packages."""
+    total = np.zeros((cands.stable.shape[1], cands.plan_years))
+    for k in np.unique(choice):
+        members = choice == k
+        total += cost_reps[int(k)][:, members].sum(axis=1)
+    return total
+
+
+def diagnose_infeasibility(cands: CandidateSet, settings: _Settings) -> InfeasibleError:
+    """Find which policy rows cannot be met within the budgets, and by how much."""
+    elastic = _Settings(budgets=settings.budgets, objective="expected", solver=settings.solver,
+                        time_limit=settings.time_limit, mip_gap=settings.mip_gap,
+                        relax=settings.relax, elastic=True)
+    model = AllocationModel(cands, elastic)
+    model.prob.solve(_solver(elastic))
+    problems = []
+    people = float(cands.registry.size[cands.registered()].sum())
+    policy = cands.scenario.policy
+    if model.prob.status != pulp.LpStatusOptimal:
+        return InfeasibleError([Problem("", "the allocation model has no solution and no "
+                                        "single policy rule explains it")])
+    for name, slack in model.elastic.items():
+        short = slack.varValue or 0.0
+        if short <= 1e-6:
+            continue
+        if name == "organisation_coverage":
+            need = policy.organisation_coverage_min_share * people
+            problems.append(Problem(
+                "policy.organisation_coverage_min_share",
+                f"at least {policy.organisation_coverage_min_share:.0%} of registered poor "
+                f"people ({need:,.0f}) must be brought in by organisations, but within the "
+                f"budgets and capacities at most {need - short:,.0f} can be: short by "
+                f"{short:,.0f} people"))
+        else:
+            problems.append(Problem(
+                "policy.non_poor_village_gap_max",
+                f"coverage of poor households in poor and non-poor villages cannot be kept "
+                f"within {policy.non_poor_village_gap_max:.0%} of each other: short by "
+                f"{short:.1%}"))
+    if not problems:
+        problems.append(Problem("", "the allocation model has no solution"))
+    return InfeasibleError(problems)

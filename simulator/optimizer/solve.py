@@ -1,0 +1,290 @@
+"""optimize(): candidates → MILP → honest out-of-sample figures → baselines → report.
+
+1. One candidate-mode engine run (seed s) gives every household's outcomes under every package.
+2. The MILP chooses one package per household (:mod:`simulator.optimizer.model`).
+3. The LP relaxation gives the budget's shadow price (extra stable exits per 10,000 yuan).
+4. A second candidate run on fresh random numbers (seed s + offset) evaluates the chosen plan and
+   the baselines on the same replications: in-sample figures overstate (the optimiser's curse),
+   so only these are reported as the plan's results, and gains are paired differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.optimizer.baselines import BASELINES, rule_packages
+from simulator.optimizer.candidates import (
+    CandidateSet,
+    build_candidates,
+    candidate_packages,
+    fold_to_plan_years,
+)
+from simulator.optimizer.model import Solution, realised_stable_exits, solve_allocation
+from simulator.packages import Plan
+from simulator.population import population_of
+from simulator.registry import Registry
+from simulator.results import spread
+from simulator.scenario.model import Scenario
+
+YUAN_PER_WAN = 10_000
+"""Shadow prices are stated per 10,000 yuan (万元), the unit of county budgets."""
+
+Z_95 = 1.959963984540054
+"""Two-sided 95 % quantile of the standard normal (interval of a mean difference)."""
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Mean of a − b over the same replications, its 95 % confidence interval and spread."""
+    difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    se = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
+    mean = float(difference.mean())
+    return {"mean": round(mean, 2), "ci95": [round(mean - Z_95 * se, 2),
+                                             round(mean + Z_95 * se, 2)],
+            "se": round(float(se), 2)}
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A plan evaluated on the fresh (out-of-sample) replications."""
+
+    name: str
+    choice: np.ndarray
+    stable_exits: np.ndarray
+    """(R,) stable exits per replication."""
+    outlays: np.ndarray
+    """(R, P) outlays per replication, charged to plan years [yuan]."""
+
+
+@dataclass(frozen=True, eq=False)
+class FrontierPoint:
+    """One budget level of the budget–stable-exits frontier."""
+
+    factor: float
+    budgets: list[float]
+    in_sample: float
+    out_of_sample: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationResult:
+    """The optimised allocation, its honest evaluation and the baselines."""
+
+    scenario: Scenario
+    registry: Registry
+    budgets: np.ndarray
+    candidates: CandidateSet
+    """In-sample candidate data (what the model saw)."""
+    evaluation_set: CandidateSet
+    """The same candidates on fresh random numbers."""
+    solution: Solution
+    shadow_price: list[float]
+    """Extra expected stable exits per extra 10,000 yuan in each plan year (LP relaxation)."""
+    optimised: Evaluation
+    baselines: dict[str, Evaluation]
+    frontier: list[FrontierPoint] = field(default_factory=list)
+
+    @property
+    def plan(self) -> Plan:
+        """The allocation as a plan (one package per household)."""
+        used = sorted(set(self.optimised.choice.tolist()))
+        index = {k: i for i, k in enumerate(used)}
+        return Plan(tuple(self.candidates.packages[k] for k in used),
+                    np.array([index[k] for k in self.optimised.choice]), "optimised")
+
+    def allocation_table(self) -> dict[str, list[Any]]:
+        """Per household: package, cost by year, P(stable exit) with it, with nothing, and with
+        the best package it did not get (and that package's cost) — out-of-sample figures."""
+        cands, evaluation = self.candidates, self.evaluation_set
+        registry = self.registry
+        choice = self.optimised.choice
+        years = [int(y) for y in self.scenario.calendar_years[:cands.plan_years]]
+        p = evaluation.p_stable
+        households = np.arange(cands.n_households)
+        others = np.where(cands.feasible, p, -1.0)
+        others[households, choice] = -1.0
+        best_other = others.argmax(axis=1)
+        table: dict[str, list[Any]] = {
+            "household_id": registry.household_id.tolist(),
+            "township": registry.township.tolist(),
+            "village": registry.village.tolist(),
+            "category": registry.category.tolist(),
+            "size": registry.size.tolist(),
+            "laborers": registry.laborers.tolist(),
+            "package": [cands.packages[k].name for k in choice],
+        }
+        for j, year in enumerate(years):
+            table[f"cost_{year}"] = [round(float(v), 2) for v in cands.cost[households, choice, j]]
+        table["p_stable_exit"] = [round(float(v), 4) for v in p[households, choice]]
+        table["p_stable_exit_without_support"] = [round(float(v), 4) for v in p[:, 0]]
+        table["best_other_package"] = [cands.packages[k].name for k in best_other]
+        table["p_stable_exit_best_other"] = [round(float(v), 4)
+                                             for v in p[households, best_other]]
+        table["cost_best_other"] = [round(float(v), 2) for v in
+                                    cands.cost[households, best_other].sum(axis=1)]
+        return table
+
+    def summary(self) -> dict[str, Any]:
+        """Everything summary.json reports (out-of-sample unless marked in-sample)."""
+        scenario = self.scenario
+        cands = self.evaluation_set
+        years = [int(y) for y in scenario.calendar_years]
+        plan_years = years[:cands.plan_years]
+        result = cands.result
+        choice = self.optimised.choice
+        exits_by_year = np.stack([
+            (result.exit_year[choice, :, np.arange(len(choice))] == y).sum(axis=0)
+            for y in range(len(years))], axis=1)  # (R, Y)
+        returned = result.returned[choice, :, np.arange(len(choice))].sum(axis=0)
+        lines = result.plan_outlays_by_line(choice)
+        townships = sorted(set(self.registry.township.tolist()))
+        by_township = {}
+        for town in townships:
+            mask = self.registry.township == town
+            total = np.zeros((result.reps, cands.plan_years))
+            for amount in result.plan_outlays_by_line(choice, mask).values():
+                total += fold_to_plan_years(amount, cands.plan_years)
+            by_township[town] = {str(y): round(float(v), 2) for y, v in
+                                 zip(plan_years, total.mean(axis=0), strict=True)}
+        stable = self.optimised.stable_exits
+        total_outlays = self.optimised.outlays.sum(axis=1)
+        counts = np.bincount(choice, minlength=len(cands.packages))
+        solution = self.solution
+        summary: dict[str, Any] = {
+            "scenario": scenario.name,
+            "households": self.registry.n_households,
+            "people": self.registry.n_people,
+            "objective": scenario.optimizer.objective,
+            "solver": scenario.optimizer.solver,
+            "budgets_yuan": {str(y): float(b) for y, b in zip(plan_years, self.budgets,
+                                                              strict=True)},
+            "in_sample": {"seed": self.candidates.result.seed,
+                          "replications": self.candidates.result.reps,
+                          "objective": round(solution.objective, 3),
+                          "bound": None if solution.bound is None else round(solution.bound, 3),
+                          "gap": solution.gap, "status": solution.status,
+                          "build_seconds": round(solution.build_seconds, 2),
+                          "solve_seconds": round(solution.solve_seconds, 2),
+                          "cut_rounds": solution.cut_rounds,
+                          "expected_stable_exits": round(float(
+                              self.candidates.p_stable[np.arange(len(choice)), choice].sum()), 2)},
+            "out_of_sample": {"seed": cands.result.seed, "replications": cands.result.reps},
+            "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
+            "stable_exits": spread(stable),
+            "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
+                                                                  strict=True)},
+            "returns_to_poverty": spread(returned),
+            "outlays_by_year": {str(y): spread(v) for y, v in
+                                zip(plan_years, self.optimised.outlays.T, strict=True)},
+            "outlays_by_line": {line: {str(y): round(float(v), 2) for y, v in
+                                       zip(plan_years, fold_to_plan_years(
+                                           amount, cands.plan_years).mean(axis=0), strict=True)}
+                                for line, amount in lines.items()},
+            "outlays_by_township": by_township,
+            "outlays_total": spread(total_outlays),
+            "cost_per_stable_exit_yuan": round(float(total_outlays.mean() / stable.mean()), 2)
+            if stable.mean() > 0 else None,
+            "shadow_price_stable_exits_per_10000_yuan": {
+                str(y): round(v, 4) for y, v in zip(plan_years, self.shadow_price, strict=True)},
+            "exit_target_shortfall_people": {
+                str(y): round(v, 1) for y, v in zip(plan_years, solution.exit_target_shortfall,
+                                                    strict=False)},
+            "binding_constraints": solution.binding,
+            "pv_sites": {f"{town} {plan_years[year]}": n
+                         for (town, year), n in solution.sites.items() if n},
+            "baselines": {},
+        }
+        for name, baseline in self.baselines.items():
+            summary["baselines"][name] = {
+                "stable_exits": spread(baseline.stable_exits),
+                "outlays_total": spread(baseline.outlays.sum(axis=1)),
+                "optimised_gain": paired(stable, baseline.stable_exits),
+            }
+        if self.frontier:
+            summary["frontier"] = [{"budget_factor": p.factor, "budgets_yuan": p.budgets,
+                                    "in_sample_expected_stable_exits": round(p.in_sample, 2),
+                                    "out_of_sample_stable_exits": p.out_of_sample}
+                                   for p in self.frontier]
+        return summary
+
+
+def evaluate(cands: CandidateSet, name: str, choice: np.ndarray) -> Evaluation:
+    """Stable exits and outlays of a choice of packages on ``cands``' replications."""
+    outlays = np.zeros((cands.stable.shape[1], cands.plan_years))
+    for k in np.unique(choice):
+        members = choice == k
+        outlays += cands.cost_per_replication(int(k))[:, members].sum(axis=1)
+    return Evaluation(name, choice, realised_stable_exits(cands, choice), outlays)
+
+
+def optimize(scenario: Scenario, *, registry: Registry | None = None,
+             budgets: Sequence[float] | None = None, objective: str | None = None,
+             solver: str | None = None, time_limit: float | None = None,
+             reps: int | None = None, seed: int | None = None, frontier: bool = False,
+             workers: int = 1, progress=None) -> AllocationResult:
+    """Allocate the yearly budgets to maximise stable exits, and evaluate the plan honestly.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    registry : Registry, optional
+        Households (default: the scenario's population).
+    budgets : sequence of float, optional
+        Budget for each plan year [yuan] (default: ``budget.yearly_yuan``).
+    objective : {"expected", "cvar"}, optional
+    solver : {"highs", "cbc"}, optional
+    time_limit : float, optional
+        Solver time limit per solve [s].
+    reps, seed : int, optional
+        Replications and seed of the in-sample run; the evaluation uses
+        ``seed + optimizer.evaluation_seed_offset``.
+    frontier : bool
+        Also solve over ``optimizer.frontier_budget_factors`` × the budgets.
+
+    Returns
+    -------
+    AllocationResult
+    """
+    registry = population_of(scenario) if registry is None else registry
+    reps = scenario.simulation.replications if reps is None else reps
+    seed = scenario.simulation.seed if seed is None else seed
+    budgets = np.asarray(scenario.budget.yearly_yuan if budgets is None else budgets, float)
+    if len(budgets) != scenario.horizon.plan_years:
+        from simulator.errors import Problem, ScenarioError
+
+        raise ScenarioError([Problem("--budget", f"expected one budget per plan year "
+                                     f"({scenario.horizon.plan_years}), found {len(budgets)}")])
+    packages = candidate_packages(scenario)
+    for package in rule_packages(scenario):
+        if package not in packages:
+            packages.append(package)
+    cands = build_candidates(scenario, registry, reps=reps, seed=seed, packages=packages,
+                             workers=workers, progress=progress)
+    solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
+                                   time_limit=time_limit)
+    _relaxed, relaxed_model = solve_allocation(cands, budgets, objective="expected",
+                                              solver="highs", time_limit=time_limit,
+                                              relax=True)
+    shadow = [d * YUAN_PER_WAN for d in relaxed_model.budget_duals()]
+    evaluation_set = build_candidates(
+        scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
+        packages=packages, workers=workers, progress=progress)
+    optimised = evaluate(evaluation_set, "optimised", solution.choice)
+    baselines = {name: evaluate(evaluation_set, name, rule(cands, budgets))
+                 for name, rule in BASELINES.items()}
+    points = []
+    if frontier:
+        for factor in scenario.optimizer.frontier_budget_factors:
+            scaled = budgets * factor
+            point, _ = solve_allocation(cands, scaled, objective="expected", solver=solver,
+                                        time_limit=time_limit)
+            points.append(FrontierPoint(
+                factor, [float(b) for b in scaled], point.objective,
+                spread(realised_stable_exits(evaluation_set, point.choice))))
+    return AllocationResult(scenario=scenario, registry=registry, budgets=budgets,
+                            candidates=cands, evaluation_set=evaluation_set, solution=solution,
+                            shadow_price=shadow, optimised=optimised, baselines=baselines,
+                            frontier=points)

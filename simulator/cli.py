@@ -291,7 +291,7 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Directory for every output.")
 @click.option("--seed", type=int, help="Simulation seed (default: simulation.seed).")
-@click.option("--reps", type=click.IntRange(min=1),
+@click.option("--reps", type=click.IntRange(min=2),
               help="Monte Carlo replications (default: simulation.replications).")
 @_set_option
 @_registry_option
@@ -300,16 +300,17 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
         overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
     """The main job: everything tuopin produces for a scenario, written to one directory.
 
-    Writes the household registry with its calibration table, and the simulation of the
-    county's own plan ([plan] in the scenario): summary.json, households_simulated.csv and
-    plots. Each capability added to tuopin adds its outputs here.
+    Writes the household registry with its calibration table, and optimises the allocation
+    of the yearly budgets: allocation.csv, summary.json (out-of-sample stable exits, outlays,
+    the gain over 按村分配, the uniform reward and greedy) and plots. Each capability added to
+    tuopin adds its outputs here.
 
     \b
     Example:
       tuopin run                       # the bundled default scenario (ruyuan-2016), into out/
       tuopin run jishou-2016 -o out/jishou
     """
-    from simulator.engine import simulate as run_simulation
+    from simulator.optimizer import optimize as run_optimizer
 
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
@@ -321,26 +322,24 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
         writer.writerow(["aggregate", "target", "generated", "ok"])
         writer.writerows([r.aggregate, f"{r.target:g}", f"{r.generated:g}", str(r.ok).lower()]
                          for r in rows)
-    result = run_simulation(loaded, registry=registry, reps=reps, seed=seed,
-                            progress=_ProgressBar("simulating"))
-    outputs = [households, calibration, *write_simulation_outputs(
-        result, output_dir, households_name="households_simulated.csv")]
-    provenance = _provenance(loaded, registry_path, result.seed)
-    provenance["replications"] = result.reps
+    allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
+                               progress=_ProgressBar("simulating candidates"))
+    outputs = [households, calibration, *write_allocation_outputs(allocation, output_dir)]
+    provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
+    provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
-    summary = result.summary()
     if as_json:
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
                     "outputs": outputs, "households": registry.n_households,
                     "people": registry.n_people, "calibrated": all(r.ok for r in rows),
-                    "summary": summary})
+                    "summary": allocation.summary()})
         return
     click.echo(f"{loaded.name}: {_describe_population(registry)}")
     if rows:
         failed = [r for r in rows if not r.ok]
         click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
                    f"their targets (see {calibration})")
-    _echo_simulation(loaded, result, summary)
+    _echo_allocation(allocation)
     click.echo(f"wrote {len(outputs)} files and {manifest.name} to {output_dir}")
 
 
@@ -449,6 +448,129 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
         return
     click.echo(f"{loaded.name}")
     _echo_simulation(loaded, result, summary)
+    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+
+
+def _budget_list(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"expected yuan per plan year separated by commas, e.g. "
+                                 f"50000000,40000000,30000000; found {text!r}") from exc
+
+
+def _write_table(path: Path, table: dict[str, list[Any]]) -> Path:
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table)
+        writer.writerows(zip(*table.values(), strict=True))
+    return path
+
+
+def write_allocation_outputs(allocation: Any, output_dir: Path) -> list[Path]:
+    """Write allocation.csv, summary.json and the optimiser's plots (PNG and SVG)."""
+    from simulator import plots
+    from simulator.engine import simulate as run_simulation
+    from simulator.files import save_figure
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    outputs = [_write_table(output_dir / "allocation.csv", allocation.allocation_table())]
+    summary_path = output_dir / "summary.json"
+    with atomic_open(summary_path, "w", encoding="utf-8") as handle:
+        json.dump(allocation.summary(), handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    outputs.append(summary_path)
+    outputs += save_figure(plots.baseline_comparison(allocation), output_dir, "comparison")
+    if allocation.frontier:
+        outputs += save_figure(plots.frontier(allocation), output_dir, "frontier")
+    # the plan's own figures, on the same fresh replications it was evaluated on
+    evaluation = allocation.evaluation_set.result
+    simulated = run_simulation(allocation.scenario, allocation.plan,
+                               registry=allocation.registry, reps=evaluation.reps,
+                               seed=evaluation.seed)
+    for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
+                       ("outlays_by_year", plots.outlays_by_year)):
+        outputs += save_figure(draw(simulated), output_dir, stem)
+    return outputs
+
+
+def _echo_allocation(allocation: Any) -> None:
+    summary = allocation.summary()
+    stable = summary["stable_exits"]
+    in_sample = summary["in_sample"]
+    gap = in_sample["gap"]
+    click.echo(f"optimised ({summary['objective']}, {summary['solver']}): "
+               f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
+               f"build {in_sample['build_seconds']:.1f} s, solve {in_sample['solve_seconds']:.1f} s")
+    low, high = stable["interval_95"]
+    click.echo(f"  stable exits on fresh replications {stable['mean']:,.0f} households "
+               f"(95 %: {low:,.0f}–{high:,.0f}); outlays "
+               f"{summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable exit "
+               f"{summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
+    for name, baseline in summary["baselines"].items():
+        gain = baseline["optimised_gain"]
+        click.echo(f"  vs {name}: {baseline['stable_exits']['mean']:,.0f} stable exits; "
+                   f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
+                   f"{gain['ci95'][1]:+,.1f})")
+    prices = ", ".join(f"{y}: {v:.4f}" for y, v in
+                       summary["shadow_price_stable_exits_per_10000_yuan"].items())
+    click.echo(f"  extra stable exits per extra 10,000 yuan: {prices}")
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory for allocation.csv, summary.json and plots.")
+@click.option("--budget", "budget_text", metavar="Y1,Y2,…",
+              help="Budget per plan year in yuan (default: budget.yearly_yuan).")
+@click.option("--objective", type=click.Choice(["expected", "cvar"]),
+              help="Expected stable exits, or risk-aware with a CVaR shortfall term.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), help="MILP solver (via PuLP).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+              help="Solver time limit per solve, seconds.")
+@click.option("--frontier", is_flag=True,
+              help="Also re-solve over a grid of budgets and plot the budget–exits curve.")
+@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the engine runs.")
+@_set_option
+@_registry_option
+@_json_option
+def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective: str | None,
+             solver: str | None, time_limit: float | None, frontier: bool, reps: int | None,
+             seed: int | None, workers: int, overrides: tuple[str, ...],
+             registry_path: Path | None, as_json: bool) -> None:
+    """Allocate the yearly budgets to maximise stable exits.
+
+    Runs the engine on every candidate package, solves the allocation MILP, evaluates the plan
+    and the baselines (按村分配, uniform 1,500-yuan reward, greedy) on fresh random numbers, and
+    writes allocation.csv (why each household got its package), summary.json and plots.
+
+    \b
+    Example:
+      tuopin optimize ruyuan-2016 --budget 50000000,40000000,30000000 -o out/opt
+    """
+    from simulator.optimizer import optimize as run_optimizer
+
+    loaded = load_scenario(scenario, overrides)
+    registry = population_of(loaded, registry_path)
+    allocation = run_optimizer(loaded, registry=registry, budgets=_budget_list(budget_text),
+                               objective=objective, solver=solver, time_limit=time_limit,
+                               reps=reps, seed=seed, frontier=frontier, workers=workers,
+                               progress=_ProgressBar("simulating candidates"))
+    outputs = write_allocation_outputs(allocation, output_dir)
+    provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
+    provenance["replications"] = allocation.candidates.result.reps
+    manifest = record_outputs(output_dir, outputs, provenance)
+    if as_json:
+        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
+                    "outputs": outputs, "summary": allocation.summary()})
+        return
+    click.echo(loaded.name)
+    _echo_allocation(allocation)
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 

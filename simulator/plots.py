@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from simulator.optimizer import AllocationResult
     from simulator.results import SimulationResult
 
 FAN_PERCENTILES = (5, 25, 50, 75, 95)
@@ -96,4 +97,42 @@ def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None
     ax.set_ylabel("outlays (10,000 yuan)")
     ax.set_title("Fund outlays by budget line (mean across replications)")
     ax.legend(fontsize="x-small", ncols=2)
+    return figure
+
+
+def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None) -> Figure:
+    """Out-of-sample stable exits of the optimised plan and each baseline (95 % intervals)."""
+    figure, ax = _axes(ax)
+    plans = [allocation.optimised, *allocation.baselines.values()]
+    labels = {"optimised": "optimised", "by_village": "per-village equal split",
+              "uniform_reward": "uniform 1,500 reward", "greedy": "greedy cost-effectiveness"}
+    means = [p.stable_exits.mean() for p in plans]
+    low = [np.percentile(p.stable_exits, 2.5) for p in plans]
+    high = [np.percentile(p.stable_exits, 97.5) for p in plans]
+    positions = np.arange(len(plans))
+    ax.barh(positions, means, xerr=[np.subtract(means, low), np.subtract(high, means)],
+            color=["tab:green"] + ["tab:gray"] * (len(plans) - 1), capsize=4)
+    ax.set_yticks(positions, [labels.get(p.name, p.name) for p in plans])
+    ax.invert_yaxis()
+    ax.set_xlabel("stable exits (households), fresh replications")
+    ax.set_title(f"{allocation.scenario.name}: optimised plan against baselines")
+    return figure
+
+
+def frontier(allocation: AllocationResult, ax: Axes | None = None) -> Figure:
+    """Budget–stable-exits curve: in-sample optimum and out-of-sample evaluation."""
+    figure, ax = _axes(ax)
+    points = allocation.frontier
+    totals = [sum(p.budgets) / YUAN_PER_WAN for p in points]
+    ax.plot(totals, [p.in_sample for p in points], "o--", color="tab:gray",
+            label="in-sample optimum")
+    means = [p.out_of_sample["mean"] for p in points]
+    low = [p.out_of_sample["interval_95"][0] for p in points]
+    high = [p.out_of_sample["interval_95"][1] for p in points]
+    ax.plot(totals, means, "o-", color="tab:green", label="fresh replications (mean)")
+    ax.fill_between(totals, low, high, color="tab:green", alpha=0.2, label="95 % interval")
+    ax.set_xlabel("budget over the plan years (10,000 yuan)")
+    ax.set_ylabel("stable exits (households)")
+    ax.set_title("Budget–stable-exits frontier")
+    ax.legend(loc="lower right", fontsize="small")
     return figure

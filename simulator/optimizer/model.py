@@ -33,6 +33,10 @@ from simulator.optimizer.candidates import CandidateSet
 
 BUDGET_CONSTRAINT = "budget_{year}"
 
+MONEY_UNIT = 10_000.0
+"""Money rows are written in 万元 (10,000 yuan): coefficients near one keep the LP well scaled
+(in yuan, budget rows have coefficients of 1e4–1e5 against an objective of probabilities)."""
+
 
 @dataclass
 class Solution:
@@ -86,13 +90,15 @@ def _solver(settings: _Settings) -> pulp.LpSolver:
 class AllocationModel:
     """The MILP for one candidate set and one set of budgets."""
 
-    def __init__(self, cands: CandidateSet, settings: _Settings) -> None:
+    def __init__(self, cands: CandidateSet, settings: _Settings,
+                 allowed: np.ndarray | None = None) -> None:
         started = time.perf_counter()
         self.cands = cands
         self.settings = settings
         self.prob = pulp.LpProblem("tuopin_allocation", pulp.LpMaximize)
         cat = pulp.LpContinuous if settings.relax else pulp.LpBinary
-        self.pairs = [(int(h), int(k)) for h, k in zip(*np.nonzero(cands.feasible), strict=True)]
+        allowed = cands.feasible if allowed is None else allowed
+        self.pairs = [(int(h), int(k)) for h, k in zip(*np.nonzero(allowed), strict=True)]
         self.x = {(h, k): self.prob.add_variable(f"x_{h}_{k}", 0, 1, cat)
                   for h, k in self.pairs}
         self.by_package = {k: [h for h, kk in self.pairs if kk == k]
@@ -161,13 +167,13 @@ class AllocationModel:
         cost = self.cands.cost
         self.budget_names = []
         for year in range(self.cands.plan_years):
-            terms = [(self.x[h, k], cost[h, k, year]) for h, k in self.pairs]
-            terms += [(site, site_cost) for (town, y), site in self.site_vars.items()
+            terms = [(self.x[h, k], cost[h, k, year] / MONEY_UNIT) for h, k in self.pairs]
+            terms += [(site, site_cost / MONEY_UNIT) for (town, y), site in self.site_vars.items()
                       if y == year]
             name = BUDGET_CONSTRAINT.format(year=year)
             self.budget_names.append(name)
             # Kept under the confidence rule too: the upper-tail mean is never below the mean.
-            self._add(self._expr(terms) <= float(self.settings.budgets[year]), name)
+            self._add(self._expr(terms) <= float(self.settings.budgets[year]) / MONEY_UNIT, name)
 
     def _capacities(self) -> None:
         cands, scenario = self.cands, self.cands.scenario
@@ -188,17 +194,18 @@ class AllocationModel:
             assignment, _ = cands.enterprise()
             principal = cands.equity_principal()
             for e, enterprise in enumerate(enterprises):
-                terms = [(self.x[h, k], principal[h]) for k in self._packages_with("equity")
+                terms = [(self.x[h, k], principal[h] / MONEY_UNIT)
+                         for k in self._packages_with("equity")
                          for h in self.by_package[k] if assignment[h] == e]
                 if terms and enterprise.absorption_yuan > 0:
-                    self._add(self._expr(terms) <= enterprise.absorption_yuan,
+                    self._add(self._expr(terms) <= enterprise.absorption_yuan / MONEY_UNIT,
                               f"enterprise_absorption_{e}")
         if capacities.loan_risk_fund_yuan is not None:
             loans = scenario.instruments.loans
-            terms = [(self.x[h, k], loans.amount_yuan) for k in self._packages_with("loans")
-                     for h in self.by_package[k]]
+            terms = [(self.x[h, k], loans.amount_yuan / MONEY_UNIT)
+                     for k in self._packages_with("loans") for h in self.by_package[k]]
             self._add(self._expr(terms) <= capacities.loan_risk_fund_yuan
-                      * loans.risk_fund_leverage, "loan_volume")
+                      * loans.risk_fund_leverage / MONEY_UNIT, "loan_volume")
 
     def _elastic(self, name: str) -> pulp.LpAffineExpression:
         """A non-negative slack on a policy row, used only when diagnosing infeasibility."""
@@ -280,10 +287,11 @@ class AllocationModel:
         terms = []
         for k, costs in cost_reps.items():
             coefficient = np.tensordot(weights, costs[:, :, year], axes=([0], [0]))  # (H,)
-            terms += [(self.x[h, k], coefficient[h]) for h in self.by_package[k]]
-        terms += [(site, site_cost) for (town, y), site in self.site_vars.items() if y == year]
+            terms += [(self.x[h, k], coefficient[h] / MONEY_UNIT) for h in self.by_package[k]]
+        terms += [(site, site_cost / MONEY_UNIT) for (town, y), site in self.site_vars.items()
+                  if y == year]
         self.cuts += 1
-        self._add(self._expr(terms) <= float(self.settings.budgets[year]),
+        self._add(self._expr(terms) <= float(self.settings.budgets[year]) / MONEY_UNIT,
                   f"budget_confidence_{year}_{self.cuts}")
 
     # -- solving ------------------------------------------------------------------------------
@@ -328,7 +336,7 @@ class AllocationModel:
         return bound, gap
 
     def budget_duals(self) -> list[float]:
-        """Dual value of each plan year's budget row [objective per yuan] (LP relaxations)."""
+        """Dual value of each plan year's budget row [objective per 万元] (LP relaxations)."""
         duals = []
         for name in self.budget_names:
             constraint = self.prob.get_constraint_by_name(name)
@@ -370,7 +378,11 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      time_limit: float | None = None, mip_gap: float | None = None,
                      relax: bool = False, max_rounds: int = 50,
                      write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
-    """Build and solve the allocation model (with cutting-plane rounds where needed)."""
+    """Build and solve the allocation model.
+
+    The expected objective with expected budgets is solved LP-first (see :func:`_lp_first`);
+    the CVaR objective and confidence budgets add cutting planes round by round.
+    """
     scenario = cands.scenario
     settings = _Settings(
         budgets=np.asarray(budgets, dtype=float),
@@ -379,8 +391,10 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         time_limit=time_limit if time_limit is not None else scenario.optimizer.time_limit_seconds,
         mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
         relax=relax)
-    model = AllocationModel(cands, settings)
     confidence = scenario.budget.rule == "confidence"
+    if settings.objective == "expected" and not confidence and not relax:
+        return _lp_first(cands, settings, write_on_failure)
+    model = AllocationModel(cands, settings)
     alpha = scenario.optimizer.cvar_alpha
     tolerance = scenario.optimizer.cvar_tolerance
     cost_reps: dict[int, np.ndarray] = {}
@@ -418,14 +432,86 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         if not added or rounds >= max_rounds:
             break
     bound, gap = model.bound_and_gap()
+    return _solution(model, choice, status, bound, gap, model.build_seconds, solve_seconds,
+                     rounds - 1), model
+
+
+def _solution(model: AllocationModel, choice: np.ndarray, status: str, bound: float | None,
+              gap: float | None, build_seconds: float, solve_seconds: float,
+              rounds: int = 0) -> Solution:
     sites = {key: round(v.varValue or 0) for key, v in model.site_vars.items()}
-    solution = Solution(
+    return Solution(
         choice=choice, objective=float(pulp.value(model.prob.objective) or 0.0), bound=bound,
-        gap=gap, status=status, build_seconds=model.build_seconds, solve_seconds=solve_seconds,
-        cut_rounds=rounds - 1, sites=sites,
+        gap=gap, status=status, build_seconds=build_seconds, solve_seconds=solve_seconds,
+        cut_rounds=rounds, sites=sites,
         exit_target_shortfall=[float(s.varValue or 0.0) for s in model.short],
         binding=model.binding())
-    return solution, model
+
+
+INTEGRALITY_TOLERANCE = 1e-6
+"""A relaxed variable within this of 0 or 1 counts as integral."""
+
+
+def _integral(model: AllocationModel) -> bool:
+    values = [v.varValue or 0.0 for v in model.x.values()]
+    values += [v.varValue or 0.0 for v in model.site_vars.values()]
+    return all(abs(v - round(v)) <= INTEGRALITY_TOLERANCE for v in values)
+
+
+def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None
+              ) -> tuple[Solution, AllocationModel]:
+    """Exact MILP solution through the LP relaxation and reduced-cost fixing.
+
+    1. Solve the LP relaxation: its value U bounds every allocation. If its solution is
+       integral, it is optimal (gap 0).
+    2. Otherwise solve a small MILP over the packages the LP uses (plus 'none') for a good
+       allocation of value L.
+    3. Any allocation better than L keeps a variable that the LP leaves at 0 (or at 1) only if
+       U − |reduced cost| ≥ L: every other variable is fixed, and the MILP over what is left
+       is solved to the requested gap. Its optimum is the optimum of the full model.
+    """
+    relaxed = _Settings(**{**settings.__dict__, "relax": True})
+    lp = AllocationModel(cands, relaxed)
+    build = lp.build_seconds
+    status, solve_seconds = lp.solve(write_on_failure)
+    if status == "Infeasible":
+        raise diagnose_infeasibility(cands, settings)
+    upper = float(pulp.value(lp.prob.objective) or 0.0)
+    if _integral(lp):
+        return _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
+                         build, solve_seconds), lp
+    used = np.zeros(cands.feasible.shape, dtype=bool)
+    used[:, 0] = True
+    for (h, k), var in lp.x.items():
+        if (var.varValue or 0.0) > INTEGRALITY_TOLERANCE:
+            used[h, k] = True
+    heuristic = AllocationModel(cands, settings, allowed=used & cands.feasible)
+    build += heuristic.build_seconds
+    h_status, seconds = heuristic.solve(write_on_failure)
+    solve_seconds += seconds
+    lower = float(pulp.value(heuristic.prob.objective) or 0.0) if h_status != "Infeasible" \
+        else -math.inf
+    allowed = cands.feasible.copy()
+    for (h, k), var in lp.x.items():
+        value, reduced = var.varValue or 0.0, abs(var.dj or 0.0)
+        if upper - reduced >= lower - 1e-9:
+            continue
+        if value <= INTEGRALITY_TOLERANCE:
+            allowed[h, k] = False
+        elif value >= 1 - INTEGRALITY_TOLERANCE:
+            allowed[h] = False
+            allowed[h, k] = True
+    final = AllocationModel(cands, settings, allowed=allowed)
+    build += final.build_seconds
+    status, seconds = final.solve(write_on_failure)
+    solve_seconds += seconds
+    if status == "Infeasible":
+        raise diagnose_infeasibility(cands, settings)
+    objective = float(pulp.value(final.prob.objective) or 0.0)
+    bound, _ = final.bound_and_gap()
+    bound = upper if bound is None else min(upper, max(bound, objective))
+    gap = max(0.0, (bound - objective) / max(abs(objective), 1e-9))
+    return _solution(final, final.choice(), status, bound, gap, build, solve_seconds), final
 
 
 def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:

@@ -30,9 +30,6 @@ from simulator.registry import Registry
 from simulator.results import spread
 from simulator.scenario.model import Scenario
 
-YUAN_PER_WAN = 10_000
-"""Shadow prices are stated per 10,000 yuan (万元), the unit of county budgets."""
-
 Z_95 = 1.959963984540054
 """Two-sided 95 % quantile of the standard normal (interval of a mean difference)."""
 
@@ -268,7 +265,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     _relaxed, relaxed_model = solve_allocation(cands, budgets, objective="expected",
                                               solver="highs", time_limit=time_limit,
                                               relax=True)
-    shadow = [d * YUAN_PER_WAN for d in relaxed_model.budget_duals()]
+    shadow = relaxed_model.budget_duals()  # rows are in 万元: per 10,000 yuan already
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers, progress=progress)

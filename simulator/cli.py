@@ -373,8 +373,7 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def write_simulation_outputs(result: SimulationResult, output_dir: Path,
-                             households_name: str = "households.csv") -> list[Path]:
+def write_simulation_outputs(result: SimulationResult, output_dir: Path) -> list[Path]:
     """Write summary.json, households.csv and the PNG/SVG plots of a simulation."""
     from simulator import plots
     from simulator.files import save_figure
@@ -384,7 +383,7 @@ def write_simulation_outputs(result: SimulationResult, output_dir: Path,
     with atomic_open(summary_path, "w", encoding="utf-8") as handle:
         json.dump(result.summary(), handle, ensure_ascii=False, indent=2)
         handle.write("\n")
-    households_path = output_dir / households_name
+    households_path = output_dir / "households.csv"
     table = result.household_table()
     with atomic_open(households_path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -503,7 +502,8 @@ def _echo_allocation(allocation: Any) -> None:
     gap = in_sample["gap"]
     click.echo(f"optimised ({summary['objective']}, {summary['solver']}): "
                f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
-               f"build {in_sample['build_seconds']:.1f} s, solve {in_sample['solve_seconds']:.1f} s")
+               f"build {in_sample['build_seconds']:.1f} s, "
+               f"solve {in_sample['solve_seconds']:.1f} s")
     low, high = stable["interval_95"]
     click.echo(f"  stable exits on fresh replications {stable['mean']:,.0f} households "
                f"(95 %: {low:,.0f}–{high:,.0f}); outlays "

@@ -91,7 +91,7 @@ def test_run_writes_everything(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
-            "households_simulated.csv", "income_fan.png", "outlays_by_year.svg"} <= names
+            "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg"} <= names
 
 
 def test_usage_errors_exit_1(cli, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,8 +83,12 @@ def _solver(settings: _Settings) -> pulp.LpSolver:
         return pulp.HiGHS(msg=False, timeLimit=settings.time_limit, gapRel=settings.mip_gap,
                           mip=not settings.relax)
     if settings.solver == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit,
-                                 gapRel=settings.mip_gap, mip=not settings.relax)
+        # PuLP 3.x bundles CBC as PULP_CBC_CMD and warns that 4.x will not (pulp[cbc] and
+        # COIN_CMD then); tuopin pins pulp < 4, so the warning is noise here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit,
+                                     gapRel=settings.mip_gap, mip=not settings.relax)
     raise ValueError(f"unknown solver {settings.solver!r}")
 
 

@@ -1,0 +1,250 @@
+"""The allocation model: brute force, an independent MILP solver, monotonicity, infeasibility,
+risk-aware and confidence rules, and the honest comparison with baselines on Ruyuan."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from simulator.engine import simulate
+from simulator.optimizer import build_candidates, optimize
+from simulator.optimizer.model import (
+    AllocationModel,
+    _Settings,
+    realised_outlays,
+    realised_stable_exits,
+    solve_allocation,
+    tail_mean,
+)
+from simulator.packages import Package
+from simulator.registry import Registry
+from simulator.scenario import load_scenario
+
+TINY_PACKAGES = [Package(), Package.parse("pv"), Package.parse("equity"),
+                 Package.parse("employment")]
+SIMPLE = ["policy.exit_targets_share_of_people=[]", "policy.non_poor_village_gap_max=1",
+          "instruments.pv.site_fixed_cost_yuan=0", "instruments.pv.fund_capex_yuan_per_kw=2000"]
+
+
+@pytest.fixture(scope="module")
+def tiny_case(tmp_path_factory):
+    """8 households × 4 packages with budgets, PV land and job slots that bind."""
+    from .conftest import TINY_SCENARIO
+
+    path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
+    path.write_text(TINY_SCENARIO, encoding="utf-8")
+    scenario = load_scenario(path, [*SIMPLE, "capacities.pv_land_kw=60",
+                                    "capacities.job_slots_per_year=3"])
+    from simulator.population import generate_population
+
+    full = generate_population(scenario, seed=3)
+    labour = np.flatnonzero(full.laborers > 0)[:6]
+    without = np.flatnonzero(full.laborers == 0)[:2]
+    registry = full.subset(np.concatenate([labour, without]))
+    registry = Registry.from_columns({**registry.columns(), "pv_site": np.ones(8, dtype=bool)})
+    cands = build_candidates(scenario, registry, reps=6, seed=2, packages=TINY_PACKAGES)
+    return scenario, cands
+
+
+def brute_force(cands, budgets) -> float:
+    """Best total P(stable exit) over every assignment that keeps budgets and capacities."""
+    scenario = cands.scenario
+    pv_land = scenario.capacities.pv_land_kw
+    land = scenario.instruments.pv.land_kw_per_household
+    slots = scenario.capacities.job_slots_per_year
+    uses_pv, uses_job = cands.uses("pv"), cands.uses("employment", 0)
+    options = [np.flatnonzero(cands.feasible[h]) for h in range(cands.n_households)]
+    best = -1.0
+    for choice in itertools.product(*options):
+        choice = np.array(choice)
+        households = np.arange(len(choice))
+        cost = cands.cost[households, choice].sum(axis=0)
+        if np.any(cost > np.asarray(budgets) + 1e-6):
+            continue
+        if uses_pv[choice].sum() * land > pv_land + 1e-9 or uses_job[choice].sum() > slots:
+            continue
+        best = max(best, float(cands.p_stable[households, choice].sum()))
+    return best
+
+
+@pytest.mark.parametrize("budget", [0.0, 8_000.0, 30_000.0, 1e9])
+def test_optimum_equals_brute_force(tiny_case, budget: float) -> None:
+    scenario, cands = tiny_case
+    budgets = [budget] * scenario.horizon.plan_years
+    solution, _ = solve_allocation(cands, budgets)
+    assert solution.objective == pytest.approx(brute_force(cands, budgets), abs=1e-6)
+
+
+def _scipy_from_mps(path: Path) -> float:
+    """Read an MPS file with a minimal parser and solve it with scipy.optimize.milp."""
+    sense, section, integer = 1.0, "", False
+    rows: dict[str, str] = {}
+    columns: dict[str, int] = {}
+    entries: dict[tuple[str, int], float] = {}
+    objective_row = ""
+    rhs: dict[str, float] = {}
+    lower: dict[int, float] = {}
+    upper: dict[int, float] = {}
+    integers: set[int] = set()
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("*"):
+            continue
+        if not line[0].isspace():
+            section = line.split()[0]
+            continue
+        fields = line.split()
+        if section == "OBJSENSE":
+            sense = -1.0 if fields[0] == "MAX" else 1.0
+        elif section == "ROWS":
+            rows[fields[1]] = fields[0]
+            if fields[0] == "N":
+                objective_row = fields[1]
+        elif section == "COLUMNS":
+            if "'MARKER'" in fields:
+                integer = "'INTORG'" in fields
+                continue
+            j = columns.setdefault(fields[0], len(columns))
+            if integer:
+                integers.add(j)
+            for row, value in zip(fields[1::2], fields[2::2], strict=True):
+                entries[(row, j)] = float(value)
+        elif section == "RHS":
+            for row, value in zip(fields[1::2], fields[2::2], strict=True):
+                rhs[row] = float(value)
+        elif section == "BOUNDS":
+            kind, j = fields[0], columns[fields[2]]
+            if kind == "BV":
+                lower[j], upper[j] = 0.0, 1.0
+                integers.add(j)
+            elif kind == "LO":
+                lower[j] = float(fields[3])
+            elif kind == "UP":
+                upper[j] = float(fields[3])
+            elif kind == "FR":
+                lower[j], upper[j] = -np.inf, np.inf
+            elif kind == "MI":
+                lower[j] = -np.inf
+    n = len(columns)
+    c = np.zeros(n)
+    names = [r for r, kind in rows.items() if kind != "N"]
+    a = np.zeros((len(names), n))
+    index = {r: i for i, r in enumerate(names)}
+    for (row, j), value in entries.items():
+        if row == objective_row:
+            c[j] = sense * value
+        else:
+            a[index[row], j] = value
+    b = np.array([rhs.get(r, 0.0) for r in names])
+    kinds = [rows[r] for r in names]
+    low = np.where([k in ("E", "G") for k in kinds], b, -np.inf)
+    high = np.where([k in ("E", "L") for k in kinds], b, np.inf)
+    bounds = Bounds([lower.get(j, 0.0) for j in range(n)],
+                    [upper.get(j, np.inf) for j in range(n)])
+    integrality = np.array([j in integers for j in range(n)], dtype=int)
+    result = milp(c, constraints=LinearConstraint(a, low, high), integrality=integrality,
+                  bounds=bounds, options={"mip_rel_gap": 1e-9})
+    assert result.success, result.message
+    return sense * result.fun
+
+
+def test_medium_instance_agrees_with_scipy_milp(tmp_path, tiny_scenario_path,
+                                                tiny_registry) -> None:
+    scenario = load_scenario(tiny_scenario_path, [
+        "capacities.pv_land_kw=300", "capacities.job_slots_per_year=10",
+        "instruments.pv.fund_capex_yuan_per_kw=2000", "instruments.pv.site_fixed_cost_yuan=5000",
+        "capacities.pv_sites_per_township_max=1", "policy.organisation_coverage_min_share=0.2"])
+    registry = Registry.from_columns({**tiny_registry.columns(),
+                                      "pv_site": np.ones(60, dtype=bool)})
+    cands = build_candidates(scenario, registry, reps=6, seed=4)
+    budgets = [150_000.0, 100_000.0]
+    ours, _ = solve_allocation(cands, budgets, mip_gap=1e-9)
+    settings_ = _Settings(budgets=np.array(budgets), objective="expected", solver="highs",
+                          time_limit=60, mip_gap=1e-9)
+    model = AllocationModel(cands, settings_)
+    path = tmp_path / "medium.mps"
+    model.prob.writeMPS(str(path), with_objsense=True)
+    assert _scipy_from_mps(path) == pytest.approx(ours.objective, abs=1e-6)
+    cbc, _ = solve_allocation(cands, budgets, solver="cbc", mip_gap=1e-9)
+    assert cbc.objective == pytest.approx(ours.objective, abs=1e-6)
+
+
+@given(st.floats(0, 40_000), st.floats(0, 40_000))
+@settings(max_examples=15, deadline=None)
+def test_more_budget_never_fewer_stable_exits(tiny_case, budget: float, extra: float) -> None:
+    scenario, cands = tiny_case
+    years = scenario.horizon.plan_years
+    low, _ = solve_allocation(cands, [budget] * years)
+    high, _ = solve_allocation(cands, [budget + extra] * years)
+    assert high.objective >= low.objective - 1e-6
+
+
+def test_infeasible_coverage_names_the_rule_and_shortfall(cli, tmp_path,
+                                                         tiny_scenario_path) -> None:
+    result = cli("optimize", tiny_scenario_path, "--reps", "4", "--budget", "1000,1000",
+                 "--set", "policy.organisation_coverage_min_share=0.9", "-o", tmp_path / "o")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "policy.organisation_coverage_min_share" in result.stderr
+    assert "short by" in result.stderr and "people" in result.stderr
+    assert not (tmp_path / "o" / "allocation.csv").exists()
+
+
+def test_cvar_objective_is_solved_to_its_true_tail(tiny_case) -> None:
+    scenario, cands = tiny_case
+    budgets = [20_000.0] * scenario.horizon.plan_years
+    risky, _model = solve_allocation(cands, budgets, objective="cvar")
+    exits = realised_stable_exits(cands, risky.choice)
+    alpha, weight = scenario.optimizer.cvar_alpha, scenario.optimizer.cvar_weight
+    true_value = (1 - weight) * exits.mean() + weight * tail_mean(exits, 1 - alpha, lower=True)
+    assert risky.objective == pytest.approx(true_value, abs=scenario.optimizer.cvar_tolerance)
+    plain, _ = solve_allocation(cands, budgets, objective="expected")
+    plain_exits = realised_stable_exits(cands, plain.choice)
+    plain_value = (1 - weight) * plain_exits.mean() + weight * tail_mean(
+        plain_exits, 1 - alpha, lower=True)
+    assert true_value >= plain_value - 1e-6
+
+
+def test_confidence_budget_holds_in_enough_replications(tiny_case, tmp_path) -> None:
+    scenario, cands = tiny_case
+    scenario = load_scenario(scenario.origin.path, [
+        *SIMPLE, "capacities.pv_land_kw=60", "capacities.job_slots_per_year=3",
+        'budget.rule="confidence"', "budget.confidence=0.8"])
+    cands = build_candidates(scenario, cands.registry, reps=10, seed=2,
+                             packages=TINY_PACKAGES)
+    budgets = [6_000.0] * scenario.horizon.plan_years
+    solution, _ = solve_allocation(cands, budgets)
+    costs = {int(k): cands.cost_per_replication(int(k)) for k in np.unique(solution.choice)}
+    outlays = realised_outlays(cands, solution.choice, costs)
+    within = (outlays <= np.asarray(budgets) + 1e-6).all(axis=1).mean()
+    assert within >= 0.8 - 1e-9
+
+
+def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
+    scenario = load_scenario("ruyuan-2016")
+    allocation = optimize(scenario, reps=12, seed=5)
+    summary = allocation.summary()
+    assert summary["out_of_sample"]["seed"] != summary["in_sample"]["seed"]
+    assert set(summary["baselines"]) == {"by_village", "uniform_reward", "greedy"}
+    for name, baseline in summary["baselines"].items():
+        gain = baseline["optimised_gain"]
+        assert gain["ci95"][0] > 0, (name, gain)
+    # the plan keeps every yearly budget in expectation (in-sample)
+    plan_cost = allocation.candidates.cost[np.arange(len(allocation.optimised.choice)),
+                                           allocation.optimised.choice].sum(axis=0)
+    assert np.all(plan_cost <= allocation.budgets + 1e-3)
+    # the allocation table explains every household
+    table = allocation.allocation_table()
+    assert len(table["household_id"]) == 2944
+    for column in ("package", "p_stable_exit", "p_stable_exit_without_support",
+                   "best_other_package", "cost_best_other"):
+        assert column in table
+    # the evaluation equals a plan-mode simulation on the same fresh seed
+    evaluation = allocation.evaluation_set.result
+    again = simulate(scenario, allocation.plan, registry=allocation.registry,
+                     reps=evaluation.reps, seed=evaluation.seed)
+    assert np.array_equal(again.stable_exit_households(), allocation.optimised.stable_exits)

@@ -63,6 +63,29 @@ class Solution:
     """Names of constraints with (near) zero slack."""
 
 
+@dataclass(frozen=True, eq=False)
+class Cut:
+    """A cutting plane kept across models: ``tail`` (T ≤ Σ coefficient·x) or ``budget``
+    (Σ coefficient·x + site costs ≤ budget of ``year``)."""
+
+    kind: str
+    coefficient: np.ndarray
+    """(H, K) coefficient of each x[h,k] (stable exits, or 万元)."""
+    year: int = 0
+
+
+def tail_cut(cands: CandidateSet, weights: np.ndarray) -> Cut:
+    """Cut of the lower-tail mean of stable exits for tail weights over replications."""
+    return Cut("tail", np.tensordot(weights, cands.stable, axes=([0], [1])).T)
+
+
+def budget_cut(cands: CandidateSet, year: int, weights: np.ndarray,
+               cost_reps: np.ndarray) -> Cut:
+    """Cut of the upper-tail mean of a plan year's outlays; ``cost_reps`` is (K, R, H, P)."""
+    coefficient = np.tensordot(weights, cost_reps[..., year], axes=([0], [1])).T
+    return Cut("budget", coefficient / MONEY_UNIT, year)
+
+
 class SolverError(TuopinError):
     """The solver stopped without a usable answer (the model is written for inspection)."""
 
@@ -96,7 +119,7 @@ class AllocationModel:
     """The MILP for one candidate set and one set of budgets."""
 
     def __init__(self, cands: CandidateSet, settings: _Settings,
-                 allowed: np.ndarray | None = None) -> None:
+                 allowed: np.ndarray | None = None, cuts: Sequence[Cut] = ()) -> None:
         started = time.perf_counter()
         self.cands = cands
         self.settings = settings
@@ -116,6 +139,8 @@ class AllocationModel:
         self._capacities()
         self._policy()
         self._objective()
+        for cut in cuts:
+            self.apply(cut)
         self.build_seconds = time.perf_counter() - started
 
     # -- pieces -------------------------------------------------------------------------------
@@ -277,27 +302,34 @@ class AllocationModel:
 
     # -- cuts ---------------------------------------------------------------------------------
 
-    def add_tail_cut(self, weights: np.ndarray) -> None:
-        """T ≤ Σ_r w_r S_r(x): a cut of the lower-tail mean of stable exits."""
-        coefficient = np.tensordot(weights, self.cands.stable, axes=([0], [1]))  # (K, H)
-        terms = [(self.x[h, k], coefficient[k, h]) for h, k in self.pairs]
+    def apply(self, cut: Cut) -> None:
+        """Add a cutting plane to this model."""
+        terms = [(self.x[h, k], cut.coefficient[h, k]) for h, k in self.pairs]
         self.cuts += 1
-        self._add(pulp.LpAffineExpression([(self.tail, 1.0)]) - self._expr(terms) <= 0,
-                  f"tail_cut_{self.cuts}")
+        if cut.kind == "tail":
+            self._add(pulp.LpAffineExpression([(self.tail, 1.0)]) - self._expr(terms) <= 0,
+                      f"tail_cut_{self.cuts}")
+            return
+        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan / MONEY_UNIT
+        terms += [(site, site_cost) for (_, y), site in self.site_vars.items()
+                  if y == cut.year]
+        self._add(self._expr(terms) <= float(self.settings.budgets[cut.year]) / MONEY_UNIT,
+                  f"budget_confidence_{cut.year}_{self.cuts}")
 
-    def add_budget_cut(self, year: int, weights: np.ndarray,
-                       cost_reps: dict[int, np.ndarray]) -> None:
-        """Σ_r w_r outlays_r(x) ≤ budget: a cut of the upper-tail mean of a year's outlays."""
+    def values(self) -> np.ndarray:
+        """(H, K) solved values of x (0 where a pair is not in the model)."""
+        out = np.zeros(self.cands.feasible.shape)
+        for (h, k), var in self.x.items():
+            out[h, k] = var.varValue or 0.0
+        return out
+
+    def site_cost_by_year(self) -> np.ndarray:
+        """(P,) fixed cost of the PV sites the solution opens in each plan year [yuan]."""
+        cost = np.zeros(self.cands.plan_years)
         site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan
-        terms = []
-        for k, costs in cost_reps.items():
-            coefficient = np.tensordot(weights, costs[:, :, year], axes=([0], [0]))  # (H,)
-            terms += [(self.x[h, k], coefficient[h] / MONEY_UNIT) for h in self.by_package[k]]
-        terms += [(site, site_cost / MONEY_UNIT) for (town, y), site in self.site_vars.items()
-                  if y == year]
-        self.cuts += 1
-        self._add(self._expr(terms) <= float(self.settings.budgets[year]) / MONEY_UNIT,
-                  f"budget_confidence_{year}_{self.cuts}")
+        for (_, year), site in self.site_vars.items():
+            cost[year] += site_cost * (site.varValue or 0.0)
+        return cost
 
     # -- solving ------------------------------------------------------------------------------
 
@@ -385,8 +417,9 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
     """Build and solve the allocation model.
 
-    The expected objective with expected budgets is solved LP-first (see :func:`_lp_first`);
-    the CVaR objective and confidence budgets add cutting planes round by round.
+    Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
+    add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
+    until the modelled tail values agree with the true ones.
     """
     scenario = cands.scenario
     settings = _Settings(
@@ -396,49 +429,82 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         time_limit=time_limit if time_limit is not None else scenario.optimizer.time_limit_seconds,
         mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
         relax=relax)
-    confidence = scenario.budget.rule == "confidence"
-    if settings.objective == "expected" and not confidence and not relax:
-        return _lp_first(cands, settings, write_on_failure)
-    model = AllocationModel(cands, settings)
-    alpha = scenario.optimizer.cvar_alpha
-    tolerance = scenario.optimizer.cvar_tolerance
-    cost_reps: dict[int, np.ndarray] = {}
-    solve_seconds = 0.0
+    checker = _CutChecker(cands, settings)
+    pool: list[Cut] = []
     rounds = 0
+    if checker.active:
+        lp = AllocationModel(cands, _Settings(**{**settings.__dict__, "relax": True}))
+        for _ in range(max_rounds):
+            status, _seconds = lp.solve(write_on_failure)
+            if status == "Infeasible":
+                raise diagnose_infeasibility(cands, settings)
+            new = checker.violated(lp, lp.values())
+            if not new:
+                break
+            pool += new
+            for cut in new:
+                lp.apply(cut)
+            rounds += 1
     while True:
-        status, seconds = model.solve(write_on_failure)
-        solve_seconds += seconds
-        if status == "Infeasible":
-            raise diagnose_infeasibility(cands, settings)
-        choice = model.choice()
-        added = False
-        if settings.objective == "cvar":
-            exits = realised_stable_exits(cands, choice)
-            true_tail = tail_mean(exits, 1 - alpha, lower=True)
-            if (model.tail.varValue or 0.0) - true_tail > tolerance:
-                model.add_tail_cut(tail_weights(exits, 1 - alpha, lower=True))
-                added = True
-        if confidence:
-            share = 1 - scenario.budget.confidence
-            for k in np.unique(choice):
-                if k not in cost_reps:
-                    cost_reps[k] = cands.cost_per_replication(int(k))
-            outlays = realised_outlays(cands, choice, cost_reps)  # (R, P)
-            for year in range(cands.plan_years):
-                if tail_mean(outlays[:, year], share, lower=False) > \
-                        settings.budgets[year] * (1 + 1e-9) + 1e-6:
-                    for k in range(cands.n_packages):
-                        if k not in cost_reps:
-                            cost_reps[k] = cands.cost_per_replication(k)
-                    model.add_budget_cut(year, tail_weights(outlays[:, year], share,
-                                                            lower=False), cost_reps)
-                    added = True
+        if relax:
+            model = AllocationModel(cands, settings, cuts=pool)
+            status, seconds = model.solve(write_on_failure)
+            if status == "Infeasible":
+                raise diagnose_infeasibility(cands, settings)
+            solution = _solution(model, model.choice(), status, None, None,
+                                 model.build_seconds, seconds)
+        else:
+            solution, model = _lp_first(cands, settings, write_on_failure, pool)
+        one_hot = np.zeros(cands.feasible.shape)
+        one_hot[np.arange(cands.n_households), solution.choice] = 1.0
+        new = checker.violated(model, model.values() if relax else one_hot)
         rounds += 1
-        if not added or rounds >= max_rounds:
-            break
-    bound, gap = model.bound_and_gap()
-    return _solution(model, choice, status, bound, gap, model.build_seconds, solve_seconds,
-                     rounds - 1), model
+        if not new or rounds >= max_rounds:
+            solution.cut_rounds = rounds - 1
+            return solution, model
+        pool += new
+
+
+class _CutChecker:
+    """Finds the cuts a solution violates (CVaR of exits, confidence budgets)."""
+
+    def __init__(self, cands: CandidateSet, settings: _Settings) -> None:
+        scenario = cands.scenario
+        self.cands = cands
+        self.settings = settings
+        self.cvar = settings.objective == "cvar"
+        self.confidence = scenario.budget.rule == "confidence"
+        self.active = self.cvar or self.confidence
+        self.alpha = scenario.optimizer.cvar_alpha
+        self.tolerance = scenario.optimizer.cvar_tolerance
+        self.share = 1 - scenario.budget.confidence
+        self._cost_reps: np.ndarray | None = None
+
+    def cost_reps(self) -> np.ndarray:
+        """(K, R, H, P) outlays per replication, float32 [yuan]."""
+        if self._cost_reps is None:
+            self._cost_reps = np.stack([self.cands.cost_per_replication(k).astype(np.float32)
+                                        for k in range(self.cands.n_packages)])
+        return self._cost_reps
+
+    def violated(self, model: AllocationModel, x: np.ndarray) -> list[Cut]:
+        cuts = []
+        if self.cvar:
+            exits = np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
+            if (model.tail.varValue or 0.0) - tail_mean(exits, 1 - self.alpha, lower=True) \
+                    > self.tolerance:
+                cuts.append(tail_cut(self.cands, tail_weights(exits, 1 - self.alpha,
+                                                              lower=True)))
+        if self.confidence:
+            outlays = np.einsum("hk,krhp->rp", x, self.cost_reps(), optimize=True) \
+                + model.site_cost_by_year()[None, :]
+            for year in range(self.cands.plan_years):
+                budget = self.settings.budgets[year]
+                if tail_mean(outlays[:, year], self.share, lower=False) > \
+                        budget * (1 + 1e-9) + 1e-6:
+                    cuts.append(budget_cut(self.cands, year, tail_weights(
+                        outlays[:, year], self.share, lower=False), self.cost_reps()))
+        return cuts
 
 
 def _solution(model: AllocationModel, choice: np.ndarray, status: str, bound: float | None,
@@ -463,8 +529,8 @@ def _integral(model: AllocationModel) -> bool:
     return all(abs(v - round(v)) <= INTEGRALITY_TOLERANCE for v in values)
 
 
-def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None
-              ) -> tuple[Solution, AllocationModel]:
+def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
+              cuts: Sequence[Cut] = ()) -> tuple[Solution, AllocationModel]:
     """Exact MILP solution through the LP relaxation and reduced-cost fixing.
 
     1. Solve the LP relaxation: its value U bounds every allocation. If its solution is
@@ -476,7 +542,7 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
        is solved to the requested gap. Its optimum is the optimum of the full model.
     """
     relaxed = _Settings(**{**settings.__dict__, "relax": True})
-    lp = AllocationModel(cands, relaxed)
+    lp = AllocationModel(cands, relaxed, cuts=cuts)
     build = lp.build_seconds
     status, solve_seconds = lp.solve(write_on_failure)
     if status == "Infeasible":
@@ -490,7 +556,7 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     for (h, k), var in lp.x.items():
         if (var.varValue or 0.0) > INTEGRALITY_TOLERANCE:
             used[h, k] = True
-    heuristic = AllocationModel(cands, settings, allowed=used & cands.feasible)
+    heuristic = AllocationModel(cands, settings, allowed=used & cands.feasible, cuts=cuts)
     build += heuristic.build_seconds
     h_status, seconds = heuristic.solve(write_on_failure)
     solve_seconds += seconds
@@ -506,7 +572,7 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
         elif value >= 1 - INTEGRALITY_TOLERANCE:
             allowed[h] = False
             allowed[h, k] = True
-    final = AllocationModel(cands, settings, allowed=allowed)
+    final = AllocationModel(cands, settings, allowed=allowed, cuts=cuts)
     build += final.build_seconds
     status, seconds = final.solve(write_on_failure)
     solve_seconds += seconds

@@ -166,6 +166,7 @@ class AllocationResult:
                           "build_seconds": round(solution.build_seconds, 2),
                           "solve_seconds": round(solution.solve_seconds, 2),
                           "cut_rounds": solution.cut_rounds,
+                          "cvar_residual_stable_exits": round(solution.cvar_residual, 4),
                           "expected_stable_exits": round(float(
                               self.candidates.p_stable[np.arange(len(choice)), choice].sum()), 2)},
             "out_of_sample": {"seed": cands.result.seed, "replications": cands.result.reps},

@@ -186,3 +186,23 @@ def test_simulate_with_a_plan_file(cli, tmp_path: Path, tiny_scenario_path: Path
     assert bad.exit_code == 1
     assert "allocation.csv" in bad.stderr and "row 2, column package" in bad.stderr
     assert "did you mean `employment`" in bad.stderr
+
+
+def test_optimize_writes_allocation_and_frontier(cli, tmp_path: Path,
+                                                 tiny_scenario_path: Path) -> None:
+    out = tmp_path / "opt"
+    result = cli("optimize", tiny_scenario_path, "--reps", "4", "--frontier", "--budget",
+                 "200000,100000", "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    factors = [p["budget_factor"] for p in summary["frontier"]]
+    assert factors == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0]
+    assert all(p["out_of_sample_stable_exits"]["mean"] > 0 for p in summary["frontier"])
+    assert summary["budgets_yuan"] == {"2016": 200000.0, "2017": 100000.0}
+    for stem in ("comparison", "frontier", "income_fan"):
+        assert (out / f"{stem}.png").exists() and (out / f"{stem}.svg").exists()
+    header = (out / "allocation.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("household_id,township,village,category,size,laborers,package")
+    assert "best_other_package" in header and "cost_2017" in header
+    bad = cli("optimize", tiny_scenario_path, "--budget", "1,2,3", "-o", tmp_path / "bad")
+    assert bad.exit_code == 1 and "--budget" in bad.stderr

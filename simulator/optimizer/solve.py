@@ -63,6 +63,7 @@ class FrontierPoint:
     factor: float
     budgets: list[float]
     in_sample: float
+    """Expected stable exits of the optimal allocation on the in-sample replications."""
     out_of_sample: dict[str, Any]
 
 
@@ -279,8 +280,9 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
             scaled = budgets * factor
             point, _ = solve_allocation(cands, scaled, objective="expected", solver=solver,
                                         time_limit=time_limit)
+            expected = float(cands.p_stable[np.arange(cands.n_households), point.choice].sum())
             points.append(FrontierPoint(
-                factor, [float(b) for b in scaled], point.objective,
+                factor, [float(b) for b in scaled], expected,
                 spread(realised_stable_exits(evaluation_set, point.choice))))
     return AllocationResult(scenario=scenario, registry=registry, budgets=budgets,
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,

@@ -190,6 +190,11 @@ class Registry:
         """Per-capita net income in the registry year [yuan/(person·year)] (seed 004 §三)."""
         return self.net_income / self.size
 
+    def identity_table(self) -> dict[str, list]:
+        """Who each household is (id, place, category, size, labourers), for output tables."""
+        return {name: getattr(self, name).tolist() for name in
+                ("household_id", "township", "village", "category", "size", "laborers")}
+
     def columns(self) -> dict[str, np.ndarray]:
         """Every column by canonical name."""
         return {c.name: getattr(self, c.name) for c in COLUMNS}

@@ -252,15 +252,7 @@ class SimulationResult:
 
     def household_table(self, k: int = 0) -> dict[str, list[Any]]:
         """Per household: ids, package, P(stable exit), mean per-capita income by year."""
-        registry = self.registry
-        table: dict[str, list[Any]] = {
-            "household_id": registry.household_id.tolist(),
-            "township": registry.township.tolist(),
-            "village": registry.village.tolist(),
-            "category": registry.category.tolist(),
-            "size": registry.size.tolist(),
-            "laborers": registry.laborers.tolist(),
-        }
+        table: dict[str, list[Any]] = self.registry.identity_table()
         if self.plan is not None:
             table["package"] = self.household_packages()
         table["p_stable_exit"] = [round(float(v), 4) for v in self.probability_stable(k)]

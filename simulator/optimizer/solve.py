@@ -105,15 +105,8 @@ class AllocationResult:
         others = np.where(cands.feasible, p, -1.0)
         others[households, choice] = -1.0
         best_other = others.argmax(axis=1)
-        table: dict[str, list[Any]] = {
-            "household_id": registry.household_id.tolist(),
-            "township": registry.township.tolist(),
-            "village": registry.village.tolist(),
-            "category": registry.category.tolist(),
-            "size": registry.size.tolist(),
-            "laborers": registry.laborers.tolist(),
-            "package": [cands.packages[k].name for k in choice],
-        }
+        table: dict[str, list[Any]] = {**registry.identity_table(),
+                                        "package": [cands.packages[k].name for k in choice]}
         for j, year in enumerate(years):
             table[f"cost_{year}"] = [round(float(v), 2) for v in cands.cost[households, choice, j]]
         table["p_stable_exit"] = [round(float(v), 4) for v in p[households, choice]]

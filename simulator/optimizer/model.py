@@ -500,6 +500,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
             if not in_place:
                 lp = AllocationModel(cands, lp.settings, cuts=pool)
                 lp.solve(write_on_failure)
+        pool = _active_cuts(pool, lp)
     while True:
         if relax:
             model = AllocationModel(cands, settings, cuts=pool)
@@ -521,6 +522,26 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                 checker.report_true_objective(solution, model, x)
             return solution, model
         pool += new
+
+
+CUT_ACTIVITY_TOLERANCE = 1e-6
+"""A tail cut counts as active when the tail variable is within this of its bound."""
+
+
+def _active_cuts(pool: list[Cut], lp: AllocationModel) -> list[Cut]:
+    """Keep the budget cuts and the tail cuts that bind at the LP optimum.
+
+    Every tail cut is a dense row (one coefficient per household and package); carrying the
+    slack ones into the integer rounds only slows them. Dropping a cut relaxes the model, and
+    the integer rounds add back any cut the solution then violates.
+    """
+    if not any(cut.kind == "tail" for cut in pool):
+        return pool
+    x = lp.values()
+    tail = lp.tail.varValue or 0.0
+    kept = [cut for cut in pool if cut.kind != "tail"
+            or tail - float((cut.coefficient * x).sum()) >= -CUT_ACTIVITY_TOLERANCE]
+    return kept
 
 
 class _CutChecker:

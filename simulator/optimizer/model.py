@@ -80,6 +80,8 @@ class Solution:
     """Names of constraints with (near) zero slack."""
     cvar_residual: float = 0.0
     """How far the modelled lower-tail mean is above the true one at the solution."""
+    budget_duals: list[float] = field(default_factory=list)
+    """Shadow price of each plan year's budget in the LP relaxation [objective per 万元]."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -509,6 +511,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                 raise diagnose_infeasibility(cands, settings)
             solution = _solution(model, model.choice(), status, None, None,
                                  model.build_seconds, seconds)
+            solution.budget_duals = model.budget_duals()
         else:
             solution, model = _lp_first(cands, settings, write_on_failure, pool)
         one_hot = np.zeros(cands.feasible.shape)
@@ -638,9 +641,12 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     if status == "Infeasible":
         raise diagnose_infeasibility(cands, settings)
     upper = float(pulp.value(lp.prob.objective) or 0.0)
+    duals = lp.budget_duals()
     if _integral(lp):
-        return _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
-                         build, solve_seconds), lp
+        solution = _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
+                             build, solve_seconds)
+        solution.budget_duals = duals
+        return solution, lp
     values = lp.values()
     reduced = np.full(cands.feasible.shape, np.inf)
     for (h, k), var in lp.x.items():
@@ -655,8 +661,11 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
         else -math.inf
     if h_status != "Infeasible" and (upper - lower) <= settings.mip_gap * max(abs(lower), 1e-9):
         gap = max(0.0, (upper - lower) / max(abs(lower), 1e-9))
-        return _solution(heuristic, heuristic.choice(), "Optimal (within gap of the LP bound)",
-                         upper, gap, build, solve_seconds), heuristic
+        solution = _solution(heuristic, heuristic.choice(),
+                             "Optimal (within gap of the LP bound)", upper, gap, build,
+                             solve_seconds)
+        solution.budget_duals = duals
+        return solution, heuristic
     allowed = cands.feasible.copy()
     for (h, k), var in lp.x.items():
         value, reduced = var.varValue or 0.0, abs(var.dj or 0.0)
@@ -677,7 +686,9 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     bound, _ = final.bound_and_gap()
     bound = upper if bound is None else min(upper, max(bound, objective))
     gap = max(0.0, (bound - objective) / max(abs(objective), 1e-9))
-    return _solution(final, final.choice(), status, bound, gap, build, solve_seconds), final
+    solution = _solution(final, final.choice(), status, bound, gap, build, solve_seconds)
+    solution.budget_duals = duals
+    return solution, final
 
 
 def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:

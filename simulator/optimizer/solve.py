@@ -257,10 +257,15 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
                              workers=workers, progress=progress)
     solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                    time_limit=time_limit)
-    _relaxed, relaxed_model = solve_allocation(cands, budgets, objective="expected",
-                                              solver="highs", time_limit=time_limit,
-                                              relax=True)
-    shadow = relaxed_model.budget_duals()  # rows are in 万元: per 10,000 yuan already
+    # Shadow prices: LP-relaxation duals of the budget rows (in 万元 already) of the expected
+    # objective; the LP-first solve has them unless another objective or solver was used.
+    if solution.budget_duals and (objective or scenario.optimizer.objective) == "expected" \
+            and (solver or scenario.optimizer.solver) == "highs":
+        shadow = solution.budget_duals
+    else:
+        relaxed, _ = solve_allocation(cands, budgets, objective="expected", solver="highs",
+                                      time_limit=time_limit, relax=True)
+        shadow = relaxed.budget_duals
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers, progress=progress)

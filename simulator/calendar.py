@@ -153,6 +153,24 @@ class Block:
         """Add this month's income of ``source`` received by households [yuan]."""
         self._yearly(self.income, (owner, source))[self.year] += amount
 
+    def _record(self, store: dict, key: Any, amount: np.ndarray, delay_months: int) -> None:
+        """Add ``amount`` to a yearly store now, or in the month it falls due.
+
+        A delayed amount is its own SimPy process, so it lands in the year it is actually paid —
+        or not at all if that is past the horizon.
+        """
+        if delay_months <= 0:
+            self._yearly(store, key)[self.year] += amount
+            return
+        due = self.month + delay_months
+        if due < self.months:
+            self.env.process(self._record_when_due(store, key, np.array(amount, copy=True), due))
+
+    def _record_when_due(self, store: dict, key: Any, amount: np.ndarray, due: int
+                         ) -> Generator[simpy.Event, Any, None]:
+        yield from self.at(due, "settle")
+        self._yearly(store, key)[self.year] += amount
+
     def add_expense(self, owner: str, amount: np.ndarray | float) -> None:
         """Add this month's production expenses [yuan]."""
         self._yearly(self.expenses, owner)[self.year] += amount
@@ -162,36 +180,13 @@ class Block:
         self._yearly(self.extra, name)[self.year] += amount
 
     def pay(self, owner: str, line: str, amount: np.ndarray, delay_months: int = 0) -> None:
-        """Record a fund outlay on ``line``, now or after ``delay_months`` (verification).
-
-        A delayed payment is its own SimPy process, so it falls in the year it is actually paid
-        — or not at all if that is past the horizon.
-        """
-        if delay_months <= 0:
-            self._yearly(self.outlays, (owner, line))[self.year] += amount
-            return
-        due = self.month + delay_months
-        if due < self.months:
-            self.env.process(self._pay_later(owner, line, np.array(amount, copy=True), due))
+        """Record a fund outlay on ``line``, now or after ``delay_months`` (verification)."""
+        self._record(self.outlays, (owner, line), amount, delay_months)
 
     def receive_later(self, owner: str, source: str, amount: np.ndarray,
                       delay_months: int) -> None:
         """Household income that arrives ``delay_months`` late (e.g. settlement delays)."""
-        due = self.month + delay_months
-        if delay_months <= 0:
-            self.add_income(owner, source, amount)
-        elif due < self.months:
-            self.env.process(self._receive_later(owner, source, np.array(amount, copy=True), due))
-
-    def _pay_later(self, owner: str, line: str, amount: np.ndarray, due: int
-                   ) -> Generator[simpy.Event, Any, None]:
-        yield from self.at(due, "settle")
-        self._yearly(self.outlays, (owner, line))[self.year] += amount
-
-    def _receive_later(self, owner: str, source: str, amount: np.ndarray, due: int
-                       ) -> Generator[simpy.Event, Any, None]:
-        yield from self.at(due, "settle")
-        self.add_income(owner, source, amount)
+        self._record(self.income, (owner, source), amount, delay_months)
 
     # -- random numbers ------------------------------------------------------------------------
 

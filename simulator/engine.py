@@ -187,9 +187,8 @@ def enterprise_assignment(registry: Registry, scenario: Scenario) -> tuple[np.nd
     return assignment, len(enterprises)
 
 
-def _households(registry: Registry, scenario: Scenario, start: int, stop: int,
-                villages: np.ndarray, n_villages: int, enterprises: np.ndarray,
-                n_enterprises: int) -> Households:
+def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
+                n_villages: int, enterprises: np.ndarray, n_enterprises: int) -> Households:
     part = slice(start, stop)
     return Households(
         start=start,
@@ -275,8 +274,8 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         stop = min(start + block_households, n)
         tasks.append(_BlockInput(
             scenario=scenario,
-            households=_households(registry, scenario, start, stop, villages, n_villages,
-                                   enterprises, n_enterprises),
+            households=_households(registry, start, stop, villages, n_villages, enterprises,
+                                   n_enterprises),
             reps=reps, seed=seed, variants=variants,
             weights=weights[:, start:stop], eligible=eligible[start:stop], lines=lines,
             keep_income=keep_income))

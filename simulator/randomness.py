@@ -25,6 +25,8 @@ import zlib
 import numpy as np
 from scipy import special
 
+from simulator.units import MONTHS_PER_YEAR
+
 RNG_CHUNK_HOUSEHOLDS = 512
 """Households that share one generator per source and year (an engineering constant: results
 do not depend on block size, but changing this changes which numbers a household receives)."""
@@ -77,6 +79,12 @@ def standard_normal(uniforms: np.ndarray) -> np.ndarray:
     return special.ndtri(clipped).astype(uniforms.dtype, copy=False)
 
 
+def probability_per_period(total: float | np.ndarray, periods: float) -> float | np.ndarray:
+    """Chance per period equivalent to ``total`` over ``periods`` periods (constant hazard):
+    1 − (1 − p)^(1/periods)."""
+    return 1.0 - np.power(1.0 - np.asarray(total, dtype=float), 1.0 / periods)
+
+
 def monthly_probability(per_year: float | np.ndarray) -> float | np.ndarray:
     """Monthly probability equivalent to a yearly one (constant hazard): 1 − (1 − p)^(1/12)."""
-    return 1.0 - np.power(1.0 - np.asarray(per_year, dtype=float), 1.0 / 12.0)
+    return probability_per_period(per_year, MONTHS_PER_YEAR)

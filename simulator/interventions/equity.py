@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.randomness import probability_per_period
 from simulator.scenario.schema import param, table_array
 from simulator.units import MONTHS_PER_YEAR
 
@@ -122,8 +123,8 @@ def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
 
 def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
     """Month in which each enterprise fails for good (beyond the horizon = never), (reps, E)."""
-    hazard = 1.0 - (1.0 - params.failure_probability_over_term) ** (
-        1.0 / (params.term_years * MONTHS_PER_YEAR))
+    hazard = float(probability_per_period(params.failure_probability_over_term,
+                                          params.term_years * MONTHS_PER_YEAR))
     u = block.streams.shared_uniforms("enterprise_failure", 0, block.reps,
                                       block.households.n_enterprises)[:, :, 0]
     if hazard <= 0:

@@ -7,6 +7,7 @@ sunshine (region, year), panel degradation, the tariff actually paid and settlem
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,11 @@ def parameters(scenario: Scenario) -> Parameters:
 def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
     """Households for which a PV-site place is available."""
     return np.asarray(households.pv_site, dtype=bool)
+
+
+def households_per_site(params: Parameters) -> int:
+    """Households one PV site serves: site size over land per household (300 / 15 = 20)."""
+    return max(1, math.floor(params.site_min_kw / params.land_kw_per_household))
 
 
 def degradation_factor(params: Parameters, age_years: int) -> float:

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from simulator.interventions.base import Variant
+from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import CandidateSet
 from simulator.packages import Package
 from simulator.scenario.model import Scenario
@@ -94,7 +95,7 @@ class _Capacities:
         self.principal = cands.equity_principal()
         self.absorbed: dict[int, float] = {}
         self.pv_households: dict[str, int] = {}
-        self.per_site = max(1, math.floor(self.pv.site_min_kw / self.pv.land_kw_per_household))
+        self.per_site = households_per_site(self.pv)
 
     def _site_cost(self, h: int) -> tuple[float, bool]:
         """Extra site cost of adding household h's PV, and whether a site cap allows it."""

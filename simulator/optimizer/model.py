@@ -30,6 +30,7 @@ import numpy as np
 import pulp
 
 from simulator.errors import InfeasibleError, Problem, TuopinError
+from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import CandidateSet
 
 BUDGET_CONSTRAINT = "budget_{year}"
@@ -191,7 +192,7 @@ class AllocationModel:
         self.site_vars: dict[tuple[str, int], pulp.LpVariable] = {}
         if pv.site_fixed_cost_yuan <= 0 and capacities.pv_sites_per_township_max is None:
             return
-        per_site = max(1, math.floor(pv.site_min_kw / pv.land_kw_per_household))
+        per_site = households_per_site(pv)
         townships = self.cands.registry.township
         cat = pulp.LpContinuous if self.settings.relax else pulp.LpInteger
         for t_index, town in enumerate(sorted(set(townships.tolist()))):

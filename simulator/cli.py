@@ -316,15 +316,12 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
     registry = population_of(loaded, registry_path)
     households = write_registry(registry, output_dir / "households.csv")
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
-    calibration = output_dir / "calibration.csv"
-    with atomic_open(calibration, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["aggregate", "target", "generated", "ok"])
-        writer.writerows([r.aggregate, f"{r.target:g}", f"{r.generated:g}", str(r.ok).lower()]
-                         for r in rows)
+    calibration = _write_calibration(output_dir / "calibration.csv", rows)
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
                                progress=_ProgressBar("simulating candidates"))
-    outputs = [households, calibration, *write_allocation_outputs(allocation, output_dir)]
+    summary = allocation.summary()
+    outputs = [households, calibration,
+               *write_allocation_outputs(allocation, summary, output_dir)]
     provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
     provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
@@ -332,19 +329,18 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
                     "outputs": outputs, "households": registry.n_households,
                     "people": registry.n_people, "calibrated": all(r.ok for r in rows),
-                    "summary": allocation.summary()})
+                    "summary": summary})
         return
     click.echo(f"{loaded.name}: {_describe_population(registry)}")
     if rows:
         failed = [r for r in rows if not r.ok]
         click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
                    f"their targets (see {calibration})")
-    _echo_allocation(allocation)
+    _echo_allocation(summary)
     click.echo(f"wrote {len(outputs)} files and {manifest.name} to {output_dir}")
 
 
-def _echo_simulation(scenario: Scenario, result: SimulationResult,
-                     summary: dict[str, Any]) -> None:
+def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
     stable = summary["stable_exits"]["households"]
     click.echo(f"county plan simulated: {result.reps} replications, seed {result.seed}")
     click.echo(f"  stable exits {stable['mean']:,.0f} households "
@@ -352,6 +348,47 @@ def _echo_simulation(scenario: Scenario, result: SimulationResult,
                f"returns to poverty {summary['returns_to_poverty']['mean']:,.0f}")
     click.echo(f"  outlays {summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable "
                f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
+
+
+def _write_table(path: Path, table: dict[str, list[Any]]) -> Path:
+    """Write columns as a CSV file (UTF-8 with BOM, which Excel and WPS open), atomically."""
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table)
+        writer.writerows(zip(*table.values(), strict=True))
+    return path
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> Path:
+    """Write a JSON document (UTF-8, Chinese kept readable), atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return path
+
+
+def _write_calibration(path: Path, rows: Sequence[CalibrationRow]) -> Path:
+    return _write_table(path, {
+        "aggregate": [r.aggregate for r in rows],
+        "target": [f"{r.target:g}" for r in rows],
+        "generated": [f"{r.generated:g}" for r in rows],
+        "ok": [str(r.ok).lower() for r in rows]})
+
+
+def _plan_figures(result: SimulationResult, output_dir: Path) -> list[Path]:
+    """The figures of one simulated plan: income fan chart, exits and outlays by year."""
+    from simulator import plots
+    from simulator.files import save_figure
+
+    outputs: list[Path] = []
+    for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
+                       ("outlays_by_year", plots.outlays_by_year)):
+        outputs += save_figure(draw(result), output_dir, stem)
+    return outputs
+
+
+PROGRESS_BAR_WIDTH = 30
+"""Characters in the terminal progress bar."""
 
 
 class _ProgressBar:
@@ -364,7 +401,7 @@ class _ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         if not self.active:
             return
-        width = 30
+        width = PROGRESS_BAR_WIDTH
         filled = int(width * done / max(total, 1))
         sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
                          f"{done:,}/{total:,} households")
@@ -373,27 +410,13 @@ class _ProgressBar:
         sys.stderr.flush()
 
 
-def write_simulation_outputs(result: SimulationResult, output_dir: Path) -> list[Path]:
+def write_simulation_outputs(result: SimulationResult, summary: dict[str, Any],
+                             output_dir: Path) -> list[Path]:
     """Write summary.json, households.csv and the PNG/SVG plots of a simulation."""
-    from simulator import plots
-    from simulator.files import save_figure
-
     output_dir.mkdir(parents=True, exist_ok=True)
-    summary_path = output_dir / "summary.json"
-    with atomic_open(summary_path, "w", encoding="utf-8") as handle:
-        json.dump(result.summary(), handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    households_path = output_dir / "households.csv"
-    table = result.household_table()
-    with atomic_open(households_path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table)
-        writer.writerows(zip(*table.values(), strict=True))
-    outputs = [summary_path, households_path]
-    for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
-                       ("outlays_by_year", plots.outlays_by_year)):
-        outputs += save_figure(draw(result), output_dir, stem)
-    return outputs
+    return [_write_json(output_dir / "summary.json", summary),
+            _write_table(output_dir / "households.csv", result.household_table()),
+            *_plan_figures(result, output_dir)]
 
 
 @cli.command()
@@ -434,19 +457,19 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
     result = run_simulation(loaded, plan, registry=registry, reps=reps, seed=seed,
                             workers=workers, block_households=block_households,
                             progress=_ProgressBar("simulating"))
-    outputs = write_simulation_outputs(result, output_dir)
+    summary = result.summary()
+    outputs = write_simulation_outputs(result, summary, output_dir)
     provenance = _provenance(loaded, registry_path, result.seed)
     provenance["replications"] = result.reps
     if plan_path is not None:
         provenance["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
     manifest = record_outputs(output_dir, outputs, provenance)
-    summary = result.summary()
     if as_json:
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
                     "outputs": outputs, "summary": summary})
         return
     click.echo(f"{loaded.name}")
-    _echo_simulation(loaded, result, summary)
+    _echo_simulation(result, summary)
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 
@@ -460,27 +483,16 @@ def _budget_list(text: str | None) -> list[float] | None:
                                  f"50000000,40000000,30000000; found {text!r}") from exc
 
 
-def _write_table(path: Path, table: dict[str, list[Any]]) -> Path:
-    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table)
-        writer.writerows(zip(*table.values(), strict=True))
-    return path
-
-
-def write_allocation_outputs(allocation: Any, output_dir: Path) -> list[Path]:
+def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
+                             output_dir: Path) -> list[Path]:
     """Write allocation.csv, summary.json and the optimiser's plots (PNG and SVG)."""
     from simulator import plots
     from simulator.engine import simulate as run_simulation
     from simulator.files import save_figure
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    outputs = [_write_table(output_dir / "allocation.csv", allocation.allocation_table())]
-    summary_path = output_dir / "summary.json"
-    with atomic_open(summary_path, "w", encoding="utf-8") as handle:
-        json.dump(allocation.summary(), handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    outputs.append(summary_path)
+    outputs = [_write_table(output_dir / "allocation.csv", allocation.allocation_table()),
+               _write_json(output_dir / "summary.json", summary)]
     outputs += save_figure(plots.baseline_comparison(allocation), output_dir, "comparison")
     if allocation.frontier:
         outputs += save_figure(plots.frontier(allocation), output_dir, "frontier")
@@ -489,14 +501,10 @@ def write_allocation_outputs(allocation: Any, output_dir: Path) -> list[Path]:
     simulated = run_simulation(allocation.scenario, allocation.plan,
                                registry=allocation.registry, reps=evaluation.reps,
                                seed=evaluation.seed)
-    for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
-                       ("outlays_by_year", plots.outlays_by_year)):
-        outputs += save_figure(draw(simulated), output_dir, stem)
-    return outputs
+    return outputs + _plan_figures(simulated, output_dir)
 
 
-def _echo_allocation(allocation: Any) -> None:
-    summary = allocation.summary()
+def _echo_allocation(summary: dict[str, Any]) -> None:
     stable = summary["stable_exits"]
     in_sample = summary["in_sample"]
     gap = in_sample["gap"]
@@ -561,16 +569,17 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
                                objective=objective, solver=solver, time_limit=time_limit,
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
                                progress=_ProgressBar("simulating candidates"))
-    outputs = write_allocation_outputs(allocation, output_dir)
+    summary = allocation.summary()
+    outputs = write_allocation_outputs(allocation, summary, output_dir)
     provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
     provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
     if as_json:
         _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "summary": allocation.summary()})
+                    "outputs": outputs, "summary": summary})
         return
     click.echo(loaded.name)
-    _echo_allocation(allocation)
+    _echo_allocation(summary)
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 

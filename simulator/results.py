@@ -11,7 +11,7 @@ whatever block size or number of workers produced them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,14 +136,21 @@ class SimulationResult:
         """(H,) share of replications in which each household exits stably."""
         return self.stable[k].mean(axis=0)
 
+    def _variant_weights(self, weights: np.ndarray) -> Iterator[tuple[str, np.ndarray,
+                                                                       np.ndarray]]:
+        """(budget line, outlays (R, H, Y), household weights (H,)) for every recorded outlay
+        that the per-household instrument ``weights`` (H, V) actually give."""
+        index = {v.name: j for j, v in enumerate(self.variants)}
+        for (variant, line), amount in sorted(self.outlays.items()):
+            weight = weights[:, index[variant]]
+            if weight.any():
+                yield line, amount, weight.astype(np.float64)
+
     def household_outlays(self, k: int = 0) -> np.ndarray:
         """(R, H, Y) fund outlays on each household under option k, all lines [yuan]."""
         total = np.zeros(self.medical.shape, dtype=np.float64)
-        for (variant, _line), amount in self.outlays.items():
-            j = [v.name for v in self.variants].index(variant)
-            weight = self.weights[k, :, j]
-            if weight.any():
-                total += amount * weight[None, :, None]
+        for _line, amount, weight in self._variant_weights(self.weights[k]):
+            total += amount * weight[None, :, None]
         return total
 
     # -- county totals per replication
@@ -166,17 +173,15 @@ class SimulationResult:
         """(R,) households that returned to poverty within the monitoring window."""
         return self.returned[k].sum(axis=1)
 
+    def _lines(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        lines: dict[str, np.ndarray] = {}
+        for line, amount, weight in self._variant_weights(weights):
+            lines[line] = lines.get(line, 0) + np.einsum("rhy,h->ry", amount, weight)
+        return lines
+
     def outlays_by_line(self, k: int = 0) -> dict[str, np.ndarray]:
         """Budget line → (R, Y) fund outlays under option k [yuan]."""
-        names = [v.name for v in self.variants]
-        lines: dict[str, np.ndarray] = {}
-        for (variant, line), amount in sorted(self.outlays.items()):
-            weight = self.weights[k, :, names.index(variant)]
-            if not weight.any():
-                continue
-            total = np.einsum("rhy,h->ry", amount, weight.astype(np.float64))
-            lines[line] = lines.get(line, 0) + total
-        return lines
+        return self._lines(self.weights[k])
 
     def plan_outlays_by_line(self, choice: np.ndarray,
                              households: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -184,18 +189,10 @@ class SimulationResult:
 
         ``households`` (a boolean mask) restricts the sum, e.g. to one township.
         """
-        names = [v.name for v in self.variants]
         chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
         if households is not None:
             chosen = chosen * households[:, None]
-        lines: dict[str, np.ndarray] = {}
-        for (variant, line), amount in sorted(self.outlays.items()):
-            weight = chosen[:, names.index(variant)]
-            if not weight.any():
-                continue
-            total = np.einsum("rhy,h->ry", amount, weight.astype(np.float64))
-            lines[line] = lines.get(line, 0) + total
-        return lines
+        return self._lines(chosen)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan]."""

@@ -126,7 +126,7 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     if not packages or packages[0] != Package():
         raise ValueError("the first candidate package must be 'none'")
     result = simulate(scenario, registry=registry, packages=packages, reps=reps, seed=seed,
-                      workers=workers, progress=progress)
+                      workers=workers, progress=progress, keep_income=False)
     plan_years = scenario.horizon.plan_years
     n, k_count = registry.n_households, len(packages)
     eligible = {m.KEY: m.eligible(registry, scenario) for m in INSTRUMENTS}

@@ -11,7 +11,8 @@ Objective ``cvar``: maximise (1 − λ)·E[S] + λ·T − penalty · shortfall, 
 stable exits in a replication and T is bounded by cutting planes T ≤ Σ_r w_r S_r for the worst
 (1 − α) share of replications (sample-average CVaR of the lower tail; the expected shortfall
 E[S] − T is what λ weighs). Budgets under the ``confidence`` rule are kept with the same kind of
-cuts on the CVaR of each year's outlays. Cuts are added until the modelled and true values agree.
+cuts on the CVaR of each year's outlays. Cuts are added until the modelled and true values agree,
+or a round cap is reached, in which case the remaining difference is reported.
 
 Every constraint has a stable name so reports can say which limit binds; anything but an optimal
 (or time-limited feasible) status raises, infeasibility with a diagnosis of what cannot be met.
@@ -23,7 +24,7 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,6 @@ REDUCED_COST_NEIGHBOURHOOD = 0.02
 """Packages whose LP reduced cost is within this many stable exits of a household's LP choice
 are offered to the heuristic MILP (on ruyuan-2016: about 11,000 of 70,000 pairs, and an
 allocation within 0.002 % of the LP bound)."""
-
 
 
 @dataclass
@@ -151,8 +151,9 @@ class AllocationModel:
         self.pairs = [(int(h), int(k)) for h, k in zip(*np.nonzero(allowed), strict=True)]
         self.x = {(h, k): self.prob.add_variable(f"x_{h}_{k}", 0, 1, cat)
                   for h, k in self.pairs}
-        self.by_package = {k: [h for h, kk in self.pairs if kk == k]
-                           for k in range(cands.n_packages)}
+        self.by_package: dict[int, list[int]] = {k: [] for k in range(cands.n_packages)}
+        for h, k in self.pairs:
+            self.by_package[k].append(h)
         self.elastic: dict[str, pulp.LpVariable] = {}
         self.cuts = 0
         self._assignment()
@@ -349,7 +350,10 @@ class AllocationModel:
             return False
         import highspy
 
-        self.apply(cut)  # keep the PuLP model complete as well
+        # Only the solver's copy gets the row: building the PuLP expression too would cost
+        # as much as the re-solve. A model that cannot be re-solved in place is rebuilt from
+        # the cut pool by the caller.
+        self.cuts += 1
         columns = [(var.index, cut.coefficient[h, k]) for (h, k), var in self.x.items()
                    if cut.coefficient[h, k] != 0]
         if cut.kind == "tail":
@@ -490,7 +494,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
     pool: list[Cut] = []
     rounds = 0
     if checker.active:
-        lp = AllocationModel(cands, _Settings(**{**settings.__dict__, "relax": True}))
+        lp = AllocationModel(cands, replace(settings, relax=True))
         status, _seconds = lp.solve(write_on_failure)
         if status == "Infeasible":
             raise diagnose_infeasibility(cands, settings)
@@ -635,7 +639,7 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
        U − |reduced cost| ≥ L: every other variable is fixed, and the MILP over what is left
        is solved to the requested gap. Its optimum is the optimum of the full model.
     """
-    relaxed = _Settings(**{**settings.__dict__, "relax": True})
+    relaxed = replace(settings, relax=True)
     lp = AllocationModel(cands, relaxed, cuts=cuts)
     build = lp.build_seconds
     status, solve_seconds = lp.solve(write_on_failure)
@@ -698,21 +702,9 @@ def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray
     return cands.stable[choice, :, households].sum(axis=0).astype(float)
 
 
-def realised_outlays(cands: CandidateSet, choice: np.ndarray,
-                     cost_reps: dict[int, np.ndarray]) -> np.ndarray:
-    """(R, P) fund outlays in each replication and plan year under a choice of packages."""
-    total = np.zeros((cands.stable.shape[1], cands.plan_years))
-    for k in np.unique(choice):
-        members = choice == k
-        total += cost_reps[int(k)][:, members].sum(axis=1)
-    return total
-
-
 def diagnose_infeasibility(cands: CandidateSet, settings: _Settings) -> InfeasibleError:
     """Find which policy rows cannot be met within the budgets, and by how much."""
-    elastic = _Settings(budgets=settings.budgets, objective="expected", solver=settings.solver,
-                        time_limit=settings.time_limit, mip_gap=settings.mip_gap,
-                        relax=settings.relax, elastic=True)
+    elastic = replace(settings, objective="expected", elastic=True)
     model = AllocationModel(cands, elastic)
     model.prob.solve(_solver(elastic))
     problems = []

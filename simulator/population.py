@@ -22,10 +22,14 @@ from scipy import special
 from simulator.errors import Problem, ScenarioError
 from simulator.registry import Registry, load_registry
 from simulator.scenario.model import Scenario, Stratum, Synthetic
-from simulator.vocabulary import CATEGORIES, SAFETY_NET_CATEGORIES
+from simulator.vocabulary import CATEGORIES, REGISTRY_INCOME_COLUMNS, SAFETY_NET_CATEGORIES
 
 _STREAMS = ("sizes", "geography", "attributes", "income")
 """Independent random streams, one per part of the generator (order is part of the format)."""
+
+POOR_VILLAGE_SHARE_TOLERANCE = 0.05
+"""The poor-village share is met township by township and rounded there (townships with only
+poor or only non-poor villages cannot follow it), so it is checked approximately."""
 
 _SWAP_LIMIT = 200_000
 """Most swaps tried when matching a people total; far more than any county needs."""
@@ -305,7 +309,7 @@ def _incomes(rng: np.random.Generator, scenario: Scenario, spec: Synthetic, size
     per_capita = truncated_lognormal(rng, median, log_sd, low, high)
     net = per_capita * size
 
-    shares = np.empty((len(size), 4))
+    shares = np.empty((len(size), len(REGISTRY_INCOME_COLUMNS)))
     for has_labour, mean in ((True, spec.labour_income_shares),
                              (False, spec.no_labour_income_shares)):
         rows = (laborers > 0) == has_labour
@@ -316,7 +320,8 @@ def _incomes(rng: np.random.Generator, scenario: Scenario, spec: Synthetic, size
             draws = rng.dirichlet(spec.income_share_concentration * mean[positive],
                                   size=int(rows.sum()))
             shares[np.ix_(rows, positive)] = draws
-    wages, business_net, property_, transfers = (np.round(net * shares[:, k]) for k in range(4))
+    wages, business_net, property_, transfers = (np.round(net * shares[:, k])
+                                                 for k in range(len(REGISTRY_INCOME_COLUMNS)))
     expense_share = spec.production_expense_share_of_business
     business = np.round(business_net / (1.0 - expense_share))
     expenses = business - business_net
@@ -435,5 +440,6 @@ def calibration_table(registry: Registry, scenario: Scenario) -> list[Calibratio
         add(f"edge households outside [{line:,.0f}, {ceiling:,.0f})", 0, int(outside.sum()))
     if spec.townships:
         add("share of households in poor villages", spec.poor_village_household_share,
-            round(float(registry.poor_village.mean()), 4), exact=False, tolerance=0.05)
+            round(float(registry.poor_village.mean()), 4), exact=False,
+            tolerance=POOR_VILLAGE_SHARE_TOLERANCE)
     return rows

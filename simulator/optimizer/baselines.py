@@ -21,7 +21,7 @@ import numpy as np
 
 from simulator.interventions.base import Variant
 from simulator.interventions.pv import households_per_site
-from simulator.optimizer.candidates import CandidateSet
+from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.packages import Package
 from simulator.scenario.model import Scenario
 
@@ -58,7 +58,7 @@ def by_village(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
             if k is None or not cands.feasible[h, k]:
                 continue
             cost = cands.cost[h, k]
-            if np.all(cost <= remaining + 1e-6):
+            if np.all(cost <= remaining + MONEY_TOLERANCE_YUAN):
                 choice[h] = k
                 remaining -= cost
     return choice
@@ -72,7 +72,7 @@ def uniform_reward(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
         return choice
     remaining = np.asarray(budgets, dtype=float).copy()
     for h in range(cands.n_households):
-        if cands.feasible[h, k] and np.all(cands.cost[h, k] <= remaining + 1e-6):
+        if cands.feasible[h, k] and np.all(cands.cost[h, k] <= remaining + MONEY_TOLERANCE_YUAN):
             choice[h] = k
             remaining -= cands.cost[h, k]
     return choice
@@ -129,7 +129,7 @@ class _Capacities:
             e = int(self.enterprise[h])
             if self.absorbed.get(e, 0.0) + self.principal[h] > enterprises[e].absorption_yuan > 0:
                 return False
-        if np.any(cost > self.remaining + 1e-6):
+        if np.any(cost > self.remaining + MONEY_TOLERANCE_YUAN):
             return False
         self.remaining -= cost
         if "pv" in keys:

@@ -142,13 +142,17 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
                      for k in range(k_count)], axis=1)  # (H, K, P)
     cap = scenario.policy.household_cap_yuan
     if cap is not None:
-        feasible &= cost.sum(axis=2) <= cap + 1e-6
+        feasible &= cost.sum(axis=2) <= cap + MONEY_TOLERANCE_YUAN
     feasible[:, 0] = True  # 'none' is always possible
     feasible &= ~dominated(scenario, packages, feasible, p_stable, p_exit_by, cost)
     return CandidateSet(scenario=scenario, registry=registry, packages=packages,
                         feasible=feasible, p_stable=p_stable, stable=result.stable,
                         p_exit_by=p_exit_by, cost=cost, result=result)
 
+
+MONEY_TOLERANCE_YUAN = 1e-6
+"""Yuan of slack when a cost is compared with a budget, cap or remaining amount (float noise
+of summed outlays, far below any real amount)."""
 
 DOMINANCE_TOLERANCE = 1e-9
 """Probabilities and yuan compared with this slack when pruning dominated packages."""

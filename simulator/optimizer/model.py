@@ -32,7 +32,7 @@ import pulp
 
 from simulator.errors import InfeasibleError, Problem, TuopinError
 from simulator.interventions.pv import households_per_site
-from simulator.optimizer.candidates import CandidateSet
+from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 
 BUDGET_CONSTRAINT = "budget_{year}"
 
@@ -602,7 +602,7 @@ class _CutChecker:
             for year in range(self.cands.plan_years):
                 budget = self.settings.budgets[year]
                 if tail_mean(outlays[:, year], self.share, lower=False) > \
-                        budget * (1 + 1e-9) + 1e-6:
+                        budget + MONEY_TOLERANCE_YUAN:
                     cuts.append(budget_cut(self.cands, year, tail_weights(
                         outlays[:, year], self.share, lower=False), self.cost_reps()))
         return cuts

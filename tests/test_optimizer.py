@@ -14,6 +14,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.engine import simulate
 from simulator.optimizer import build_candidates, optimize
+from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import (
     AllocationModel,
     _Settings,
@@ -152,16 +153,43 @@ def _scipy_from_mps(path: Path) -> float:
     return sense * result.fun
 
 
-def test_medium_instance_agrees_with_scipy_milp(tmp_path, tiny_scenario_path,
-                                                tiny_registry) -> None:
-    scenario = load_scenario(tiny_scenario_path, [
+MEDIUM_BUDGETS = [150_000.0, 100_000.0]
+
+
+@pytest.fixture(scope="module")
+def medium_cands(tmp_path_factory):
+    """60 households, every kind of coupling row: budgets with lumpy PV sites, capacities,
+    organisation coverage, equal treatment and exit targets."""
+    from simulator.population import generate_population
+
+    from .conftest import TINY_SCENARIO
+
+    path = tmp_path_factory.mktemp("medium") / "tiny.toml"
+    path.write_text(TINY_SCENARIO, encoding="utf-8")
+    tiny_registry = generate_population(load_scenario(path), seed=7)
+    scenario = load_scenario(path, [
         "capacities.pv_land_kw=300", "capacities.job_slots_per_year=10",
         "instruments.pv.fund_capex_yuan_per_kw=2000", "instruments.pv.site_fixed_cost_yuan=5000",
         "capacities.pv_sites_per_township_max=1", "policy.organisation_coverage_min_share=0.2"])
     registry = Registry.from_columns({**tiny_registry.columns(),
                                       "pv_site": np.ones(60, dtype=bool)})
-    cands = build_candidates(scenario, registry, reps=6, seed=4)
-    budgets = [150_000.0, 100_000.0]
+    return build_candidates(scenario, registry, reps=6, seed=4)
+
+
+@pytest.mark.parametrize("share", [0.3, 1.0, 3.0])
+def test_lagrangian_bound_equals_the_lp_relaxation(medium_cands, share: float) -> None:
+    """The decomposition prices the same rows as the PuLP model: its minimum is the LP bound."""
+    budgets = [b * share for b in MEDIUM_BUDGETS]
+    lp, _ = solve_allocation(medium_cands, budgets, relax=True)
+    prices = price_rows(medium_cands, budgets)
+    assert prices.bound >= lp.objective - 1e-6
+    assert prices.bound == pytest.approx(lp.objective, rel=1e-5)
+    assert prices.budget_duals() == pytest.approx(lp.budget_duals, abs=1e-3)
+
+
+def test_medium_instance_agrees_with_scipy_milp(tmp_path, medium_cands) -> None:
+    cands = medium_cands
+    budgets = MEDIUM_BUDGETS
     ours, _ = solve_allocation(cands, budgets, mip_gap=1e-9)
     settings_ = _Settings(budgets=np.array(budgets), objective="expected", solver="highs",
                           time_limit=60, mip_gap=1e-9)

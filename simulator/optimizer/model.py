@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,12 +33,8 @@ import pulp
 from simulator.errors import InfeasibleError, Problem, TuopinError
 from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
-
-BUDGET_CONSTRAINT = "budget_{year}"
-
-MONEY_UNIT = 10_000.0
-"""Money rows are written in 万元 (10,000 yuan): coefficients near one keep the LP well scaled
-(in yuan, budget rows have coefficients of 1e4–1e5 against an objective of probabilities)."""
+from simulator.optimizer.lagrangian import price_rows
+from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
@@ -55,6 +51,12 @@ REDUCED_COST_NEIGHBOURHOOD = 0.02
 """Packages whose LP reduced cost is within this many stable exits of a household's LP choice
 are offered to the heuristic MILP (on ruyuan-2016: about 11,000 of 70,000 pairs, and an
 allocation within 0.002 % of the LP bound)."""
+
+PRICED_NEIGHBOURHOOD = 0.002
+"""The same neighbourhood around the Lagrangian's priced choice. Narrower, because the priced
+values have many near-ties that the LP's basis breaks: at 20,000 households, 0.02 offered
+69,000 pairs and the MILP took 75 s; 0.002 offered 31,000 and it took 6 s, and the allocation
+was as close to the bound."""
 
 
 @dataclass
@@ -158,9 +160,7 @@ class AllocationModel:
         self.cuts = 0
         self._assignment()
         self._sites()
-        self._budgets()
-        self._capacities()
-        self._policy()
+        self._rows()
         self._objective()
         for cut in cuts:
             self.apply(cut)
@@ -215,50 +215,33 @@ class AllocationModel:
     def _pv_start(self, k: int) -> int:
         return next(v.start_year for v in self.cands.packages[k].variants if v.key == "pv")
 
-    def _budgets(self) -> None:
-        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan
-        cost = self.cands.cost
+    def _rows(self) -> None:
+        """Budgets, capacities and policy rules (:mod:`simulator.optimizer.rows`)."""
+        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan / MONEY_UNIT
+        households = np.array([h for h, _ in self.pairs], dtype=np.int64)
+        packages = np.array([k for _, k in self.pairs], dtype=np.int64)
+        variables = [self.x[pair] for pair in self.pairs]
         self.budget_names = []
-        for year in range(self.cands.plan_years):
-            terms = [(self.x[h, k], cost[h, k, year] / MONEY_UNIT) for h, k in self.pairs]
-            terms += [(site, site_cost / MONEY_UNIT) for (town, y), site in self.site_vars.items()
-                      if y == year]
-            name = BUDGET_CONSTRAINT.format(year=year)
-            self.budget_names.append(name)
-            # Kept under the confidence rule too: the upper-tail mean is never below the mean.
-            self._add(self._expr(terms) <= float(self.settings.budgets[year]) / MONEY_UNIT, name)
-
-    def _capacities(self) -> None:
-        cands, scenario = self.cands, self.cands.scenario
-        capacities, pv = scenario.capacities, scenario.instruments.pv
-        if capacities.pv_land_kw is not None:
-            terms = [(self.x[h, k], pv.land_kw_per_household) for k in self._packages_with("pv")
-                     for h in self.by_package[k]]
-            self._add(self._expr(terms) <= capacities.pv_land_kw, "pv_land")
-        if capacities.job_slots_per_year is not None:
-            for year in range(cands.plan_years):
-                terms = [(self.x[h, k], 1.0) for k in self._packages_with("employment", year)
-                         for h in self.by_package[k]]
-                if terms:
-                    self._add(self._expr(terms) <= capacities.job_slots_per_year,
-                              f"job_slots_{year}")
-        enterprises = scenario.instruments.equity.enterprises
-        if enterprises:
-            assignment, _ = cands.enterprise()
-            principal = cands.equity_principal()
-            for e, enterprise in enumerate(enterprises):
-                terms = [(self.x[h, k], principal[h] / MONEY_UNIT)
-                         for k in self._packages_with("equity")
-                         for h in self.by_package[k] if assignment[h] == e]
-                if terms and enterprise.absorption_yuan > 0:
-                    self._add(self._expr(terms) <= enterprise.absorption_yuan / MONEY_UNIT,
-                              f"enterprise_absorption_{e}")
-        if capacities.loan_risk_fund_yuan is not None:
-            loans = scenario.instruments.loans
-            terms = [(self.x[h, k], loans.amount_yuan / MONEY_UNIT)
-                     for k in self._packages_with("loans") for h in self.by_package[k]]
-            self._add(self._expr(terms) <= capacities.loan_risk_fund_yuan
-                      * loans.risk_fund_leverage / MONEY_UNIT, "loan_volume")
+        self.short = []
+        for row in coupling_rows(self.cands, self.settings.budgets):
+            coefficients = row.at(households, packages)
+            expression = pulp.LpAffineExpression(
+                [(variables[i], float(coefficients[i])) for i in np.flatnonzero(coefficients)])
+            if row.kind == "budget":
+                self.budget_names.append(row.name)
+                expression += self._expr([(site, site_cost) for (_, y), site
+                                          in self.site_vars.items() if y == row.year])
+            elif row.kind == "exit_target":
+                short = self.prob.add_variable(f"exit_shortfall_{row.year}", 0, None)
+                self.short.append(short)
+                expression += short
+            elif row.elastic is not None:
+                slack = self._elastic(row.elastic)
+                expression += slack if row.sense == ">=" else -slack
+            if row.sense == "<=":
+                self._add(expression <= row.rhs, row.name)
+            else:
+                self._add(expression >= row.rhs, row.name)
 
     def _elastic(self, name: str) -> pulp.LpAffineExpression:
         """A non-negative slack on a policy row, used only when diagnosing infeasibility."""
@@ -267,43 +250,6 @@ class AllocationModel:
         slack = self.prob.add_variable(f"elastic_{name}", 0, None)
         self.elastic[name] = slack
         return pulp.LpAffineExpression([(slack, 1.0)])
-
-    def _policy(self) -> None:
-        cands, policy = self.cands, self.cands.scenario.policy
-        size = cands.registry.size.astype(float)
-        registered = cands.registered()
-        people = float(size[registered].sum())
-        if policy.organisation_coverage_min_share > 0:
-            organisation = cands.organisation()
-            terms = [(self.x[h, k], size[h]) for h, k in self.pairs
-                     if organisation[k] and registered[h]]
-            self._add(self._expr(terms) + self._elastic("organisation_coverage")
-                      >= policy.organisation_coverage_min_share * people,
-                      "organisation_coverage")
-        poor = cands.registry.poor_village & registered
-        other = ~cands.registry.poor_village & registered
-        if poor.any() and other.any() and policy.non_poor_village_gap_max < 1:
-            supported = cands.supported()
-            gap = policy.non_poor_village_gap_max
-            terms = []
-            for h, k in self.pairs:
-                if supported[k] and (poor[h] or other[h]):
-                    terms.append((self.x[h, k], 1.0 / poor.sum() if poor[h]
-                                  else -1.0 / other.sum()))
-            expression = self._expr(terms)
-            self._add(expression - self._elastic("gap_poor_ahead") <= gap,
-                      "equal_treatment_poor_ahead")
-            self._add(expression + self._elastic("gap_nonpoor_ahead") >= -gap,
-                      "equal_treatment_nonpoor_ahead")
-        self.short = []
-        targets = np.cumsum(policy.exit_targets_share_of_people)
-        for year, target in enumerate(targets[:cands.plan_years]):
-            short = self.prob.add_variable(f"exit_shortfall_{year}", 0, None)
-            self.short.append(short)
-            terms = [(self.x[h, k], size[h] * cands.p_exit_by[h, k, year])
-                     for h, k in self.pairs if registered[h]]
-            self._add(self._expr(terms) + short >= float(target) * people,
-                      f"exit_target_{year}")
 
     def _objective(self) -> None:
         cands, settings = self.cands, self.cands.scenario.optimizer
@@ -626,22 +572,67 @@ def _integral(model: AllocationModel) -> bool:
     return all(abs(v - round(v)) <= INTEGRALITY_TOLERANCE for v in values)
 
 
+@dataclass
+class _Bound:
+    """An upper bound on the allocation model and what it says about each pair."""
+
+    upper: float
+    near: np.ndarray
+    """(H, K) pairs offered to the heuristic MILP (used or nearly used by the bound)."""
+    keep: Callable[[float], np.ndarray]
+    """Given the value L of an allocation, the (H, K) pairs that a better one may use."""
+    duals: list[float]
+    name: str
+    build_seconds: float
+    solve_seconds: float
+
+
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
               cuts: Sequence[Cut] = ()) -> tuple[Solution, AllocationModel]:
-    """Exact MILP solution through the LP relaxation and reduced-cost fixing.
+    """Exact MILP solution through a bound and reduced-cost fixing.
 
-    1. Solve the LP relaxation: its value U bounds every allocation. If its solution is
-       integral, it is optimal (gap 0).
-    2. Otherwise solve a small MILP over the packages the LP uses or nearly would (reduced
-       cost within :data:`REDUCED_COST_NEIGHBOURHOOD`), plus 'none', for a good allocation of
-       value L. If U − L is within the requested gap, L's allocation is returned: proven.
-    3. Any allocation better than L keeps a variable that the LP leaves at 0 (or at 1) only if
-       U − |reduced cost| ≥ L: every other variable is fixed, and the MILP over what is left
-       is solved to the requested gap. Its optimum is the optimum of the full model.
+    1. Bound: the Lagrangian of the coupling rows for the expected objective
+       (:func:`_lagrangian_bound`, numpy), else the LP relaxation (:func:`_lp_bound`). Its
+       value U bounds every allocation.
+    2. Solve a small MILP over the packages the bound uses or nearly would (reduced cost within
+       :data:`REDUCED_COST_NEIGHBOURHOOD`), plus 'none', for a good allocation of value L. If
+       U − L is within the requested gap, L's allocation is returned: proven.
+    3. Any allocation better than L uses a pair only if U minus the pair's reduced cost is at
+       least L: every other pair is fixed at 0, and the MILP over what is left is solved to the
+       requested gap. Its optimum is the optimum of the full model.
     """
-    relaxed = replace(settings, relax=True)
-    lp = AllocationModel(cands, relaxed, cuts=cuts)
-    build = lp.build_seconds
+    if not cuts and settings.objective == "expected":
+        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings), cuts,
+                            write_on_failure)
+        if solved is not None:
+            return solved
+    bound = _lp_bound(cands, settings, cuts, write_on_failure)
+    if isinstance(bound, tuple):
+        return bound
+    solved = _close_gap(cands, settings, bound, cuts, write_on_failure)
+    if solved is None:
+        raise diagnose_infeasibility(cands, settings)
+    return solved
+
+
+def _lagrangian_bound(cands: CandidateSet, settings: _Settings) -> _Bound:
+    """Bound and priced values from :func:`simulator.optimizer.lagrangian.price_rows`: seconds
+    at 100,000 households, where the LP alone would not fit the time. Forcing x[h,k] = 1 lowers
+    the bound by at least the pair's margin below the household's best priced package."""
+    prices = price_rows(cands, settings.budgets)
+    margin = prices.margin()
+
+    def keep(lower: float) -> np.ndarray:
+        return cands.feasible & (prices.bound - margin >= lower - 1e-9)
+
+    return _Bound(prices.bound, margin <= PRICED_NEIGHBOURHOOD, keep,
+                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0)
+
+
+def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
+              write_on_failure: Path | None) -> _Bound | tuple[Solution, AllocationModel]:
+    """Bound and reduced costs from the LP relaxation (or the solution, when it is integral)."""
+    lp = AllocationModel(cands, replace(settings, relax=True), cuts=cuts)
     status, solve_seconds = lp.solve(write_on_failure)
     if status == "Infeasible":
         raise diagnose_infeasibility(cands, settings)
@@ -649,50 +640,60 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     duals = lp.budget_duals()
     if _integral(lp):
         solution = _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
-                             build, solve_seconds)
+                             lp.build_seconds, solve_seconds)
         solution.budget_duals = duals
         return solution, lp
     values = lp.values()
     reduced = np.full(cands.feasible.shape, np.inf)
     for (h, k), var in lp.x.items():
         reduced[h, k] = abs(var.dj or 0.0)
+
+    def keep(lower: float) -> np.ndarray:
+        allowed = cands.feasible.copy()
+        fixable = upper - reduced < lower - 1e-9
+        allowed[fixable & (values <= INTEGRALITY_TOLERANCE)] = False
+        ones = np.nonzero(fixable & (values >= 1 - INTEGRALITY_TOLERANCE))
+        allowed[ones[0]] = False
+        allowed[ones] = True
+        return allowed
+
     near = (values > INTEGRALITY_TOLERANCE) | (reduced <= REDUCED_COST_NEIGHBOURHOOD)
+    return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds)
+
+
+def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Sequence[Cut],
+               write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
+    """Steps 2 and 3 of :func:`_lp_first`; None when no allocation meets the rows."""
+    near = bound.near & cands.feasible
     near[:, 0] = True
-    heuristic = AllocationModel(cands, settings, allowed=near & cands.feasible, cuts=cuts)
-    build += heuristic.build_seconds
-    h_status, seconds = heuristic.solve(write_on_failure)
-    solve_seconds += seconds
-    lower = float(pulp.value(heuristic.prob.objective) or 0.0) if h_status != "Infeasible" \
-        else -math.inf
-    if h_status != "Infeasible" and (upper - lower) <= settings.mip_gap * max(abs(lower), 1e-9):
-        gap = max(0.0, (upper - lower) / max(abs(lower), 1e-9))
+    heuristic = AllocationModel(cands, settings, allowed=near, cuts=cuts)
+    build = bound.build_seconds + heuristic.build_seconds
+    status, seconds = heuristic.solve(write_on_failure)
+    solve_seconds = bound.solve_seconds + seconds
+    found = status != "Infeasible"
+    lower = float(pulp.value(heuristic.prob.objective) or 0.0) if found else -math.inf
+    if found and bound.upper - lower <= settings.mip_gap * max(abs(lower), 1e-9):
+        gap = max(0.0, (bound.upper - lower) / max(abs(lower), 1e-9))
         solution = _solution(heuristic, heuristic.choice(),
-                             "Optimal (within gap of the LP bound)", upper, gap, build,
-                             solve_seconds)
-        solution.budget_duals = duals
+                             f"Optimal (within gap of the {bound.name} bound)", bound.upper,
+                             gap, build, solve_seconds)
+        solution.budget_duals = bound.duals
         return solution, heuristic
-    allowed = cands.feasible.copy()
-    for (h, k), var in lp.x.items():
-        value, reduced = var.varValue or 0.0, abs(var.dj or 0.0)
-        if upper - reduced >= lower - 1e-9:
-            continue
-        if value <= INTEGRALITY_TOLERANCE:
-            allowed[h, k] = False
-        elif value >= 1 - INTEGRALITY_TOLERANCE:
-            allowed[h] = False
-            allowed[h, k] = True
+    allowed = bound.keep(lower)
+    if found:
+        allowed[np.arange(cands.n_households), heuristic.choice()] = True
     final = AllocationModel(cands, settings, allowed=allowed, cuts=cuts)
     build += final.build_seconds
     status, seconds = final.solve(write_on_failure)
     solve_seconds += seconds
     if status == "Infeasible":
-        raise diagnose_infeasibility(cands, settings)
+        return None
     objective = float(pulp.value(final.prob.objective) or 0.0)
-    bound, _ = final.bound_and_gap()
-    bound = upper if bound is None else min(upper, max(bound, objective))
-    gap = max(0.0, (bound - objective) / max(abs(objective), 1e-9))
-    solution = _solution(final, final.choice(), status, bound, gap, build, solve_seconds)
-    solution.budget_duals = duals
+    upper, _ = final.bound_and_gap()
+    upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
+    gap = max(0.0, (upper - objective) / max(abs(objective), 1e-9))
+    solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
+    solution.budget_duals = bound.duals
     return solution, final
 
 

@@ -23,6 +23,7 @@ from simulator.optimizer.candidates import (
     candidate_packages,
     fold_to_plan_years,
 )
+from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution, realised_stable_exits, solve_allocation
 from simulator.packages import Plan
 from simulator.population import population_of
@@ -257,15 +258,9 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
                              workers=workers, progress=progress)
     solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                    time_limit=time_limit)
-    # Shadow prices: LP-relaxation duals of the budget rows (in 万元 already) of the expected
-    # objective; the LP-first solve has them unless another objective or solver was used.
-    if solution.budget_duals and (objective or scenario.optimizer.objective) == "expected" \
-            and (solver or scenario.optimizer.solver) == "highs":
-        shadow = solution.budget_duals
-    else:
-        relaxed, _ = solve_allocation(cands, budgets, objective="expected", solver="highs",
-                                      time_limit=time_limit, relax=True)
-        shadow = relaxed.budget_duals
+    # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
+    # LP relaxation of the expected objective (its duals, in 万元).
+    shadow = price_rows(cands, budgets).budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers, progress=progress)

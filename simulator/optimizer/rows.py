@@ -1,0 +1,143 @@
+"""The linear rows that couple households in the allocation model, as numpy coefficients.
+
+Budgets, capacities and policy rules each sum something over all households' choices; they are
+the only rows besides "one package per household" and the PV-site rows. They are written once,
+here, and read by both solvers of the allocation problem: the PuLP model
+(:mod:`simulator.optimizer.model`) turns them into constraints, and the Lagrangian decomposition
+(:mod:`simulator.optimizer.lagrangian`) prices them. No solver is imported here.
+
+A row's coefficient on x[h,k] is ``full[h,k] + household[h] · package[k]``: most rows are
+rank one (a household attribute times a package attribute), which keeps them small at 100,000
+households; budgets and exit targets need a full (H, K) matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.optimizer.candidates import CandidateSet
+
+MONEY_UNIT = 10_000.0
+"""Money rows are written in 万元 (10,000 yuan): coefficients near one keep the LP well scaled
+(in yuan, budget rows have coefficients of 1e4–1e5 against an objective of probabilities)."""
+
+BUDGET_CONSTRAINT = "budget_{year}"
+
+
+@dataclass(frozen=True, eq=False)
+class Row:
+    """One coupling row: Σ coefficient[h,k]·x[h,k] (sense) rhs."""
+
+    name: str
+    kind: str
+    """'budget' (the PV sites opened in ``year`` add their fixed cost), 'capacity', 'policy'
+    (may get an elastic slack when infeasibility is diagnosed) or 'exit_target' (soft: a
+    penalised shortfall variable is added)."""
+    sense: str
+    """'<=' or '>='."""
+    rhs: float
+    full: np.ndarray | None = None
+    """(H, K) coefficients, or None."""
+    household: np.ndarray | None = None
+    """(H,) household factor of the rank-one part, or None."""
+    package: np.ndarray | None = None
+    """(K,) package factor of the rank-one part, or None."""
+    year: int = 0
+    """Plan year of a budget or exit-target row."""
+    elastic: str | None = None
+    """Name of the elastic slack of a policy row in infeasibility diagnosis."""
+
+    def at(self, households: np.ndarray, packages: np.ndarray) -> np.ndarray:
+        """Coefficients of the pairs (households[i], packages[i])."""
+        out = np.zeros(len(households))
+        if self.full is not None:
+            out += self.full[households, packages]
+        if self.household is not None:
+            out += self.household[households] * self.package[packages]
+        return out
+
+
+def coupling_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
+    """Every coupling row of the allocation model for these candidates and yearly budgets."""
+    return [*_budget_rows(cands, budgets), *_capacity_rows(cands), *_policy_rows(cands)]
+
+
+def _budget_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
+    # Kept under the confidence rule too: the upper-tail mean is never below the mean.
+    return [Row(BUDGET_CONSTRAINT.format(year=year), "budget", "<=",
+                float(budgets[year]) / MONEY_UNIT, full=cands.cost[:, :, year] / MONEY_UNIT,
+                year=year)
+            for year in range(cands.plan_years)]
+
+
+def _every(cands: CandidateSet) -> np.ndarray:
+    return np.ones(cands.n_households)
+
+
+def _capacity_rows(cands: CandidateSet) -> list[Row]:
+    scenario = cands.scenario
+    capacities, pv = scenario.capacities, scenario.instruments.pv
+    rows = []
+    if capacities.pv_land_kw is not None:
+        rows.append(Row("pv_land", "capacity", "<=", float(capacities.pv_land_kw),
+                        household=_every(cands),
+                        package=cands.uses("pv") * float(pv.land_kw_per_household)))
+    if capacities.job_slots_per_year is not None:
+        for year in range(cands.plan_years):
+            uses = cands.uses("employment", year)
+            if uses.any():
+                rows.append(Row(f"job_slots_{year}", "capacity", "<=",
+                                float(capacities.job_slots_per_year),
+                                household=_every(cands), package=uses.astype(float)))
+    enterprises = scenario.instruments.equity.enterprises
+    if enterprises:
+        assignment, _ = cands.enterprise()
+        principal = cands.equity_principal() / MONEY_UNIT
+        uses = cands.uses("equity").astype(float)
+        for e, enterprise in enumerate(enterprises):
+            members = assignment == e
+            if members.any() and uses.any() and enterprise.absorption_yuan > 0:
+                rows.append(Row(f"enterprise_absorption_{e}", "capacity", "<=",
+                                enterprise.absorption_yuan / MONEY_UNIT,
+                                household=np.where(members, principal, 0.0), package=uses))
+    if capacities.loan_risk_fund_yuan is not None:
+        loans = scenario.instruments.loans
+        rows.append(Row("loan_volume", "capacity", "<=",
+                        capacities.loan_risk_fund_yuan * loans.risk_fund_leverage / MONEY_UNIT,
+                        household=_every(cands),
+                        package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT))
+    return rows
+
+
+def _policy_rows(cands: CandidateSet) -> list[Row]:
+    policy = cands.scenario.policy
+    size = cands.registry.size.astype(float)
+    registered = cands.registered()
+    people = float(size[registered].sum())
+    rows = []
+    if policy.organisation_coverage_min_share > 0:
+        rows.append(Row("organisation_coverage", "policy", ">=",
+                        policy.organisation_coverage_min_share * people,
+                        household=np.where(registered, size, 0.0),
+                        package=cands.organisation().astype(float),
+                        elastic="organisation_coverage"))
+    poor = cands.registry.poor_village & registered
+    other = ~cands.registry.poor_village & registered
+    if poor.any() and other.any() and policy.non_poor_village_gap_max < 1:
+        # Coverage share in poor villages minus coverage share in non-poor villages.
+        share = np.where(poor, 1.0 / poor.sum(), 0.0) - np.where(other, 1.0 / other.sum(), 0.0)
+        supported = cands.supported().astype(float)
+        gap = policy.non_poor_village_gap_max
+        rows.append(Row("equal_treatment_poor_ahead", "policy", "<=", gap, household=share,
+                        package=supported, elastic="gap_poor_ahead"))
+        rows.append(Row("equal_treatment_nonpoor_ahead", "policy", ">=", -gap, household=share,
+                        package=supported, elastic="gap_nonpoor_ahead"))
+    targets = np.cumsum(policy.exit_targets_share_of_people)
+    weight = np.where(registered, size, 0.0)[:, None]
+    for year, target in enumerate(targets[:cands.plan_years]):
+        rows.append(Row(f"exit_target_{year}", "exit_target", ">=", float(target) * people,
+                        full=weight * cands.p_exit_by[:, :, year], year=year))
+    return rows

@@ -9,7 +9,6 @@ Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 in
 
 from __future__ import annotations
 
-import csv
 import json
 import shlex
 import sys
@@ -22,7 +21,7 @@ import click
 
 from simulator import __version__
 from simulator.errors import TuopinError
-from simulator.files import atomic_open, record_outputs, sha256_of
+from simulator.files import record_outputs, sha256_of, write_json, write_table
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.registry import Registry, columns_table, load_registry, write_registry
 from simulator.results import SimulationResult
@@ -50,6 +49,18 @@ def _registry_option(function: Any) -> Any:
         "--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
         help="Use this registry file (CSV or .xlsx) instead of the scenario's population.")(
         function)
+
+
+def _workers_option(function: Any) -> Any:
+    return click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Worker processes for the engine runs; results do not depend "
+                             "on it.")(function)
+
+
+def _lang_option(function: Any) -> Any:
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
+                        show_default=True,
+                        help="Language of charts and documents: Chinese or English.")(function)
 
 
 def _json_option(function: Any) -> Any:
@@ -293,24 +304,28 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
 @click.option("--seed", type=int, help="Simulation seed (default: simulation.seed).")
 @click.option("--reps", type=click.IntRange(min=2),
               help="Monte Carlo replications (default: simulation.replications).")
+@_lang_option
 @_set_option
 @_registry_option
 @_json_option
-def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
+def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lang: str,
         overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
     """The main job: everything tuopin produces for a scenario, written to one directory.
 
-    Writes the household registry with its calibration table, and optimises the allocation
-    of the yearly budgets: allocation.csv, summary.json (out-of-sample stable exits, outlays,
-    the gain over 按村分配, the uniform reward and greedy) and plots. Each capability added to
-    tuopin adds its outputs here.
+    Writes the household registry with its calibration table, optimises the allocation of
+    the yearly budgets, and writes the budget proposal: proposal.html (one self-contained
+    file, A4), proposal.xlsx (summary, by instrument, township and year, household list),
+    allocation.csv, summary.json (out-of-sample stable exits, outlays, the gain over 按村分配,
+    the uniform reward and greedy, sensitivity) and charts.
 
     \b
     Example:
       tuopin run                       # the bundled default scenario (ruyuan-2016), into out/
-      tuopin run jishou-2016 -o out/jishou
+      tuopin run jishou-2016 -o out/jishou --lang en
     """
     from simulator.optimizer import optimize as run_optimizer
+    from simulator.proposal import propose as make_proposal
+    from simulator.proposal import write_proposal
 
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
@@ -319,9 +334,9 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
     calibration = _write_calibration(output_dir / "calibration.csv", rows)
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
                                progress=_ProgressBar("simulating candidates"))
-    summary = allocation.summary()
-    outputs = [households, calibration,
-               *write_allocation_outputs(allocation, summary, output_dir)]
+    proposal = make_proposal(loaded, allocation=allocation)
+    outputs = [households, calibration, *write_proposal(proposal, output_dir, lang=lang)]
+    summary = proposal.summary()
     provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
     provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
@@ -337,6 +352,8 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None,
         click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
                    f"their targets (see {calibration})")
     _echo_allocation(summary)
+    click.echo(f"budget proposal: {output_dir / 'proposal.html'} and "
+               f"{output_dir / 'proposal.xlsx'}")
     click.echo(f"wrote {len(outputs)} files and {manifest.name} to {output_dir}")
 
 
@@ -350,32 +367,15 @@ def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
                f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
 
 
-def _write_table(path: Path, table: dict[str, list[Any]]) -> Path:
-    """Write columns as a CSV file (UTF-8 with BOM, which Excel and WPS open), atomically."""
-    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table)
-        writer.writerows(zip(*table.values(), strict=True))
-    return path
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> Path:
-    """Write a JSON document (UTF-8, Chinese kept readable), atomically."""
-    with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    return path
-
-
 def _write_calibration(path: Path, rows: Sequence[CalibrationRow]) -> Path:
-    return _write_table(path, {
+    return write_table(path, {
         "aggregate": [r.aggregate for r in rows],
         "target": [f"{r.target:g}" for r in rows],
         "generated": [f"{r.generated:g}" for r in rows],
         "ok": [str(r.ok).lower() for r in rows]})
 
 
-def _plan_figures(result: SimulationResult, output_dir: Path) -> list[Path]:
+def _plan_figures(result: SimulationResult, output_dir: Path, lang: str) -> list[Path]:
     """The figures of one simulated plan: income fan chart, exits and outlays by year."""
     from simulator import plots
     from simulator.files import save_figure
@@ -383,7 +383,7 @@ def _plan_figures(result: SimulationResult, output_dir: Path) -> list[Path]:
     outputs: list[Path] = []
     for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
                        ("outlays_by_year", plots.outlays_by_year)):
-        outputs += save_figure(draw(result), output_dir, stem)
+        outputs += save_figure(draw(result, lang=lang), output_dir, stem)
     return outputs
 
 
@@ -411,12 +411,12 @@ class _ProgressBar:
 
 
 def write_simulation_outputs(result: SimulationResult, summary: dict[str, Any],
-                             output_dir: Path) -> list[Path]:
+                             output_dir: Path, lang: str = "zh") -> list[Path]:
     """Write summary.json, households.csv and the PNG/SVG plots of a simulation."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    return [_write_json(output_dir / "summary.json", summary),
-            _write_table(output_dir / "households.csv", result.household_table()),
-            *_plan_figures(result, output_dir)]
+    return [write_json(output_dir / "summary.json", summary),
+            write_table(output_dir / "households.csv", result.household_table()),
+            *_plan_figures(result, output_dir, lang)]
 
 
 @cli.command()
@@ -428,15 +428,15 @@ def write_simulation_outputs(result: SimulationResult, summary: dict[str, Any],
 @click.option("--reps", type=click.IntRange(min=1),
               help="Monte Carlo replications (default: simulation.replications).")
 @click.option("--seed", type=int, help="Root seed (default: simulation.seed).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; results do not depend on it.")
+@_workers_option
 @click.option("--block-households", type=click.IntRange(min=1),
               help="Households per block (memory vs speed); results do not depend on it.")
+@_lang_option
 @_set_option
 @_registry_option
 @_json_option
 def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int | None,
-             seed: int | None, workers: int, block_households: int | None,
+             seed: int | None, workers: int, block_households: int | None, lang: str,
              overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
     """Simulate household incomes, exits and fund outlays under a plan.
 
@@ -458,7 +458,7 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
                             workers=workers, block_households=block_households,
                             progress=_ProgressBar("simulating"))
     summary = result.summary()
-    outputs = write_simulation_outputs(result, summary, output_dir)
+    outputs = write_simulation_outputs(result, summary, output_dir, lang)
     provenance = _provenance(loaded, registry_path, result.seed)
     provenance["replications"] = result.reps
     if plan_path is not None:
@@ -484,24 +484,25 @@ def _budget_list(text: str | None) -> list[float] | None:
 
 
 def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
-                             output_dir: Path) -> list[Path]:
+                             output_dir: Path, lang: str = "zh") -> list[Path]:
     """Write allocation.csv, summary.json and the optimiser's plots (PNG and SVG)."""
     from simulator import plots
     from simulator.engine import simulate as run_simulation
     from simulator.files import save_figure
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    outputs = [_write_table(output_dir / "allocation.csv", allocation.allocation_table()),
-               _write_json(output_dir / "summary.json", summary)]
-    outputs += save_figure(plots.baseline_comparison(allocation), output_dir, "comparison")
+    outputs = [write_table(output_dir / "allocation.csv", allocation.allocation_table()),
+               write_json(output_dir / "summary.json", summary)]
+    outputs += save_figure(plots.baseline_comparison(allocation, lang=lang), output_dir,
+                           "comparison")
     if allocation.frontier:
-        outputs += save_figure(plots.frontier(allocation), output_dir, "frontier")
+        outputs += save_figure(plots.frontier(allocation, lang=lang), output_dir, "frontier")
     # the plan's own figures, on the same fresh replications it was evaluated on
     evaluation = allocation.evaluation_set.result
     simulated = run_simulation(allocation.scenario, allocation.plan,
                                registry=allocation.registry, reps=evaluation.reps,
                                seed=evaluation.seed)
-    return outputs + _plan_figures(simulated, output_dir)
+    return outputs + _plan_figures(simulated, output_dir, lang)
 
 
 def _echo_allocation(summary: dict[str, Any]) -> None:
@@ -542,14 +543,14 @@ def _echo_allocation(summary: dict[str, Any]) -> None:
               help="Also re-solve over a grid of budgets and plot the budget–exits curve.")
 @click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes for the engine runs.")
+@_workers_option
+@_lang_option
 @_set_option
 @_registry_option
 @_json_option
 def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective: str | None,
              solver: str | None, time_limit: float | None, frontier: bool, reps: int | None,
-             seed: int | None, workers: int, overrides: tuple[str, ...],
+             seed: int | None, workers: int, lang: str, overrides: tuple[str, ...],
              registry_path: Path | None, as_json: bool) -> None:
     """Allocate the yearly budgets to maximise stable exits.
 
@@ -570,7 +571,7 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
                                progress=_ProgressBar("simulating candidates"))
     summary = allocation.summary()
-    outputs = write_allocation_outputs(allocation, summary, output_dir)
+    outputs = write_allocation_outputs(allocation, summary, output_dir, lang)
     provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
     provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
@@ -581,6 +582,147 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
     click.echo(loaded.name)
     _echo_allocation(summary)
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory for proposal.html, proposal.xlsx and the rest.")
+@click.option("--format", "formats", default="html,xlsx", show_default=True,
+              metavar="html,xlsx", help="Documents to write, separated by commas.")
+@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
+@click.option("--sensitivity-reps", type=click.IntRange(min=2),
+              help="Replications per sensitivity run (default: min(reps, 40)).")
+@_workers_option
+@_lang_option
+@_set_option
+@_registry_option
+@_json_option
+def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, seed: int | None,
+            sensitivity_reps: int | None, workers: int, lang: str, overrides: tuple[str, ...],
+            registry_path: Path | None, as_json: bool) -> None:
+    """Write the budget proposal (预算方案) a county office can file.
+
+    Optimises the allocation, evaluates it and the alternatives (按村分配, the uniform reward)
+    on fresh replications, runs the sensitivity analysis (tornado chart), and writes
+    proposal.html (one self-contained file that prints on A4) and proposal.xlsx (summary, by
+    instrument, township and year, household list, comparison, sensitivity, every assumption
+    with its source), with summary.json, allocation.csv and the charts.
+
+    \b
+    Example:
+      tuopin propose ruyuan-2016 -o out/proposal
+      tuopin propose ruyuan-2016 -o out/proposal-en --lang en --format html
+    """
+    from simulator.proposal import FORMATS, write_proposal
+    from simulator.proposal import propose as make_proposal
+
+    chosen = [part.strip() for part in formats.split(",") if part.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"expected formats from {', '.join(FORMATS)} separated by "
+                                 f"commas; found {formats!r}", param_hint="--format")
+    loaded = load_scenario(scenario, overrides)
+    registry = population_of(loaded, registry_path)
+    proposal = make_proposal(loaded, registry=registry, reps=reps, seed=seed, workers=workers,
+                             sensitivity_reps=sensitivity_reps,
+                             progress=_ProgressBar("simulating candidates"))
+    outputs = write_proposal(proposal, output_dir, lang=lang, formats=chosen)
+    summary = proposal.summary()
+    provenance = _provenance(loaded, registry_path, proposal.allocation.candidates.result.seed)
+    provenance["replications"] = proposal.allocation.candidates.result.reps
+    manifest = record_outputs(output_dir, outputs, provenance)
+    if as_json:
+        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
+                    "outputs": outputs, "summary": summary})
+        return
+    click.echo(loaded.name)
+    _echo_allocation(summary)
+    widest = summary["sensitivity"]["parameters"][:3]
+    click.echo("  most sensitive to: " + "; ".join(
+        f"{p['path']} ({p['change_at_low']['mean']:+,.0f} / {p['change_at_high']['mean']:+,.0f})"
+        for p in widest))
+    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory for comparison.csv, summary.json and plots.")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Apply this allocation file to every scenario instead of optimising.")
+@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--seed", type=int, help="Root seed (default: the first scenario's).")
+@_workers_option
+@_lang_option
+@_registry_option
+@_json_option
+def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None,
+            reps: int | None, seed: int | None, workers: int, lang: str,
+            registry_path: Path | None, as_json: bool) -> None:
+    """Compare scenarios side by side on common random numbers.
+
+    Each scenario is optimised (or simulated under --plan), then every plan is simulated on
+    the same evaluation replications, so differences against the first scenario are paired
+    over replications, with 95 % intervals. Writes comparison.csv (one column per scenario),
+    summary.json and overlaid plots.
+
+    \b
+    Example:
+      tuopin compare ruyuan-pv-heavy ruyuan-employment-heavy -o out/compare
+    """
+    from simulator import plots
+    from simulator.compare import compare as run_compare
+    from simulator.files import save_figure
+
+    if len(scenarios) < 2:
+        raise click.UsageError("compare needs at least two scenarios")
+    loaded = [load_scenario(name) for name in scenarios]
+    registries = [population_of(s, registry_path) for s in loaded]
+    comparison = run_compare(loaded, plan=plan_path, registries=registries, reps=reps,
+                             seed=seed, workers=workers,
+                             progress=_ProgressBar("simulating candidates"))
+    summary = comparison.summary()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    outputs = [write_table(output_dir / "comparison.csv", comparison.table(lang)),
+               write_json(output_dir / "summary.json", summary)]
+    outputs += save_figure(plots.compare_stable_exits(comparison, lang=lang), output_dir,
+                           "compare_stable_exits")
+    outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), output_dir,
+                           "compare_exits_by_year")
+    provenance = _provenance(None, registry_path, comparison.seed)
+    provenance.update({"replications": comparison.reps,
+                       "scenarios": [_provenance(s, registry_path, None).get("scenario")
+                                     for s in loaded]})
+    if plan_path is not None:
+        provenance["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
+    manifest = record_outputs(output_dir, outputs, provenance)
+    if as_json:
+        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
+                    "outputs": outputs, "summary": summary})
+        return
+    click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "
+               f"replications, seed {comparison.seed}")
+    for name, outcome in zip(comparison.names(), comparison.outcomes, strict=True):
+        click.echo(f"  {name}: stable exits {_spread_text(outcome.stable_exits)}")
+    for difference in summary["paired_differences"]:
+        gain = difference["stable_exits"]
+        half = (gain["ci95"][1] - gain["ci95"][0]) / 2
+        verb = "beats" if gain["ci95"][0] > 0 else "trails" if gain["ci95"][1] < 0 else \
+            "is not distinguishable from"
+        click.echo(f"  {difference['scenario']} {verb} {difference['against']}: "
+                   f"{gain['mean']:+,.1f} ± {half:,.1f} stable exits (paired 95 % CI "
+                   f"{gain['ci95'][0]:+,.1f} to {gain['ci95'][1]:+,.1f})")
+    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+
+
+def _spread_text(values: Any) -> str:
+    """Mean and 95 % interval across replications, as text."""
+    import numpy as np
+
+    low, high = np.percentile(values, (2.5, 97.5))
+    return f"{np.mean(values):,.1f} (95 %: {low:,.0f}–{high:,.0f})"
 
 
 # ---------------------------------------------------------------------------------------------

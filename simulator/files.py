@@ -33,6 +33,10 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the permissions of a normal new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -94,14 +98,51 @@ def save_figure(figure: Any, directory: str | os.PathLike[str], stem: str,
 
     Dates and random element ids are left out, so the same figure gives the same bytes.
     """
-    import matplotlib
-
     paths = []
     for fmt in formats:
         path = Path(directory) / f"{stem}.{fmt}"
-        metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
-        with matplotlib.rc_context({"svg.hashsalt": "tuopin"}), \
-                atomic_open(path, "wb") as handle:
-            figure.savefig(handle, format=fmt, dpi=150, metadata=metadata)
+        with atomic_open(path, "wb") as handle:
+            handle.write(figure_bytes(figure, fmt))
         paths.append(path)
     return paths
+
+
+def figure_bytes(figure: Any, fmt: str) -> bytes:
+    """A matplotlib figure rendered as ``fmt`` (png, svg), reproducibly: no dates, fixed ids."""
+    import io
+
+    import matplotlib
+
+    metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "tuopin"}):
+        figure.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
+    return buffer.getvalue()
+
+
+def write_table(path: str | os.PathLike[str], table: dict[str, list[Any]]) -> Path:
+    """Write columns as a CSV file (UTF-8 with BOM, which Excel and WPS open), atomically."""
+    import csv
+
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table)
+        writer.writerows(zip(*table.values(), strict=True))
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
+    """Write a JSON document (UTF-8, Chinese kept readable), atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, ensure_ascii=False, indent=2, default=_plain)
+        handle.write("\n")
+    return Path(path)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and paths in JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,5 +1,8 @@
 """Figures of simulation results. Functions take a result (and optionally an axis) and return
-a matplotlib Figure; they never save or show (see :func:`simulator.files.save_figure`)."""
+a matplotlib Figure; they never save or show (see :func:`simulator.files.save_figure`).
+
+Labels are in Chinese by default (``lang="zh"``) or English (``lang="en"``), drawn with the
+bundled CJK font (:mod:`simulator.fonts`)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator import labels
+from simulator.fonts import use_cjk_font
+from simulator.labels import Language
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from simulator.compare import Comparison
     from simulator.optimizer import AllocationResult
     from simulator.results import SimulationResult
+    from simulator.sensitivity import Sensitivity
 
 FAN_PERCENTILES = (5, 25, 50, 75, 95)
 """Percentiles of per-capita income drawn in the fan chart."""
@@ -22,6 +31,7 @@ YUAN_PER_WAN = 10_000
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> tuple[Figure, Axes]:
+    use_cjk_font()
     if ax is not None:
         return ax.figure, ax
     from matplotlib.figure import Figure
@@ -31,7 +41,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> tuple[Figu
 
 
 def income_fan(result: SimulationResult, k: int = 0, ax: Axes | None = None,
-               with_labour_only: bool = True) -> Figure:
+               with_labour_only: bool = True, lang: Language = "zh") -> Figure:
     """Fan chart of counted per-capita income by year (households × replications) vs the line."""
     figure, ax = _axes(ax)
     years = result.years
@@ -41,21 +51,23 @@ def income_fan(result: SimulationResult, k: int = 0, ax: Axes | None = None,
     flat = income.reshape(-1, income.shape[-1])
     bands = np.percentile(flat, FAN_PERCENTILES, axis=0)
     ax.fill_between(years, bands[0], bands[4], alpha=0.2, color="tab:blue",
-                    label="5–95 % of households")
+                    label=labels.text("band_outer", lang))
     ax.fill_between(years, bands[1], bands[3], alpha=0.35, color="tab:blue",
-                    label="25–75 %")
-    ax.plot(years, bands[2], color="tab:blue", label="median")
-    ax.plot(years, result.lines, color="tab:red", linestyle="--", label="exit line")
+                    label=labels.text("band_inner", lang))
+    ax.plot(years, bands[2], color="tab:blue", label=labels.text("median", lang))
+    ax.plot(years, result.lines, color="tab:red", linestyle="--",
+            label=labels.text("exit_line", lang))
     ax.set_xticks(years)
-    ax.set_xlabel("year")
-    ax.set_ylabel("counted per-capita net income (yuan/person/year)")
-    who = "households with labour" if with_labour_only else "all households"
-    ax.set_title(f"{result.scenario.name}: income of {who}")
+    ax.set_xlabel(labels.text("year", lang))
+    ax.set_ylabel(labels.text("income_axis", lang))
+    who = labels.text("with_labour" if with_labour_only else "all_households", lang)
+    ax.set_title(labels.text("income_title", lang, scenario=result.scenario.name, who=who))
     ax.legend(loc="upper left", fontsize="small")
     return figure
 
 
-def exits_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None) -> Figure:
+def exits_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None,
+                  lang: Language = "zh") -> Figure:
     """Households exiting each year (mean, 95 % interval across replications)."""
     figure, ax = _axes(ax)
     years = result.years
@@ -65,14 +77,16 @@ def exits_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None) 
     ax.bar(years, mean, color="tab:green", yerr=[mean - low, high - mean], capsize=4)
     stable = result.stable_exit_households(k)
     ax.set_xticks(years)
-    ax.set_xlabel("year")
-    ax.set_ylabel("households exiting")
-    ax.set_title(f"Exits by year — stable exits {stable.mean():,.0f} "
-                 f"(95 %: {np.percentile(stable, 2.5):,.0f}–{np.percentile(stable, 97.5):,.0f})")
+    ax.set_xlabel(labels.text("year", lang))
+    ax.set_ylabel(labels.text("households_exiting", lang))
+    ax.set_title(labels.text("exits_title", lang, mean=f"{stable.mean():,.0f}",
+                             low=f"{np.percentile(stable, 2.5):,.0f}",
+                             high=f"{np.percentile(stable, 97.5):,.0f}"))
     return figure
 
 
-def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None) -> Figure:
+def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None,
+                    lang: Language = "zh") -> Figure:
     """Fund outlays per year by budget line (means, 万元), with the yearly budgets."""
     figure, ax = _axes(ax)
     years = result.years
@@ -83,56 +97,109 @@ def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None
         positive = np.maximum(mean, 0)
         negative = np.minimum(mean, 0)
         if positive.any():
-            ax.bar(years, positive, bottom=bottom_pos, label=line)
+            ax.bar(years, positive, bottom=bottom_pos, label=labels.line(line, lang))
             bottom_pos += positive
         if negative.any():
-            ax.bar(years, negative, bottom=bottom_neg, label=line, hatch="//")
+            ax.bar(years, negative, bottom=bottom_neg, label=labels.line(line, lang),
+                   hatch="//")
             bottom_neg += negative
     budgets = np.asarray(result.scenario.budget.yearly_yuan) / YUAN_PER_WAN
     ax.plot(years[:len(budgets)], budgets, "k_", markersize=30, markeredgewidth=2,
-            label="budget")
+            label=labels.text("budget", lang))
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xticks(years)
-    ax.set_xlabel("year")
-    ax.set_ylabel("outlays (10,000 yuan)")
-    ax.set_title("Fund outlays by budget line (mean across replications)")
+    ax.set_xlabel(labels.text("year", lang))
+    ax.set_ylabel(labels.text("outlays_axis", lang))
+    ax.set_title(labels.text("outlays_title", lang))
     ax.legend(fontsize="x-small", ncols=2)
     return figure
 
 
-def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None) -> Figure:
+def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None,
+                        lang: Language = "zh") -> Figure:
     """Out-of-sample stable exits of the optimised plan and each baseline (95 % intervals)."""
     figure, ax = _axes(ax)
     plans = [allocation.optimised, *allocation.baselines.values()]
-    labels = {"optimised": "optimised", "by_village": "per-village equal split",
-              "uniform_reward": "uniform 1,500 reward", "greedy": "greedy cost-effectiveness"}
     means = [p.stable_exits.mean() for p in plans]
     low = [np.percentile(p.stable_exits, 2.5) for p in plans]
     high = [np.percentile(p.stable_exits, 97.5) for p in plans]
     positions = np.arange(len(plans))
     ax.barh(positions, means, xerr=[np.subtract(means, low), np.subtract(high, means)],
             color=["tab:green"] + ["tab:gray"] * (len(plans) - 1), capsize=4)
-    ax.set_yticks(positions, [labels.get(p.name, p.name) for p in plans])
+    ax.set_yticks(positions, [labels.plan(p.name, lang) for p in plans])
     ax.invert_yaxis()
-    ax.set_xlabel("stable exits (households), fresh replications")
-    ax.set_title(f"{allocation.scenario.name}: optimised plan against baselines")
+    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+    ax.set_title(labels.text("comparison_title", lang, scenario=allocation.scenario.name))
     return figure
 
 
-def frontier(allocation: AllocationResult, ax: Axes | None = None) -> Figure:
+def frontier(allocation: AllocationResult, ax: Axes | None = None,
+             lang: Language = "zh") -> Figure:
     """Budget–stable-exits curve: in-sample optimum and out-of-sample evaluation."""
     figure, ax = _axes(ax)
     points = allocation.frontier
     totals = [sum(p.budgets) / YUAN_PER_WAN for p in points]
     ax.plot(totals, [p.in_sample for p in points], "o--", color="tab:gray",
-            label="in-sample optimum")
+            label=labels.text("in_sample", lang))
     means = [p.out_of_sample["mean"] for p in points]
     low = [p.out_of_sample["interval_95"][0] for p in points]
     high = [p.out_of_sample["interval_95"][1] for p in points]
-    ax.plot(totals, means, "o-", color="tab:green", label="fresh replications (mean)")
-    ax.fill_between(totals, low, high, color="tab:green", alpha=0.2, label="95 % interval")
-    ax.set_xlabel("budget over the plan years (10,000 yuan)")
-    ax.set_ylabel("stable exits (households)")
-    ax.set_title("Budget–stable-exits frontier")
+    ax.plot(totals, means, "o-", color="tab:green", label=labels.text("out_of_sample", lang))
+    ax.fill_between(totals, low, high, color="tab:green", alpha=0.2,
+                    label=labels.text("interval_95", lang))
+    ax.set_xlabel(labels.text("frontier_axis", lang))
+    ax.set_ylabel(labels.text("stable_exits", lang))
+    ax.set_title(labels.text("frontier_title", lang))
     ax.legend(loc="lower right", fontsize="small")
+    return figure
+
+
+def tornado(rows: list[Sensitivity], ax: Axes | None = None, lang: Language = "zh") -> Figure:
+    """Change in stable exits when each assumption takes its low or high value (widest first)."""
+    figure, ax = _axes(ax, size=(7.0, 0.5 * len(rows) + 1.6))
+    positions = np.arange(len(rows))
+    low = [row.low["mean"] for row in rows]
+    high = [row.high["mean"] for row in rows]
+    ax.barh(positions, low, color="tab:orange", label=labels.text("low_value", lang))
+    ax.barh(positions, high, color="tab:blue", alpha=0.8, label=labels.text("high_value", lang))
+    ax.set_yticks(positions, [row.assumption.label(lang) for row in rows])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(labels.text("tornado_axis", lang))
+    ax.set_title(labels.text("tornado_title", lang))
+    ax.legend(loc="lower right", fontsize="small")
+    return figure
+
+
+def compare_stable_exits(comparison: Comparison, ax: Axes | None = None,
+                         lang: Language = "zh") -> Figure:
+    """Stable exits of each compared scenario on the common replications (95 % intervals)."""
+    figure, ax = _axes(ax, size=(7.0, 0.6 * len(comparison.outcomes) + 1.6))
+    values = [o.stable_exits for o in comparison.outcomes]
+    means = [v.mean() for v in values]
+    low = [np.percentile(v, 2.5) for v in values]
+    high = [np.percentile(v, 97.5) for v in values]
+    positions = np.arange(len(values))
+    ax.barh(positions, means, xerr=[np.subtract(means, low), np.subtract(high, means)],
+            color=[f"C{i}" for i in range(len(values))], capsize=4)
+    ax.set_yticks(positions, comparison.names())
+    ax.invert_yaxis()
+    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+    ax.set_title(labels.text("compare_title", lang))
+    return figure
+
+
+def compare_exits_by_year(comparison: Comparison, ax: Axes | None = None,
+                          lang: Language = "zh") -> Figure:
+    """Exits by year of each compared scenario, overlaid (means across replications)."""
+    figure, ax = _axes(ax)
+    for i, (name, outcome) in enumerate(zip(comparison.names(), comparison.outcomes,
+                                            strict=True)):
+        years = outcome.result.years
+        ax.plot(years, outcome.result.exits_by_year(0).mean(axis=0), "o-", color=f"C{i}",
+                label=name)
+        ax.set_xticks(years)
+    ax.set_xlabel(labels.text("year", lang))
+    ax.set_ylabel(labels.text("households_exiting", lang))
+    ax.legend(fontsize="small")
     return figure

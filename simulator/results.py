@@ -136,20 +136,20 @@ class SimulationResult:
         """(H,) share of replications in which each household exits stably."""
         return self.stable[k].mean(axis=0)
 
-    def _variant_weights(self, weights: np.ndarray) -> Iterator[tuple[str, np.ndarray,
+    def _variant_weights(self, weights: np.ndarray) -> Iterator[tuple[Variant, str, np.ndarray,
                                                                        np.ndarray]]:
-        """(budget line, outlays (R, H, Y), household weights (H,)) for every recorded outlay
-        that the per-household instrument ``weights`` (H, V) actually give."""
+        """(variant, budget line, outlays (R, H, Y), household weights (H,)) for every recorded
+        outlay that the per-household instrument ``weights`` (H, V) actually give."""
         index = {v.name: j for j, v in enumerate(self.variants)}
         for (variant, line), amount in sorted(self.outlays.items()):
             weight = weights[:, index[variant]]
             if weight.any():
-                yield line, amount, weight.astype(np.float64)
+                yield self.variants[index[variant]], line, amount, weight.astype(np.float64)
 
     def household_outlays(self, k: int = 0) -> np.ndarray:
         """(R, H, Y) fund outlays on each household under option k, all lines [yuan]."""
         total = np.zeros(self.medical.shape, dtype=np.float64)
-        for _line, amount, weight in self._variant_weights(self.weights[k]):
+        for _variant, _line, amount, weight in self._variant_weights(self.weights[k]):
             total += amount * weight[None, :, None]
         return total
 
@@ -173,26 +173,29 @@ class SimulationResult:
         """(R,) households that returned to poverty within the monitoring window."""
         return self.returned[k].sum(axis=1)
 
-    def _lines(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+    def _lines(self, weights: np.ndarray, by_instrument: bool = False) -> dict[str, np.ndarray]:
+        """Budget line (or instrument key) → (R, Y) outlays under per-household ``weights``."""
         lines: dict[str, np.ndarray] = {}
-        for line, amount, weight in self._variant_weights(weights):
-            lines[line] = lines.get(line, 0) + np.einsum("rhy,h->ry", amount, weight)
+        for variant, line, amount, weight in self._variant_weights(weights):
+            key = variant.key if by_instrument else line
+            lines[key] = lines.get(key, 0) + np.einsum("rhy,h->ry", amount, weight)
         return lines
 
     def outlays_by_line(self, k: int = 0) -> dict[str, np.ndarray]:
         """Budget line → (R, Y) fund outlays under option k [yuan]."""
         return self._lines(self.weights[k])
 
-    def plan_outlays_by_line(self, choice: np.ndarray,
-                             households: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Budget line → (R, Y) outlays when household h gets option ``choice[h]``.
+    def plan_outlays_by_line(self, choice: np.ndarray, households: np.ndarray | None = None,
+                             by_instrument: bool = False) -> dict[str, np.ndarray]:
+        """Budget line (or, with ``by_instrument``, instrument key) → (R, Y) outlays when
+        household h gets option ``choice[h]``.
 
         ``households`` (a boolean mask) restricts the sum, e.g. to one township.
         """
         chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
         if households is not None:
             chosen = chosen * households[:, None]
-        return self._lines(chosen)
+        return self._lines(chosen, by_instrument)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan]."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -91,7 +92,9 @@ def test_run_writes_everything(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
-            "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg"} <= names
+            "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg",
+            "proposal.html", "proposal.xlsx", "tornado.png"} <= names
+    assert "budget proposal" in result.stdout
 
 
 def test_usage_errors_exit_1(cli, tmp_path: Path) -> None:
@@ -206,3 +209,34 @@ def test_optimize_writes_allocation_and_frontier(cli, tmp_path: Path,
     assert "best_other_package" in header and "cost_2017" in header
     bad = cli("optimize", tiny_scenario_path, "--budget", "1,2,3", "-o", tmp_path / "bad")
     assert bad.exit_code == 1 and "--budget" in bad.stderr
+
+
+def test_propose_options(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
+    bad = cli("propose", tiny_scenario_path, "--format", "html,pdf", "-o", tmp_path / "bad")
+    assert bad.exit_code == 1 and "--format" in bad.stderr and "pdf" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    out = tmp_path / "en"
+    result = cli("propose", tiny_scenario_path, "--reps", "4", "--sensitivity-reps", "3",
+                 "--lang", "en", "--format", "html", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "most sensitive to:" in result.stdout
+    assert (out / "proposal.html").exists() and not (out / "proposal.xlsx").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "proposal.html" in manifest["files"] and "tornado.svg" in manifest["files"]
+
+
+def test_compare_prints_a_paired_difference(cli, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    result = cli("compare", "ruyuan-pv-heavy", "ruyuan-employment-heavy", "--reps", "4",
+                 "-o", out)
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout.splitlines()[-2]
+    match = re.search(r"([+-][\d,.]+) ± ([\d,.]+) stable exits \(paired 95 % CI "
+                      r"([+-][\d,.]+) to ([+-][\d,.]+)\)", line)
+    assert match, result.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    gain = summary["paired_differences"][0]["stable_exits"]
+    assert float(match.group(1).replace(",", "")) == pytest.approx(gain["mean"], abs=0.06)
+    header = (out / "comparison.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("指标,") and "PV-heavy" in header
+    assert cli("compare", "ruyuan-2016", "-o", tmp_path / "one").exit_code == 1

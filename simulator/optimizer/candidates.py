@@ -20,6 +20,7 @@ from simulator.engine import enterprise_assignment, simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
 from simulator.interventions.base import Variant
+from simulator.interventions.pv import households_per_site
 from simulator.packages import Package
 from simulator.registry import Registry
 from simulator.results import SimulationResult
@@ -105,6 +106,37 @@ class CandidateSet:
     def enterprise(self) -> tuple[np.ndarray, int]:
         """(H,) enterprise that would hold each household's equity, and their number."""
         return enterprise_assignment(self.registry, self.scenario)
+
+    def sites_opened(self, choice: np.ndarray) -> dict[tuple[str, int], int]:
+        """The fewest PV sites that serve the PV households of ``choice``: (township, plan year)
+        → sites opened that year (a household's PV needs its site from its start year)."""
+        pv = self.scenario.instruments.pv
+        per_site = households_per_site(pv)
+        towns = self.registry.township
+        uses = [self.uses("pv", year)[choice] for year in range(self.plan_years)]
+        opened = {}
+        for town in sorted(set(towns.tolist())):
+            members = towns == town
+            served = np.cumsum([int(u[members].sum()) for u in uses])
+            new = np.diff(np.ceil(served / per_site), prepend=0.0)
+            opened.update({(town, year): int(n) for year, n in enumerate(new) if n})
+        return opened
+
+    def site_costs(self, choice: np.ndarray, households: np.ndarray | None = None
+                   ) -> np.ndarray:
+        """(P,) fixed cost of the sites of :meth:`sites_opened`, charged to the plan year each
+        opens [yuan]. ``households`` (a boolean mask, e.g. a township) keeps the sites of the
+        townships it touches."""
+        cost = self.scenario.instruments.pv.site_fixed_cost_yuan
+        out = np.zeros(self.plan_years)
+        if cost <= 0:
+            return out
+        towns = set(self.registry.township[households].tolist()) if households is not None \
+            else None
+        for (town, year), n in self.sites_opened(choice).items():
+            if towns is None or town in towns:
+                out[year] += n * cost
+        return out
 
     def registered(self) -> np.ndarray:
         """(H,) registered poor household (not an edge household)."""

@@ -40,8 +40,8 @@ def paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     se = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
     mean = float(difference.mean())
-    return {"mean": round(mean, 2), "ci95": [round(mean - Z_95 * se, 2),
-                                             round(mean + Z_95 * se, 2)],
+    return {"mean": round(mean, 2), "ci95": [round(float(mean - Z_95 * se), 2),
+                                             round(float(mean + Z_95 * se), 2)],
             "se": round(float(se), 2)}
 
 
@@ -119,6 +119,20 @@ class AllocationResult:
                                     cands.cost[households, best_other].sum(axis=1)]
         return table
 
+    def _by_plan_year(self, amounts: dict[str, np.ndarray], site_key: str
+                      ) -> dict[str, dict[str, float]]:
+        """Mean outlays per key and plan year (later years charged to the last plan year), with
+        the fixed cost of PV sites added under ``site_key`` [yuan]."""
+        cands = self.evaluation_set
+        plan_years = [str(int(y)) for y in self.scenario.calendar_years[:cands.plan_years]]
+        means = {key: fold_to_plan_years(amount, cands.plan_years).mean(axis=0)
+                 for key, amount in amounts.items()}
+        sites = cands.site_costs(self.optimised.choice)
+        if sites.any():
+            means[site_key] = means.get(site_key, 0) + sites
+        return {key: {y: round(float(v), 2) for y, v in zip(plan_years, mean, strict=True)}
+                for key, mean in means.items()}
+
     def summary(self) -> dict[str, Any]:
         """Everything summary.json reports (out-of-sample unless marked in-sample)."""
         scenario = self.scenario
@@ -139,6 +153,7 @@ class AllocationResult:
             total = np.zeros((result.reps, cands.plan_years))
             for amount in result.plan_outlays_by_line(choice, mask).values():
                 total += fold_to_plan_years(amount, cands.plan_years)
+            total += cands.site_costs(choice, mask)[None, :]
             by_township[town] = {str(y): round(float(v), 2) for y, v in
                                  zip(plan_years, total.mean(axis=0), strict=True)}
         stable = self.optimised.stable_exits
@@ -172,10 +187,9 @@ class AllocationResult:
             "returns_to_poverty": spread(returned),
             "outlays_by_year": {str(y): spread(v) for y, v in
                                 zip(plan_years, self.optimised.outlays.T, strict=True)},
-            "outlays_by_line": {line: {str(y): round(float(v), 2) for y, v in
-                                       zip(plan_years, fold_to_plan_years(
-                                           amount, cands.plan_years).mean(axis=0), strict=True)}
-                                for line, amount in lines.items()},
+            "outlays_by_line": self._by_plan_year(lines, site_key="pv_sites"),
+            "outlays_by_instrument": self._by_plan_year(
+                result.plan_outlays_by_line(choice, by_instrument=True), site_key="pv"),
             "outlays_by_township": by_township,
             "outlays_total": spread(total_outlays),
             "cost_per_stable_exit_yuan": round(float(total_outlays.mean() / stable.mean()), 2)
@@ -186,8 +200,10 @@ class AllocationResult:
                 str(y): round(v, 1) for y, v in zip(plan_years, solution.exit_target_shortfall,
                                                     strict=False)},
             "binding_constraints": solution.binding,
-            "pv_sites": {f"{town} {plan_years[year]}": n
-                         for (town, year), n in solution.sites.items() if n},
+            # The fewest sites the plan needs: the solver may open spare sites when a year's
+            # budget has room (they cost nothing in the objective), so its counts are not used.
+            "pv_sites": {f"{town} {plan_years[year]}": n for (town, year), n
+                         in cands.sites_opened(choice).items()},
             "baselines": {},
         }
         for name, baseline in self.baselines.items():
@@ -210,6 +226,7 @@ def evaluate(cands: CandidateSet, name: str, choice: np.ndarray) -> Evaluation:
     for k in np.unique(choice):
         members = choice == k
         outlays += cands.cost_per_replication(int(k))[:, members].sum(axis=1)
+    outlays += cands.site_costs(choice)[None, :]
     return Evaluation(name, choice, realised_stable_exits(cands, choice), outlays)
 
 

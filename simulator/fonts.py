@@ -1,0 +1,50 @@
+"""The CJK font charts are drawn with, so Chinese labels never show as missing-glyph boxes.
+
+tuopin depends on ``pylopdf-fonts-zh-cn``, a wheel that carries Noto Sans SC (SIL Open Font
+License): ``pip install`` brings the font with the package, on any machine, with no system font
+or administrator rights. It is registered with matplotlib the first time a chart is drawn.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+CJK_FAMILY = "Noto Sans SC"
+FALLBACK_FAMILIES = ["DejaVu Sans"]
+"""Latin-only fallbacks after the CJK font (matplotlib picks per glyph from the first that
+has it)."""
+
+
+def cjk_font_path() -> Path:
+    """Path of the bundled Noto Sans SC font file."""
+    import pylopdf_fonts_zh_cn
+
+    return Path(pylopdf_fonts_zh_cn.sans_path())
+
+
+@cache
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default sans-serif family."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(cjk_font_path()))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [CJK_FAMILY, *FALLBACK_FAMILIES]
+    # The CJK font has no U+2212 minus: draw negative numbers with a hyphen-minus.
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return CJK_FAMILY
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """Characters of ``text`` (other than whitespace) that the CJK font cannot draw."""
+    charmap = _charmap(str(cjk_font_path()))
+    return {c for c in text if not c.isspace() and ord(c) not in charmap}
+
+
+@cache
+def _charmap(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())

@@ -1,0 +1,142 @@
+"""Words shown to people: chart labels, table headings and proposal text, in Chinese and English.
+
+Chinese (``zh``) is the language of the county offices that file the proposals and the default
+everywhere; English (``en``) serves researchers and reviewers. Every key has both; a test checks
+that every instrument, budget line and baseline has a name in each language, and that the bundled
+CJK font (:mod:`simulator.fonts`) has a glyph for every character used here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    # charts
+    "year": {"zh": "年份", "en": "year"},
+    "income_axis": {"zh": "计入的人均纯收入（元/人·年）",
+                    "en": "counted per-capita net income (yuan/person/year)"},
+    "income_title": {"zh": "{scenario}：{who}的收入", "en": "{scenario}: income of {who}"},
+    "with_labour": {"zh": "有劳动能力的贫困户", "en": "households with labour"},
+    "all_households": {"zh": "全部贫困户", "en": "all households"},
+    "band_outer": {"zh": "5–95% 的贫困户", "en": "5–95 % of households"},
+    "band_inner": {"zh": "25–75%", "en": "25–75 %"},
+    "median": {"zh": "中位数", "en": "median"},
+    "exit_line": {"zh": "脱贫标准线", "en": "exit line"},
+    "households_exiting": {"zh": "当年脱贫户数", "en": "households exiting"},
+    "exits_title": {"zh": "逐年脱贫户数 — 稳定脱贫 {mean} 户（95%：{low}–{high}）",
+                    "en": "Exits by year — stable exits {mean} (95 %: {low}–{high})"},
+    "outlays_axis": {"zh": "支出（万元）", "en": "outlays (10,000 yuan)"},
+    "outlays_title": {"zh": "资金支出（按预算科目，重复模拟均值）",
+                      "en": "Fund outlays by budget line (mean across replications)"},
+    "budget": {"zh": "年度预算", "en": "budget"},
+    "stable_exits_axis": {"zh": "稳定脱贫户数（独立重复模拟）",
+                          "en": "stable exits (households), fresh replications"},
+    "comparison_title": {"zh": "{scenario}：优化方案与其他分配方式",
+                         "en": "{scenario}: optimised plan against baselines"},
+    "frontier_axis": {"zh": "规划期预算合计（万元）",
+                      "en": "budget over the plan years (10,000 yuan)"},
+    "stable_exits": {"zh": "稳定脱贫户数", "en": "stable exits (households)"},
+    "frontier_title": {"zh": "预算—稳定脱贫曲线", "en": "Budget–stable-exits frontier"},
+    "in_sample": {"zh": "样本内最优值", "en": "in-sample optimum"},
+    "out_of_sample": {"zh": "独立重复模拟（均值）", "en": "fresh replications (mean)"},
+    "interval_95": {"zh": "95% 区间", "en": "95 % interval"},
+    "tornado_axis": {"zh": "稳定脱贫户数变化（相对基准）",
+                     "en": "change in stable exits (against the central case)"},
+    "tornado_title": {"zh": "敏感性分析：参数取低值与高值",
+                      "en": "Sensitivity: low and high values"},
+    "low_value": {"zh": "低值", "en": "low value"},
+    "high_value": {"zh": "高值", "en": "high value"},
+    "compare_title": {"zh": "方案比较：稳定脱贫户数", "en": "Scenarios compared: stable exits"},
+    "scenario": {"zh": "方案", "en": "scenario"},
+    # comparison table
+    "measure": {"zh": "指标", "en": "measure"},
+    "cmp_stable": {"zh": "稳定脱贫户数（95% 区间）",
+                   "en": "stable exits, households (95 % interval)"},
+    "cmp_people": {"zh": "稳定脱贫人数", "en": "stable exits, people"},
+    "cmp_exits_in": {"zh": "{year} 年脱贫户数", "en": "exits in {year}"},
+    "cmp_returns": {"zh": "返贫户数", "en": "returns to poverty"},
+    "cmp_outlays_in": {"zh": "{year} 年支出（元）", "en": "outlays {year}, yuan"},
+    "cmp_outlays_total": {"zh": "支出合计（元）", "en": "outlays total, yuan"},
+    "cmp_outlays_on": {"zh": "{line}支出（元）", "en": "outlays on {line}, yuan"},
+    "cmp_cost": {"zh": "每户稳定脱贫成本（元）", "en": "cost per stable exit, yuan"},
+    "cmp_coverage": {"zh": "{town}覆盖率", "en": "coverage in {town}"},
+}
+
+INSTRUMENTS: dict[str, dict[str, str]] = {
+    "equity": {"zh": "股权分红", "en": "equity dividends"},
+    "pv": {"zh": "光伏收益", "en": "photovoltaic returns"},
+    "employment": {"zh": "就业奖补", "en": "employment awards"},
+    "loans": {"zh": "小额信贷", "en": "microloans"},
+    "industry": {"zh": "产业奖补", "en": "household industry reward"},
+}
+
+LINES: dict[str, dict[str, str]] = {
+    "training": {"zh": "订单式培训", "en": "training"},
+    "employment_awards": {"zh": "就业奖补", "en": "employment awards"},
+    "equity_principal": {"zh": "入股本金", "en": "equity principal"},
+    "organisation_rewards": {"zh": "带动主体奖励", "en": "organisation rewards"},
+    "equity_recoveries": {"zh": "股金回收", "en": "equity recoveries"},
+    "household_rewards": {"zh": "农户产业奖补", "en": "household rewards"},
+    "loan_interest_subsidy": {"zh": "贷款贴息", "en": "loan interest subsidy"},
+    "loan_insurance": {"zh": "贷款保证保险", "en": "loan insurance"},
+    "loan_risk_compensation": {"zh": "风险补偿金", "en": "loan risk compensation"},
+    "pv_capex": {"zh": "光伏建设投入", "en": "PV capital cost"},
+    "pv_sites": {"zh": "光伏电站场地", "en": "PV site fixed cost"},
+}
+
+PLANS: dict[str, dict[str, str]] = {
+    "optimised": {"zh": "优化方案", "en": "optimised plan"},
+    "by_village": {"zh": "按村平均分配", "en": "per-village equal split"},
+    "uniform_reward": {"zh": "人均1500元统一奖补", "en": "uniform 1,500 yuan per person"},
+    "greedy": {"zh": "成本效益排序", "en": "greedy cost-effectiveness"},
+}
+
+NO_SUPPORT = {"zh": "不安排", "en": "none"}
+YEAR_WORD = {"zh": "第{n}年起", "en": "from year {n}"}
+
+
+def text(key: str, lang: Language = "zh", **values: object) -> str:
+    """The label ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    return TEXT[key][lang].format(**values)
+
+
+def instrument(key: str, lang: Language = "zh") -> str:
+    """Name of an instrument (``"pv"`` → 光伏收益)."""
+    return INSTRUMENTS[key][lang]
+
+
+def line(key: str, lang: Language = "zh") -> str:
+    """Name of a budget line; unknown lines are shown by their key."""
+    return LINES.get(key, {}).get(lang, key)
+
+
+def plan(key: str, lang: Language = "zh") -> str:
+    """Name of the optimised plan or of a baseline rule."""
+    return PLANS.get(key, {}).get(lang, key)
+
+
+def package(name: str, lang: Language = "zh") -> str:
+    """A package name such as ``"equity+pv@2"`` in words (股权分红 + 光伏收益（第3年起）)."""
+    from simulator.packages import Package
+
+    variants = Package.parse(name).variants
+    if not variants:
+        return NO_SUPPORT[lang]
+    parts = []
+    for variant in variants:
+        words = instrument(variant.key, lang)
+        if variant.start_year > 0:
+            start = YEAR_WORD[lang].format(n=variant.start_year + 1)
+            words += f"（{start}）" if lang == "zh" else f" ({start})"
+        parts.append(words)
+    return " + ".join(parts)
+
+
+def every_label() -> list[str]:
+    """Every string this module can show (for the font-coverage test)."""
+    out = [v for table in (TEXT, INSTRUMENTS, LINES, PLANS) for entry in table.values()
+           for v in entry.values()]
+    return out + list(NO_SUPPORT.values()) + list(YEAR_WORD.values())

@@ -1,0 +1,109 @@
+"""Budget proposals (预算方案) a county office can file: optimise, evaluate honestly, test the
+plan's sensitivity, and write one self-contained HTML document and one xlsx workbook.
+
+    proposal = propose(load_scenario("ruyuan-2016"))
+    write_proposal(proposal, "out/", lang="zh")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulator.proposal.content import Proposal, Table
+from simulator.registry import Registry
+from simulator.scenario.model import Scenario
+
+SENSITIVITY_REPLICATIONS = 40
+"""Replications of each sensitivity run (at most the proposal's own): the tornado chart needs
+paired differences, which are precise with far fewer replications than the levels."""
+
+FORMATS = ("html", "xlsx")
+
+
+def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int | None = None,
+            seed: int | None = None, workers: int = 1, allocation=None,
+            sensitivity_reps: int | None = None, progress=None) -> Proposal:
+    """Optimise ``scenario`` (unless ``allocation`` is given) and gather the proposal.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    registry : Registry, optional
+        Households (default: the scenario's population).
+    reps, seed : int, optional
+        Replications and seed of the optimisation (default: the scenario's ``simulation``);
+        the evaluation uses seed + ``optimizer.evaluation_seed_offset``.
+    allocation : AllocationResult, optional
+        An optimisation already run (``optimize(...)``), reused as it is.
+    sensitivity_reps : int, optional
+        Replications per sensitivity run (default: the smaller of the evaluation's and
+        :data:`SENSITIVITY_REPLICATIONS`).
+    """
+    from simulator.engine import simulate
+    from simulator.optimizer.solve import optimize
+    from simulator.sensitivity import sensitivity
+
+    if allocation is None:
+        allocation = optimize(scenario, registry=registry, reps=reps, seed=seed,
+                              workers=workers, progress=progress)
+    evaluation = allocation.evaluation_set.result
+    plan_result = simulate(allocation.scenario, allocation.plan, registry=allocation.registry,
+                           reps=evaluation.reps, seed=evaluation.seed, workers=workers)
+    sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
+    _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
+                                 reps=sensitivity_reps, seed=evaluation.seed)
+    return Proposal(allocation=allocation, plan_result=plan_result, sensitivity=rows,
+                    sensitivity_reps=sensitivity_reps)
+
+
+def proposal_figures(proposal: Proposal, lang: str) -> dict:
+    """The proposal's charts (matplotlib figures) by name."""
+    from simulator import plots
+
+    result = proposal.plan_result
+    return {"outlays_by_year": plots.outlays_by_year(result, lang=lang),
+            "exits_by_year": plots.exits_by_year(result, lang=lang),
+            "income_fan": plots.income_fan(result, lang=lang),
+            "comparison": plots.baseline_comparison(proposal.allocation, lang=lang),
+            "tornado": plots.tornado(proposal.sensitivity, lang=lang)}
+
+
+def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "zh",
+                   formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``proposal.html`` and/or ``proposal.xlsx``, ``summary.json``, ``allocation.csv``
+    and the charts (PNG and SVG) into ``output_dir``, each file atomically."""
+    from simulator.files import atomic_write_bytes, save_figure, write_json, write_table
+    from simulator.proposal.html import render_html
+    from simulator.proposal.text import word
+    from simulator.proposal.xlsx import render_xlsx
+
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown proposal format {', '.join(unknown)}; known: "
+                         f"{', '.join(FORMATS)}")
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    summary = proposal.summary()
+    tables = proposal.tables(summary, lang)
+    figures = proposal_figures(proposal, lang)
+    outputs = []
+    if "html" in formats:
+        path = output_dir / "proposal.html"
+        atomic_write_bytes(path, render_html(proposal, summary, tables, figures,
+                                             lang).encode("utf-8"))
+        outputs.append(path)
+    if "xlsx" in formats:
+        path = output_dir / "proposal.xlsx"
+        county = proposal.scenario.county or proposal.scenario.name
+        atomic_write_bytes(path, render_xlsx(tables, word("title", lang, county=county)))
+        outputs.append(path)
+    outputs.append(write_json(output_dir / "summary.json", summary))
+    outputs.append(write_table(output_dir / "allocation.csv",
+                               proposal.allocation.allocation_table()))
+    for stem, figure in figures.items():
+        outputs += save_figure(figure, output_dir, stem)
+    return outputs
+
+
+__all__ = ["FORMATS", "Proposal", "Table", "proposal_figures", "propose", "write_proposal"]

@@ -1,0 +1,322 @@
+"""What a budget proposal says: its figures and tables, computed once for every format.
+
+The HTML document and the xlsx workbook lay out the same :class:`Table` objects, and every
+number in them comes from the summary that ``summary.json`` holds, so the formats cannot
+disagree with each other or with the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator import labels
+from simulator.labels import Language
+from simulator.proposal.text import word
+from simulator.scenario.schema import to_plain, walk
+from simulator.sensitivity import Sensitivity, value_at
+from simulator.vocabulary import CATEGORY_LABELS_ZH, REGISTERED_CATEGORIES
+
+if TYPE_CHECKING:
+    from simulator.optimizer.solve import AllocationResult
+    from simulator.results import SimulationResult
+
+YUAN_PER_WAN = 10_000.0
+"""Money in the proposal's tables is in 万元 (10,000 yuan), the unit county budgets use."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table; ``kinds`` says how each column is formatted."""
+
+    key: str
+    title: str
+    columns: list[str]
+    kinds: list[str]
+    """Per column: 'text', 'int', 'number' (one decimal), 'wan' (万元, two decimals),
+    'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals)."""
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Proposal:
+    """A budget proposal: the optimised allocation, its plan simulated for the charts, and the
+    sensitivity of its stable exits."""
+
+    allocation: AllocationResult
+    plan_result: SimulationResult
+    """The plan simulated on the evaluation replications (income paths for the charts)."""
+    sensitivity: list[Sensitivity]
+    sensitivity_reps: int
+
+    @property
+    def scenario(self):
+        return self.allocation.scenario
+
+    def summary(self) -> dict[str, Any]:
+        """``summary.json``: the allocation summary and the sensitivity analysis."""
+        summary = self.allocation.summary()
+        summary["sensitivity"] = {
+            "replications": self.sensitivity_reps,
+            "seed": self.allocation.evaluation_set.result.seed,
+            "parameters": [{"path": s.assumption.path, "low": round(s.low_value, 6),
+                            "high": round(s.high_value, 6), "change_at_low": s.low,
+                            "change_at_high": s.high, "source": s.assumption.source}
+                           for s in self.sensitivity]}
+        return summary
+
+    def plan_years(self) -> list[str]:
+        cands = self.allocation.evaluation_set
+        return [str(int(y)) for y in self.scenario.calendar_years[:cands.plan_years]]
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def tables(self, summary: dict[str, Any], lang: Language) -> dict[str, Table]:
+        """Every table of the proposal, from ``summary`` (as written to summary.json)."""
+        return {table.key: table for table in (
+            self.cover_table(summary, lang), self.instrument_table(summary, lang),
+            self.township_table(summary, lang), self.year_table(summary, lang),
+            self.comparison_table(summary, lang), self.sensitivity_table(lang),
+            self.assumption_table(lang), self.household_table(lang))}
+
+    def cover_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        years = self.plan_years()
+        table = Table("cover", word("summary_sheet", lang), [word("item", lang),
+                      word("amount", lang)], ["text", "number"])
+        for year in years:
+            name = f"{word('asked', lang)} {word('per_year', lang, year=year)}"
+            table.rows.append([_with_unit(name, word("wan", lang), lang),
+                               summary["budgets_yuan"][year] / YUAN_PER_WAN])
+        table.rows.append([_with_unit(word("asked", lang) + " " + word("total", lang),
+                                      word("wan", lang), lang),
+                           sum(summary["budgets_yuan"].values()) / YUAN_PER_WAN])
+        table.rows.append([_with_unit(word("outlays", lang) + " " + word("total", lang),
+                                      word("wan", lang), lang),
+                           summary["outlays_total"]["mean"] / YUAN_PER_WAN])
+        stable = summary["stable_exits"]
+        table.rows.append([word("expected_exits", lang), stable["mean"]])
+        table.rows.append([word("interval", lang) + " " + word("low", lang),
+                           stable["interval_95"][0]])
+        table.rows.append([word("interval", lang) + " " + word("high", lang),
+                           stable["interval_95"][1]])
+        table.rows.append([_with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
+                           summary["cost_per_stable_exit_yuan"]])
+        table.rows.append([word("supported", lang), self.households_supported()])
+        table.rows.append([word("households", lang), summary["households"]])
+        return table
+
+    def _supported(self) -> np.ndarray:
+        """(H,) whether the plan gives the household any instrument."""
+        packages = self.allocation.candidates.packages
+        return np.array([bool(packages[k].variants) for k in self.allocation.optimised.choice])
+
+    def households_supported(self) -> int:
+        return int(self._supported().sum())
+
+    def people_supported(self) -> int:
+        return int(self.allocation.registry.size[self._supported()].sum())
+
+    def instrument_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        years = self.plan_years()
+        table = Table("instrument", word("by_instrument", lang),
+                      [word("instrument", lang), word("households", lang), word("people", lang),
+                       *[_with_unit(word("per_year", lang, year=y), word("wan", lang), lang)
+                         for y in years],
+                       _with_unit(word("total", lang), word("wan", lang), lang)],
+                      ["text", "int", "int", *["wan"] * len(years), "wan"])
+        counts = self.instrument_counts()
+        for key, by_year in summary["outlays_by_instrument"].items():
+            households, people = counts.get(key, (0, 0))
+            amounts = [by_year[y] / YUAN_PER_WAN for y in years]
+            table.rows.append([labels.instrument(key, lang), households, people, *amounts,
+                               sum(amounts)])
+        total = _total_row(table, lang)
+        # A household may get two instruments: the total counts it once.
+        total[1], total[2] = self.households_supported(), self.people_supported()
+        table.rows.append(total)
+        return table
+
+    def instrument_counts(self) -> dict[str, tuple[int, int]]:
+        """Instrument key → (households, people) that receive it."""
+        choice = self.allocation.optimised.choice
+        packages = self.allocation.candidates.packages
+        size = self.allocation.registry.size
+        out: dict[str, tuple[int, int]] = {}
+        for key in {v.key for p in packages for v in p.variants}:
+            members = np.array([key in packages[k].keys for k in choice])
+            out[key] = (int(members.sum()), int(size[members].sum()))
+        return out
+
+    def township_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        years = self.plan_years()
+        table = Table("township", word("by_township", lang),
+                      [word("township", lang), word("registered", lang),
+                       word("supported", lang), word("coverage", lang),
+                       *[_with_unit(word("per_year", lang, year=y), word("wan", lang), lang)
+                         for y in years],
+                       _with_unit(word("total", lang), word("wan", lang), lang)],
+                      ["text", "int", "int", "share", *["wan"] * len(years), "wan"])
+        registry = self.allocation.registry
+        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+        supported = self._supported()
+        for town, by_year in summary["outlays_by_township"].items():
+            members = registry.township == town
+            amounts = [by_year[y] / YUAN_PER_WAN for y in years]
+            count = int((members & registered).sum())
+            helped = int((members & registered & supported).sum())
+            table.rows.append([town, count, helped, helped / count if count else None,
+                               *amounts, sum(amounts)])
+        total = _total_row(table, lang)
+        total[3] = total[2] / total[1] if total[1] else None
+        table.rows.append(total)
+        return table
+
+    def year_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        years = self.plan_years()
+        table = Table("year", word("by_year", lang),
+                      [word("year", lang), _with_unit(word("budget", lang), word("wan", lang),
+                                                      lang),
+                       _with_unit(word("outlays", lang), word("wan", lang), lang),
+                       _with_unit(word("outlays_interval", lang), word("wan", lang), lang),
+                       word("exits_in_year", lang), word("shadow_price", lang)],
+                      ["text", "wan", "wan", "text", "number", "probability"])
+        for year in years:
+            outlays = summary["outlays_by_year"][year]
+            low, high = (v / YUAN_PER_WAN for v in outlays["interval_95"])
+            table.rows.append([year, summary["budgets_yuan"][year] / YUAN_PER_WAN,
+                               outlays["mean"] / YUAN_PER_WAN, f"{low:,.2f}–{high:,.2f}",
+                               summary["exits_by_year"][year]["mean"],
+                               summary["shadow_price_stable_exits_per_10000_yuan"][year]])
+        table.rows.append([word("total", lang), sum(summary["budgets_yuan"].values())
+                           / YUAN_PER_WAN, summary["outlays_total"]["mean"] / YUAN_PER_WAN,
+                           "", sum(summary["exits_by_year"][y]["mean"] for y in years), None])
+        return table
+
+    def over_budget(self, summary: dict[str, Any]) -> list[tuple[str, float]]:
+        """(plan year, 万元) where expected outlays on fresh replications exceed the budget."""
+        out = []
+        for year in self.plan_years():
+            excess = summary["outlays_by_year"][year]["mean"] - summary["budgets_yuan"][year]
+            if excess > 0.005 * YUAN_PER_WAN:
+                out.append((year, excess / YUAN_PER_WAN))
+        return out
+
+    def comparison_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        table = Table("comparison", word("comparison_sheet", lang),
+                      [word("plan", lang), word("stable_exits", lang), word("interval", lang),
+                       _with_unit(word("outlays", lang), word("wan", lang), lang),
+                       word("gain", lang), word("ci", lang)],
+                      ["text", "number", "text", "wan", "number", "text"])
+        stable = summary["stable_exits"]
+        table.rows.append([labels.plan("optimised", lang), stable["mean"],
+                           _interval(stable), summary["outlays_total"]["mean"] / YUAN_PER_WAN,
+                           None, ""])
+        for name, baseline in summary["baselines"].items():
+            gain = baseline["optimised_gain"]
+            table.rows.append([labels.plan(name, lang), baseline["stable_exits"]["mean"],
+                               _interval(baseline["stable_exits"]),
+                               baseline["outlays_total"]["mean"] / YUAN_PER_WAN, gain["mean"],
+                               f"{gain['ci95'][0]:+,.1f} – {gain['ci95'][1]:+,.1f}"])
+        return table
+
+    def sensitivity_table(self, lang: Language) -> Table:
+        table = Table("sensitivity", word("sensitivity_sheet", lang),
+                      [word("parameter", lang), word("low", lang), word("high", lang),
+                       word("change_low", lang), word("ci", lang), word("change_high", lang),
+                       word("ci", lang), word("source", lang)],
+                      ["text", "number", "number", "number", "text", "number", "text", "text"])
+        for row in self.sensitivity:
+            table.rows.append([
+                row.assumption.label(lang), _plain_number(row.low_value),
+                _plain_number(row.high_value), row.low["mean"],
+                f"{row.low['ci95'][0]:+,.1f} – {row.low['ci95'][1]:+,.1f}", row.high["mean"],
+                f"{row.high['ci95'][0]:+,.1f} – {row.high['ci95'][1]:+,.1f}",
+                row.assumption.source])
+        return table
+
+    def assumption_table(self, lang: Language) -> Table:
+        """Every parameter the model used: path, value, unit, meaning and source."""
+        from simulator.scenario.model import Scenario
+
+        table = Table("assumptions", word("assumptions_sheet", lang),
+                      [word("path", lang), word("value", lang), word("unit", lang),
+                       word("meaning", lang), word("source", lang)],
+                      ["text", "text", "text", "text", "text"])
+        for entry in walk(Scenario):
+            if "[]" in entry.path or entry.path.startswith(("population.", "origin")):
+                continue
+            try:
+                value = value_at(self.scenario, entry.path)
+            except AttributeError:
+                continue
+            if value is None:
+                continue
+            table.rows.append([entry.path, _value_text(to_plain(value)), entry.doc.unit,
+                               entry.doc.doc, entry.doc.source])
+        return table
+
+    def household_table(self, lang: Language) -> Table:
+        """Per household: package and why (from the allocation table)."""
+        source = self.allocation.allocation_table()
+        years = self.plan_years()
+        columns = [("household_id", "household_id", "text"), ("township", "township", "text"),
+                   ("village", "village", "text"), ("category", "category", "text"),
+                   ("size", "size", "int"), ("package", "package", "text"),
+                   *[(f"cost_{y}", "cost_year", "yuan") for y in years],
+                   ("p_stable_exit", "p_stable", "probability"),
+                   ("p_stable_exit_without_support", "p_none", "probability"),
+                   ("best_other_package", "best_other", "text"),
+                   ("p_stable_exit_best_other", "p_best_other", "probability"),
+                   ("cost_best_other", "cost_best_other", "yuan")]
+        columns = [c for c in columns if c[0] in source]
+        titles = [word(key, lang, year=name.removeprefix("cost_")) for name, key, _ in columns]
+        table = Table("households", word("households_sheet", lang), titles,
+                      [kind for _, _, kind in columns])
+        count = len(source["household_id"])
+        for i in range(count):
+            row = []
+            for name, _, _ in columns:
+                value = source[name][i]
+                if name in ("package", "best_other_package"):
+                    value = labels.package(value, lang)
+                elif name == "category" and lang == "zh":
+                    value = CATEGORY_LABELS_ZH.get(value, value)
+                row.append(value)
+            table.rows.append(row)
+        return table
+
+
+def _with_unit(text: str, unit: str, lang: Language) -> str:
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
+
+
+def _interval(block: dict[str, Any]) -> str:
+    low, high = block["interval_95"]
+    return f"{low:,.0f}–{high:,.0f}"
+
+
+def _total_row(table: Table, lang: Language) -> list[Any]:
+    """Column sums of the numeric columns, 'Total' in the first."""
+    row: list[Any] = [word("total", lang)]
+    for j, kind in enumerate(table.kinds[1:], start=1):
+        if kind in ("int", "wan", "yuan", "number"):
+            row.append(sum(r[j] or 0 for r in table.rows))
+        else:
+            row.append(None)
+    return row
+
+
+def _plain_number(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_value_text(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

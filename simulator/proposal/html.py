@@ -1,0 +1,194 @@
+"""The proposal as one self-contained HTML file: inline CSS, inline SVG charts, and a subset of
+the CJK font embedded, so it looks the same on any machine and prints cleanly on A4.
+
+Charts are SVG with glyphs drawn as paths (matplotlib's default), so they need no font at all;
+the page text uses the embedded font subset (only the characters the page uses, a few tens of
+kilobytes) before any installed one.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+from simulator import __version__
+from simulator.files import figure_bytes
+from simulator.fonts import CJK_FAMILY, cjk_font_path
+from simulator.labels import Language
+from simulator.proposal.content import Proposal, Table
+from simulator.proposal.text import word
+
+CSS = """
+@page { size: A4; margin: 16mm 14mm; }
+body { font-family: "tuopin CJK", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",
+       "PingFang SC", sans-serif; color: #1a1a1a; max-width: 182mm; margin: 0 auto;
+       padding: 8mm 4mm; font-size: 10.5pt; line-height: 1.55; background: #fff; }
+h1 { font-size: 19pt; margin: 0 0 2mm; color: #8b0000; }
+h2 { font-size: 14pt; border-bottom: 2px solid #8b0000; padding-bottom: 1mm; margin-top: 9mm;
+     break-after: avoid; }
+h3 { font-size: 11.5pt; margin: 5mm 0 2mm; break-after: avoid; }
+.subtitle { color: #555; margin: 0 0 6mm; }
+.cover { border: 1px solid #ccc; padding: 6mm; margin-bottom: 6mm; break-inside: avoid; }
+.figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; }
+.figure-box { background: #f6f1ea; padding: 4mm; border-radius: 2mm; }
+.figure-box .label { color: #555; font-size: 9.5pt; }
+.figure-box .value { font-size: 17pt; font-weight: bold; color: #8b0000; }
+.figure-box .note { font-size: 8.5pt; color: #555; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt;
+        break-inside: auto; }
+th, td { border: 1px solid #bbb; padding: 1mm 1.6mm; vertical-align: top; }
+th { background: #efe7dc; text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; background: #faf7f2; }
+tr { break-inside: avoid; }
+figure { margin: 3mm 0; break-inside: avoid; }
+figure svg { width: 100%; height: auto; }
+.warning { background: #fff3cd; border-left: 4px solid #e0a800; padding: 2mm 3mm; }
+.small { font-size: 8pt; color: #444; }
+.small td, .small th { font-size: 7.5pt; }
+footer { margin-top: 8mm; font-size: 8pt; color: #777; }
+@media print { body { padding: 0; } h2 { break-before: auto; } }
+"""
+
+
+def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, Table],
+                figures: dict[str, Any], lang: Language) -> str:
+    """The complete HTML document."""
+    years = proposal.plan_years()
+    county = proposal.scenario.county or proposal.scenario.name
+    title = word("title", lang, county=county)
+    subtitle = word("subtitle", lang, scenario=proposal.scenario.name, first=years[0],
+                    last=years[-1])
+    prepared = word("prepared", lang, version=__version__, seed=summary["out_of_sample"]["seed"],
+                    reps=summary["out_of_sample"]["replications"])
+    warnings = [word("over_budget", lang, year=year, amount=f"{amount:,.2f}")
+                for year, amount in proposal.over_budget(summary)]
+    parts = [
+        f"<h1 id='cover'>{_e(title)}</h1>",
+        f"<p class='subtitle'>{_e(subtitle)}</p>",
+        _cover(proposal, summary, lang),
+        f"<h2 id='allocation'>{_e(word('section_allocation', lang))}</h2>",
+        f"<p>{_e(word('allocation_intro', lang))}</p>",
+        *[f"<p class='warning'>{_e(text)}</p>" for text in warnings],
+        f"<h3>{_e(word('by_instrument', lang))}</h3>", _table(tables["instrument"]),
+        f"<h3>{_e(word('by_township', lang))}</h3>", _table(tables["township"]),
+        f"<h3>{_e(word('by_year', lang))}</h3>", _table(tables["year"]),
+        _figure(figures["outlays_by_year"]), _figure(figures["exits_by_year"]),
+        _figure(figures["income_fan"]),
+        f"<p>{_e(word('households_sheet_note', lang))}</p>",
+        f"<h2 id='comparison'>{_e(word('section_comparison', lang))}</h2>",
+        f"<p>{_e(word('comparison_intro', lang))}</p>", _table(tables["comparison"]),
+        _figure(figures["comparison"]),
+        f"<h2 id='sensitivity'>{_e(word('section_sensitivity', lang))}</h2>",
+        f"<p>{_e(word('sensitivity_intro', lang))}</p>", _figure(figures["tornado"]),
+        _table(tables["sensitivity"], small=True),
+        f"<h2 id='risks'>{_e(word('section_risks', lang))}</h2>",
+        f"<p>{_e(word('risks', lang))}</p>", f"<p>{_e(word('assumptions_intro', lang))}</p>",
+        _table(tables["assumptions"], small=True),
+        f"<h2 id='method'>{_e(word('section_method', lang))}</h2>",
+        f"<p>{_e(word('method', lang))}</p>",
+        f"<footer>{_e(prepared)}</footer>",
+    ]
+    body = "\n".join(parts)
+    font = _font_face(_visible_text(body))
+    return (f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>\n<head>\n"
+            f"<meta charset='utf-8'>\n<title>{_e(title)}</title>\n"
+            f"<style>\n{font}{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
+    years = proposal.plan_years()
+    budgets = summary["budgets_yuan"]
+    asked = "".join(f"<div>{_e(word('per_year', lang, year=y))}: "
+                    f"{budgets[y] / 1e4:,.0f} {_e(word('wan', lang))}</div>" for y in years)
+    stable = summary["stable_exits"]
+    low, high = stable["interval_95"]
+    cost = summary["cost_per_stable_exit_yuan"] or 0
+    supported = proposal.households_supported()
+    share = supported / max(summary["households"], 1)
+    of_total = word("of_total", lang, total=f"{summary['households']:,}", share=f"{share:.0%}")
+    boxes = [
+        (word("asked", lang), f"{sum(budgets.values()) / 1e4:,.0f} {word('wan', lang)}", asked),
+        (word("expected_exits", lang), f"{stable['mean']:,.0f} {word('households_word', lang)}",
+         _e(word("range", lang, low=f"{low:,.0f}", high=f"{high:,.0f}"))),
+        (word("cost_per_exit", lang), f"{cost:,.0f} {word('yuan', lang)}",
+         _e(f"{word('supported', lang)} {supported:,} {of_total}")),
+    ]
+    cells = "".join(f"<div class='figure-box'><div class='label'>{_e(label)}</div>"
+                    f"<div class='value'>{_e(value)}</div><div class='note'>{note}</div></div>"
+                    for label, value, note in boxes)
+    return f"<section class='cover'><div class='figures'>{cells}</div></section>"
+
+
+def format_cell(value: Any, kind: str) -> str:
+    """A table cell as text (shared with tests that read the HTML back)."""
+    if value is None or value == "":
+        return ""
+    if kind == "int":
+        return f"{round(value):,}"
+    if kind == "number":
+        return f"{value:,.1f}"
+    if kind == "wan":
+        return f"{value:,.2f}"
+    if kind == "yuan":
+        return f"{value:,.0f}"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "probability":
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _table(table: Table, small: bool = False) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
+    rows = []
+    for i, row in enumerate(table.rows):
+        total = i == len(table.rows) - 1 and table.key in ("instrument", "township", "year")
+        cells = "".join(
+            f"<td class='num'>{_e(format_cell(v, k))}</td>" if k not in ("text",)
+            else f"<td>{_e(format_cell(v, k))}</td>" for v, k in zip(row, table.kinds,
+                                                                       strict=True))
+        opening = "<tr class='total'>" if total else "<tr>"
+        rows.append(f"{opening}{cells}</tr>")
+    css = " class='small'" if small else ""
+    return (f"<table id='table-{table.key}'{css}><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _figure(figure: Any) -> str:
+    svg = figure_bytes(figure, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: inline SVG needs neither
+    return f"<figure>{svg}</figure>"
+
+
+def _visible_text(body: str) -> str:
+    """Characters of the document outside tags (the SVG draws its own glyphs)."""
+    import re
+
+    without_svg = re.sub(r"<svg.*?</svg>", "", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", without_svg))
+
+
+def _font_face(text: str) -> str:
+    """An @font-face rule with the CJK font cut down to the characters of ``text``."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.name_IDs = ["*"]
+    font = subset.load_font(str(cjk_font_path()), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    font.close()
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f"@font-face {{ font-family: 'tuopin CJK'; src: url(data:font/woff;base64,{data}) "
+            f"format('woff'); }} /* {CJK_FAMILY}, SIL Open Font License, subset */\n")

@@ -1,0 +1,100 @@
+"""The proposal as an xlsx workbook (Excel, WPS): summary, by instrument, by township, by year,
+households, comparison, sensitivity and assumptions, each a formatted sheet.
+
+Cells hold numbers (not text) so offices can re-total them; number formats show 万元 with two
+decimals and shares as percentages. The file is written reproducibly: fixed document dates and
+zip timestamps, so the same proposal gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+from simulator.proposal.content import Table
+
+NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
+                  "share": "0.0%", "probability": "0.000", "text": "@"}
+"""Excel number format of each column kind."""
+
+COLUMN_WIDTH_MAX = 60
+"""Widest column, in characters (long texts wrap)."""
+
+FIXED_DATE = "2000-01-01T00:00:00Z"
+"""Document creation and modification date written into the workbook (reproducible bytes)."""
+
+SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "comparison",
+               "sensitivity", "assumptions")
+
+
+def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
+    """The workbook's bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = title
+    workbook.properties.creator = "tuopin"
+    header_fill = PatternFill("solid", fgColor="EFE7DC")
+    for key in SHEET_ORDER:
+        table = tables[key]
+        sheet = workbook.create_sheet(_sheet_title(table.title))
+        sheet.append(table.columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.rows:
+            sheet.append([_cell(v) for v in row])
+        for j, kind in enumerate(table.kinds, start=1):
+            letter = get_column_letter(j)
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = NUMBER_FORMATS[kind]
+                if kind == "text":
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.column_dimensions[letter].width = _width(table, j - 1)
+        if key in ("instrument", "township", "year") and table.rows:
+            for cell in sheet[len(table.rows) + 1]:
+                cell.font = Font(bold=True)
+        sheet.freeze_panes = "B2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _reproducible(buffer.getvalue())
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _sheet_title(title: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31]
+
+
+def _width(table: Table, j: int) -> float:
+    def length(value: Any) -> int:
+        text = str(value) if value is not None else ""
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)  # CJK takes two columns
+
+    longest = max([length(table.columns[j]), *(length(r[j]) for r in table.rows[:500])])
+    return min(COLUMN_WIDTH_MAX, max(8, longest + 2))
+
+
+def _reproducible(data: bytes) -> bytes:
+    """Rewrite the zip with fixed timestamps and fixed document dates."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>" + FIXED_DATE.encode(), content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, content)
+    return out.getvalue()

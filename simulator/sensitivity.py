@@ -1,0 +1,129 @@
+"""One-at-a-time sensitivity of a plan's stable exits: the tornado chart of a budget proposal.
+
+Each parameter that matters most for the instruments' returns and risks is set to a low and a
+high value (ranges from parameters.md's table of suggested defaults and sensitivity ranges), the
+plan is simulated again with the same random numbers, and the change in stable exits against the
+central case is reported with its paired 95 % interval. The allocation stays fixed: the question
+is how far the plan's promise rests on each assumption, not what the optimiser would do instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulator.engine import simulate
+from simulator.packages import Plan
+from simulator.registry import Registry
+from simulator.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A parameter varied in the sensitivity analysis."""
+
+    path: str
+    """Dotted path in the scenario (``instruments.pv.tariff_yuan_per_kwh``)."""
+    label_zh: str
+    label_en: str
+    low: float
+    high: float
+    relative: bool
+    """True: ``low`` and ``high`` multiply the scenario's value; False: they replace it."""
+    source: str
+
+    def values(self, scenario: Scenario) -> tuple[float, float]:
+        """The low and high values for this scenario, in the parameter's own unit."""
+        if self.relative:
+            central = float(value_at(scenario, self.path))
+            return central * self.low, central * self.high
+        return self.low, self.high
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption("instruments.pv.tariff_yuan_per_kwh", "光伏上网电价", "PV tariff", 0.85, 1.1, True,
+               "parameters.md §1c: zone III 0.98 (2016) vs 0.85 (2017+) yuan/kWh"),
+    Assumption("instruments.pv.specific_yield_kwh_per_kwp", "光伏年发电量", "PV specific yield",
+               0.85, 1.15, True, "parameters.md appendix: specific yield ±15 %"),
+    Assumption("instruments.equity.dividend_rate", "入股分红率", "equity dividend rate",
+               0.05, 0.12, False, "parameters.md appendix: dividend promised 5–12 %/yr"),
+    Assumption("instruments.equity.failure_probability_over_term", "企业经营失败概率",
+               "enterprise failure", 0.02, 0.10, False,
+               "parameters.md appendix: 2–10 % lose principal over the term"),
+    Assumption("instruments.employment.separation_probability_per_year", "就业岗位流失率",
+               "job separation (retention)", 0.25, 0.50, False,
+               "parameters.md appendix: job separation 25–50 %/yr"),
+    Assumption("shocks.illness_probability_per_person_year", "疾病住院风险", "illness hazard",
+               0.5, 1.5, True, "guess: half to one and a half times 20.8 %/yr (parameters.md §5)"),
+    Assumption("instruments.loans.project_failure_probability_over_term", "贷款项目失败概率",
+               "loan project failure", 0.005, 0.35, False,
+               "parameters.md appendix: microcredit loss 0.26–37 % (stress case in weak counties)"),
+)
+"""The parameters of the tornado chart (issue list: PV tariff and yield, dividend rate,
+enterprise failure, job retention, illness hazard, loan project failure)."""
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted path of a scenario."""
+    value: Any = scenario
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def with_value(scenario: Scenario, path: str, value: Any) -> Scenario:
+    """A copy of ``scenario`` with the field at ``path`` replaced (frozen dataclasses)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return dataclasses.replace(scenario, **{head: value})
+    return dataclasses.replace(scenario, **{head: with_value(getattr(scenario, head), rest,
+                                                              value)})
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Stable exits of a plan when one assumption takes its low or high value."""
+
+    assumption: Assumption
+    low_value: float
+    high_value: float
+    low: dict[str, Any]
+    """Paired change in stable exits at the low value: mean, ci95, se."""
+    high: dict[str, Any]
+
+    @property
+    def swing(self) -> float:
+        """Width of the bar: largest minus smallest mean change."""
+        means = (self.low["mean"], self.high["mean"], 0.0)
+        return max(means) - min(means)
+
+
+def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int, seed: int,
+                assumptions: Sequence[Assumption] = ASSUMPTIONS
+                ) -> tuple[np.ndarray, list[Sensitivity]]:
+    """Stable exits per replication in the central case, and each assumption's low/high change,
+    sorted from the widest swing. All runs share the random numbers of ``seed``."""
+    from simulator.optimizer.solve import paired
+
+    def stable(variant: Scenario) -> np.ndarray:
+        result = simulate(variant, plan, registry=registry, reps=reps, seed=seed,
+                          keep_income=False)
+        return result.stable_exit_households(0).astype(float)
+
+    central = stable(scenario)
+    rows = []
+    for assumption in assumptions:
+        low_value, high_value = assumption.values(scenario)
+        low = stable(with_value(scenario, assumption.path, low_value))
+        high = stable(with_value(scenario, assumption.path, high_value))
+        rows.append(Sensitivity(assumption, low_value, high_value, paired(low, central),
+                                paired(high, central)))
+    rows.sort(key=lambda row: -row.swing)
+    return central, rows

@@ -1,0 +1,164 @@
+"""Budget proposals: the xlsx agrees with summary.json, the HTML is one self-contained file with
+every section, renders in a browser, and Chinese labels never fall back to missing glyphs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import labels
+from simulator.fonts import CJK_FAMILY, missing_glyphs, use_cjk_font
+from simulator.proposal import propose, write_proposal
+from simulator.proposal.text import every_word
+from simulator.scenario import bundled_scenarios, load_scenario
+from simulator.vocabulary import CATEGORY_LABELS_ZH
+
+SECTIONS = ("cover", "allocation", "comparison", "sensitivity", "risks", "method")
+
+
+@pytest.fixture(scope="module")
+def proposal(tmp_path_factory):
+    from .conftest import TINY_SCENARIO
+
+    path = tmp_path_factory.mktemp("proposal") / "tiny.toml"
+    path.write_text(TINY_SCENARIO, encoding="utf-8")
+    return propose(load_scenario(path), reps=6, sensitivity_reps=4)
+
+
+@pytest.fixture(scope="module")
+def written(proposal, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("written")
+    write_proposal(proposal, out, lang="zh")
+    return out
+
+
+def _sheet(workbook, title: str) -> list[list]:
+    return [list(row) for row in workbook[title].iter_rows(values_only=True)]
+
+
+def test_xlsx_totals_equal_summary_json(written: Path) -> None:
+    from openpyxl import load_workbook
+
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    workbook = load_workbook(written / "proposal.xlsx")
+    assert workbook.sheetnames[:5] == ["摘要", "按扶持方式", "按乡镇", "按年度", "农户名单"]
+    total = summary["outlays_total"]["mean"] / 1e4
+    years = list(summary["budgets_yuan"])
+
+    by_year = _sheet(workbook, "按年度")
+    for row, year in zip(by_year[1:-1], years, strict=True):
+        assert row[0] == year
+        assert row[1] == pytest.approx(summary["budgets_yuan"][year] / 1e4)
+        assert row[2] == pytest.approx(summary["outlays_by_year"][year]["mean"] / 1e4)
+    assert by_year[-1][2] == pytest.approx(total)
+
+    instruments = _sheet(workbook, "按扶持方式")
+    assert instruments[-1][-1] == pytest.approx(total, abs=1e-6)
+    for row in instruments[1:-1]:
+        assert sum(row[3:3 + len(years)]) == pytest.approx(row[-1])
+    towns = _sheet(workbook, "按乡镇")
+    assert towns[-1][-1] == pytest.approx(total, abs=1e-6)
+    assert sum(r[-1] for r in towns[1:-1]) == pytest.approx(total, abs=1e-6)
+
+    cover = {row[0]: row[1] for row in _sheet(workbook, "摘要")[1:]}
+    assert cover["预期稳定脱贫户数"] == pytest.approx(summary["stable_exits"]["mean"])
+    assert cover["每户稳定脱贫成本（元）"] == pytest.approx(summary["cost_per_stable_exit_yuan"])
+    households = _sheet(workbook, "农户名单")
+    assert len(households) - 1 == summary["households"]
+    assert sum(1 for r in households[1:] if r[5] != "不安排") == instruments[-1][1]
+
+
+def test_html_is_one_self_contained_file_with_every_section(written: Path) -> None:
+    page = (written / "proposal.html").read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert f"id='{section}'" in page
+    assert page.count("<svg") >= 5
+    assert "@font-face" in page and "data:font/woff;base64," in page
+    assert not re.search(r"(src|href)=['\"](?!data:|#)", page), "external resource referenced"
+    assert "以奖代补资金预算方案" in page and "按村平均分配" in page
+    assert "@page { size: A4" in page
+
+
+def test_outputs_are_reproducible(proposal, written: Path, tmp_path: Path) -> None:
+    write_proposal(proposal, tmp_path, lang="zh")
+    for name in ("proposal.html", "proposal.xlsx", "summary.json", "tornado.svg"):
+        assert (tmp_path / name).read_bytes() == (written / name).read_bytes(), name
+
+
+def test_english_proposal(proposal, tmp_path: Path) -> None:
+    write_proposal(proposal, tmp_path, lang="en", formats=["html"])
+    page = (tmp_path / "proposal.html").read_text(encoding="utf-8")
+    assert "reward-instead-of-subsidy budget proposal" in page
+    assert "Against other ways to spend the money" in page
+    assert not (tmp_path / "proposal.xlsx").exists()
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def test_html_renders_in_headless_chromium(written: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("TUOPIN_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (TUOPIN_REQUIRE_BROWSER) but not installed")
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    page = (written / "proposal.html").as_uri()
+    flags = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, "--window-size=1240,1754", f"--screenshot={shot}", page],
+                   check=True, capture_output=True, timeout=120)
+    from matplotlib.image import imread
+
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[0] >= 1000
+    ink = (pixels.mean(axis=2) < 0.5).mean()  # share of dark pixels: text, tables, charts
+    assert 0.005 < ink < 0.5, ink
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # colours of charts, not blank
+    dom = subprocess.run([*flags, "--dump-dom", page], check=True, capture_output=True,
+                         timeout=120, text=True).stdout
+    for section in SECTIONS:
+        assert f'id="{section}"' in dom
+    assert "稳定脱贫" in dom
+
+
+def test_cjk_font_covers_every_label() -> None:
+    strings = [*labels.every_label(), *every_word(), *CATEGORY_LABELS_ZH.values()]
+    for name in bundled_scenarios():
+        scenario = load_scenario(name)
+        strings += [scenario.name, scenario.county]
+        strings += [t.name for t in scenario.population.synthetic.townships]
+    from simulator.sensitivity import ASSUMPTIONS
+
+    strings += [a.label_zh for a in ASSUMPTIONS]
+    missing = set().union(*(missing_glyphs(s) for s in strings))
+    assert not missing, f"the CJK font has no glyph for {sorted(missing)}"
+
+
+def test_charts_draw_chinese_with_the_cjk_font(proposal) -> None:
+    from matplotlib import font_manager
+
+    from simulator import plots
+    from simulator.files import figure_bytes
+
+    assert use_cjk_font() == CJK_FAMILY
+    found = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]),
+                                  fallback_to_default=False)
+    assert Path(found).name == "NotoSansSC-Regular.otf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        figure_bytes(plots.tornado(proposal.sensitivity, lang="zh"), "png")
+        figure_bytes(plots.outlays_by_year(proposal.plan_result, lang="zh"), "png")

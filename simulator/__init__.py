@@ -1,25 +1,61 @@
 """tuopin (脱贫): simulate and optimise a poverty-exit budget.
 
-The public API, in the order data flows: a scenario file → :func:`load_scenario` → households
-(:func:`load_registry` for a real registry, :func:`generate_population` for a synthetic one) →
-accounting of income, exit and stable exit (:mod:`simulator.accounting`) → :func:`simulate`
-(Monte Carlo over the SimPy calendar) → :class:`~simulator.results.SimulationResult`.
+The public API, in the order data flows:
+
+* :func:`load_scenario` — a scenario file (or a bundled name such as ``"ruyuan-2016"``),
+  validated, with ``extends`` and ``dotted.path=value`` overrides → :class:`Scenario`.
+* households — :func:`load_registry` for a real registry (CSV or .xlsx, English or Chinese
+  headers), :func:`generate_population` / :func:`population_of` for a synthetic one calibrated to
+  published counts (:func:`calibration_table` checks it) → :class:`Registry`.
+* :func:`simulate` — Monte Carlo over the SimPy calendar: household incomes month by month under a
+  plan, with shocks → :class:`~simulator.results.SimulationResult` (money in yuan, per-capita
+  income in yuan per person and year, counts in households).
+* :func:`optimize` — the allocation of the yearly budgets that maximises stable exits (PuLP,
+  HiGHS), evaluated on fresh replications against the baselines →
+  :class:`~simulator.optimizer.solve.AllocationResult`.
+* :func:`compare` — several scenarios on common random numbers, paired differences →
+  :class:`~simulator.compare.Comparison`.
+* :func:`sensitivity` — one-at-a-time sensitivity of a plan's stable exits.
+* :func:`propose` / :func:`write_proposal` — the budget proposal (HTML, xlsx).
+
+Results convert to tidy pandas tables with ``.to_frame(...)`` (``pip install
+'tuopin[notebooks]'``) and draw with ``.plot(...)``.
 """
 
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Any
 
 try:
     __version__ = metadata.version("tuopin")
 except metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from simulator.compare import compare
 from simulator.engine import simulate
 from simulator.errors import InfeasibleError, RegistryError, ScenarioError, TuopinError
 from simulator.population import calibration_table, generate_population, population_of
 from simulator.registry import Registry, load_registry, write_registry
 from simulator.scenario import Scenario, load_scenario
+from simulator.sensitivity import sensitivity
+
+_LAZY = {
+    # Imported on first use: the optimiser brings PuLP and HiGHS, which a simulation never needs.
+    "optimize": ("simulator.optimizer.solve", "optimize"),
+    "propose": ("simulator.proposal", "propose"),
+    "write_proposal": ("simulator.proposal", "write_proposal"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attribute = _LAZY[name]
+        return getattr(import_module(module), attribute)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+
 
 __all__ = [
     "InfeasibleError",
@@ -30,10 +66,15 @@ __all__ = [
     "TuopinError",
     "__version__",
     "calibration_table",
+    "compare",
     "generate_population",
     "load_registry",
     "load_scenario",
+    "optimize",
     "population_of",
+    "propose",
+    "sensitivity",
     "simulate",
+    "write_proposal",
     "write_registry",
 ]

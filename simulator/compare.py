@@ -147,6 +147,22 @@ class Comparison:
                 each(lambda s, t=town: s["coverage_by_township"].get(t)))
         return rows
 
+    def to_frame(self) -> Any:
+        """Tidy pandas table: scenario, replication, stable_exits, outlays_total [yuan]."""
+        from simulator.tidy import comparison_frame
+
+        return comparison_frame(self)
+
+    def plot(self, kind: str = "stable_exits", lang: Language = "zh", ax: Any = None) -> Any:
+        """``"stable_exits"`` (with 95 % intervals) or ``"exits_by_year"`` (overlaid)."""
+        from simulator import plots
+
+        if kind == "stable_exits":
+            return plots.compare_stable_exits(self, ax=ax, lang=lang)
+        if kind == "exits_by_year":
+            return plots.compare_exits_by_year(self, ax=ax, lang=lang)
+        raise ValueError(f"unknown chart {kind!r}; choose stable_exits or exits_by_year")
+
     def summary(self) -> dict[str, Any]:
         """Everything ``summary.json`` of a comparison reports."""
         return {"seed": self.seed, "replications": self.reps,

@@ -92,6 +92,12 @@ class Plan:
     """Index into ``packages`` for each household (registry order)."""
     source: str = ""
 
+    @classmethod
+    def everyone(cls, package: Package | str, households: int) -> Plan:
+        """The same package for every household (``Plan.everyone("none", n)``: no support)."""
+        chosen = Package.parse(package) if isinstance(package, str) else package
+        return cls((chosen,), np.zeros(households, dtype=np.int64), f"everyone: {chosen.name}")
+
     def counts(self) -> dict[str, int]:
         """Households per package name."""
         numbers = np.bincount(self.assignment, minlength=len(self.packages))

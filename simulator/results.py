@@ -204,6 +204,26 @@ class SimulationResult:
             total += amount
         return total
 
+    # -- notebooks
+
+    def to_frame(self, what: str = "replications") -> Any:
+        """A tidy pandas table (:func:`simulator.tidy.simulation_frame`): ``"replications"``,
+        ``"years"``, ``"outlays"`` or ``"households"``."""
+        from simulator.tidy import simulation_frame
+
+        return simulation_frame(self, what)
+
+    def plot(self, kind: str = "income", k: int = 0, lang: str = "zh", ax: Any = None) -> Any:
+        """One chart of option ``k``: ``"income"`` (fan chart against the line), ``"exits"``
+        (exits by year) or ``"outlays"`` (outlays by budget line); returns the Figure."""
+        from simulator import plots
+
+        draw = {"income": plots.income_fan, "exits": plots.exits_by_year,
+                "outlays": plots.outlays_by_year}
+        if kind not in draw:
+            raise ValueError(f"unknown chart {kind!r}; choose from {', '.join(draw)}")
+        return draw[kind](self, k, ax=ax, lang=lang)
+
     # -- summaries
 
     def summary(self, k: int = 0) -> dict[str, Any]:

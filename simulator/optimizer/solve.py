@@ -119,6 +119,26 @@ class AllocationResult:
                                     cands.cost[households, best_other].sum(axis=1)]
         return table
 
+    def to_frame(self, what: str = "households") -> Any:
+        """A tidy pandas table (:func:`simulator.tidy.allocation_frame`): ``"households"``
+        (the allocation table) or ``"plans"`` (optimised plan and baselines per replication)."""
+        from simulator.tidy import allocation_frame
+
+        return allocation_frame(self, what)
+
+    def plot(self, kind: str = "comparison", lang: str = "zh", ax: Any = None) -> Any:
+        """``"comparison"`` (the plan against the baselines) or ``"frontier"`` (needs
+        ``optimize(..., frontier=True)``); returns the Figure."""
+        from simulator import plots
+
+        if kind == "comparison":
+            return plots.baseline_comparison(self, ax=ax, lang=lang)
+        if kind == "frontier":
+            if not self.frontier:
+                raise ValueError("no frontier: run optimize(..., frontier=True)")
+            return plots.frontier(self, ax=ax, lang=lang)
+        raise ValueError(f"unknown chart {kind!r}; choose comparison or frontier")
+
     def _by_plan_year(self, amounts: dict[str, np.ndarray], site_key: str
                       ) -> dict[str, dict[str, float]]:
         """Mean outlays per key and plan year (later years charged to the last plan year), with

@@ -36,7 +36,8 @@ class Table:
     columns: list[str]
     kinds: list[str]
     """Per column: 'text', 'int', 'number' (one decimal), 'wan' (万元, two decimals),
-    'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals)."""
+    'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals), 'value' (a
+    parameter value, as many digits as it has)."""
     rows: list[list[Any]] = field(default_factory=list)
 
 
@@ -207,17 +208,20 @@ class Proposal:
         table = Table("comparison", word("comparison_sheet", lang),
                       [word("plan", lang), word("stable_exits", lang), word("interval", lang),
                        _with_unit(word("outlays", lang), word("wan", lang), lang),
+                       _with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
                        word("gain", lang), word("ci", lang)],
-                      ["text", "number", "text", "wan", "number", "text"])
+                      ["text", "number", "text", "wan", "yuan", "number", "text"])
         stable = summary["stable_exits"]
         table.rows.append([labels.plan("optimised", lang), stable["mean"],
                            _interval(stable), summary["outlays_total"]["mean"] / YUAN_PER_WAN,
-                           None, ""])
+                           _per_exit(summary["outlays_total"], stable), None, ""])
         for name, baseline in summary["baselines"].items():
             gain = baseline["optimised_gain"]
             table.rows.append([labels.plan(name, lang), baseline["stable_exits"]["mean"],
                                _interval(baseline["stable_exits"]),
-                               baseline["outlays_total"]["mean"] / YUAN_PER_WAN, gain["mean"],
+                               baseline["outlays_total"]["mean"] / YUAN_PER_WAN,
+                               _per_exit(baseline["outlays_total"], baseline["stable_exits"]),
+                               gain["mean"],
                                f"{gain['ci95'][0]:+,.1f} – {gain['ci95'][1]:+,.1f}"])
         return table
 
@@ -226,7 +230,7 @@ class Proposal:
                       [word("parameter", lang), word("low", lang), word("high", lang),
                        word("change_low", lang), word("ci", lang), word("change_high", lang),
                        word("ci", lang), word("source", lang)],
-                      ["text", "number", "number", "number", "text", "number", "text", "text"])
+                      ["text", "value", "value", "number", "text", "number", "text", "text"])
         for row in self.sensitivity:
             table.rows.append([
                 row.assumption.label(lang), _plain_number(row.low_value),
@@ -295,6 +299,11 @@ def _with_unit(text: str, unit: str, lang: Language) -> str:
 def _interval(block: dict[str, Any]) -> str:
     low, high = block["interval_95"]
     return f"{low:,.0f}–{high:,.0f}"
+
+
+def _per_exit(outlays: dict[str, Any], stable: dict[str, Any]) -> float | None:
+    """Mean outlays per mean stable exit [yuan]; None when there are none."""
+    return outlays["mean"] / stable["mean"] if stable["mean"] > 0 else None
 
 
 def _total_row(table: Table, lang: Language) -> list[Any]:

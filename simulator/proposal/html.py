@@ -46,7 +46,8 @@ tr { break-inside: avoid; }
 figure { margin: 3mm 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; }
 .warning { background: #fff3cd; border-left: 4px solid #e0a800; padding: 2mm 3mm; }
-.small { font-size: 8pt; color: #444; }
+.small { font-size: 8pt; color: #444; table-layout: fixed; }
+.small td { overflow-wrap: anywhere; }
 .small td, .small th { font-size: 7.5pt; }
 footer { margin-top: 8mm; font-size: 8pt; color: #777; }
 @media print { body { padding: 0; } h2 { break-before: auto; } }
@@ -142,6 +143,8 @@ def format_cell(value: Any, kind: str) -> str:
         return f"{value:.1%}"
     if kind == "probability":
         return f"{value:.3f}"
+    if kind == "value":
+        return f"{value:g}"
     return str(value)
 
 
@@ -151,7 +154,7 @@ def _table(table: Table, small: bool = False) -> str:
     for i, row in enumerate(table.rows):
         total = i == len(table.rows) - 1 and table.key in ("instrument", "township", "year")
         cells = "".join(
-            f"<td class='num'>{_e(format_cell(v, k))}</td>" if k not in ("text",)
+            f"<td class='num'>{_e(format_cell(v, k))}</td>" if k != "text"
             else f"<td>{_e(format_cell(v, k))}</td>" for v, k in zip(row, table.kinds,
                                                                        strict=True))
         opening = "<tr class='total'>" if total else "<tr>"

@@ -53,11 +53,12 @@ WORDS: dict[str, tuple[str, str]] = {
                     "within budget and fresh replications vary."),
     "section_comparison": ("二、与其他分配方式比较", "2. Against other ways to spend the money"),
     "comparison_intro": ("同一批独立重复模拟下比较：按村平均分配（以奖代补之前的做法）、人均 1500 元"
-                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。",
+                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每户稳定脱贫成本。",
                          "Compared on the same fresh replications: a per-village equal split (the "
                          "practice reward-instead-of-subsidy replaced), a uniform 1,500 yuan per "
                          "person, and greedy cost-effectiveness. Gains are paired differences "
-                         "with 95 % confidence intervals."),
+                         "with 95 % confidence intervals. Each rule spends what it can of the "
+                         "budget; compare the cost per stable exit too."),
     "plan": ("分配方式", "Plan"),
     "stable_exits": ("稳定脱贫户数", "Stable exits"),
     "interval": ("95% 区间", "95 % interval"),

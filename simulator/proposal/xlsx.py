@@ -16,7 +16,7 @@ from typing import Any
 from simulator.proposal.content import Table
 
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
-                  "share": "0.0%", "probability": "0.000", "text": "@"}
+                  "share": "0.0%", "probability": "0.000", "value": "General", "text": "@"}
 """Excel number format of each column kind."""
 
 COLUMN_WIDTH_MAX = 60

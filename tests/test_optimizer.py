@@ -52,15 +52,14 @@ def tiny_case(tmp_path_factory):
     return scenario, cands
 
 
-def brute_force(cands, budgets) -> float:
-    """Best total P(stable exit) over every assignment that keeps budgets and capacities."""
+def feasible_choices(cands, budgets):
+    """Every assignment that keeps budgets, PV land and job slots (tiny instances)."""
     scenario = cands.scenario
     pv_land = scenario.capacities.pv_land_kw
     land = scenario.instruments.pv.land_kw_per_household
     slots = scenario.capacities.job_slots_per_year
     uses_pv, uses_job = cands.uses("pv"), cands.uses("employment", 0)
     options = [np.flatnonzero(cands.feasible[h]) for h in range(cands.n_households)]
-    best = -1.0
     for choice in itertools.product(*options):
         choice = np.array(choice)
         households = np.arange(len(choice))
@@ -69,8 +68,14 @@ def brute_force(cands, budgets) -> float:
             continue
         if uses_pv[choice].sum() * land > pv_land + 1e-9 or uses_job[choice].sum() > slots:
             continue
-        best = max(best, float(cands.p_stable[households, choice].sum()))
-    return best
+        yield choice
+
+
+def brute_force(cands, budgets) -> float:
+    """Best total P(stable exit) over every assignment that keeps budgets and capacities."""
+    households = np.arange(cands.n_households)
+    return max(float(cands.p_stable[households, choice].sum())
+               for choice in feasible_choices(cands, budgets))
 
 
 @pytest.mark.parametrize("budget", [0.0, 8_000.0, 30_000.0, 1e9])
@@ -234,6 +239,39 @@ def test_cvar_objective_is_solved_to_its_true_tail(tiny_case) -> None:
     plain_value = (1 - weight) * plain_exits.mean() + weight * tail_mean(
         plain_exits, 1 - alpha, lower=True)
     assert true_value >= plain_value - 1e-6
+
+
+@pytest.mark.parametrize("budget", [8_000.0, 30_000.0])
+def test_cvar_solution_and_bound_bracket_the_brute_force_optimum(tiny_case,
+                                                                  budget: float) -> None:
+    """The risk-aware solve returns a feasible allocation's true value and a valid bound."""
+    scenario, cands = tiny_case
+    budgets = [budget] * scenario.horizon.plan_years
+    alpha, weight = scenario.optimizer.cvar_alpha, scenario.optimizer.cvar_weight
+
+    def value(choice: np.ndarray) -> float:
+        exits = realised_stable_exits(cands, choice)
+        return (1 - weight) * exits.mean() + weight * tail_mean(exits, 1 - alpha, lower=True)
+
+    best = max(value(np.array(choice)) for choice in feasible_choices(cands, budgets))
+    solution, _ = solve_allocation(cands, budgets, objective="cvar")
+    assert solution.objective == pytest.approx(value(solution.choice), abs=1e-6)
+    assert solution.objective <= best + 1e-6
+    assert solution.bound >= best - 1e-6
+    assert solution.objective >= best * (1 - solution.gap) - 1e-6
+
+
+def test_lagrangian_cvar_bound_equals_the_cvar_lp(medium_cands) -> None:
+    from simulator.optimizer.lagrangian import Tail
+
+    scenario = medium_cands.scenario
+    lp, _ = solve_allocation(medium_cands, MEDIUM_BUDGETS, objective="cvar", relax=True,
+                             max_rounds=200)
+    assert lp.cvar_residual < 1e-6  # the LP's cuts converged: its value is the CVaR LP's
+    prices = price_rows(medium_cands, MEDIUM_BUDGETS,
+                        Tail(scenario.optimizer.cvar_alpha, scenario.optimizer.cvar_weight))
+    assert prices.bound >= lp.objective - 1e-6
+    assert prices.bound == pytest.approx(lp.objective, rel=1e-3)
 
 
 def test_confidence_budget_holds_in_enough_replications(tiny_case, tmp_path) -> None:

@@ -33,7 +33,7 @@ import pulp
 from simulator.errors import InfeasibleError, Problem, TuopinError
 from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
-from simulator.optimizer.lagrangian import price_rows
+from simulator.optimizer.lagrangian import Tail, price_rows
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 
 INTEGRALITY_TOLERANCE = 1e-6
@@ -437,6 +437,10 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
         relax=relax)
     checker = _CutChecker(cands, settings)
+    if checker.cvar and not checker.confidence and not relax:
+        solved = _cvar_by_prices(cands, settings, checker, write_on_failure)
+        if solved is not None:
+            return solved
     pool: list[Cut] = []
     rounds = 0
     if checker.active:
@@ -533,6 +537,14 @@ class _CutChecker:
         if residual > self.tolerance:
             solution.status += " (CVaR cuts not converged)"
             solution.gap = None
+
+    def true_objective(self, model: AllocationModel, x: np.ndarray) -> float:
+        """The model's objective at ``x`` with the CVaR term measured instead of modelled."""
+        exits = np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
+        weight = self.cands.scenario.optimizer.cvar_weight
+        modelled = float(pulp.value(model.prob.objective) or 0.0)
+        true_tail = tail_mean(exits, 1 - self.alpha, lower=True)
+        return modelled - weight * ((model.tail.varValue or 0.0) - true_tail)
 
     def violated(self, model: AllocationModel, x: np.ndarray) -> list[Cut]:
         cuts = []
@@ -695,6 +707,74 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
     solution.budget_duals = bound.duals
     return solution, final
+
+
+PRICED_CVAR_ROUNDS = 15
+"""Most rounds of tail cuts on integer solutions (each a MILP over the priced neighbourhood,
+2–4 s on ruyuan-2016 at 200 replications). Measured there: the true objective gains about
+0.1 % over the first 10 rounds and 0.02 % over the next 30."""
+
+
+def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutChecker,
+                    write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
+    """The risk-aware objective through the Lagrangian decomposition (with CVaR weights).
+
+    1. :func:`~simulator.optimizer.lagrangian.price_rows` with the tail gives the bound U and
+       the priced values; its replication weights are a point of the CVaR's risk envelope, so
+       they give a valid first tail cut (T ≤ Σ_r weight_r·S_r) close to the optimum's.
+    2. A MILP over each household's near-best packages (reduced cost within
+       :data:`REDUCED_COST_NEIGHBOURHOOD`, and 'none') is solved; the true objective of its
+       allocation (the tail measured, not modelled) is a lower bound L. Tail cuts are added on
+       its integer solutions until U − L is within the requested gap, the restricted model's
+       tail is exact, or :data:`PRICED_CVAR_ROUNDS` rounds have run. (The narrower
+       neighbourhood of the expected objective loses 0.8 % here; fixing by margins leaves most
+       pairs free, as U − L is tens of stable exits, and a MILP over all 70,000 pairs with
+       dense tail cuts took 39 s a round.)
+    The best allocation found is returned with its proven gap to U. Returns None when the
+    restricted model has no solution (the LP route diagnoses why).
+    """
+    optimizer = cands.scenario.optimizer
+    tail = Tail(optimizer.cvar_alpha, optimizer.cvar_weight)
+    prices = price_rows(cands, settings.budgets, tail)
+    upper = prices.bound
+    allowed = (prices.margin() <= REDUCED_COST_NEIGHBOURHOOD) & cands.feasible
+    allowed[:, 0] = True
+    pool = [tail_cut(cands, prices.tail_weights / prices.tail_weights.sum())]
+    build, solve_seconds, rounds = prices.seconds, 0.0, 0
+    best: tuple[float, Solution, AllocationModel] | None = None
+    for _ in range(PRICED_CVAR_ROUNDS):
+        model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
+        build += model.build_seconds
+        try:
+            status, seconds = model.solve(write_on_failure)
+        except SolverError:
+            break  # keep the best allocation so far; its gap says how good it is
+        solve_seconds += seconds
+        if status == "Infeasible":
+            break
+        rounds += 1
+        x = np.zeros(cands.feasible.shape)
+        x[np.arange(cands.n_households), model.choice()] = 1.0
+        true = checker.true_objective(model, x)
+        if best is None or true > best[0]:
+            best = (true, _solution(model, model.choice(), status, upper, None, 0.0, 0.0),
+                    model)
+        if upper - best[0] <= settings.mip_gap * max(abs(best[0]), 1e-9):
+            break
+        new = checker.violated(model, x)
+        if not new:
+            break
+        pool += new
+    if best is None:
+        return None
+    true, solution, model = best
+    gap = max(0.0, (upper - true) / max(abs(true), 1e-9))
+    solution.objective, solution.gap, solution.cut_rounds = true, gap, rounds
+    solution.build_seconds, solution.solve_seconds = build, solve_seconds
+    solution.status = "Optimal (within gap of the Lagrangian bound)" \
+        if gap <= settings.mip_gap else f"Feasible, {gap:.4%} from the Lagrangian bound"
+    solution.budget_duals = prices.budget_duals()
+    return solution, model
 
 
 def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:

@@ -340,8 +340,11 @@ class AllocationModel:
 
     # -- solving ------------------------------------------------------------------------------
 
-    def solve(self, write_on_failure: Path | None = None) -> tuple[str, float]:
-        """Solve; return (status name, seconds). Raises unless a usable solution exists."""
+    def solve(self, write_on_failure: Path | None = None, *,
+              fail_quietly: bool = False) -> tuple[str, float]:
+        """Solve; return (status name, seconds). Raises unless a usable solution exists —
+        or, with ``fail_quietly``, returns "Not solved" (for a caller that keeps a solution
+        from an earlier round and does not need the model written out)."""
         started = time.perf_counter()
         self.prob.solve(_solver(self.settings))
         seconds = time.perf_counter() - started
@@ -351,6 +354,8 @@ class AllocationModel:
         if self.prob.status != pulp.LpStatusOptimal or \
                 self.prob.sol_status not in (pulp.LpSolutionOptimal,
                                              pulp.LpSolutionIntegerFeasible):
+            if fail_quietly:
+                return "Not solved", seconds
             path = write_on_failure or Path("tuopin-failed-model.mps")
             self.prob.writeMPS(str(path))
             raise SolverError(f"the solver stopped with status {status!r} and no usable "
@@ -745,12 +750,11 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     for _ in range(PRICED_CVAR_ROUNDS):
         model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
         build += model.build_seconds
-        try:
-            status, seconds = model.solve(write_on_failure)
-        except SolverError:
-            break  # keep the best allocation so far; its gap says how good it is
+        # a round the solver cannot finish ends the rounds: the best allocation so far is kept
+        # (its gap says how good it is); a first round that fails goes the LP route instead
+        status, seconds = model.solve(write_on_failure, fail_quietly=best is not None)
         solve_seconds += seconds
-        if status == "Infeasible":
+        if status in ("Infeasible", "Not solved"):
             break
         rounds += 1
         x = np.zeros(cands.feasible.shape)

@@ -21,10 +21,10 @@ import click
 
 from simulator import __version__
 from simulator.errors import TuopinError
-from simulator.files import record_outputs, sha256_of, write_json, write_table
+from simulator.files import json_default, record_outputs, sha256_of, write_json, write_table
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.registry import Registry, columns_table, load_registry, write_registry
-from simulator.results import SimulationResult
+from simulator.results import SimulationResult, spread
 from simulator.scenario import Scenario, bundled_scenarios, load_scenario
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
 
@@ -69,15 +69,7 @@ def _json_option(function: Any) -> Any:
 
 
 def _emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=json_default))
 
 
 def _provenance(scenario: Scenario | None, registry_path: Path | None,
@@ -719,10 +711,9 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
 
 def _spread_text(values: Any) -> str:
     """Mean and 95 % interval across replications, as text."""
-    import numpy as np
-
-    low, high = np.percentile(values, (2.5, 97.5))
-    return f"{np.mean(values):,.1f} (95 %: {low:,.0f}–{high:,.0f})"
+    block = spread(values)
+    low, high = block["interval_95"]
+    return f"{block['mean']:,.1f} (95 %: {low:,.0f}–{high:,.0f})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from simulator.labels import Language
 from simulator.packages import Plan, load_plan
 from simulator.population import population_of
 from simulator.registry import Registry
-from simulator.results import SimulationResult, spread
+from simulator.results import SimulationResult, paired, spread
 from simulator.scenario.model import Scenario
 from simulator.vocabulary import REGISTERED_CATEGORIES
 
@@ -93,8 +93,6 @@ class Comparison:
 
     def differences(self) -> list[dict[str, Any]]:
         """Stable exits of each later scenario minus the first, paired over replications."""
-        from simulator.optimizer.solve import paired
-
         first = self.outcomes[0]
         names = self.names()
         return [{"scenario": name, "against": names[0],

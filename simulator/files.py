@@ -134,13 +134,13 @@ def write_table(path: str | os.PathLike[str], table: dict[str, list[Any]]) -> Pa
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
     """Write a JSON document (UTF-8, Chinese kept readable), atomically."""
     with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2, default=_plain)
+        json.dump(payload, handle, ensure_ascii=False, indent=2, default=json_default)
         handle.write("\n")
     return Path(path)
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and paths in JSON."""
+def json_default(value: Any) -> Any:
+    """JSON for numpy scalars and paths (``json.dumps(..., default=json_default)``)."""
     if hasattr(value, "item"):
         return value.item()
     if isinstance(value, os.PathLike):

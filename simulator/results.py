@@ -39,6 +39,20 @@ def spread(values: np.ndarray) -> dict[str, Any]:
             "se": _round(se)}
 
 
+Z_95 = 1.959963984540054
+"""Two-sided 95 % quantile of the standard normal (interval of a mean difference)."""
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Mean of a − b over the same replications, its 95 % confidence interval and spread."""
+    difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    se = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
+    mean = float(difference.mean())
+    return {"mean": round(mean, 2), "ci95": [round(float(mean - Z_95 * se), 2),
+                                             round(float(mean + Z_95 * se), 2)],
+            "se": round(float(se), 2)}
+
+
 def _round(value: float) -> float:
     return float(round(float(value), 2))
 

@@ -19,6 +19,7 @@ import numpy as np
 from simulator.engine import simulate
 from simulator.packages import Plan
 from simulator.registry import Registry
+from simulator.results import paired
 from simulator.scenario.model import Scenario
 
 
@@ -110,8 +111,6 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
                 ) -> tuple[np.ndarray, list[Sensitivity]]:
     """Stable exits per replication in the central case, and each assumption's low/high change,
     sorted from the widest swing. All runs share the random numbers of ``seed``."""
-    from simulator.optimizer.solve import paired
-
     def stable(variant: Scenario) -> np.ndarray:
         result = simulate(variant, plan, registry=registry, reps=reps, seed=seed,
                           keep_income=False)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator.compare import compare
-from simulator.optimizer.solve import paired
+from simulator.results import paired
 from simulator.scenario import load_scenario
 
 

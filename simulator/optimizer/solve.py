@@ -28,21 +28,8 @@ from simulator.optimizer.model import Solution, realised_stable_exits, solve_all
 from simulator.packages import Plan
 from simulator.population import population_of
 from simulator.registry import Registry
-from simulator.results import spread
+from simulator.results import paired, spread
 from simulator.scenario.model import Scenario
-
-Z_95 = 1.959963984540054
-"""Two-sided 95 % quantile of the standard normal (interval of a mean difference)."""
-
-
-def paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Mean of a − b over the same replications, its 95 % confidence interval and spread."""
-    difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    se = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
-    mean = float(difference.mean())
-    return {"mean": round(mean, 2), "ci95": [round(float(mean - Z_95 * se), 2),
-                                             round(float(mean + Z_95 * se), 2)],
-            "se": round(float(se), 2)}
 
 
 @dataclass(frozen=True, eq=False)

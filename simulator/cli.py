@@ -27,6 +27,7 @@ from simulator.registry import Registry, columns_table, load_registry, write_reg
 from simulator.results import SimulationResult, spread
 from simulator.scenario import Scenario, bundled_scenarios, load_scenario
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
+from simulator.units import YUAN_PER_WAN
 
 DEFAULT_SCENARIO = "ruyuan-2016.toml"
 """The scenario ``tuopin run`` uses when none is named."""
@@ -355,7 +356,8 @@ def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
     click.echo(f"  stable exits {stable['mean']:,.0f} households "
                f"(95 %: {stable['interval_95'][0]:,.0f}–{stable['interval_95'][1]:,.0f}); "
                f"returns to poverty {summary['returns_to_poverty']['mean']:,.0f}")
-    click.echo(f"  outlays {summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable "
+    outlays = summary["outlays_total"]["mean"] / YUAN_PER_WAN
+    click.echo(f"  outlays {outlays:,.0f} 万元; cost per stable "
                f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
 
 
@@ -508,7 +510,7 @@ def _echo_allocation(summary: dict[str, Any]) -> None:
     low, high = stable["interval_95"]
     click.echo(f"  stable exits on fresh replications {stable['mean']:,.0f} households "
                f"(95 %: {low:,.0f}–{high:,.0f}); outlays "
-               f"{summary['outlays_total']['mean'] / 1e4:,.0f} 万元; cost per stable exit "
+               f"{summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元; cost per stable exit "
                f"{summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]

@@ -25,7 +25,6 @@ from simulator.population import population_of
 from simulator.registry import Registry
 from simulator.results import SimulationResult, paired, spread
 from simulator.scenario.model import Scenario
-from simulator.vocabulary import REGISTERED_CATEGORIES
 
 if TYPE_CHECKING:
     from simulator.optimizer.solve import AllocationResult
@@ -53,15 +52,8 @@ class Outcome:
 
     def coverage_by_township(self) -> dict[str, float]:
         """Share of registered poor households that get any support, per township."""
-        registered = np.isin(self.registry.category, REGISTERED_CATEGORIES)
-        supported = np.array([bool(self.plan.packages[k].variants)
-                              for k in self.plan.assignment])
-        out = {}
-        for town in sorted(set(self.registry.township.tolist())):
-            members = registered & (self.registry.township == town)
-            if members.any():
-                out[town] = round(float(supported[members].mean()), 4)
-        return out
+        return {town: round(helped / count, 4) for town, (count, helped)
+                in self.plan.coverage_by_township(self.registry).items() if count}
 
 
 @dataclass(frozen=True, eq=False)

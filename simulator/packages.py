@@ -22,6 +22,7 @@ from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions.base import Variant
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 NONE_NAME = "none"
 
@@ -97,6 +98,24 @@ class Plan:
         """The same package for every household (``Plan.everyone("none", n)``: no support)."""
         chosen = Package.parse(package) if isinstance(package, str) else package
         return cls((chosen,), np.zeros(households, dtype=np.int64), f"everyone: {chosen.name}")
+
+    def supported(self) -> np.ndarray:
+        """(H,) whether the household gets any instrument."""
+        return np.array([bool(p.variants) for p in self.packages])[self.assignment]
+
+    def uses(self, key: str) -> np.ndarray:
+        """(H,) whether the household's package includes instrument ``key``."""
+        return np.array([key in p.keys for p in self.packages])[self.assignment]
+
+    def coverage_by_township(self, registry: Registry) -> dict[str, tuple[int, int]]:
+        """Township → (registered poor households, how many of them get any support)."""
+        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+        supported = self.supported()
+        out = {}
+        for town in sorted(set(registry.township.tolist())):
+            members = registered & (registry.township == town)
+            out[town] = (int(members.sum()), int((members & supported).sum()))
+        return out
 
     def counts(self) -> dict[str, int]:
         """Households per package name."""

@@ -13,6 +13,8 @@ import numpy as np
 from simulator import labels
 from simulator.fonts import use_cjk_font
 from simulator.labels import Language
+from simulator.results import INTERVAL
+from simulator.units import YUAN_PER_WAN  # outlays are drawn in 万元
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,9 +27,6 @@ if TYPE_CHECKING:
 
 FAN_PERCENTILES = (5, 25, 50, 75, 95)
 """Percentiles of per-capita income drawn in the fan chart."""
-
-YUAN_PER_WAN = 10_000
-"""Outlays are drawn in 万元 (10,000 yuan), the unit county budgets use."""
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> tuple[Figure, Axes]:
@@ -73,15 +72,15 @@ def exits_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None,
     years = result.years
     exits = result.exits_by_year(k)
     mean = exits.mean(axis=0)
-    low, high = np.percentile(exits, (2.5, 97.5), axis=0)
+    low, high = np.percentile(exits, INTERVAL, axis=0)
     ax.bar(years, mean, color="tab:green", yerr=[mean - low, high - mean], capsize=4)
     stable = result.stable_exit_households(k)
     ax.set_xticks(years)
     ax.set_xlabel(labels.text("year", lang))
     ax.set_ylabel(labels.text("households_exiting", lang))
+    stable_low, stable_high = np.percentile(stable, INTERVAL)
     ax.set_title(labels.text("exits_title", lang, mean=f"{stable.mean():,.0f}",
-                             low=f"{np.percentile(stable, 2.5):,.0f}",
-                             high=f"{np.percentile(stable, 97.5):,.0f}"))
+                             low=f"{stable_low:,.0f}", high=f"{stable_high:,.0f}"))
     return figure
 
 
@@ -115,20 +114,26 @@ def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None
     return figure
 
 
+def _stable_exit_bars(ax: Axes, values: list[np.ndarray], names: list[str],
+                      colours: list[str], lang: Language) -> None:
+    """Horizontal bars of mean stable exits per plan, with 95 % intervals across replications."""
+    means = np.array([v.mean() for v in values])
+    low, high = np.array([np.percentile(v, INTERVAL) for v in values]).T
+    positions = np.arange(len(values))
+    ax.barh(positions, means, xerr=[means - low, high - means], color=colours, capsize=4)
+    ax.set_yticks(positions, names)
+    ax.invert_yaxis()
+    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+
+
 def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None,
                         lang: Language = "zh") -> Figure:
     """Out-of-sample stable exits of the optimised plan and each baseline (95 % intervals)."""
     figure, ax = _axes(ax)
     plans = [allocation.optimised, *allocation.baselines.values()]
-    means = [p.stable_exits.mean() for p in plans]
-    low = [np.percentile(p.stable_exits, 2.5) for p in plans]
-    high = [np.percentile(p.stable_exits, 97.5) for p in plans]
-    positions = np.arange(len(plans))
-    ax.barh(positions, means, xerr=[np.subtract(means, low), np.subtract(high, means)],
-            color=["tab:green"] + ["tab:gray"] * (len(plans) - 1), capsize=4)
-    ax.set_yticks(positions, [labels.plan(p.name, lang) for p in plans])
-    ax.invert_yaxis()
-    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+    _stable_exit_bars(ax, [p.stable_exits for p in plans],
+                      [labels.plan(p.name, lang) for p in plans],
+                      ["tab:green"] + ["tab:gray"] * (len(plans) - 1), lang)
     ax.set_title(labels.text("comparison_title", lang, scenario=allocation.scenario.name))
     return figure
 
@@ -175,16 +180,8 @@ def compare_stable_exits(comparison: Comparison, ax: Axes | None = None,
                          lang: Language = "zh") -> Figure:
     """Stable exits of each compared scenario on the common replications (95 % intervals)."""
     figure, ax = _axes(ax, size=(7.0, 0.6 * len(comparison.outcomes) + 1.6))
-    values = [o.stable_exits for o in comparison.outcomes]
-    means = [v.mean() for v in values]
-    low = [np.percentile(v, 2.5) for v in values]
-    high = [np.percentile(v, 97.5) for v in values]
-    positions = np.arange(len(values))
-    ax.barh(positions, means, xerr=[np.subtract(means, low), np.subtract(high, means)],
-            color=[f"C{i}" for i in range(len(values))], capsize=4)
-    ax.set_yticks(positions, comparison.names())
-    ax.invert_yaxis()
-    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+    _stable_exit_bars(ax, [o.stable_exits for o in comparison.outcomes], comparison.names(),
+                      [f"C{i}" for i in range(len(comparison.outcomes))], lang)
     ax.set_title(labels.text("compare_title", lang))
     return figure
 

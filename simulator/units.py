@@ -29,3 +29,6 @@ Share: TypeAlias = float
 
 MONTHS_PER_YEAR: int = 12
 """Calendar months in a year."""
+
+YUAN_PER_WAN: float = 10_000.0
+"""Yuan in one 万元, the unit county budgets and proposals are written in."""

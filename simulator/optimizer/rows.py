@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.optimizer.candidates import CandidateSet
+from simulator.units import YUAN_PER_WAN
 
-MONEY_UNIT = 10_000.0
-"""Money rows are written in 万元 (10,000 yuan): coefficients near one keep the LP well scaled
+MONEY_UNIT = YUAN_PER_WAN
+"""Money rows are written in 万元: coefficients near one keep the LP well scaled
 (in yuan, budget rows have coefficients of 1e4–1e5 against an objective of probabilities)."""
 
 BUDGET_CONSTRAINT = "budget_{year}"

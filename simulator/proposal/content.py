@@ -8,23 +8,23 @@ disagree with each other or with the JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from simulator import labels
 from simulator.labels import Language
 from simulator.proposal.text import word
 from simulator.scenario.schema import to_plain, walk
 from simulator.sensitivity import Sensitivity, value_at
-from simulator.vocabulary import CATEGORY_LABELS_ZH, REGISTERED_CATEGORIES
+from simulator.units import YUAN_PER_WAN  # money in the tables is in 万元
+from simulator.vocabulary import CATEGORY_LABELS_ZH
 
 if TYPE_CHECKING:
     from simulator.optimizer.solve import AllocationResult
+    from simulator.packages import Plan
     from simulator.results import SimulationResult
+    from simulator.scenario.model import Scenario
 
-YUAN_PER_WAN = 10_000.0
-"""Money in the proposal's tables is in 万元 (10,000 yuan), the unit county budgets use."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Proposal:
     sensitivity_reps: int
 
     @property
-    def scenario(self):
+    def scenario(self) -> Scenario:
         return self.allocation.scenario
 
     def summary(self) -> dict[str, Any]:
@@ -108,16 +108,16 @@ class Proposal:
         table.rows.append([word("households", lang), summary["households"]])
         return table
 
-    def _supported(self) -> np.ndarray:
-        """(H,) whether the plan gives the household any instrument."""
-        packages = self.allocation.candidates.packages
-        return np.array([bool(packages[k].variants) for k in self.allocation.optimised.choice])
+    @cached_property
+    def plan(self) -> Plan:
+        """The optimised allocation as a plan (one package per household)."""
+        return self.allocation.plan
 
     def households_supported(self) -> int:
-        return int(self._supported().sum())
+        return int(self.plan.supported().sum())
 
     def people_supported(self) -> int:
-        return int(self.allocation.registry.size[self._supported()].sum())
+        return int(self.allocation.registry.size[self.plan.supported()].sum())
 
     def instrument_table(self, summary: dict[str, Any], lang: Language) -> Table:
         years = self.plan_years()
@@ -141,12 +141,10 @@ class Proposal:
 
     def instrument_counts(self) -> dict[str, tuple[int, int]]:
         """Instrument key → (households, people) that receive it."""
-        choice = self.allocation.optimised.choice
-        packages = self.allocation.candidates.packages
         size = self.allocation.registry.size
         out: dict[str, tuple[int, int]] = {}
-        for key in {v.key for p in packages for v in p.variants}:
-            members = np.array([key in packages[k].keys for k in choice])
+        for key in {v.key for p in self.plan.packages for v in p.variants}:
+            members = self.plan.uses(key)
             out[key] = (int(members.sum()), int(size[members].sum()))
         return out
 
@@ -159,14 +157,10 @@ class Proposal:
                          for y in years],
                        _with_unit(word("total", lang), word("wan", lang), lang)],
                       ["text", "int", "int", "share", *["wan"] * len(years), "wan"])
-        registry = self.allocation.registry
-        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
-        supported = self._supported()
+        coverage = self.plan.coverage_by_township(self.allocation.registry)
         for town, by_year in summary["outlays_by_township"].items():
-            members = registry.township == town
             amounts = [by_year[y] / YUAN_PER_WAN for y in years]
-            count = int((members & registered).sum())
-            helped = int((members & registered & supported).sum())
+            count, helped = coverage.get(town, (0, 0))
             table.rows.append([town, count, helped, helped / count if count else None,
                                *amounts, sum(amounts)])
         total = _total_row(table, lang)

@@ -19,6 +19,7 @@ from simulator.fonts import CJK_FAMILY, cjk_font_path
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
 from simulator.proposal.text import word
+from simulator.units import YUAN_PER_WAN
 
 CSS = """
 @page { size: A4; margin: 16mm 14mm; }
@@ -105,9 +106,9 @@ def _e(text: Any) -> str:
 
 def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     years = proposal.plan_years()
-    budgets = summary["budgets_yuan"]
+    budgets = {year: amount / YUAN_PER_WAN for year, amount in summary["budgets_yuan"].items()}
     asked = "".join(f"<div>{_e(word('per_year', lang, year=y))}: "
-                    f"{budgets[y] / 1e4:,.0f} {_e(word('wan', lang))}</div>" for y in years)
+                    f"{budgets[y]:,.0f} {_e(word('wan', lang))}</div>" for y in years)
     stable = summary["stable_exits"]
     low, high = stable["interval_95"]
     cost = summary["cost_per_stable_exit_yuan"] or 0
@@ -115,7 +116,7 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     share = supported / max(summary["households"], 1)
     of_total = word("of_total", lang, total=f"{summary['households']:,}", share=f"{share:.0%}")
     boxes = [
-        (word("asked", lang), f"{sum(budgets.values()) / 1e4:,.0f} {word('wan', lang)}", asked),
+        (word("asked", lang), f"{sum(budgets.values()):,.0f} {word('wan', lang)}", asked),
         (word("expected_exits", lang), f"{stable['mean']:,.0f} {word('households_word', lang)}",
          _e(word("range", lang, low=f"{low:,.0f}", high=f"{high:,.0f}"))),
         (word("cost_per_exit", lang), f"{cost:,.0f} {word('yuan', lang)}",

@@ -328,8 +328,9 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
                                progress=_ProgressBar("simulating candidates"))
     proposal = make_proposal(loaded, allocation=allocation)
-    outputs = [households, calibration, *write_proposal(proposal, output_dir, lang=lang)]
     summary = proposal.summary()
+    outputs = [households, calibration,
+               *write_proposal(proposal, output_dir, lang=lang, summary=summary)]
     provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
     provenance["replications"] = allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)
@@ -622,8 +623,8 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
     proposal = make_proposal(loaded, registry=registry, reps=reps, seed=seed, workers=workers,
                              sensitivity_reps=sensitivity_reps,
                              progress=_ProgressBar("simulating candidates"))
-    outputs = write_proposal(proposal, output_dir, lang=lang, formats=chosen)
     summary = proposal.summary()
+    outputs = write_proposal(proposal, output_dir, lang=lang, formats=chosen, summary=summary)
     provenance = _provenance(loaded, registry_path, proposal.allocation.candidates.result.seed)
     provenance["replications"] = proposal.allocation.candidates.result.reps
     manifest = record_outputs(output_dir, outputs, provenance)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,8 +75,10 @@ class Comparison:
             out.append(outcome.name if count == 1 else f"{outcome.name} ({count})")
         return out
 
+    @cached_property
     def summaries(self) -> list[dict[str, Any]]:
-        """Each scenario's simulation summary with coverage by township added."""
+        """Each scenario's simulation summary with coverage by township added (computed once:
+        the table and summary.json both read them)."""
         out = []
         for outcome in self.outcomes:
             summary = outcome.result.summary()
@@ -95,7 +98,7 @@ class Comparison:
 
     def table(self, lang: Language = "zh") -> dict[str, list[Any]]:
         """Side-by-side table: one row per measure, one column per scenario."""
-        summaries = self.summaries()
+        summaries = self.summaries
         heading = labels.text("measure", lang)
         names = self.names()
         rows: dict[str, list[Any]] = {heading: [], **{name: [] for name in names}}
@@ -162,7 +165,7 @@ class Comparison:
                 "stable_exits": {name: spread(o.stable_exits)
                                  for name, o in zip(self.names(), self.outcomes, strict=True)},
                 "paired_differences": self.differences(),
-                "per_scenario": self.summaries()}
+                "per_scenario": self.summaries}
 
 
 def compare(scenarios: Sequence[Scenario], *, plan: str | Path | None = None,

@@ -529,15 +529,21 @@ class _CutChecker:
                                         for k in range(self.cands.n_packages)])
         return self._cost_reps
 
+    def _exits(self, x: np.ndarray) -> np.ndarray:
+        """(R,) stable exits in each replication under the (H, K) allocation ``x``."""
+        return np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
+
+    def overstatement(self, model: AllocationModel, x: np.ndarray) -> float:
+        """How far the model's tail variable is above the true lower-tail mean at ``x``."""
+        true_tail = tail_mean(self._exits(x), 1 - self.alpha, lower=True)
+        return (model.tail.varValue or 0.0) - true_tail
+
     def report_true_objective(self, solution: Solution, model: AllocationModel,
                               x: np.ndarray) -> None:
         """Replace the modelled CVaR objective by its true value at the solution, and record by
         how much the model overstated the tail (0 when the cuts converged)."""
-        exits = np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
-        weight = self.cands.scenario.optimizer.cvar_weight
-        true_tail = tail_mean(exits, 1 - self.alpha, lower=True)
-        residual = max(0.0, (model.tail.varValue or 0.0) - true_tail)
-        solution.objective -= weight * residual
+        residual = max(0.0, self.overstatement(model, x))
+        solution.objective -= self.cands.scenario.optimizer.cvar_weight * residual
         solution.cvar_residual = residual
         if residual > self.tolerance:
             solution.status += " (CVaR cuts not converged)"
@@ -545,20 +551,15 @@ class _CutChecker:
 
     def true_objective(self, model: AllocationModel, x: np.ndarray) -> float:
         """The model's objective at ``x`` with the CVaR term measured instead of modelled."""
-        exits = np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
-        weight = self.cands.scenario.optimizer.cvar_weight
         modelled = float(pulp.value(model.prob.objective) or 0.0)
-        true_tail = tail_mean(exits, 1 - self.alpha, lower=True)
-        return modelled - weight * ((model.tail.varValue or 0.0) - true_tail)
+        return modelled - self.cands.scenario.optimizer.cvar_weight * \
+            self.overstatement(model, x)
 
     def violated(self, model: AllocationModel, x: np.ndarray) -> list[Cut]:
         cuts = []
-        if self.cvar:
-            exits = np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
-            if (model.tail.varValue or 0.0) - tail_mean(exits, 1 - self.alpha, lower=True) \
-                    > self.tolerance:
-                cuts.append(tail_cut(self.cands, tail_weights(exits, 1 - self.alpha,
-                                                              lower=True)))
+        if self.cvar and self.overstatement(model, x) > self.tolerance:
+            weights = tail_weights(self._exits(x), 1 - self.alpha, lower=True)
+            cuts.append(tail_cut(self.cands, weights))
         if self.confidence:
             outlays = np.einsum("hk,krhp->rp", x, self.cost_reps(), optimize=True) \
                 + model.site_cost_by_year()[None, :]

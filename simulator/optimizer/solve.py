@@ -283,8 +283,11 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                    time_limit=time_limit)
     # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
-    # LP relaxation of the expected objective (its duals, in 万元).
-    shadow = price_rows(cands, budgets).budget_duals()
+    # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
+    # already; the risk-aware one prices other rows, so the expected prices are computed anew.
+    expected = (objective or scenario.optimizer.objective) == "expected"
+    shadow = solution.budget_duals if expected and solution.budget_duals else \
+        price_rows(cands, budgets).budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers, progress=progress)

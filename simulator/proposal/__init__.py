@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from simulator.proposal.content import Proposal, Table
 from simulator.registry import Registry
@@ -70,9 +71,11 @@ def proposal_figures(proposal: Proposal, lang: str) -> dict:
 
 
 def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "zh",
-                   formats: Sequence[str] = FORMATS) -> list[Path]:
+                   formats: Sequence[str] = FORMATS,
+                   summary: dict[str, Any] | None = None) -> list[Path]:
     """Write ``proposal.html`` and/or ``proposal.xlsx``, ``summary.json``, ``allocation.csv``
-    and the charts (PNG and SVG) into ``output_dir``, each file atomically."""
+    and the charts (PNG and SVG) into ``output_dir``, each file atomically. ``summary`` is
+    ``proposal.summary()``, passed in by a caller that has it already."""
     from simulator.files import atomic_write_bytes, save_figure, write_json, write_table
     from simulator.proposal.html import render_html
     from simulator.proposal.text import word
@@ -84,7 +87,7 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
                          f"{', '.join(FORMATS)}")
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    summary = proposal.summary()
+    summary = proposal.summary() if summary is None else summary
     tables = proposal.tables(summary, lang)
     figures = proposal_figures(proposal, lang)
     outputs = []

@@ -67,20 +67,23 @@ def scaled_scenario(scenario, factor: float, budget_share: float):
     """Ruyuan with capacities × ``factor`` and budgets × ``factor × budget_share``."""
     from dataclasses import replace
 
-    capacities = scenario.capacities
-    equity = scenario.instruments.equity
-    return replace(
-        scenario,
-        budget=replace(scenario.budget, yearly_yuan=tuple(
-            b * factor * budget_share for b in scenario.budget.yearly_yuan)),
-        capacities=replace(
-            capacities, pv_land_kw=capacities.pv_land_kw * factor,
-            job_slots_per_year=round(capacities.job_slots_per_year * factor),
-            loan_risk_fund_yuan=capacities.loan_risk_fund_yuan * factor,
-            pv_sites_per_township_max=round(capacities.pv_sites_per_township_max * factor)),
-        instruments=replace(scenario.instruments, equity=replace(equity, enterprises=tuple(
+    from simulator.sensitivity import value_at, with_value
+
+    edits = {
+        "budget.yearly_yuan": tuple(b * factor * budget_share
+                                    for b in scenario.budget.yearly_yuan),
+        "capacities.pv_land_kw": scenario.capacities.pv_land_kw * factor,
+        "capacities.loan_risk_fund_yuan": scenario.capacities.loan_risk_fund_yuan * factor,
+        "capacities.job_slots_per_year": round(scenario.capacities.job_slots_per_year * factor),
+        "capacities.pv_sites_per_township_max": round(
+            scenario.capacities.pv_sites_per_township_max * factor),
+        "instruments.equity.enterprises": tuple(
             replace(e, absorption_yuan=e.absorption_yuan * factor)
-            for e in equity.enterprises))))
+            for e in value_at(scenario, "instruments.equity.enterprises")),
+    }
+    for path, value in edits.items():
+        scenario = with_value(scenario, path, value)
+    return scenario
 
 
 def large_case(households: int, reps: int, budget_share: float, solver: str,
@@ -89,12 +92,14 @@ def large_case(households: int, reps: int, budget_share: float, solver: str,
 
     from engine import tiled_registry
 
+    from simulator import population_of
     from simulator.optimizer.candidates import build_candidates
     from simulator.optimizer.lagrangian import price_rows
     from simulator.optimizer.model import solve_allocation
 
     base, registry = tiled_registry(households)
-    scenario = scaled_scenario(base, households / 2944, budget_share)
+    scenario = scaled_scenario(base, households / population_of(base).n_households,
+                               budget_share)
     start = time.perf_counter()
     cands = build_candidates(scenario, registry, reps=reps, seed=1)
     simulation = time.perf_counter() - start

@@ -92,6 +92,10 @@ def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
     return manifest_path
 
 
+FIGURE_DPI = 150
+"""Resolution of PNG charts: sharp on screen and on an A4 printout."""
+
+
 def save_figure(figure: Any, directory: str | os.PathLike[str], stem: str,
                 formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save a matplotlib figure as ``stem.png`` and ``stem.svg``, each atomically.
@@ -116,7 +120,7 @@ def figure_bytes(figure: Any, fmt: str) -> bytes:
     metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "tuopin"}):
-        figure.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
+        figure.savefig(buffer, format=fmt, dpi=FIGURE_DPI, metadata=metadata)
     return buffer.getvalue()
 
 

@@ -49,8 +49,9 @@ class Assumption:
 
 
 ASSUMPTIONS: tuple[Assumption, ...] = (
-    Assumption("instruments.pv.tariff_yuan_per_kwh", "光伏上网电价", "PV tariff", 0.85, 1.1, True,
-               "parameters.md §1c: zone III 0.98 (2016) vs 0.85 (2017+) yuan/kWh"),
+    Assumption("instruments.pv.tariff_yuan_per_kwh", "光伏上网电价", "PV tariff", 0.867, 1.1, True,
+               "parameters.md §1c: low 0.85/0.98, the 2017+ zone III tariff against 2016's; "
+               "high: guess, +10 %"),
     Assumption("instruments.pv.specific_yield_kwh_per_kwp", "光伏年发电量", "PV specific yield",
                0.85, 1.15, True, "parameters.md appendix: specific yield ±15 %"),
     Assumption("instruments.equity.dividend_rate", "入股分红率", "equity dividend rate",

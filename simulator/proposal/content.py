@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 
 
+OVER_BUDGET_TOLERANCE_WAN = 0.005
+"""Excess over a year's budget the proposal does not warn about [万元]: below the last digit its
+tables show (0.01 万元)."""
+
+
 @dataclass(frozen=True)
 class Table:
     """A titled table; ``kinds`` says how each column is formatted."""
@@ -194,7 +199,7 @@ class Proposal:
         out = []
         for year in self.plan_years():
             excess = summary["outlays_by_year"][year]["mean"] - summary["budgets_yuan"][year]
-            if excess > 0.005 * YUAN_PER_WAN:
+            if excess > OVER_BUDGET_TOLERANCE_WAN * YUAN_PER_WAN:
                 out.append((year, excess / YUAN_PER_WAN))
         return out
 

@@ -22,6 +22,15 @@ NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan"
 COLUMN_WIDTH_MAX = 60
 """Widest column, in characters (long texts wrap)."""
 
+COLUMN_WIDTH_MIN = 8
+"""Narrowest column, in characters."""
+
+WIDTH_SAMPLE_ROWS = 500
+"""Rows read to size a column (the household sheet has thousands)."""
+
+WIDE_CHARACTERS_FROM = 0x2E80
+"""First code point of the CJK blocks: characters from here on take two columns."""
+
 FIXED_DATE = "2000-01-01T00:00:00Z"
 """Document creation and modification date written into the workbook (reproducible bytes)."""
 
@@ -78,10 +87,11 @@ def _sheet_title(title: str) -> str:
 def _width(table: Table, j: int) -> float:
     def length(value: Any) -> int:
         text = str(value) if value is not None else ""
-        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)  # CJK takes two columns
+        return sum(2 if ord(c) >= WIDE_CHARACTERS_FROM else 1 for c in text)
 
-    longest = max([length(table.columns[j]), *(length(r[j]) for r in table.rows[:500])])
-    return min(COLUMN_WIDTH_MAX, max(8, longest + 2))
+    longest = max([length(table.columns[j]),
+                   *(length(r[j]) for r in table.rows[:WIDTH_SAMPLE_ROWS])])
+    return min(COLUMN_WIDTH_MAX, max(COLUMN_WIDTH_MIN, longest + 2))
 
 
 def _reproducible(data: bytes) -> bytes:

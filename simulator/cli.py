@@ -73,8 +73,9 @@ def _emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=json_default))
 
 
-def _provenance(scenario: Scenario | None, registry_path: Path | None,
-                seed: int | None) -> dict[str, Any]:
+def _provenance(scenario: Scenario | None, registry_path: Path | None, seed: int | None, *,
+                replications: int | None = None, plan_path: Path | None = None
+                ) -> dict[str, Any]:
     """What the manifest records about how an output was made."""
     info: dict[str, Any] = {
         "tuopin_version": __version__,
@@ -95,7 +96,22 @@ def _provenance(scenario: Scenario | None, registry_path: Path | None,
         info["registry"] = {"path": str(registry_path), "sha256": sha256_of(registry_path)}
     else:
         info["registry"] = {"synthetic": True}
+    if replications is not None:
+        info["replications"] = replications
+    if plan_path is not None:
+        info["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
     return info
+
+
+def _record(output_dir: Path, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
+            **payload: Any) -> Path:
+    """Add the outputs to the directory's manifest.json; with --json, print the outputs and
+    ``payload``. Returns the manifest's path."""
+    manifest = record_outputs(output_dir, outputs, provenance)
+    if as_json:
+        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
+                    "outputs": outputs, **payload})
+    return manifest
 
 
 def _describe_population(registry: Registry) -> str:
@@ -331,14 +347,12 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     summary = proposal.summary()
     outputs = [households, calibration,
                *write_proposal(proposal, output_dir, lang=lang, summary=summary)]
-    provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
-    provenance["replications"] = allocation.candidates.result.reps
-    manifest = record_outputs(output_dir, outputs, provenance)
+    in_sample = allocation.candidates.result
+    manifest = _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
+                                                        replications=in_sample.reps),
+                       as_json, households=registry.n_households, people=registry.n_people,
+                       calibrated=all(r.ok for r in rows), summary=summary)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "households": registry.n_households,
-                    "people": registry.n_people, "calibrated": all(r.ok for r in rows),
-                    "summary": summary})
         return
     click.echo(f"{loaded.name}: {_describe_population(registry)}")
     if rows:
@@ -454,14 +468,10 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
                             progress=_ProgressBar("simulating"))
     summary = result.summary()
     outputs = write_simulation_outputs(result, summary, output_dir, lang)
-    provenance = _provenance(loaded, registry_path, result.seed)
-    provenance["replications"] = result.reps
-    if plan_path is not None:
-        provenance["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
-    manifest = record_outputs(output_dir, outputs, provenance)
+    _record(output_dir, outputs, _provenance(loaded, registry_path, result.seed,
+                                             replications=result.reps, plan_path=plan_path),
+            as_json, summary=summary)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "summary": summary})
         return
     click.echo(f"{loaded.name}")
     _echo_simulation(result, summary)
@@ -567,12 +577,11 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
                                progress=_ProgressBar("simulating candidates"))
     summary = allocation.summary()
     outputs = write_allocation_outputs(allocation, summary, output_dir, lang)
-    provenance = _provenance(loaded, registry_path, allocation.candidates.result.seed)
-    provenance["replications"] = allocation.candidates.result.reps
-    manifest = record_outputs(output_dir, outputs, provenance)
+    in_sample = allocation.candidates.result
+    _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
+                                             replications=in_sample.reps),
+            as_json, summary=summary)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "summary": summary})
         return
     click.echo(loaded.name)
     _echo_allocation(summary)
@@ -625,12 +634,11 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
                              progress=_ProgressBar("simulating candidates"))
     summary = proposal.summary()
     outputs = write_proposal(proposal, output_dir, lang=lang, formats=chosen, summary=summary)
-    provenance = _provenance(loaded, registry_path, proposal.allocation.candidates.result.seed)
-    provenance["replications"] = proposal.allocation.candidates.result.reps
-    manifest = record_outputs(output_dir, outputs, provenance)
+    in_sample = proposal.allocation.candidates.result
+    _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
+                                             replications=in_sample.reps),
+            as_json, summary=summary)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "summary": summary})
         return
     click.echo(loaded.name)
     _echo_allocation(summary)
@@ -686,16 +694,12 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
                            "compare_stable_exits")
     outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), output_dir,
                            "compare_exits_by_year")
-    provenance = _provenance(None, registry_path, comparison.seed)
-    provenance.update({"replications": comparison.reps,
-                       "scenarios": [_provenance(s, registry_path, None).get("scenario")
-                                     for s in loaded]})
-    if plan_path is not None:
-        provenance["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
-    manifest = record_outputs(output_dir, outputs, provenance)
+    provenance = _provenance(None, registry_path, comparison.seed,
+                             replications=comparison.reps, plan_path=plan_path)
+    provenance["scenarios"] = [_provenance(s, registry_path, None).get("scenario")
+                               for s in loaded]
+    _record(output_dir, outputs, provenance, as_json, summary=summary)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, "summary": summary})
         return
     click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "
                f"replications, seed {comparison.seed}")

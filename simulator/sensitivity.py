@@ -108,16 +108,20 @@ class Sensitivity:
 
 
 def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int, seed: int,
-                assumptions: Sequence[Assumption] = ASSUMPTIONS
-                ) -> tuple[np.ndarray, list[Sensitivity]]:
+                assumptions: Sequence[Assumption] = ASSUMPTIONS,
+                central: np.ndarray | None = None) -> tuple[np.ndarray, list[Sensitivity]]:
     """Stable exits per replication in the central case, and each assumption's low/high change,
-    sorted from the widest swing. All runs share the random numbers of ``seed``."""
+    sorted from the widest swing. All runs share the random numbers of ``seed``.
+
+    ``central`` — the central case's (reps,) stable exits, when the caller has simulated the
+    plan with this seed and number of replications already.
+    """
     def stable(variant: Scenario) -> np.ndarray:
         result = simulate(variant, plan, registry=registry, reps=reps, seed=seed,
                           keep_income=False)
         return result.stable_exit_households(0).astype(float)
 
-    central = stable(scenario)
+    central = stable(scenario) if central is None else np.asarray(central, dtype=float)
     rows = []
     for assumption in assumptions:
         low_value, high_value = assumption.values(scenario)

@@ -52,8 +52,11 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
     plan_result = simulate(allocation.scenario, allocation.plan, registry=allocation.registry,
                            reps=evaluation.reps, seed=evaluation.seed, workers=workers)
     sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
+    # the plan's own run is the central case when it has the same replications
+    central = plan_result.stable_exit_households(0) \
+        if sensitivity_reps == evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
-                                 reps=sensitivity_reps, seed=evaluation.seed)
+                                 reps=sensitivity_reps, seed=evaluation.seed, central=central)
     return Proposal(allocation=allocation, plan_result=plan_result, sensitivity=rows,
                     sensitivity_reps=sensitivity_reps)
 

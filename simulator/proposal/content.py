@@ -250,10 +250,7 @@ class Proposal:
         for entry in walk(Scenario):
             if "[]" in entry.path or entry.path.startswith(("population.", "origin")):
                 continue
-            try:
-                value = value_at(self.scenario, entry.path)
-            except AttributeError:
-                continue
+            value = value_at(self.scenario, entry.path)
             if value is None:
                 continue
             table.rows.append([entry.path, _value_text(to_plain(value)), entry.doc.unit,

@@ -88,6 +88,7 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
                monthly: dict, volatility: list, result: np.ndarray):
     shocks, dynamics = scenario.shocks, scenario.income
     years = scenario.horizon.years
+    start = scenario.horizon.start_month_of(0)
     size = float(registry.size[h])
     laborers = float(registry.laborers[h])
     eligible = {
@@ -96,7 +97,15 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     keys = {k for k in keys if eligible[k]}
     counted = set(scenario.exit_rule.counted_sources)
     season = seasonal_weights(dynamics.farm_harvest_share, dynamics.harvest_months)
-    p_ill = 1 - (1 - shocks.illness_probability_per_person_year) ** (size / 12)
+    # illness: chronically ill members at a higher hazard (shocks.illness_hazards, by hand)
+    ill = float(min(max(registry.chronically_ill[h], 0), registry.size[h]))
+    p = shocks.illness_probability_per_person_year
+    p_chronic = min(p * shocks.chronic_illness_relative_risk, 1.0)
+    h_healthy = -math.log1p(-p) if p < 1 else 1e6
+    h_chronic = -math.log1p(-p_chronic) if p_chronic < 1 else 1e6
+    hazard_sum = (size - ill) * h_healthy + ill * h_chronic
+    p_ill = 1 - math.exp(-hazard_sum / 12)
+    chronic_share = ill * h_chronic / hazard_sum if hazard_sum > 0 else 0.0
     p_dis = 1 - (1 - shocks.disability_probability_per_person_year) ** (size / 12)
     labourer_share = laborers / size
     per_labourer = 1 / laborers if laborers else 0.0
@@ -111,10 +120,13 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     fails_at = (math.inf if hazard <= 0 else 0 if hazard >= 1
                 else math.floor(math.log1p(-u_fail) / math.log1p(-hazard)))
     pv = scenario.instruments.pv
+    pv_from = start + pv.construction_months
     job = scenario.instruments.employment
     place = (job.placement_probability_trained_per_month if job.training
              else job.placement_probability_per_month)
+    search_from = start + (job.training_months if job.training else 0)
     separate = 1 - (1 - job.separation_probability_per_year) ** (1 / 12)
+    gives_up = job.replaced_income_share / laborers if laborers else 0.0
     employed, wage = False, 0.0
     income = {s: [0.0] * years for s in ("wages", "business", "property", "transfers",
                                          "equity_dividends", "pv_returns", "employment_wages")}
@@ -123,9 +135,13 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     for month in range(years * 12):
         y, m = divmod(month, 12)
         # shocks
-        if monthly["illness"][y][r, h, m] < p_ill and \
-                monthly["illness_who"][y][r, h, m] < labourer_share:
-            sick_left, sick_share = shocks.work_months_lost_per_episode, per_labourer
+        if monthly["illness"][y][r, h, m] < p_ill:
+            who = monthly["illness_who"][y][r, h, m]
+            if who < labourer_share:
+                chronic = who / labourer_share < chronic_share
+                sick_left = (shocks.chronic_work_months_lost_per_episode if chronic
+                             else shocks.work_months_lost_per_episode)
+                sick_share = per_labourer
         if monthly["disability"][y][r, h, m] < p_dis and \
                 monthly["disability_who"][y][r, h, m] < labourer_share:
             disabled_share = min(disabled_share + per_labourer, 1.0)
@@ -137,25 +153,28 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
         shock = trend * math.exp(sigma * _normal(volatility[y][r, h, 0]) - sigma * sigma / 2)
         hit = shared.disaster[r, village, y] < shocks.disaster_probability_per_village_year
         business_factor = shock * (1 - shocks.disaster_business_loss_share * hit)
-        income["wages"][y] += registry.wages[h] / 12 * shock * labour
-        income["business"][y] += registry.business[h] * season[m] * business_factor * labour
+        own_wages = registry.wages[h] / 12 * shock * labour
+        own_business = registry.business[h] * season[m] * business_factor * labour
+        spent = registry.production_expenses[h] * season[m] * shock
+        income["wages"][y] += own_wages
+        income["business"][y] += own_business
         income["property"][y] += registry.property[h] * trend / 12
         income["transfers"][y] += registry.transfers[h] * trend / 12
-        expenses[y] += registry.production_expenses[h] * season[m] * shock
-        # equity
-        if "equity" in keys and m == eq.dividend_month - 1:
-            held = min(12, month + 1)
-            share = 1.0 if month < eq.term_years * 12 else eq.dividend_share_after_term
+        expenses[y] += spent
+        # equity: dividends for the months held, from the plan's start
+        if "equity" in keys and month >= start and m == eq.dividend_month - 1:
+            held = min(12, month - start + 1)
+            share = 1.0 if month < start + eq.term_years * 12 else eq.dividend_share_after_term
             if shared.underpay[r, enterprise, y] >= eq.underpay_probability_per_year and \
                     fails_at > month:
                 income["equity_dividends"][y] += principal * rates[enterprise] * share * held / 12
-        # PV
-        if "pv" in keys:
+        # PV: generates once built
+        if "pv" in keys and month >= pv_from:
             weather = max(1 + pv.yield_year_sd * _normal(shared.pv_weather[r, y]), 0.0)
             if shared.pv_weak[r, y] < pv.weak_year_probability:
                 weather *= pv.weak_year_yield_factor
             kwh = pv.kw_per_household * pv.specific_yield_kwh_per_kwp / 12 * \
-                degradation_factor(pv, y) * weather
+                degradation_factor(pv, (month - pv_from) // 12) * weather
             revenue = kwh * pv.tariff_yuan_per_kwh * pv.household_share_of_revenue
             subsidy = revenue * pv.subsidy_share_of_tariff
             delayed = shared.pv_delay[r, y] < pv.settlement_delay_probability
@@ -164,21 +183,26 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
                 late.append((month + pv.settlement_delay_months, subsidy))
             expenses[y] += pv.om_cost_yuan_per_kw_year / 12 * pv.kw_per_household
         income["pv_returns"][y] += sum(amount for due, amount in late if due == month)
-        # employment
-        if "employment" in keys:
-            leaves = employed and monthly["job_separation"][y][r, h, m] < separate
-            if leaves:
+        # employment: separations move straight on or fall into unemployment
+        if "employment" in keys and month >= start:
+            u_end = monthly["job_separation"][y][r, h, m]
+            falls = employed and u_end < separate and u_end >= separate * job.job_to_job_share
+            if falls:
                 employed = False
-            if not employed and not leaves and monthly["job_search"][y][r, h, m] < place:
+            if month >= search_from and not employed and not falls and \
+                    monthly["job_search"][y][r, h, m] < place:
                 employed = True
                 wage = job.wage_yuan_per_month * math.exp(
                     job.wage_log_sd * _normal(monthly["job_wage"][y][r, h, m]))
             if employed:
-                income["employment_wages"][y] += wage * labour
+                growth = (1 + job.wage_growth_per_year) ** y
+                income["employment_wages"][y] += wage * growth * labour
+                income["wages"][y] -= gives_up * own_wages
+                income["business"][y] -= gives_up * (own_business - spent)
         yield env.timeout(1)
-    standard = scenario.safety_net.dibao_standard_yuan_per_capita * size
+    standards = scenario.dibao_standards_yuan_per_capita
     for y in range(years):
         total = sum(v[y] for s, v in income.items() if s in counted) - expenses[y]
         if laborers == 0 and "dibao_topup" in counted:
-            total = max(total, standard)
+            total = max(total, standards[y] * size)
         result[r, h, y] = total / size

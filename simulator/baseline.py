@@ -58,10 +58,16 @@ def baseline_income(block: Block, scenario: Scenario) -> Generator[simpy.Event, 
             hit = disasters[:, village, block.year]
             business_factor = shock * (FLOAT(1) - disaster_loss * hit)
         labour = block.labour_factor
-        block.add_income(OWNER, "wages", base["wages"] / MONTHS_PER_YEAR * shock * labour)
-        block.add_income(OWNER, "business", base["business"] * season[m] * business_factor * labour)
+        wages = base["wages"] / MONTHS_PER_YEAR * shock * labour
+        business = base["business"] * season[m] * business_factor * labour
+        spent = expenses * season[m] * shock
+        block.add_income(OWNER, "wages", wages)
+        block.add_income(OWNER, "business", business)
         block.add_income(OWNER, "property", base["property"] * (trend / MONTHS_PER_YEAR))
         block.add_income(OWNER, "transfers", base["transfers"] * (trend / MONTHS_PER_YEAR))
-        block.add_expense(OWNER, expenses * season[m] * shock)
+        block.add_expense(OWNER, spent)
+        # what the household's own labour earns this month, for instruments that replace it
+        block.labour_income["wages"] = wages
+        block.labour_income["business_net"] = business - spent
         if block.month + 1 >= block.months:
             return

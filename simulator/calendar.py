@@ -42,6 +42,8 @@ class Households:
     size: np.ndarray
     laborers: np.ndarray
     category: np.ndarray
+    chronically_ill: np.ndarray
+    """Chronically ill members [people]."""
     village: np.ndarray
     """Global village index (shared disaster shocks)."""
     enterprise: np.ndarray
@@ -77,12 +79,19 @@ class Block:
     streams: Streams
     labour_factor: np.ndarray = field(init=False)
     """Share of the household's labour income available this month (illness, disability)."""
+    labour_income: dict[str, np.ndarray] = field(default_factory=dict)
+    """This month's baseline labour income, (reps, households) [yuan/month]: ``"wages"`` and
+    ``"business_net"`` (business income less production expenses). Set in the income phase, so
+    instruments (which act later in the month) can tell what a job replaces."""
     income: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     """(owner, income source) → yearly income (years, reps, households) [yuan/year]."""
     expenses: dict[str, np.ndarray] = field(default_factory=dict)
     """owner → yearly production expenses (years, reps, households) [yuan/year]."""
     outlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     """(owner, budget line) → yearly fund outlays (years, reps, households) [yuan/year]."""
+    recoveries: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """(owner, line) → yearly money coming back to the county (years, reps, households) [yuan]:
+    assets it keeps or recovers, not spending (net fiscal cost = outlays − recoveries)."""
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     """Other yearly household figures (e.g. medical out-of-pocket spending) [yuan/year].
 
@@ -182,6 +191,10 @@ class Block:
     def pay(self, owner: str, line: str, amount: np.ndarray, delay_months: int = 0) -> None:
         """Record a fund outlay on ``line``, now or after ``delay_months`` (verification)."""
         self._record(self.outlays, (owner, line), amount, delay_months)
+
+    def recover(self, owner: str, line: str, amount: np.ndarray) -> None:
+        """Record money coming back to the county on ``line`` this month [yuan]."""
+        self._yearly(self.recoveries, (owner, line))[self.year] += amount
 
     def receive_later(self, owner: str, source: str, amount: np.ndarray,
                       delay_months: int) -> None:

@@ -366,14 +366,34 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
 
 
 def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
-    stable = summary["stable_exits"]["households"]
     click.echo(f"county plan simulated: {result.reps} replications, seed {result.seed}")
-    click.echo(f"  stable exits {stable['mean']:,.0f} households "
-               f"(95 %: {stable['interval_95'][0]:,.0f}–{stable['interval_95'][1]:,.0f}); "
-               f"returns to poverty {summary['returns_to_poverty']['mean']:,.0f}")
-    outlays = summary["outlays_total"]["mean"] / YUAN_PER_WAN
-    click.echo(f"  outlays {outlays:,.0f} 万元; cost per stable "
-               f"exit {summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
+    _echo_headline(summary)
+    click.echo(f"  returns to poverty {summary['returns_to_poverty']['mean']:,.0f} households")
+
+
+def _echo_headline(summary: dict[str, Any], indent: str = "  ") -> None:
+    """The honest headline: stable exits added over no support and what each one costs."""
+    added = summary["added_stable_exits"]
+    low, high = added["ci95"]
+    click.echo(f"{indent}stable exits added over no support: {added['mean']:+,.0f} households "
+               f"(95 % CI {low:+,.0f} to {high:+,.0f})")
+    click.echo(f"{indent}cost per added stable exit: "
+               f"{_yuan(summary['cost_per_added_stable_exit_yuan'])} gross, "
+               f"{_yuan(summary['net_cost_per_added_stable_exit_yuan'])} net of equity "
+               f"principal the county keeps")
+    stable = summary["stable_exits"]
+    stable = stable.get("households", stable)
+    click.echo(f"{indent}stable exits {stable['mean']:,.0f} households: "
+               f"{summary['stable_exits_by_income']['mean']:,.0f} by income, "
+               f"{summary['stable_exits_by_safety_net']['mean']:,.0f} through the safety net; "
+               f"{summary['stable_exits_without_support']['mean']:,.0f} with no support at all")
+    click.echo(f"{indent}outlays {summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元 "
+               f"gross, net fiscal cost "
+               f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
+
+
+def _yuan(value: float | None) -> str:
+    return "n/a (nothing added)" if value is None else f"{value:,.0f} yuan"
 
 
 def _write_calibration(path: Path, rows: Sequence[CalibrationRow]) -> Path:
@@ -511,21 +531,18 @@ def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
 
 
 def _echo_allocation(summary: dict[str, Any]) -> None:
-    stable = summary["stable_exits"]
     in_sample = summary["in_sample"]
     gap = in_sample["gap"]
     click.echo(f"optimised ({summary['objective']}, {summary['solver']}): "
                f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
                f"build {in_sample['build_seconds']:.1f} s, "
                f"solve {in_sample['solve_seconds']:.1f} s")
-    low, high = stable["interval_95"]
-    click.echo(f"  stable exits on fresh replications {stable['mean']:,.0f} households "
-               f"(95 %: {low:,.0f}–{high:,.0f}); outlays "
-               f"{summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元; cost per stable exit "
-               f"{summary['cost_per_stable_exit_yuan'] or 0:,.0f} yuan")
+    click.echo("  on fresh replications:")
+    _echo_headline(summary, indent="    ")
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]
-        click.echo(f"  vs {name}: {baseline['stable_exits']['mean']:,.0f} stable exits; "
+        click.echo(f"  vs {name}: {baseline['added_stable_exits']['mean']:+,.0f} added stable "
+                   f"exits at {_yuan(baseline['cost_per_added_stable_exit_yuan'])} each; "
                    f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
                    f"{gain['ci95'][1]:+,.1f})")
     prices = ", ".join(f"{y}: {v:.4f}" for y, v in

@@ -118,7 +118,13 @@ class Comparison:
         def each(get: Any) -> list[Any]:
             return [get(s) for s in summaries]
 
+        add(name("cmp_added"), each(lambda s: s["added_stable_exits"]["mean"]))
+        add(name("cmp_cost"), each(lambda s: s["cost_per_added_stable_exit_yuan"]))
+        add(name("cmp_net_cost"), each(lambda s: s["net_cost_per_added_stable_exit_yuan"]))
         add(name("cmp_stable"), each(lambda s: interval(s["stable_exits"]["households"])))
+        add(name("cmp_by_safety_net"), each(lambda s: s["stable_exits_by_safety_net"]["mean"]))
+        add(name("cmp_without_support"),
+            each(lambda s: s["stable_exits_without_support"]["mean"]))
         add(name("cmp_people"), each(lambda s: s["stable_exits"]["people"]["mean"]))
         years = sorted({y for s in summaries for y in s["exits_by_year"]})
         for year in years:
@@ -133,7 +139,6 @@ class Comparison:
         for line in lines:
             add(name("cmp_outlays_on", line=labels.line(line, lang)),
                 each(lambda s, k=line: round(sum(s["outlays_by_line"].get(k, {}).values()), 2)))
-        add(name("cmp_cost"), each(lambda s: s["cost_per_stable_exit_yuan"]))
         towns = sorted({t for s in summaries for t in s["coverage_by_township"]})
         for town in towns:
             add(name("cmp_coverage", town=town),

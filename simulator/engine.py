@@ -38,7 +38,12 @@ from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.shocks import illness_and_disability
-from simulator.vocabulary import REGISTRY_INCOME_COLUMNS
+from simulator.vocabulary import (
+    INCOME_CATEGORIES,
+    INCOME_CATEGORY,
+    REGISTERED_CATEGORIES,
+    REGISTRY_INCOME_COLUMNS,
+)
 
 HOUSEHOLD_REPS_PER_BLOCK = 500_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
@@ -60,7 +65,8 @@ class _BlockInput:
     household is eligible for it."""
     eligible: np.ndarray
     """(households, variants)."""
-    lines: np.ndarray
+    registered: np.ndarray
+    """(households,) on the official registry (edge households are watched, not registered)."""
     keep_income: bool = True
 
 
@@ -72,8 +78,16 @@ class _BlockOutput:
     stable: np.ndarray
     returned: np.ndarray
     unconfirmed: np.ndarray
+    stable_without_support: np.ndarray
+    exit_year_without_support: np.ndarray
     outlays: dict[tuple[str, str], np.ndarray]
+    recoveries: dict[tuple[str, str], np.ndarray]
     medical: np.ndarray
+    inpatient_episodes: np.ndarray
+    """(reps, years) episodes summed over the block's registered households."""
+    income_by_category: np.ndarray | None
+    """(reps, years, 4) the plan's income of registered households by statistical component,
+    summed over the block (plan runs only)."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -83,7 +97,8 @@ def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> 
     env.process(baseline_income(block, scenario))
     for variant in variants:
         module = BY_KEY[variant.key]
-        env.process(module.process(block, variant.name, variant.start_month, scenario))
+        start = scenario.horizon.start_month_of(variant.start_year)
+        env.process(module.process(block, variant.name, start, scenario))
     env.process(block.calendar())  # last, so every process already waits on month 0's phases
     env.run()
 
@@ -97,61 +112,129 @@ def _simulate_block(task: _BlockInput) -> _BlockOutput:
     return _reduce(block, task)
 
 
+def _owner_income(block: Block, owner: str, sources: Sequence[str], counted: set[str],
+                  zeros: np.ndarray) -> np.ndarray:
+    """(reps, households, years) counted net income one owner recorded [yuan/year]."""
+    total = zeros.copy()
+    for source in sources:
+        if source in counted:
+            total += block.income.get((owner, source), zeros)
+    total -= block.expenses.get(owner, zeros)
+    return by_household(total)
+
+
 def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
-    """Put packages together and apply the accounting; keep yearly per-household figures."""
+    """Put packages together and apply the accounting; keep yearly per-household figures.
+
+    Each package's counted income is the baseline plus the contribution of each instrument it
+    gives; households without labour capacity are topped up to the year's dibao standard and,
+    under the safety-net exit rule, judged against the safety-net line instead of the exit line.
+    The same accounting without any instrument gives every household's outcome without support,
+    on the same random numbers, so a plan's *added* stable exits are a paired difference.
+    """
     scenario = task.scenario
     households = task.households
     counted = set(scenario.exit_rule.counted_sources)
     zeros = np.zeros((block.years, *block.shape), dtype=FLOAT)
-    base = zeros.copy()
-    for source in REGISTRY_INCOME_COLUMNS:
-        if source in counted:
-            base += block.income.get((BASELINE, source), zeros)
-    base -= block.expenses.get(BASELINE, zeros)
-    base = by_household(base)
-    contributions = []
-    for variant in task.variants:
-        contribution = zeros.copy()
-        for source in BY_KEY[variant.key].INCOME_SOURCES:
-            if source in counted:
-                contribution += block.income.get((variant.name, source), zeros)
-        contribution -= block.expenses.get(variant.name, zeros)
-        contributions.append(by_household(contribution))
+    base = _owner_income(block, BASELINE, REGISTRY_INCOME_COLUMNS, counted, zeros)
+    contributions = [_owner_income(block, v.name, BY_KEY[v.key].INCOME_SOURCES, counted, zeros)
+                     for v in task.variants]
 
     size = households.size.astype(FLOAT)[None, :, None]
     no_labour = households.laborers == 0
-    top_up = "dibao_topup" in counted and no_labour.any()
-    standard = FLOAT(scenario.safety_net.dibao_standard_yuan_per_capita) * size
+    top_up = "dibao_topup" in counted and bool(no_labour.any())
+    standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] * size
+    by_safety_net = no_labour & scenario.exit_rule.safety_net_exit
+    lines = np.where(by_safety_net[:, None], scenario.safety_net_lines_yuan_per_capita[None, :],
+                     scenario.lines_yuan_per_capita[None, :]).astype(FLOAT)  # (households, years)
+    window = scenario.exit_rule.monitoring_years
+
+    def counted_total(p: int | None) -> np.ndarray:
+        """Counted household income under package p (None: no support), before the top-up."""
+        total = base.copy()
+        if p is not None:
+            for j, contribution in enumerate(contributions):
+                weight = task.weights[p, :, j]
+                if weight.any():
+                    total += weight[None, :, None] * contribution
+        return total
+
+    def topped_up(total: np.ndarray) -> np.ndarray:
+        if not top_up:
+            return total
+        return np.where(no_labour[None, :, None], np.maximum(total, standard), total)
+
     n_packages = task.weights.shape[0]
     per_capita = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT)
+    plan_total = None
     for p in range(n_packages):
-        total = base.copy()
-        for j, contribution in enumerate(contributions):
-            weight = task.weights[p, :, j]
-            if weight.any():
-                total += weight[None, :, None] * contribution
-        if top_up:
-            total = np.where(no_labour[None, :, None], np.maximum(total, standard), total)
-        np.divide(total, size, out=per_capita[p])
-    above = per_capita >= task.lines.astype(FLOAT)
-    if scenario.exit_rule.safety_net_exit:
-        above |= no_labour[None, None, :, None]
-    outcome = exit_outcomes(above, scenario.exit_rule.monitoring_years)
-    outlays = {}
-    for j, variant in enumerate(task.variants):
-        for (owner, line), amount in block.outlays.items():
-            if owner == variant.name:
-                outlays[(owner, line)] = np.ascontiguousarray(
-                    by_household(amount) * task.eligible[None, :, j, None])
+        total = counted_total(p)
+        if p == 0:
+            plan_total = total
+        np.divide(topped_up(total), size, out=per_capita[p])
+    outcome = exit_outcomes(per_capita >= lines, window)
+    without = exit_outcomes(topped_up(base) / size >= lines, window)
+
+    def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
+        kept = {}
+        for j, variant in enumerate(task.variants):
+            for (owner, line), amount in store.items():
+                if owner == variant.name:
+                    kept[(owner, line)] = np.ascontiguousarray(
+                        by_household(amount) * task.eligible[None, :, j, None])
+        return kept
+
+    registered = task.registered
+    episodes = block.extra.get("inpatient_episodes", zeros)
+    income_by_category = None
+    if task.keep_income and n_packages == 1:
+        income_by_category = _income_by_category(block, task, plan_total, topped_up, zeros)
     return _BlockOutput(
         per_capita=per_capita if task.keep_income else None,
         exit_year=outcome.exit_year.astype(np.int8),
         return_year=outcome.return_year.astype(np.int8),
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,
-        outlays=outlays,
+        stable_without_support=without.stable,
+        exit_year_without_support=without.exit_year.astype(np.int8),
+        outlays=where_eligible(block.outlays),
+        recoveries=where_eligible(block.recoveries),
         medical=np.ascontiguousarray(by_household(block.extra.get("medical_out_of_pocket",
                                                                   zeros))),
+        inpatient_episodes=np.einsum("yrh,h->ry", episodes, registered.astype(FLOAT),
+                                     dtype=np.float64),
+        income_by_category=income_by_category,
     )
+
+
+def _income_by_category(block: Block, task: _BlockInput, plan_total: np.ndarray,
+                        topped_up: Callable[[np.ndarray], np.ndarray],
+                        zeros: np.ndarray) -> np.ndarray:
+    """(reps, years, 4) the plan's income of registered households by statistical component
+    (wages, net business, property, transfers), summed over the block [yuan/year].
+
+    Every recorded source counts here, whether or not the exit rule counts it: this is the
+    household's income as a statistician would record it. The dibao top-up is a transfer.
+    """
+    owners = {BASELINE: np.ones(task.households.n, dtype=FLOAT)}
+    owners.update({v.name: task.weights[0, :, j] for j, v in enumerate(task.variants)})
+    registered = task.registered.astype(FLOAT)
+    out = np.zeros((block.reps, block.years, len(INCOME_CATEGORIES)))
+    column = {c: i for i, c in enumerate(INCOME_CATEGORIES)}
+
+    def add(category: str, amount: np.ndarray, weight: np.ndarray, sign: float = 1.0) -> None:
+        out[:, :, column[category]] += sign * np.einsum("yrh,h->ry", amount, weight * registered,
+                                                        dtype=np.float64)
+
+    for (owner, source), amount in block.income.items():
+        if owner in owners:
+            add(INCOME_CATEGORY[source], amount, owners[owner])
+    for owner, amount in block.expenses.items():
+        if owner in owners:
+            add("business", amount, owners[owner], -1.0)
+    top_up = topped_up(plan_total) - plan_total  # (reps, households, years)
+    out[:, :, column["transfers"]] += np.einsum("rhy,h->ry", top_up, registered,
+                                                dtype=np.float64)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,6 +278,7 @@ def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
         size=registry.size[part],
         laborers=registry.laborers[part],
         category=registry.category[part],
+        chronically_ill=registry.chronically_ill[part],
         village=villages[part],
         enterprise=enterprises[part],
         base_income={c: getattr(registry, c)[part] for c in REGISTRY_INCOME_COLUMNS},
@@ -267,7 +351,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         weights = (gives[:, None, :] & eligible[None]).astype(FLOAT)
     villages, n_villages = village_index(registry)
     enterprises, n_enterprises = enterprise_assignment(registry, scenario)
-    lines = scenario.lines_yuan_per_capita
+    registered = np.isin(registry.category, REGISTERED_CATEGORIES)
 
     tasks = []
     for start in range(0, n, block_households):
@@ -277,8 +361,8 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
             households=_households(registry, start, stop, villages, n_villages, enterprises,
                                    n_enterprises),
             reps=reps, seed=seed, variants=variants,
-            weights=weights[:, start:stop], eligible=eligible[start:stop], lines=lines,
-            keep_income=keep_income))
+            weights=weights[:, start:stop], eligible=eligible[start:stop],
+            registered=registered[start:stop], keep_income=keep_income))
     outputs = _run_tasks(tasks, workers, progress, n)
     return SimulationResult.from_blocks(
         scenario=scenario, registry=registry, plan=plan, packages=package_list,

@@ -22,6 +22,7 @@ from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 if TYPE_CHECKING:
     from simulator.engine import _BlockOutput
@@ -57,6 +58,38 @@ def _round(value: float) -> float:
     return float(round(float(value), 2))
 
 
+def cost_per(cost: np.ndarray, gained: np.ndarray) -> float | None:
+    """Mean cost over mean gain [yuan per stable exit], or None when nothing is gained."""
+    gain = float(np.mean(gained))
+    return _round(float(np.mean(cost)) / gain) if gain > 0 else None
+
+
+def headline(stable: np.ndarray, without_support: np.ndarray, outlays: np.ndarray,
+             net_cost: np.ndarray) -> dict[str, Any]:
+    """The figures a plan is judged by, from (R,) values over the same replications.
+
+    A stable exit that would have happened with no support at all (a safety-net exit, or a
+    household already near the line) is not bought by the plan: the headline is the stable
+    exits the plan *adds* over no support (a paired difference) and the cost per added stable
+    exit — gross (every yuan paid out, equity principal included) and net (less the principal
+    the county keeps or recovers).
+
+    Parameters
+    ----------
+    stable, without_support : (R,) stable exits with the plan and with no support [households]
+    outlays, net_cost : (R,) gross outlays and net fiscal cost [yuan]
+    """
+    added = np.asarray(stable, dtype=float) - np.asarray(without_support, dtype=float)
+    return {
+        "added_stable_exits": paired(stable, without_support),
+        "cost_per_added_stable_exit_yuan": cost_per(outlays, added),
+        "net_cost_per_added_stable_exit_yuan": cost_per(net_cost, added),
+        "stable_exits_without_support": spread(without_support),
+        "outlays_total": spread(outlays),
+        "net_fiscal_cost": spread(net_cost),
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """Per-household results of one simulation run.
@@ -90,10 +123,23 @@ class SimulationResult:
     """(K, R, H) return to poverty within the monitoring window."""
     unconfirmed: np.ndarray
     """(K, R, H) exited, but the window runs past the horizon."""
+    stable_without_support: np.ndarray
+    """(R, H) stable exit with no instrument at all, on the same random numbers."""
+    exit_year_without_support: np.ndarray
+    """(R, H) exit year index with no instrument at all, -1 if none."""
     outlays: dict[tuple[str, str], np.ndarray]
     """(variant name, budget line) → (R, H, Y) fund outlays [yuan], where eligible."""
+    recoveries: dict[tuple[str, str], np.ndarray]
+    """(variant name, line) → (R, H, Y) money coming back to the county [yuan]: equity
+    principal it keeps or recovers. Not spending: budgets are on outlays."""
     medical: np.ndarray
     """(R, H, Y) medical out-of-pocket spending [yuan] (not deducted from net income)."""
+    inpatient_episodes: np.ndarray
+    """(R, Y) inpatient episodes among registered households."""
+    income_by_category: np.ndarray | None
+    """(R, Y, 4) the plan's income of registered households by statistical component (wages,
+    net business, property, transfers: :data:`simulator.vocabulary.INCOME_CATEGORIES`)
+    [yuan/year]; plan runs only."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -105,15 +151,26 @@ class SimulationResult:
             parts = [getattr(o, name) for o in outputs]
             return None if parts[0] is None else np.concatenate(parts, axis=axis)
 
-        keys = list(outputs[0].outlays) if outputs else []
+        def store(name: str) -> dict[tuple[str, str], np.ndarray]:
+            keys = list(getattr(outputs[0], name)) if outputs else []
+            return {k: np.concatenate([getattr(o, name)[k] for o in outputs], axis=1)
+                    for k in keys}
+
+        def total(name: str) -> np.ndarray | None:
+            parts = [getattr(o, name) for o in outputs]
+            return None if parts[0] is None else np.sum(parts, axis=0)
+
         return cls(
             scenario=scenario, registry=registry, plan=plan, packages=packages,
             variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
             per_capita=join("per_capita", 2), exit_year=join("exit_year", 2),
             return_year=join("return_year", 2), stable=join("stable", 2),
             returned=join("returned", 2), unconfirmed=join("unconfirmed", 2),
-            outlays={k: np.concatenate([o.outlays[k] for o in outputs], axis=1) for k in keys},
-            medical=join("medical", 1),
+            stable_without_support=join("stable_without_support", 1),
+            exit_year_without_support=join("exit_year_without_support", 1),
+            outlays=store("outlays"), recoveries=store("recoveries"),
+            medical=join("medical", 1), inpatient_episodes=total("inpatient_episodes"),
+            income_by_category=total("income_by_category"),
         )
 
     # -- shape
@@ -150,12 +207,13 @@ class SimulationResult:
         """(H,) share of replications in which each household exits stably."""
         return self.stable[k].mean(axis=0)
 
-    def _variant_weights(self, weights: np.ndarray) -> Iterator[tuple[Variant, str, np.ndarray,
-                                                                       np.ndarray]]:
+    def _variant_weights(self, weights: np.ndarray, store: dict | None = None
+                         ) -> Iterator[tuple[Variant, str, np.ndarray, np.ndarray]]:
         """(variant, budget line, outlays (R, H, Y), household weights (H,)) for every recorded
-        outlay that the per-household instrument ``weights`` (H, V) actually give."""
+        outlay (or, with ``store``, recovery) that the per-household instrument ``weights``
+        (H, V) actually give."""
         index = {v.name: j for j, v in enumerate(self.variants)}
-        for (variant, line), amount in sorted(self.outlays.items()):
+        for (variant, line), amount in sorted((self.outlays if store is None else store).items()):
             weight = weights[:, index[variant]]
             if weight.any():
                 yield self.variants[index[variant]], line, amount, weight.astype(np.float64)
@@ -182,6 +240,28 @@ class SimulationResult:
         years = len(self.years)
         exit_year = self.exit_year[k]
         return np.stack([(exit_year == y).sum(axis=1) for y in range(years)], axis=1)
+
+    @property
+    def by_safety_net(self) -> np.ndarray:
+        """(H,) households judged by the safety-net rule (no labour capacity, safety-net exits
+        on): their exits come from dibao coverage, not from income the plan buys."""
+        return (self.registry.laborers == 0) & self.scenario.exit_rule.safety_net_exit
+
+    def stable_exits_by_income(self, k: int = 0) -> np.ndarray:
+        """(R,) stable exits of households judged by income against the exit line."""
+        return self.stable[k][:, ~self.by_safety_net].sum(axis=1)
+
+    def stable_exits_by_safety_net(self, k: int = 0) -> np.ndarray:
+        """(R,) stable exits through the safety net (政策兜底)."""
+        return self.stable[k][:, self.by_safety_net].sum(axis=1)
+
+    def stable_exits_without_support(self) -> np.ndarray:
+        """(R,) stable exits with no instrument at all, on the same replications."""
+        return self.stable_without_support.sum(axis=1)
+
+    def added_stable_exits(self, k: int = 0) -> np.ndarray:
+        """(R,) stable exits option k adds over no support, paired over replications."""
+        return self.stable_exit_households(k) - self.stable_exits_without_support()
 
     def returns(self, k: int = 0) -> np.ndarray:
         """(R,) households that returned to poverty within the monitoring window."""
@@ -211,12 +291,44 @@ class SimulationResult:
             chosen = chosen * households[:, None]
         return self._lines(chosen, by_instrument)
 
+    def plan_recoveries(self, choice: np.ndarray) -> np.ndarray:
+        """(R, Y) money coming back to the county when household h gets option ``choice[h]``
+        [yuan]."""
+        chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
+        total = np.zeros((self.reps, len(self.years)))
+        for _variant, _line, amount, weight in self._variant_weights(chosen, self.recoveries):
+            total += np.einsum("rhy,h->ry", amount, weight)
+        return total
+
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
-        """(R, Y) total fund outlays under option k [yuan]."""
+        """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts
+        as spent when it is paid)."""
         total = np.zeros((self.reps, len(self.years)))
         for amount in self.outlays_by_line(k).values():
             total += amount
         return total
+
+    def recoveries_by_line(self, k: int = 0) -> dict[str, np.ndarray]:
+        """Line → (R, Y) money coming back to the county under option k [yuan]."""
+        lines: dict[str, np.ndarray] = {}
+        for _variant, line, amount, weight in self._variant_weights(self.weights[k],
+                                                                    self.recoveries):
+            lines[line] = lines.get(line, 0) + np.einsum("rhy,h->ry", amount, weight)
+        return lines
+
+    def net_fiscal_cost(self, k: int = 0) -> np.ndarray:
+        """(R,) gross outlays less what comes back to the county over the horizon (equity
+        principal kept or recovered) [yuan]."""
+        cost = self.outlays_by_year(k).sum(axis=1)
+        for amount in self.recoveries_by_line(k).values():
+            cost = cost - amount.sum(axis=1)
+        return cost
+
+    def inpatient_incidence(self) -> np.ndarray:
+        """(R, Y) inpatient episodes per registered person and year."""
+        people = self.registry.size[np.isin(self.registry.category,
+                                            REGISTERED_CATEGORIES)].sum()
+        return self.inpatient_episodes / max(int(people), 1)
 
     # -- notebooks
 
@@ -247,7 +359,6 @@ class SimulationResult:
         stable = self.stable_exit_households(k)
         outlays_year = self.outlays_by_year(k)
         total_outlays = outlays_year.sum(axis=1)
-        mean_stable = float(stable.mean())
         summary: dict[str, Any] = {
             "scenario": self.scenario.name,
             "option": self.option_name(k),
@@ -262,9 +373,13 @@ class SimulationResult:
         }
         if self.plan is not None:
             summary["packages"] = self.plan.counts()
+        summary.update(headline(stable, self.stable_exits_without_support(), total_outlays,
+                                self.net_fiscal_cost(k)))
         summary.update({
             "stable_exits": {"households": spread(stable),
                              "people": spread(self.stable_exit_people(k))},
+            "stable_exits_by_income": spread(self.stable_exits_by_income(k)),
+            "stable_exits_by_safety_net": spread(self.stable_exits_by_safety_net(k)),
             "exits_by_year": {str(y): spread(v) for y, v in
                               zip(years, self.exits_by_year(k).T, strict=True)},
             "returns_to_poverty": spread(self.returns(k)),
@@ -275,9 +390,9 @@ class SimulationResult:
                                 for line, amount in self.outlays_by_line(k).items()},
             "outlays_by_year": {str(y): spread(v) for y, v in
                                 zip(years, outlays_year.T, strict=True)},
-            "outlays_total": spread(total_outlays),
-            "cost_per_stable_exit_yuan": (_round(total_outlays.mean() / mean_stable)
-                                          if mean_stable > 0 else None),
+            "recoveries_by_line": {line: {str(y): _round(v) for y, v in
+                                          zip(years, amount.mean(axis=0), strict=True)}
+                                   for line, amount in self.recoveries_by_line(k).items()},
             "medical_out_of_pocket_by_year": {
                 str(y): _round(v) for y, v in
                 zip(years, self.medical.sum(axis=1).mean(axis=0), strict=True)},

@@ -45,3 +45,24 @@ INCOME_SOURCES: dict[str, str] = {
 
 REGISTRY_INCOME_COLUMNS: tuple[str, ...] = ("wages", "business", "property", "transfers")
 """Income components a registry records for the baseline year."""
+
+INCOME_CATEGORIES: tuple[str, ...] = ("wages", "business", "property", "transfers")
+"""The four components of household income in the national statistics (工资性, 经营净, 财产净,
+转移净收入), in which published income structures are given."""
+
+INCOME_CATEGORY: dict[str, str] = {
+    "wages": "wages",
+    "business": "business",
+    "property": "property",
+    "transfers": "transfers",
+    "equity_dividends": "property",
+    "pv_returns": "property",
+    "employment_wages": "wages",
+    "loan_project": "business",
+    "industry_income": "business",
+    "household_reward": "transfers",
+    "dibao_topup": "transfers",
+}
+"""The statistical component each income source belongs to (production expenses are deducted
+from business income: 经营净收入). Dividends and PV revenue are asset income (财产性收入); the
+industry reward and the dibao top-up are transfers."""

@@ -159,10 +159,21 @@ def test_simulate_writes_summary_households_and_plots(cli, tmp_path: Path,
     assert (out_a / "households.csv").read_bytes() == (out_b / "households.csv").read_bytes()
     summary = json.loads((out_a / "summary.json").read_text(encoding="utf-8"))
     for key in ("stable_exits", "exits_by_year", "returns_to_poverty", "outlays_by_line",
-                "outlays_by_year", "cost_per_stable_exit_yuan"):
+                "outlays_by_year", "cost_per_added_stable_exit_yuan", "net_fiscal_cost"):
         assert key in summary
     low, high = summary["stable_exits"]["households"]["interval_95"]
     assert low <= summary["stable_exits"]["households"]["mean"] <= high
+    # the honest headline: exits the plan adds, safety-net exits apart, cost per added exit
+    stable = summary["stable_exits"]["households"]["mean"]
+    split = (summary["stable_exits_by_income"]["mean"]
+             + summary["stable_exits_by_safety_net"]["mean"])
+    assert split == pytest.approx(stable, abs=0.02)
+    added = summary["added_stable_exits"]["mean"]
+    assert added == pytest.approx(stable - summary["stable_exits_without_support"]["mean"],
+                                  abs=0.02)
+    assert summary["cost_per_added_stable_exit_yuan"] == pytest.approx(
+        summary["outlays_total"]["mean"] / added, rel=1e-3)
+    assert "cost per added stable exit" in first.stdout
     for stem in ("income_fan", "exits_by_year", "outlays_by_year"):
         assert (out_a / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
         assert b"<svg" in (out_a / f"{stem}.svg").read_bytes()[:500]

@@ -20,7 +20,7 @@ def test_package_difference_is_exactly_the_pv_income(tiny_scenario_path, tiny_re
     """With PV variability off (and every other shock on), equity+pv − equity = PV income."""
     scenario = load_scenario(tiny_scenario_path, [
         "instruments.pv.yield_year_sd=0", "instruments.pv.weak_year_probability=0",
-        "instruments.pv.settlement_delay_probability=0"])
+        "instruments.pv.settlement_delay_probability=0", "instruments.pv.construction_months=0"])
     registry = Registry.from_columns({**tiny_registry.columns(),
                                       "pv_site": np.ones(60, dtype=bool)})
     packages = [Package.parse("equity"), Package.parse("equity+pv")]

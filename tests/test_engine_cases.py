@@ -1,8 +1,10 @@
 """Hand-computed household cases (tests/cases/*.toml), one parametrised test.
 
 Each case gives one household, a package, scenario overrides and the per-capita income (and
-optionally the fund outlays) expected in every simulated year. Unless a case says otherwise,
-every shock, volatility, growth, degradation and variability is switched off first (QUIET), so
+optionally the fund outlays, the money coming back to the county, the medical out-of-pocket
+spending and the exit year, 0 for never) expected in every simulated year. Unless a case says
+otherwise, every shock, volatility, growth, degradation, variability and lead time is switched
+off first (QUIET), so
 the expected figures can be worked out by hand; the case's own overrides then switch on what it
 tests.
 """
@@ -32,6 +34,12 @@ QUIET = [
     "instruments.pv.yield_year_sd=0", "instruments.pv.weak_year_probability=0",
     "instruments.pv.degradation_first_year=0", "instruments.pv.degradation_per_year=0",
     "instruments.pv.settlement_delay_probability=0",
+    # lead times and wage dynamics off too; cases of their own switch them on
+    "horizon.plan_start_month=1", "instruments.pv.construction_months=0",
+    "instruments.employment.training_months=0",
+    "instruments.employment.wage_growth_per_year=0",
+    "instruments.employment.replaced_income_share=0",
+    "instruments.loans.project_lead_months=0", "safety_net.standard_growth_per_year=0",
 ]
 
 
@@ -44,6 +52,7 @@ def household(spec: dict) -> Registry:
         **{k: [float(spec.get(k, 0))] for k in ("wages", "business", "property", "transfers",
                                                  "production_expenses")},
         "pv_site": [spec.get("pv_site", False)],
+        "chronically_ill": [spec.get("chronically_ill", 0)],
     }
     return Registry.from_columns(columns, source="case")
 
@@ -60,10 +69,24 @@ def test_hand_computed_case(path: Path) -> None:
     for rep in range(3):
         np.testing.assert_allclose(result.per_capita[0, rep, 0], expected,
                                    atol=case["tolerance"], err_msg=case["name"])
+    shape = (3, len(expected))
     if "expected_outlays" in case:
         np.testing.assert_allclose(result.household_outlays()[:, 0, :],
-                                   np.broadcast_to(case["expected_outlays"], (3, len(expected))),
+                                   np.broadcast_to(case["expected_outlays"], shape),
                                    atol=case["tolerance"], err_msg=case["name"])
+    if "expected_recoveries" in case:
+        recovered = sum(result.recoveries_by_line().values(), np.zeros(shape))
+        np.testing.assert_allclose(recovered, np.broadcast_to(case["expected_recoveries"], shape),
+                                   atol=case["tolerance"], err_msg=case["name"])
+    if "expected_medical" in case:
+        np.testing.assert_allclose(result.medical[:, 0, :],
+                                   np.broadcast_to(case["expected_medical"], shape),
+                                   atol=case["tolerance"], err_msg=case["name"])
+    if "expected_exit_year" in case:
+        years = list(scenario.calendar_years)
+        exit_year = case["expected_exit_year"]
+        index = years.index(exit_year) if exit_year else -1
+        assert (result.exit_year[0, :, 0] == index).all(), case["name"]
 
 
 def test_there_is_a_case_for_every_instrument_and_shock() -> None:

@@ -70,7 +70,11 @@ def test_xlsx_totals_equal_summary_json(written: Path) -> None:
 
     cover = {row[0]: row[1] for row in _sheet(workbook, "摘要")[1:]}
     assert cover["预期稳定脱贫户数"] == pytest.approx(summary["stable_exits"]["mean"])
-    assert cover["每户稳定脱贫成本（元）"] == pytest.approx(summary["cost_per_stable_exit_yuan"])
+    assert cover["新增稳定脱贫户数（较无扶持）"] == pytest.approx(
+        summary["added_stable_exits"]["mean"])
+    assert cover["每新增一户稳定脱贫成本（元）"] == pytest.approx(
+        summary["cost_per_added_stable_exit_yuan"])
+    assert cover["净财政成本（万元）"] == pytest.approx(summary["net_fiscal_cost"]["mean"] / 1e4)
     households = _sheet(workbook, "农户名单")
     assert len(households) - 1 == summary["households"]
     assert sum(1 for r in households[1:] if r[5] != "不安排") == instruments[-1][1]

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.units import MONTHS_PER_YEAR
-
 
 @dataclass(frozen=True, order=True)
 class Variant:
@@ -45,8 +43,3 @@ class Variant:
     def name(self) -> str:
         """``pv`` for the first plan year, ``pv@2`` for the second, and so on."""
         return self.key if self.start_year == 0 else f"{self.key}@{self.start_year + 1}"
-
-    @property
-    def start_month(self) -> int:
-        """Month index (since the horizon start) in which the household enters."""
-        return self.start_year * MONTHS_PER_YEAR

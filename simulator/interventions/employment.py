@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 KEY = "employment"
 LABEL = "employment awards"
 LABEL_ZH = "就业奖补"
-INCOME_SOURCES = ("employment_wages",)
+INCOME_SOURCES = ("employment_wages", "wages", "business")
+"""Wages of the placed job; the registry's wages and business income it replaces (negative)."""
 LINES = {
     "training": "order-based training of the job seeker",
     "employment_awards": "awards to employers, paid after the job lasted (verified)",
@@ -55,15 +56,41 @@ class Parameters:
         source="parameters.md §4: training allowance 50 yuan/day (Deyang, H) × 20 days (guess)")
     wage_yuan_per_month: float = param(
         2_000.0, unit="yuan/month", ge=0,
-        doc="Median monthly wage of a placed poor labourer.",
+        doc="Median monthly wage of a placed poor labourer in the first simulated year.",
         source="parameters.md §4: poverty workshops 1,500–2,500 yuan/month (M)")
     wage_log_sd: float = param(
         0.25, unit="log yuan", ge=0, le=3,
         doc="Spread of wages between workers.", source="guess")
+    training_months: int = param(
+        1, unit="months", ge=0, le=24,
+        doc="Months of training before a trained job seeker starts looking (no training: 0).",
+        source="order-based training of about 20 days (Deyang training allowance, H): "
+               "http://www.deyang.gov.cn/en/dynamic/940535.htm")
     separation_probability_per_year: float = param(
         0.40, unit="1/year", ge=0, le=1,
-        doc="Chance per year that a job ends.",
-        source="parameters.md §4: 27.3 months per job → 35–45 %/year (M, derived)")
+        doc="Chance per year that a job ends (the worker leaves that employer).",
+        source="migrants average 27.3 months per job → 35–45 %/year (Cao & Zhao, M, derived): "
+               "http://rwdl.xisu.edu.cn/EN/abstract/abstract8616.shtml")
+    job_to_job_share: float = param(
+        0.6, unit="share of separations", ge=0, le=1,
+        doc="Share of job endings followed at once by another job (the worker changes "
+            "employer); the rest fall into unemployment and search again.",
+        source="guess: migrants change jobs often, mostly without a spell of unemployment "
+               "(Cao & Zhao, M): http://rwdl.xisu.edu.cn/EN/abstract/abstract8616.shtml")
+    wage_growth_per_year: float = param(
+        0.065, unit="1/year", ge=-0.5, le=1,
+        doc="Yearly growth of placed workers' wages (wage_yuan_per_month is the first "
+            "simulated year's).",
+        source="NBS migrant-worker monthly income 3,275 (2016) → 3,962 yuan (2019), 6.5 % a year "
+               "(H): http://english.gov.cn/state_council/ministries/2018/04/29/"
+               "content_281476128679596.htm")
+    replaced_income_share: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="Share of the placed labourer's own part of the household's baseline labour income "
+            "(wages and net farm income, divided by its labourers) that is given up while the "
+            "labourer works the placed job: a placement counts only its gain over what it "
+            "replaces.",
+        source="guess")
     award_rule: Literal["retained_12_months", "consecutive_months"] = param(
         "retained_12_months", unit="",
         doc="When the employer award is earned: per worker-year kept ≥ 12 months (Ruyuan), or "
@@ -100,44 +127,62 @@ def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
 
 def process(block: Block, owner: str, start_month: int, scenario: Scenario
             ) -> Generator[simpy.Event, Any, None]:
-    """One labourer per household looks for a job, works, may lose it and look again.
+    """One labourer per household trains, looks for a job, works, changes jobs or loses work.
 
-    The employer award is paid only once the rule is verifiably met: per 12 months kept
-    (Ruyuan) or once after a run of consecutive months at a minimum wage (Jishou).
+    A job ends at the separation rate; with ``job_to_job_share`` the worker moves straight to
+    another employer (wage kept, tenure restarts), otherwise the worker is unemployed and
+    searches again. Wages grow at ``wage_growth_per_year``. While working the placed job, the
+    household gives up ``replaced_income_share`` of that labourer's part of its own baseline
+    labour income. The employer award is paid only once the rule is verifiably met: per 12
+    months with one employer (Ruyuan) or once after a run of consecutive months at a minimum
+    wage (Jishou).
     """
     params = parameters(scenario)
     place = FLOAT(params.placement_probability_trained_per_month if params.training
                   else params.placement_probability_per_month)
     separate = FLOAT(monthly_probability(params.separation_probability_per_year))
+    moves_on = separate * FLOAT(params.job_to_job_share)
     sigma = FLOAT(params.wage_log_sd)
     delay = scenario.rewards.verification_delay_months
+    laborers = np.maximum(block.households.laborers, 0).astype(FLOAT)
+    gives_up = FLOAT(params.replaced_income_share) * np.divide(
+        FLOAT(1), laborers, out=np.zeros_like(laborers), where=laborers > 0)
     employed = np.zeros(block.shape, dtype=bool)
-    tenure = np.zeros(block.shape, dtype=np.int32)       # months in the current job
+    tenure = np.zeros(block.shape, dtype=np.int32)       # months with the current employer
     qualifying = np.zeros(block.shape, dtype=np.int32)   # consecutive months meeting the rule
     awarded = np.zeros(block.shape, dtype=bool)          # for one-off awards
-    wage = np.zeros(block.shape, dtype=FLOAT)
+    wage = np.zeros(block.shape, dtype=FLOAT)            # in first-simulated-year yuan
     draws: dict[str, np.ndarray] = {}
     yield from block.at(start_month, "instruments")
+    searching_from = start_month
     if params.training:
         block.pay(owner, "training",
                   np.full(block.shape, params.training_cost_yuan_per_person, dtype=FLOAT))
+        searching_from += params.training_months
     while True:
         m = block.month_of_year
         if m == 0 or not draws:
             for name in ("job_search", "job_separation", "job_wage"):
                 draws[name] = block.uniforms(name)
-        leaves = employed & (draws["job_separation"][m] < separate)
-        employed &= ~leaves
-        tenure[leaves] = 0
-        qualifying[leaves] = 0
-        found = ~employed & ~leaves & (draws["job_search"][m] < place)
-        if found.any():
-            where = np.nonzero(found)
-            z = standard_normal(draws["job_wage"][m][where])
-            wage[where] = FLOAT(params.wage_yuan_per_month) * np.exp(sigma * z, dtype=FLOAT)
-            employed |= found
-        earned = wage * block.labour_factor * employed
+        u_end = draws["job_separation"][m]
+        ends = employed & (u_end < separate)
+        falls = ends & (u_end >= moves_on)   # the rest of the endings move straight on
+        employed &= ~falls
+        tenure[ends] = 0
+        qualifying[ends] = 0
+        if block.month >= searching_from:
+            found = ~employed & ~falls & (draws["job_search"][m] < place)
+            if found.any():
+                where = np.nonzero(found)
+                z = standard_normal(draws["job_wage"][m][where])
+                wage[where] = FLOAT(params.wage_yuan_per_month) * np.exp(sigma * z, dtype=FLOAT)
+                employed |= found
+        growth = FLOAT((1.0 + params.wage_growth_per_year) ** block.year)
+        earned = wage * (growth * block.labour_factor) * employed
         block.add_income(owner, "employment_wages", earned)
+        given_up = gives_up * employed
+        block.add_income(owner, "wages", -given_up * block.labour_income["wages"])
+        block.add_income(owner, "business", -given_up * block.labour_income["business_net"])
         tenure += employed
         counts = employed & (earned >= params.award_min_wage_yuan_per_month)
         qualifying = np.where(counts, qualifying + 1, 0)

@@ -1,8 +1,10 @@
 """Equity dividends (资产收益 / 入股分红 / 股份帮扶).
 
 The fund invests a principal in an enterprise on a household's behalf; the household receives a
-yearly dividend (property income). Enterprises can stop paying or fail; every shareholder of one
-enterprise is hit together. After the term the upper-level money becomes a county fund.
+yearly dividend (property income), for the part of the year the equity was held. Enterprises can
+stop paying or fail; every shareholder of one enterprise is hit together. The principal is an
+asset, not money spent for good: after the term it becomes a county fund, so the net fiscal cost
+counts only what failures lose.
 """
 
 from __future__ import annotations
@@ -31,8 +33,14 @@ INCOME_SOURCES = ("equity_dividends",)
 LINES = {
     "equity_principal": "principal invested on the household's behalf",
     "organisation_rewards": "one-off reward per poor person brought into the equity scheme",
-    "equity_recoveries": "principal recovered from failed enterprises (negative)",
 }
+RECOVERIES = {
+    "equity_recoveries": "principal recovered from failed enterprises",
+    "equity_principal_kept": "principal the county keeps: it becomes a county fund at the end "
+                             "of the term (or is still invested at the horizon's end)",
+}
+"""Money that comes back to the county: not spending, so it never relaxes a yearly budget, but it
+makes the net fiscal cost smaller than the gross outlay."""
 BRINGS_IN_BY_ORGANISATION = True
 
 
@@ -82,11 +90,14 @@ class Parameters:
         doc="Years before the principal converts to a county fund.",
         source="seed 001 §二(一)1")
     dividend_share_after_term: float = param(
-        0.5, unit="share", ge=0, le=1,
-        doc="Share of the dividend the household keeps after the term, once the upper-level "
-            "money has become a county fund (the county match stays invested).",
-        source="guess: seed 001 §二(一)1 says the upper-level half becomes a county fund and "
-               "does not say what the household keeps")
+        1.0, unit="share", ge=0, le=1,
+        doc="Share of the dividend the household keeps after the term, once the principal has "
+            "become a county fund: 1 = support unchanged after exit; 0.5 = only the county "
+            "match keeps paying the household; 0 = dividends stop.",
+        source="seed 001 §二(一)1: after the term the upper-level money becomes a county fund "
+               "'to keep consolidating exits'; 中办/国办《关于建立贫困退出机制的意见》(2016): "
+               "after exit, support policies stay unchanged for a period (H): "
+               "http://dzb.hxnews.com/2016-04/29/content_364069.htm")
     underpay_probability_per_year: float = param(
         0.10, unit="1/year", ge=0, le=1,
         doc="Chance that an enterprise pays no dividend in a year (all its shareholders at once).",
@@ -153,14 +164,18 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
                               * (principal > 0), block.shape).astype(FLOAT),
               rewards.verification_delay_months)
     term_end = start_month + params.term_years * MONTHS_PER_YEAR
-    recovered = np.zeros(block.shape, dtype=bool)
+    # the county books the surviving principal as its own at the end of the term, or at the
+    # horizon's end if the term runs past it; failures before then recover a share
+    kept_at = min(term_end, block.months) - 1
     while True:
         month = block.month
-        failing = (fails_at == month) & ~recovered
-        if failing.any():
-            block.pay(owner, "equity_recoveries",
-                      -params.principal_recovery_share * principal * failing)
-            recovered |= failing
+        if month <= kept_at:
+            failing = fails_at == month
+            if failing.any():
+                block.recover(owner, "equity_recoveries",
+                              params.principal_recovery_share * principal * failing)
+        if month == kept_at:
+            block.recover(owner, "equity_principal_kept", principal * (fails_at > month))
         if block.month_of_year == params.dividend_month - 1:
             months_held = min(MONTHS_PER_YEAR, month - start_month + 1)
             share = 1.0 if month < term_end else params.dividend_share_after_term

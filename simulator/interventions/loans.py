@@ -59,6 +59,11 @@ class Parameters:
         6_000.0, unit="yuan/(household·year)", ge=0,
         doc="Mean yearly net business income from the funded project while it runs.",
         source="parameters.md §3 appendix: +6,000 (0–12,000, M/G)")
+    project_lead_months: int = param(
+        6, unit="months", ge=0, le=36,
+        doc="Months from disbursement until the funded project yields income (a crop or "
+            "livestock cycle).",
+        source="guess")
     project_return_log_sd: float = param(
         0.5, unit="log yuan", ge=0, le=3,
         doc="Spread of project returns between households.", source="guess")
@@ -120,12 +125,11 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
     subsidy = FLOAT(params.interest_subsidy_share)
     premium = amount * FLOAT(params.insurance_premium_rate / MONTHS_PER_YEAR)
     end = start_month + term
+    yields_from = start_month + params.project_lead_months
     while True:
         month = block.month
-        alive = month < fail_month
-        if month >= end and not params.project_continues_after_term:
-            alive = np.zeros(block.shape, dtype=bool)
-        block.add_income(owner, "loan_project", monthly_return * alive)
+        if month >= yields_from and (month < end or params.project_continues_after_term):
+            block.add_income(owner, "loan_project", monthly_return * (month < fail_month))
         if month < end:
             outstanding = ~(defaults & (month >= fail_month))
             block.pay(owner, "loan_interest_subsidy", monthly_interest * subsidy * outstanding)

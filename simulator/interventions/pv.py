@@ -37,6 +37,11 @@ BRINGS_IN_BY_ORGANISATION = False
 class Parameters:
     """Parameters of the photovoltaic instrument."""
 
+    construction_months: int = param(
+        6, unit="months", ge=0, le=60,
+        doc="Months from the plan's decision to build until the plant generates (siting, "
+            "land, building, grid connection).",
+        source="guess: seed 001 §二(一)9 starts with 2–3 pilot sites per town, then rolls out")
     kw_per_household: float = param(
         3.0, unit="kW/household", gt=0, le=100,
         doc="Capacity whose revenue goes to one household.",
@@ -129,7 +134,9 @@ def degradation_factor(params: Parameters, age_years: int) -> float:
 
 def process(block: Block, owner: str, start_month: int, scenario: Scenario
             ) -> Generator[simpy.Event, Any, None]:
-    """Monthly generation and settlement; the subsidy part is paid late in delay years."""
+    """Build, then monthly generation and settlement; the subsidy part is paid late in delay
+    years. The fund pays its capital share when building starts; the plant generates from
+    ``construction_months`` later, and its age (degradation) counts from then."""
     params = parameters(scenario)
     reps = block.reps
     kw = FLOAT(params.kw_per_household)
@@ -137,6 +144,11 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
     block.pay(owner, "pv_capex",
               np.full(block.shape, params.fund_capex_yuan_per_kw * params.kw_per_household,
                       dtype=FLOAT))
+    if params.construction_months:
+        start_month += params.construction_months
+        if start_month >= block.months:
+            return
+        yield from block.at(start_month, "instruments")
     weather = delayed = None
     while True:
         month = block.month

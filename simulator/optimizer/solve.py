@@ -28,7 +28,7 @@ from simulator.optimizer.model import Solution, realised_stable_exits, solve_all
 from simulator.packages import Plan
 from simulator.population import population_of
 from simulator.registry import Registry
-from simulator.results import paired, spread
+from simulator.results import headline, paired, spread
 from simulator.scenario.model import Scenario
 
 
@@ -165,6 +165,10 @@ class AllocationResult:
                                  zip(plan_years, total.mean(axis=0), strict=True)}
         stable = self.optimised.stable_exits
         total_outlays = self.optimised.outlays.sum(axis=1)
+        without_support = result.stable_exits_without_support()
+        net_cost = total_outlays - result.plan_recoveries(choice).sum(axis=1)
+        stable_by_household = result.stable[choice, :, np.arange(len(choice))].T  # (R, H)
+        safety_net = result.by_safety_net
         counts = np.bincount(choice, minlength=len(cands.packages))
         solution = self.solution
         summary: dict[str, Any] = {
@@ -188,7 +192,10 @@ class AllocationResult:
                               self.candidates.p_stable[np.arange(len(choice)), choice].sum()), 2)},
             "out_of_sample": {"seed": cands.result.seed, "replications": cands.result.reps},
             "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
+            **headline(stable, without_support, total_outlays, net_cost),
             "stable_exits": spread(stable),
+            "stable_exits_by_income": spread(stable_by_household[:, ~safety_net].sum(axis=0)),
+            "stable_exits_by_safety_net": spread(stable_by_household[:, safety_net].sum(axis=0)),
             "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
                                                                   strict=True)},
             "returns_to_poverty": spread(returned),
@@ -198,9 +205,6 @@ class AllocationResult:
             "outlays_by_instrument": self._by_plan_year(
                 result.plan_outlays_by_line(choice, by_instrument=True), site_key="pv"),
             "outlays_by_township": by_township,
-            "outlays_total": spread(total_outlays),
-            "cost_per_stable_exit_yuan": round(float(total_outlays.mean() / stable.mean()), 2)
-            if stable.mean() > 0 else None,
             "shadow_price_stable_exits_per_10000_yuan": {
                 str(y): round(v, 4) for y, v in zip(plan_years, self.shadow_price, strict=True)},
             "exit_target_shortfall_people": {
@@ -214,9 +218,11 @@ class AllocationResult:
             "baselines": {},
         }
         for name, baseline in self.baselines.items():
+            outlays = baseline.outlays.sum(axis=1)
             summary["baselines"][name] = {
+                **headline(baseline.stable_exits, without_support, outlays,
+                           outlays - result.plan_recoveries(baseline.choice).sum(axis=1)),
                 "stable_exits": spread(baseline.stable_exits),
-                "outlays_total": spread(baseline.outlays.sum(axis=1)),
                 "optimised_gain": paired(stable, baseline.stable_exits),
             }
         if self.frontier:

@@ -101,14 +101,27 @@ class Proposal:
         table.rows.append([_with_unit(word("outlays", lang) + " " + word("total", lang),
                                       word("wan", lang), lang),
                            summary["outlays_total"]["mean"] / YUAN_PER_WAN])
+        table.rows.append([_with_unit(word("net_fiscal_cost", lang), word("wan", lang), lang),
+                           summary["net_fiscal_cost"]["mean"] / YUAN_PER_WAN])
+        added = summary["added_stable_exits"]
+        table.rows.append([word("added_exits", lang), added["mean"]])
+        table.rows.append([word("ci", lang) + " " + word("low", lang), added["ci95"][0]])
+        table.rows.append([word("ci", lang) + " " + word("high", lang), added["ci95"][1]])
+        table.rows.append([_with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
+                           summary["cost_per_added_stable_exit_yuan"]])
+        table.rows.append([_with_unit(word("net_cost_per_exit", lang), word("yuan", lang), lang),
+                           summary["net_cost_per_added_stable_exit_yuan"]])
         stable = summary["stable_exits"]
         table.rows.append([word("expected_exits", lang), stable["mean"]])
         table.rows.append([word("interval", lang) + " " + word("low", lang),
                            stable["interval_95"][0]])
         table.rows.append([word("interval", lang) + " " + word("high", lang),
                            stable["interval_95"][1]])
-        table.rows.append([_with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
-                           summary["cost_per_stable_exit_yuan"]])
+        table.rows.append([word("by_income", lang), summary["stable_exits_by_income"]["mean"]])
+        table.rows.append([word("by_safety_net", lang),
+                           summary["stable_exits_by_safety_net"]["mean"]])
+        table.rows.append([word("without_support", lang),
+                           summary["stable_exits_without_support"]["mean"]])
         table.rows.append([word("supported", lang), self.households_supported()])
         table.rows.append([word("households", lang), summary["households"]])
         return table
@@ -205,23 +218,24 @@ class Proposal:
 
     def comparison_table(self, summary: dict[str, Any], lang: Language) -> Table:
         table = Table("comparison", word("comparison_sheet", lang),
-                      [word("plan", lang), word("stable_exits", lang), word("interval", lang),
+                      [word("plan", lang), word("added_exits", lang), word("ci", lang),
+                       word("stable_exits", lang),
                        _with_unit(word("outlays", lang), word("wan", lang), lang),
                        _with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
                        word("gain", lang), word("ci", lang)],
-                      ["text", "number", "text", "wan", "yuan", "number", "text"])
-        stable = summary["stable_exits"]
-        table.rows.append([labels.plan("optimised", lang), stable["mean"],
-                           _interval(stable), summary["outlays_total"]["mean"] / YUAN_PER_WAN,
-                           _per_exit(summary["outlays_total"], stable), None, ""])
+                      ["text", "number", "text", "number", "wan", "yuan", "number", "text"])
+
+        def row(name: str, figures: dict[str, Any], gain: dict[str, Any] | None) -> list[Any]:
+            added = figures["added_stable_exits"]
+            return [labels.plan(name, lang), added["mean"], _ci(added),
+                    figures["stable_exits"]["mean"],
+                    figures["outlays_total"]["mean"] / YUAN_PER_WAN,
+                    figures["cost_per_added_stable_exit_yuan"],
+                    None if gain is None else gain["mean"], "" if gain is None else _ci(gain)]
+
+        table.rows.append(row("optimised", summary, None))
         for name, baseline in summary["baselines"].items():
-            gain = baseline["optimised_gain"]
-            table.rows.append([labels.plan(name, lang), baseline["stable_exits"]["mean"],
-                               _interval(baseline["stable_exits"]),
-                               baseline["outlays_total"]["mean"] / YUAN_PER_WAN,
-                               _per_exit(baseline["outlays_total"], baseline["stable_exits"]),
-                               gain["mean"],
-                               f"{gain['ci95'][0]:+,.1f} – {gain['ci95'][1]:+,.1f}"])
+            table.rows.append(row(name, baseline, baseline["optimised_gain"]))
         return table
 
     def sensitivity_table(self, lang: Language) -> Table:
@@ -297,9 +311,9 @@ def _interval(block: dict[str, Any]) -> str:
     return f"{low:,.0f}–{high:,.0f}"
 
 
-def _per_exit(outlays: dict[str, Any], stable: dict[str, Any]) -> float | None:
-    """Mean outlays per mean stable exit [yuan]; None when there are none."""
-    return outlays["mean"] / stable["mean"] if stable["mean"] > 0 else None
+def _ci(paired: dict[str, Any]) -> str:
+    """A paired difference's 95 % confidence interval as text."""
+    return f"{paired['ci95'][0]:+,.1f} – {paired['ci95'][1]:+,.1f}"
 
 
 def _total_row(table: Table, lang: Language) -> list[Any]:

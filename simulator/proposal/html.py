@@ -104,23 +104,37 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _money(yuan: float | None, lang: Language) -> str:
+    """An amount in yuan with its unit, or a dash when there is none (nothing added)."""
+    return "—" if yuan is None else f"{yuan:,.0f} {word('yuan', lang)}"
+
+
 def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     years = proposal.plan_years()
     budgets = {year: amount / YUAN_PER_WAN for year, amount in summary["budgets_yuan"].items()}
     asked = "".join(f"<div>{_e(word('per_year', lang, year=y))}: "
                     f"{budgets[y]:,.0f} {_e(word('wan', lang))}</div>" for y in years)
-    stable = summary["stable_exits"]
-    low, high = stable["interval_95"]
-    cost = summary["cost_per_stable_exit_yuan"] or 0
+    added = summary["added_stable_exits"]
+    low, high = added["ci95"]
+    split = word("exits_split", lang, total=f"{summary['stable_exits']['mean']:,.0f}",
+                 income=f"{summary['stable_exits_by_income']['mean']:,.0f}",
+                 safety=f"{summary['stable_exits_by_safety_net']['mean']:,.0f}",
+                 without=f"{summary['stable_exits_without_support']['mean']:,.0f}")
     supported = proposal.households_supported()
     share = supported / max(summary["households"], 1)
     of_total = word("of_total", lang, total=f"{summary['households']:,}", share=f"{share:.0%}")
+    net = word("net_cost_note", lang,
+               amount=_money(summary["net_cost_per_added_stable_exit_yuan"], lang))
+    reach = f"{word('supported', lang)} {supported:,} {of_total}"
     boxes = [
         (word("asked", lang), f"{sum(budgets.values()):,.0f} {word('wan', lang)}", asked),
-        (word("expected_exits", lang), f"{stable['mean']:,.0f} {word('households_word', lang)}",
-         _e(word("range", lang, low=f"{low:,.0f}", high=f"{high:,.0f}"))),
-        (word("cost_per_exit", lang), f"{cost:,.0f} {word('yuan', lang)}",
-         _e(f"{word('supported', lang)} {supported:,} {of_total}")),
+        (word("added_exits", lang), f"{added['mean']:,.0f} {word('households_word', lang)}",
+         f"<div>{_e(word('added_ci', lang, low=f'{low:,.0f}', high=f'{high:,.0f}'))}</div>"
+         f"<div>{_e(split)}</div>"),
+        (word("cost_per_exit", lang),
+         _money(summary["cost_per_added_stable_exit_yuan"], lang),
+         f"<div>{_e(net)}</div>"
+         f"<div>{_e(reach)}</div>"),
     ]
     cells = "".join(f"<div class='figure-box'><div class='label'>{_e(label)}</div>"
                     f"<div class='value'>{_e(value)}</div><div class='note'>{note}</div></div>"

@@ -19,8 +19,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "per_year": ("{year} 年", "{year}"),
     "total": ("合计", "Total"),
     "expected_exits": ("预期稳定脱贫户数", "Stable exits expected"),
+    "added_exits": ("新增稳定脱贫户数（较无扶持）", "Stable exits added over no support"),
+    "added_ci": ("95% 置信区间 {low}–{high} 户", "95 % CI {low}–{high} households"),
+    "exits_split": ("共稳定脱贫 {total} 户：收入达标 {income} 户，政策兜底 {safety} 户；无扶持也能稳定脱贫 {without} 户",
+                    "{total} stable exits: {income} by income, {safety} through the safety net; "
+                    "{without} would exit stably with no support"),
+    "by_income": ("其中收入达标脱贫户数", "of which by income"),
+    "by_safety_net": ("其中政策兜底脱贫户数", "of which through the safety net"),
+    "without_support": ("无扶持时稳定脱贫户数", "Stable exits with no support"),
     "range": ("95% 区间 {low}–{high} 户", "95 % range {low}–{high} households"),
-    "cost_per_exit": ("每户稳定脱贫成本", "Cost per stable exit"),
+    "cost_per_exit": ("每新增一户稳定脱贫成本", "Cost per added stable exit"),
+    "net_cost_per_exit": ("每新增一户稳定脱贫净成本", "Net cost per added stable exit"),
+    "net_cost_note": ("净成本扣除到期转为县扶贫基金或回收的入股本金：{amount}",
+                      "net of equity principal the county keeps or recovers: {amount}"),
+    "net_fiscal_cost": ("净财政成本", "Net fiscal cost"),
     "yuan": ("元", "yuan"),
     "wan": ("万元", "10,000 yuan"),
     "households_word": ("户", "households"),
@@ -53,12 +65,12 @@ WORDS: dict[str, tuple[str, str]] = {
                     "within budget and fresh replications vary."),
     "section_comparison": ("二、与其他分配方式比较", "2. Against other ways to spend the money"),
     "comparison_intro": ("同一批独立重复模拟下比较：按村平均分配（以奖代补之前的做法）、人均 1500 元"
-                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每户稳定脱贫成本。",
+                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。",
                          "Compared on the same fresh replications: a per-village equal split (the "
                          "practice reward-instead-of-subsidy replaced), a uniform 1,500 yuan per "
                          "person, and greedy cost-effectiveness. Gains are paired differences "
                          "with 95 % confidence intervals. Each rule spends what it can of the "
-                         "budget; compare the cost per stable exit too."),
+                         "budget; compare the cost per added stable exit too."),
     "plan": ("分配方式", "Plan"),
     "stable_exits": ("稳定脱贫户数", "Stable exits"),
     "interval": ("95% 区间", "95 % interval"),

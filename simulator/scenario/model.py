@@ -17,6 +17,7 @@ import numpy as np
 from simulator.errors import did_you_mean
 from simulator.interventions import Instruments
 from simulator.scenario.schema import Report, param, section, table_array
+from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
 
 _DEFAULT_COUNTED = tuple(s for s in INCOME_SOURCES if s != "household_reward")
@@ -39,6 +40,11 @@ class Horizon:
         3, unit="years", ge=1, le=50,
         doc="Years in which the fund allocates money (the first years of the horizon).",
         source="seed 001 §一(三)")
+    plan_start_month: int = param(
+        1, unit="calendar month (1 = January)", ge=1, le=12,
+        doc="Month of the first plan year from which the plan's money can be spent (the plan's "
+            "adoption); packages starting in later plan years start in January.",
+        source="scenario (Ruyuan's plan was adopted on 29 November 2016: December)")
 
     def check(self, path: str, report: Report) -> None:
         if self.plan_years > self.years:
@@ -49,6 +55,12 @@ class Horizon:
     def calendar_years(self) -> np.ndarray:
         """The simulated calendar years, e.g. ``[2016, …, 2020]``."""
         return np.arange(self.start_year, self.start_year + self.years)
+
+    def start_month_of(self, plan_year: int) -> int:
+        """Month index (since the horizon start) in which a package starting in plan year
+        ``plan_year`` (0 = the first) begins."""
+        first = self.plan_start_month - 1 if plan_year == 0 else 0
+        return plan_year * MONTHS_PER_YEAR + first
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,22 @@ class PovertyLine:
         4_000.0, unit="yuan/(person·year)", gt=0,
         doc="Edge households have income at or above the registration line and below this.",
         source="seed 004 §三")
+    national_base_yuan_per_capita: float = param(
+        2_800.0, unit="yuan/(person·year)", gt=0,
+        doc="National poverty standard used for household exit decisions in national_base_year; "
+            "later years grow by national_growth_per_year (≈ 4,000 in 2020). Safety-net "
+            "households are judged against it when safety_net.exit_line = 'national'.",
+        source="2,800 yuan in 2014 escalated 6 % a year, the exit standard many provinces used "
+               "(M): https://woyaojiankangwang.com/Medicalequipment/sqtmxshowj.html ; 2020 ≈ "
+               "4,000 (SCIO 2021, H/M): https://news.cgtn.com/news/2021-02-24/China-s-poverty-"
+               "line-4-000-yuan-a-year-per-person-or-619-Y9eCCfcdHi/index.html")
+    national_base_year: int = param(
+        2014, unit="calendar year", ge=1949, le=2100,
+        doc="Year of national_base_yuan_per_capita.", source="as national_base_yuan_per_capita")
+    national_growth_per_year: float = param(
+        0.06, unit="1/year", ge=-0.5, le=1,
+        doc="Yearly escalation of the national exit standard.",
+        source="as national_base_yuan_per_capita (6 % a year)")
     at_risk_multiple: float = param(
         1.5, unit="× exit line", ge=1,
         doc="Exited households below this multiple of the line are flagged at risk of return.",
@@ -100,6 +128,13 @@ class PovertyLine:
         return line_from_growth(self.base_yuan_per_capita, self.base_year,
                                 self.growth_per_year, calendar_years)
 
+    def national_by_year(self, calendar_years: np.ndarray) -> np.ndarray:
+        """National exit standard for each of ``calendar_years`` [yuan/(person·year)]."""
+        from simulator.accounting import line_from_growth
+
+        return line_from_growth(self.national_base_yuan_per_capita, self.national_base_year,
+                                self.national_growth_per_year, calendar_years)
+
 
 @dataclass(frozen=True)
 class ExitRule:
@@ -117,8 +152,9 @@ class ExitRule:
         source="domain §3 (e.g. 2 or 3 years)")
     safety_net_exit: bool = param(
         True, unit="",
-        doc="Households without labour capacity exit through dibao coverage (政策兜底) rather "
-            "than through income projects.",
+        doc="Households without labour capacity exit through dibao coverage (政策兜底) once their "
+            "guaranteed income meets the line safety_net.exit_line names; false judges them "
+            "against the exit line like everyone else.",
         source="seed 001 §一(三)")
 
     def check(self, path: str, report: Report) -> None:
@@ -156,19 +192,42 @@ class Shocks:
     """Household and village shocks (instrument-specific risks sit with each instrument)."""
 
     illness_probability_per_person_year: float = param(
-        0.208, unit="1/(person·year)", ge=0, le=1,
-        doc="Chance per person per year of an illness needing inpatient care.",
-        source="parameters.md §5: inpatient admission rate of the poor 20.8 % (Liu et al. 2023, H)")
+        0.16, unit="1/(person·year)", ge=0, le=1,
+        doc="Chance per year that a person without chronic illness needs inpatient care "
+            "(chronically ill people: × chronic_illness_relative_risk).",
+        source="guess, set so that admissions average ≈ 20.8 % of the registered poor a year "
+               "with Ruyuan's 30 % chronically ill (Liu et al. 2023, Int J Equity Health, H: "
+               "https://equityhealthj.biomedcentral.com/articles/10.1186/s12939-023-02000-7)")
+    chronic_illness_relative_risk: float = param(
+        2.0, unit="× hazard", ge=1, le=20,
+        doc="How many times likelier a chronically ill person (registry column "
+            "chronically_ill) is to need inpatient care in a year.",
+        source="guess")
     medical_cost_yuan_per_episode: float = param(
         6_000.0, unit="yuan/episode", ge=0,
-        doc="Medical cost of one episode before reimbursement.", source="guess")
+        doc="Medical cost of one inpatient episode before reimbursement.",
+        source="guess (county-hospital admissions cost about 5,000–7,000 yuan around 2016)")
     out_of_pocket_share: float = param(
         0.319, unit="share", ge=0, le=1,
         doc="Share of medical cost the household pays after reimbursement.",
         source="parameters.md §5: 31.9 % for the poor in 2018 (Liu et al. 2023, H)")
     work_months_lost_per_episode: float = param(
         2.0, unit="months/episode", ge=0, le=12,
-        doc="Months of wage income a sick labourer loses.", source="guess")
+        doc="Months of labour income a sick labourer without chronic illness loses.",
+        source="guess")
+    chronic_work_months_lost_per_episode: float = param(
+        4.0, unit="months/episode", ge=0, le=12,
+        doc="Months of labour income a chronically ill labourer loses per episode (recovery "
+            "is slower).",
+        source="guess")
+    chronic_outpatient_cost_yuan_per_person_year: float = param(
+        2_000.0, unit="yuan/(person·year)", ge=0,
+        doc="Outpatient and drug spending of a chronically ill person before reimbursement.",
+        source="guess")
+    outpatient_out_of_pocket_share: float = param(
+        0.5, unit="share", ge=0, le=1,
+        doc="Share of outpatient spending the household pays after reimbursement.",
+        source="seed 001 §二(一)6: outpatient reimbursement ≥ 50 % for the registered poor")
     disability_probability_per_person_year: float = param(
         0.005, unit="1/(person·year)", ge=0, le=1,
         doc="Chance per person per year of becoming disabled and leaving work.", source="guess")
@@ -219,12 +278,55 @@ class Rewards:
 
 @dataclass(frozen=True)
 class SafetyNet:
-    """Dibao top-up for households without labour capacity (政策兜底)."""
+    """Dibao for households without labour capacity (政策兜底): the standard and the exit rule."""
 
     dibao_standard_yuan_per_capita: float = param(
-        4_200.0, unit="yuan/(person·year)", ge=0,
-        doc="Rural dibao standard: covered households are topped up to this income.",
-        source="guess (≈350 yuan/month, Guangdong rural standard around 2016, not verified)")
+        3_744.0, unit="yuan/(person·year)", ge=0,
+        doc="Rural dibao standard in standard_base_year: covered households (those without "
+            "labour capacity) are topped up to it; other years grow by standard_growth_per_year "
+            "unless standard_values_yuan_per_capita gives them.",
+        source="national average rural dibao standard 2016, 3,744 yuan (Ministry of Civil "
+               "Affairs statistical communiqué 2016, M): "
+               "http://www.mca.gov.cn/article/sj/tjgb/")
+    standard_base_year: int = param(
+        2016, unit="calendar year", ge=1949, le=2100,
+        doc="Year of dibao_standard_yuan_per_capita.",
+        source="as dibao_standard_yuan_per_capita")
+    standard_growth_per_year: float = param(
+        0.123, unit="1/year", ge=-0.5, le=1,
+        doc="Yearly growth of the dibao standard.",
+        source="national average rural dibao standard 3,744 (2016) → 5,962 yuan (2020), 12.3 % a "
+               "year (Ministry of Civil Affairs statistical communiqués, M): "
+               "http://www.mca.gov.cn/article/sj/tjgb/ ; Q1-2021 503.8 yuan/month: "
+               "https://www.urdupoint.com/en/business/china-sees-rise-in-urban-rural-subsistence-"
+               "a-1245620.html")
+    standard_values_yuan_per_capita: tuple[float, ...] = param(
+        (), unit="yuan/(person·year)", ge=0,
+        doc="Dibao standard for each simulated year; when given, the base/growth form is not "
+            "used.",
+        source="scenario (the province's or county's published standards)")
+    exit_line: Literal["national", "exit"] = param(
+        "national", unit="",
+        doc="Which line a covered household's guaranteed income must meet for a safety-net "
+            "exit: 'national' (the national exit standard, poverty_line.national_*: dibao and "
+            "poverty lines merged, 两线合一) or 'exit' (the scenario's own exit line).",
+        source="国办发〔2016〕70号: dibao standards below the national poverty standard are to "
+               "reach it, and covered poor households exit through the safety net (H): "
+               "https://zh.m.wikisource.org/zh-hant/%E5%9B%BD%E5%8A%A1%E9%99%A2%E5%8A%9E%E5%85"
+               "%AC%E5%8E%85%E8%BD%AC%E5%8F%91%E6%B0%91%E6%94%BF%E9%83%A8%E7%AD%89%E9%83%A8%E9"
+               "%97%A8%E5%85%B3%E4%BA%8E%E5%81%9A%E5%A5%BD%E5%86%9C%E6%9D%91%E6%9C%80%E4%BD%8E"
+               "%E7%94%9F%E6%B4%BB%E4%BF%9D%E9%9A%9C%E5%88%B6%E5%BA%A6%E4%B8%8E%E6%89%B6%E8%B4"
+               "%AB%E5%BC%80%E5%8F%91%E6%94%BF%E7%AD%96%E6%9C%89%E6%95%88%E8%A1%94%E6%8E%A5%E6"
+               "%8C%87%E5%AF%BC%E6%84%8F%E8%A7%81%E7%9A%84%E9%80%9A%E7%9F%A5")
+
+    def by_year(self, calendar_years: np.ndarray) -> np.ndarray:
+        """Dibao standard for each of ``calendar_years`` [yuan/(person·year)]."""
+        from simulator.accounting import line_from_growth
+
+        if self.standard_values_yuan_per_capita:
+            return np.asarray(self.standard_values_yuan_per_capita, dtype=float)
+        return line_from_growth(self.dibao_standard_yuan_per_capita, self.standard_base_year,
+                                self.standard_growth_per_year, calendar_years)
 
 
 @dataclass(frozen=True)
@@ -634,6 +736,11 @@ class Scenario:
             report("poverty_line.values_yuan_per_capita",
                    f"expected one value per simulated year ({horizon.years}), "
                    f"found {len(line.values_yuan_per_capita)}")
+        standards = self.safety_net.standard_values_yuan_per_capita
+        if standards and len(standards) != horizon.years:
+            report("safety_net.standard_values_yuan_per_capita",
+                   f"expected one value per simulated year ({horizon.years}), "
+                   f"found {len(standards)}")
         if self.exit_rule.monitoring_years >= horizon.years:
             report("exit_rule.monitoring_years",
                    f"expected fewer than horizon.years ({horizon.years}) so that some exit can "
@@ -659,3 +766,16 @@ class Scenario:
     def lines_yuan_per_capita(self) -> np.ndarray:
         """Exit line for each simulated year [yuan/(person·year)]."""
         return self.poverty_line.by_year(self.calendar_years)
+
+    @property
+    def dibao_standards_yuan_per_capita(self) -> np.ndarray:
+        """Dibao standard for each simulated year [yuan/(person·year)]."""
+        return self.safety_net.by_year(self.calendar_years)
+
+    @property
+    def safety_net_lines_yuan_per_capita(self) -> np.ndarray:
+        """Line a covered household's guaranteed income must meet for a safety-net exit, for
+        each simulated year [yuan/(person·year)] (``safety_net.exit_line``)."""
+        if self.safety_net.exit_line == "national":
+            return self.poverty_line.national_by_year(self.calendar_years)
+        return self.lines_yuan_per_capita

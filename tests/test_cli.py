@@ -202,6 +202,18 @@ def test_simulate_with_a_plan_file(cli, tmp_path: Path, tiny_scenario_path: Path
     assert "did you mean `employment`" in bad.stderr
 
 
+def test_optimize_json_parses_in_a_fresh_process(tmp_path: Path,
+                                                tiny_scenario_path: Path) -> None:
+    """No solver banner on stdout: HiGHS prints one per process unless it is swallowed."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "simulator", "optimize", str(tiny_scenario_path), "--reps", "3",
+         "-o", str(tmp_path / "opt"), "--json"], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    payload = json.loads(completed.stdout)
+    assert payload["ok"] is True
+    assert "HiGHS" not in completed.stdout + completed.stderr
+
+
 def test_optimize_writes_allocation_and_frontier(cli, tmp_path: Path,
                                                  tiny_scenario_path: Path) -> None:
     out = tmp_path / "opt"

@@ -298,6 +298,20 @@ def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]
         assert gain["ci95"][0] > 0, (name, gain)
+        # gains over a baseline are gains in *added* stable exits too (same replications)
+        assert summary["added_stable_exits"]["mean"] - baseline["added_stable_exits"]["mean"] \
+            == pytest.approx(gain["mean"], abs=0.02)
+    # honest headline: safety-net exits apart; added exits over no support; cost per added
+    stable = summary["stable_exits"]["mean"]
+    assert summary["stable_exits_by_income"]["mean"] \
+        + summary["stable_exits_by_safety_net"]["mean"] == pytest.approx(stable, abs=0.02)
+    without = summary["stable_exits_without_support"]["mean"]
+    assert summary["stable_exits_by_safety_net"]["mean"] <= without
+    added = summary["added_stable_exits"]["mean"]
+    assert added == pytest.approx(stable - without, abs=0.02)
+    assert summary["cost_per_added_stable_exit_yuan"] == pytest.approx(
+        summary["outlays_total"]["mean"] / added, rel=1e-3)
+    assert summary["net_fiscal_cost"]["mean"] < summary["outlays_total"]["mean"]
     # the plan keeps every yearly budget in expectation (in-sample)
     plan_cost = allocation.candidates.cost[np.arange(len(allocation.optimised.choice)),
                                            allocation.optimised.choice].sum(axis=0)

@@ -90,7 +90,8 @@ def test_extends_merges_tables_and_replaces_arrays(tmp_path: Path) -> None:
     assert scenario.instruments.pv.kw_per_household == base.instruments.pv.kw_per_household
     assert scenario.budget.yearly_yuan == (1.0, 2.0, 3.0)
     assert scenario.population == base.population
-    assert [p.name for p in scenario.origin.files] == ["pv-cheap.toml", "ruyuan-2016.toml"]
+    assert [p.name for p in scenario.origin.files] == ["pv-cheap.toml", "ruyuan-2016.toml",
+                                                      "ruyuan-2016-raw.toml"]
     assert scenario.origin.sha256 != base.origin.sha256
 
 

@@ -167,6 +167,7 @@ class AllocationResult:
         total_outlays = self.optimised.outlays.sum(axis=1)
         without_support = result.stable_exits_without_support()
         net_cost = total_outlays - result.plan_recoveries(choice).sum(axis=1)
+        # advanced indices around a slice come first: (H, R), hence the transpose
         stable_by_household = result.stable[choice, :, np.arange(len(choice))].T  # (R, H)
         safety_net = result.by_safety_net
         counts = np.bincount(choice, minlength=len(cands.packages))
@@ -194,8 +195,8 @@ class AllocationResult:
             "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
             **headline(stable, without_support, total_outlays, net_cost),
             "stable_exits": spread(stable),
-            "stable_exits_by_income": spread(stable_by_household[:, ~safety_net].sum(axis=0)),
-            "stable_exits_by_safety_net": spread(stable_by_household[:, safety_net].sum(axis=0)),
+            "stable_exits_by_income": spread(stable_by_household[:, ~safety_net].sum(axis=1)),
+            "stable_exits_by_safety_net": spread(stable_by_household[:, safety_net].sum(axis=1)),
             "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
                                                                   strict=True)},
             "returns_to_poverty": spread(returned),

@@ -262,13 +262,13 @@ class Proposal:
                        word("meaning", lang), word("source", lang)],
                       ["text", "text", "text", "text", "text"])
         for entry in walk(Scenario):
-            if "[]" in entry.path or entry.path.startswith(("population.", "origin")):
+            if "[]" in entry.path or entry.path.startswith(("population.", "origin", "sources")):
                 continue
             value = value_at(self.scenario, entry.path)
             if value is None:
                 continue
             table.rows.append([entry.path, _value_text(to_plain(value)), entry.doc.unit,
-                               entry.doc.doc, entry.doc.source])
+                               entry.doc.doc, self.scenario.source_of(entry.path)])
         return table
 
     def household_table(self, lang: Language) -> Table:

@@ -685,6 +685,15 @@ class Population:
 
 
 @dataclass(frozen=True)
+class SourceNote:
+    """Where a value this scenario sets comes from, replacing the schema's source (for
+    instance a value fitted by ``tuopin calibrate``)."""
+
+    path: str = param("", unit="", doc="Dotted path of the field.", source="scenario")
+    text: str = param("", unit="", doc="The value's source.", source="scenario")
+
+
+@dataclass(frozen=True)
 class Origin:
     """Where a loaded scenario came from (not part of the schema; not written by ``show``)."""
 
@@ -727,6 +736,9 @@ class Scenario:
     simulation: Simulation = section(Simulation, "Monte Carlo settings.")
     optimizer: Optimizer = section(Optimizer, "Optimiser settings.")
     plan: PlanRule = section(PlanRule, "The county's own allocation rule.")
+    sources: tuple[SourceNote, ...] = table_array(
+        "Sources of values this scenario sets, replacing the schema's (e.g. values fitted by "
+        "`tuopin calibrate`).", source="scenario")
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
     def check(self, path: str, report: Report) -> None:
@@ -753,6 +765,13 @@ class Scenario:
             report("policy.exit_targets_share_of_people",
                    f"expected one target per plan year ({horizon.plan_years}) or none, "
                    f"found {len(targets)}")
+        from simulator.scenario.schema import walk
+
+        leaves = [e.path for e in walk(Scenario) if "[]" not in e.path]
+        for index, note in enumerate(self.sources):
+            if note.path not in leaves:
+                report(f"sources[{index}].path", f"expected a scenario field, found "
+                       f"{note.path!r}" + did_you_mean(note.path, leaves))
         if self.population.registry is None and not self.population.synthetic.strata:
             report("population", "expected either population.registry (a registry file) or "
                    "population.synthetic.strata (a synthetic population), found neither")
@@ -761,6 +780,19 @@ class Scenario:
     def calendar_years(self) -> np.ndarray:
         """Simulated calendar years."""
         return self.horizon.calendar_years
+
+    def source_of(self, path: str) -> str:
+        """The source of the value at ``path``: this scenario's note for it, else the
+        schema's."""
+        from simulator.scenario.schema import walk
+
+        for note in self.sources:
+            if note.path == path:
+                return note.text
+        for entry in walk(Scenario):
+            if entry.path == path:
+                return entry.doc.source
+        raise KeyError(path)
 
     @property
     def lines_yuan_per_capita(self) -> np.ndarray:

@@ -1,0 +1,124 @@
+"""Simulated figures that can be set beside published ones.
+
+Each figure is computed per replication from a plan run (:class:`SimulationResult` with one
+option), so its mean and 95 % interval across replications can be compared with a published
+value. Published figures are about people, households and calendar years as statistics offices
+count them; each function says exactly what it counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from simulator.accounting import NO_YEAR
+from simulator.results import SimulationResult
+from simulator.vocabulary import INCOME_CATEGORIES, REGISTERED_CATEGORIES
+
+
+def _registered(result: SimulationResult) -> np.ndarray:
+    return np.isin(result.registry.category, REGISTERED_CATEGORIES)
+
+
+def _year_index(result: SimulationResult, year: int) -> int:
+    years = [int(y) for y in result.years]
+    if year not in years:
+        raise ValueError(f"year {year} is not simulated ({years[0]}–{years[-1]})")
+    return years.index(year)
+
+
+def exit_share_of_people(result: SimulationResult, year: int) -> np.ndarray:
+    """(R,) share of registered people whose household first exits in ``year`` [share].
+
+    Plans and reports count exits in people (脱贫人口); a household's members exit together.
+    """
+    registered = _registered(result)
+    size = result.registry.size * registered
+    exited = result.exit_year[0] == _year_index(result, year)  # (R, H)
+    return (exited * size[None, :]).sum(axis=1) / max(int(size.sum()), 1)
+
+
+def return_rate_after_exit(result: SimulationResult, years_after_exit: int) -> np.ndarray:
+    """(R,) share of exited households that fall back below the line ``years_after_exit``
+    years after their exit year, among those still out of poverty at the start of that year
+    (a hazard, pooled over exit years whose follow-up year is simulated) [share]."""
+    k = int(years_after_exit)
+    exit_year = result.exit_year[0].astype(np.int64)
+    return_year = result.return_year[0].astype(np.int64)
+    registered = _registered(result)[None, :]
+    n_years = len(result.years)
+    follow_up = exit_year + k
+    at_risk = registered & (exit_year != NO_YEAR) & (follow_up < n_years) \
+        & ((return_year == NO_YEAR) | (return_year >= follow_up))
+    returned = at_risk & (return_year == follow_up)
+    return returned.sum(axis=1) / np.maximum(at_risk.sum(axis=1), 1)
+
+
+def return_rate_in_year(result: SimulationResult, year: int) -> np.ndarray:
+    """(R,) share of households that had exited before ``year`` and were still out of poverty
+    at its start that fall back below the line in ``year`` [share]."""
+    y = _year_index(result, year)
+    exit_year = result.exit_year[0].astype(np.int64)
+    return_year = result.return_year[0].astype(np.int64)
+    at_risk = _registered(result)[None, :] & (exit_year != NO_YEAR) & (exit_year < y) \
+        & ((return_year == NO_YEAR) | (return_year >= y))
+    return (at_risk & (return_year == y)).sum(axis=1) / np.maximum(at_risk.sum(axis=1), 1)
+
+
+def return_rate_change(result: SimulationResult, years_after_exit: int) -> np.ndarray:
+    """(R,) the return rate ``years_after_exit`` years after exit minus the rate a year earlier
+    (negative: returns fall as exits age) [share]."""
+    return (return_rate_after_exit(result, years_after_exit)
+            - return_rate_after_exit(result, years_after_exit - 1))
+
+
+def inpatient_incidence(result: SimulationResult, year: int | None = None) -> np.ndarray:
+    """(R,) inpatient episodes per registered person in ``year`` (all simulated years when
+    None) [1/(person·year)]."""
+    incidence = result.inpatient_incidence()  # (R, Y)
+    if year is None:
+        return incidence.mean(axis=1)
+    return incidence[:, _year_index(result, year)]
+
+
+def income_share(result: SimulationResult, component: str, year: int) -> np.ndarray:
+    """(R,) share of ``component`` (wages, business, property, transfers) in the income of
+    registered households in ``year`` [share], in the statistics' four components (business
+    income net of production expenses)."""
+    if result.income_by_category is None:
+        raise ValueError("income by component is kept for plan runs only")
+    by_component = result.income_by_category[:, _year_index(result, year), :]  # (R, 4)
+    total = by_component.sum(axis=1)
+    share = by_component[:, INCOME_CATEGORIES.index(component)] / np.where(total > 0, total, 1)
+    return np.where(total > 0, share, np.nan)
+
+
+FIGURES: dict[str, tuple[Callable[..., np.ndarray], tuple[str, ...], str]] = {
+    "exit_share_of_people": (exit_share_of_people, ("year",),
+                             "share of registered people exiting in {year}"),
+    "return_rate_after_exit": (return_rate_after_exit, ("years_after_exit",),
+                               "returns to poverty {years_after_exit} year(s) after exit"),
+    "return_rate_in_year": (return_rate_in_year, ("year",),
+                            "returns to poverty in {year} among those exited before"),
+    "return_rate_change": (return_rate_change, ("years_after_exit",),
+                           "change in returns to poverty, year {years_after_exit} after exit "
+                           "against the year before"),
+    "inpatient_incidence": (inpatient_incidence, (),
+                            "inpatient episodes per registered person and year"),
+    "income_share": (income_share, ("component", "year"),
+                     "{component} share of registered households' income in {year}"),
+}
+"""Figure name → (function, the arguments it needs, a description template)."""
+
+
+def figure_values(result: SimulationResult, figure: str, **arguments: Any) -> np.ndarray:
+    """(R,) values of ``figure`` across the run's replications."""
+    function, needed, _ = FIGURES[figure]
+    return function(result, **{k: arguments[k] for k in needed})
+
+
+def describe(figure: str, **arguments: Any) -> str:
+    """The figure in words, e.g. "share of registered people exiting in 2016"."""
+    return FIGURES[figure][2].format(**arguments)

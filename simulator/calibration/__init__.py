@@ -4,7 +4,16 @@
 and the report; :mod:`.figures` holds the simulated figures that published ones are set beside.
 """
 
-from simulator.calibration.fit import Calibration, TargetCheck, calibrate, summary_of
+from simulator.calibration.fit import (
+    Calibration,
+    TargetCheck,
+    calibrate,
+    check_targets,
+    comparison_table,
+    run_programme,
+    summary_of,
+)
 from simulator.calibration.targets import Targets, load_targets
 
-__all__ = ["Calibration", "TargetCheck", "Targets", "calibrate", "load_targets", "summary_of"]
+__all__ = ["Calibration", "TargetCheck", "Targets", "calibrate", "check_targets",
+           "comparison_table", "load_targets", "run_programme", "summary_of"]

@@ -24,7 +24,7 @@ replications, for both the raw and the calibrated scenario.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +118,31 @@ def check_targets(result: SimulationResult, targets: Sequence[Target]) -> list[T
         low, high = np.nanpercentile(values, INTERVAL)
         checks.append(TargetCheck(target, float(np.nanmean(values)), (float(low), float(high))))
     return checks
+
+
+def comparison_table(checks_by_run: Mapping[str, Sequence[TargetCheck]]) -> dict[str, list[Any]]:
+    """One row per target, one group of columns per run: published value, band, fit or
+    validation, and each run's simulated mean, 95 % interval and whether it is inside the band.
+
+    ``checks_by_run`` maps a run's name (e.g. "raw", "calibrated", "optimised plan") to its
+    :func:`check_targets` for the same targets, in the same order.
+    """
+    runs = list(checks_by_run.items())
+    first = runs[0][1]
+    columns: dict[str, list[Any]] = {
+        "target": [c.target.name for c in first], "use": [c.target.use for c in first],
+        "figure": [c.description for c in first],
+        "published": [c.target.value for c in first],
+        "band_low": [c.target.low for c in first], "band_high": [c.target.high for c in first]}
+    for name, checks in runs:
+        if [c.target.name for c in checks] != columns["target"]:
+            raise ValueError(f"run {name!r} checks other targets than {runs[0][0]!r}")
+        columns[name] = [round(c.mean, 5) for c in checks]
+        columns[f"{name} low 95"] = [round(c.interval[0], 5) for c in checks]
+        columns[f"{name} high 95"] = [round(c.interval[1], 5) for c in checks]
+        columns[f"{name} inside band"] = [c.inside for c in checks]
+    columns["source"] = [c.target.source for c in first]
+    return columns
 
 
 def distance(checks: Sequence[TargetCheck]) -> float:

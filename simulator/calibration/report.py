@@ -22,7 +22,7 @@ import tomli_w
 from matplotlib.figure import Figure
 
 from simulator import __version__
-from simulator.calibration.fit import Calibration, TargetCheck
+from simulator.calibration.fit import Calibration, TargetCheck, comparison_table
 from simulator.files import figure_bytes
 from simulator.scenario.loader import bundled_scenarios_dir
 from simulator.scenario.schema import to_plain
@@ -85,23 +85,7 @@ def scenario_toml(calibration: Calibration, output_dir: Path, targets_file: str)
 
 def table(calibration: Calibration) -> dict[str, list[Any]]:
     """``calibration.csv``: one row per target, raw and calibrated side by side."""
-    raw = {c.target.name: c for c in calibration.raw_checks}
-    columns: dict[str, list[Any]] = {k: [] for k in (
-        "target", "use", "figure", "published", "band_low", "band_high", "raw_simulated",
-        "calibrated_simulated", "calibrated_low_95", "calibrated_high_95", "inside_band",
-        "source")}
-    for check in calibration.checks:
-        t = check.target
-        for key, value in (("target", t.name), ("use", t.use), ("figure", check.description),
-                           ("published", f"{t.value:g}"), ("band_low", f"{t.low:g}"),
-                           ("band_high", f"{t.high:g}"),
-                           ("raw_simulated", f"{raw[t.name].mean:.4f}"),
-                           ("calibrated_simulated", f"{check.mean:.4f}"),
-                           ("calibrated_low_95", f"{check.interval[0]:.4f}"),
-                           ("calibrated_high_95", f"{check.interval[1]:.4f}"),
-                           ("inside_band", str(check.inside).lower()), ("source", t.source)):
-            columns[key].append(value)
-    return columns
+    return comparison_table({"raw": calibration.raw_checks, "calibrated": calibration.checks})
 
 
 def chart(calibration: Calibration) -> Figure:

@@ -128,6 +128,8 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     separate = 1 - (1 - job.separation_probability_per_year) ** (1 / 12)
     gives_up = job.replaced_income_share / laborers if laborers else 0.0
     employed, wage = False, 0.0
+    rho = dynamics.volatility_persistence
+    state = None
     income = {s: [0.0] * years for s in ("wages", "business", "property", "transfers",
                                          "equity_dividends", "pv_returns", "employment_wages")}
     expenses = [0.0] * years
@@ -150,7 +152,10 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
         # baseline income
         trend = (1 + dynamics.growth_per_year) ** (y + 1)
         sigma = dynamics.volatility_log_sd
-        shock = trend * math.exp(sigma * _normal(volatility[y][r, h, 0]) - sigma * sigma / 2)
+        if m == 0:
+            z = _normal(volatility[y][r, h, 0])
+            state = z if state is None else rho * state + math.sqrt(1 - rho * rho) * z
+        shock = trend * math.exp(sigma * state - sigma * sigma / 2)
         hit = shared.disaster[r, village, y] < shocks.disaster_probability_per_village_year
         business_factor = shock * (1 - shocks.disaster_business_loss_share * hit)
         own_wages = registry.wages[h] / 12 * shock * labour

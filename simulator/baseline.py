@@ -1,7 +1,8 @@
 """Baseline household income without any intervention (the registry, moved through time).
 
 Each registry component grows at the trend rate; wages and business income also take a yearly
-household shock (lognormal, mean one) and follow the household's labour available that month
+household shock (lognormal, mean one, persistent from year to year as an AR(1) when the scenario
+says so) and follow the household's labour available that month
 (illness, disability). Business income and production expenses arrive unevenly over the year
 (harvest months); a village disaster destroys a share of that year's business income.
 """
@@ -44,17 +45,21 @@ def baseline_income(block: Block, scenario: Scenario) -> Generator[simpy.Event, 
     expenses = block.households.base_expenses.astype(FLOAT)
     season = seasonal_weights(dynamics.farm_harvest_share, dynamics.harvest_months)
     sigma = FLOAT(dynamics.volatility_log_sd)
+    rho = FLOAT(dynamics.volatility_persistence)
+    fresh = FLOAT(np.sqrt(1.0 - dynamics.volatility_persistence ** 2))
     disaster_loss = FLOAT(scenario.shocks.disaster_business_loss_share)
     disasters = draw_disasters(block, scenario)  # (reps, villages, years), shared by villages
     village = block.households.village
-    shock = business_factor = trend = None
+    shock = business_factor = trend = state = None
     while True:
         yield block.tick("income")
         m = block.month_of_year
         if m == 0:
             trend = FLOAT((1.0 + dynamics.growth_per_year) ** (block.year + 1))
             z = standard_normal(block.uniforms("income_volatility", 1)[0])
-            shock = trend * np.exp(sigma * z - sigma * sigma / 2, dtype=FLOAT)
+            # AR(1) in standard units, stationary from the first year: x = ρ·x + √(1 − ρ²)·z
+            state = z if state is None else rho * state + fresh * z
+            shock = trend * np.exp(sigma * state - sigma * sigma / 2, dtype=FLOAT)
             hit = disasters[:, village, block.year]
             business_factor = shock * (FLOAT(1) - disaster_loss * hit)
         labour = block.labour_factor

@@ -797,15 +797,18 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
         return
     click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "
                f"replications, seed {comparison.seed}")
-    for name, outcome in zip(comparison.names(), comparison.outcomes, strict=True):
-        click.echo(f"  {name}: stable exits {_spread_text(outcome.stable_exits)}")
+    for name, outcome, figures in zip(comparison.names(), comparison.outcomes,
+                                      comparison.summaries, strict=True):
+        click.echo(f"  {name}: {figures['added_stable_exits']['mean']:+,.1f} stable exits added "
+                   f"over no support at {_yuan(figures['cost_per_added_stable_exit_yuan'])} "
+                   f"each; stable exits in all {_spread_text(outcome.stable_exits)}")
     for difference in summary["paired_differences"]:
-        gain = difference["stable_exits"]
+        gain = difference["added_stable_exits"]
         half = (gain["ci95"][1] - gain["ci95"][0]) / 2
         verb = "beats" if gain["ci95"][0] > 0 else "trails" if gain["ci95"][1] < 0 else \
             "is not distinguishable from"
         click.echo(f"  {difference['scenario']} {verb} {difference['against']}: "
-                   f"{gain['mean']:+,.1f} ± {half:,.1f} stable exits (paired 95 % CI "
+                   f"{gain['mean']:+,.1f} ± {half:,.1f} added stable exits (paired 95 % CI "
                    f"{gain['ci95'][0]:+,.1f} to {gain['ci95'][1]:+,.1f})")
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 

@@ -87,10 +87,14 @@ class Comparison:
         return out
 
     def differences(self) -> list[dict[str, Any]]:
-        """Stable exits of each later scenario minus the first, paired over replications."""
+        """Each later scenario minus the first, paired over replications: stable exits *added*
+        over no support (what the plans buy; scenarios may differ in what happens without
+        support), stable exits and outlays."""
         first = self.outcomes[0]
         names = self.names()
         return [{"scenario": name, "against": names[0],
+                 "added_stable_exits": paired(other.result.added_stable_exits(0),
+                                              first.result.added_stable_exits(0)),
                  "stable_exits": paired(other.stable_exits, first.stable_exits),
                  "outlays_total": paired(other.result.outlays_by_year(0).sum(axis=1),
                                          first.result.outlays_by_year(0).sum(axis=1))}

@@ -254,11 +254,11 @@ def test_compare_prints_a_paired_difference(cli, tmp_path: Path) -> None:
                  "-o", out)
     assert result.exit_code == 0, result.stderr
     line = result.stdout.splitlines()[-2]
-    match = re.search(r"([+-][\d,.]+) ± ([\d,.]+) stable exits \(paired 95 % CI "
+    match = re.search(r"([+-][\d,.]+) ± ([\d,.]+) added stable exits \(paired 95 % CI "
                       r"([+-][\d,.]+) to ([+-][\d,.]+)\)", line)
     assert match, result.stdout
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    gain = summary["paired_differences"][0]["stable_exits"]
+    gain = summary["paired_differences"][0]["added_stable_exits"]
     assert float(match.group(1).replace(",", "")) == pytest.approx(gain["mean"], abs=0.06)
     header = (out / "comparison.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("指标,") and "PV-heavy" in header

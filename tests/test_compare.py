@@ -37,8 +37,11 @@ def test_differences_are_paired_over_common_replications(tiny_scenario_path, tin
     unpaired = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / len(a))
     assert np.corrcoef(a, b)[0, 1] > 0.3
     assert 0 < difference["se"] < unpaired
+    # the two scenarios share their no-support outcomes here, so added exits differ alike
+    added = comparison.differences()[0]["added_stable_exits"]
+    assert added["mean"] == pytest.approx(difference["mean"], abs=0.01)
     table = comparison.table("en")
-    assert table["measure"][0].startswith("stable exits")
+    assert table["measure"][0].startswith("stable exits added over no support")
     assert comparison.names() == ["tiny", "tiny (2)"]
     assert len(table["tiny (2)"]) == len(table["tiny"]) == len(table["measure"])
     coverage = comparison.outcomes[0].coverage_by_township()

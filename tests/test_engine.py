@@ -172,3 +172,26 @@ def test_stable_exits_respond_to_the_line(tiny_scenario_path, tiny_registry) -> 
     b = simulate(high, registry=tiny_registry, reps=REPS, seed=1)
     assert np.all(a.stable_exit_households() >= b.stable_exit_households())
     assert a.stable_exit_households().mean() > b.stable_exit_households().mean()
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.8])
+def test_income_shocks_persist_as_the_scenario_says(tiny_scenario_path, rho: float) -> None:
+    """Log wage income, trend removed, is σ·x with x an AR(1): year-on-year correlation ρ."""
+    quiet = ["shocks.illness_probability_per_person_year=0",
+             "shocks.disability_probability_per_person_year=0",
+             "shocks.disaster_probability_per_village_year=0",
+             "income.volatility_log_sd=0.3", f"income.volatility_persistence={rho}"]
+    scenario = load_scenario(tiny_scenario_path, quiet)
+    n = 400
+    registry = Registry.from_columns({
+        "household_id": [f"W{i}" for i in range(n)], "township": ["镇"] * n,
+        "village": ["村"] * n, "poor_village": [True] * n, "size": [2] * n,
+        "laborers": [1] * n, "category": ["general"] * n, "wages": [6000.0] * n,
+        **{k: [0.0] * n for k in ("business", "property", "transfers", "production_expenses")}})
+    result = simulate(scenario, plan_from_packages(["none"] * n, registry), registry=registry,
+                      reps=25, seed=2)
+    log_income = np.log(result.per_capita[0]).reshape(-1, result.per_capita.shape[-1])
+    stationary = log_income.std(axis=0)
+    np.testing.assert_allclose(stationary, 0.3, rtol=0.05)  # the same spread every year
+    correlation = np.corrcoef(log_income[:, 1], log_income[:, 2])[0, 1]
+    assert correlation == pytest.approx(rho, abs=0.05)

@@ -30,7 +30,7 @@ def test_engine_matches_naive_reference(tiny_scenario_path, tiny_registry) -> No
         "instruments.equity.failure_probability_over_term=0.3",
         # lead times, job changes and chronic illness too
         "horizon.plan_start_month=11", "instruments.employment.job_to_job_share=0.5",
-        "shocks.chronic_illness_relative_risk=3"])
+        "shocks.chronic_illness_relative_risk=3", "income.volatility_persistence=0.6"])
     registry = tiny_registry
     plan = plan_from_rule(scenario, registry)
     engine = simulate(scenario, plan, registry=registry, reps=3, seed=21)

@@ -17,7 +17,7 @@ def test_central_run_passed_in_gives_the_same_answer(tiny_scenario, tiny_registr
     run = simulate(tiny_scenario, plan, registry=tiny_registry, reps=6, seed=3)
     given_central, given = sensitivity(tiny_scenario, plan, tiny_registry, reps=6, seed=3,
                                        assumptions=chosen,
-                                       central=run.stable_exit_households(0))
+                                       central=run.added_stable_exits(0))
     assert np.array_equal(own_central, given_central)
     assert [(r.low, r.high) for r in own] == [(r.low, r.high) for r in given]
     # widest swing first

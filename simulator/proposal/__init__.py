@@ -53,7 +53,7 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
                            reps=evaluation.reps, seed=evaluation.seed, workers=workers)
     sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
     # the plan's own run is the central case when it has the same replications
-    central = plan_result.stable_exit_households(0) \
+    central = plan_result.added_stable_exits(0) \
         if sensitivity_reps == evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
                                  reps=sensitivity_reps, seed=evaluation.seed, central=central)

@@ -78,10 +78,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "ci": ("95% 置信区间", "95 % CI"),
     "section_sensitivity": ("三、敏感性分析", "3. Sensitivity"),
     "sensitivity_intro": ("每次只改变一个参数（取低值或高值），分配方案不变，用同一批随机数重新模拟，"
-                          "报告稳定脱贫户数相对基准的变化。",
+                          "报告新增稳定脱贫户数（较无扶持）相对基准的变化。",
                           "One parameter at a time takes a low or high value; the allocation stays "
                           "fixed and the plan is simulated again on the same random numbers. The "
-                          "change in stable exits against the central case is shown."),
+                          "change in the stable exits the plan adds over no support, against the "
+                          "central case, is shown."),
     "parameter": ("参数", "Parameter"),
     "low": ("低值", "Low"),
     "high": ("高值", "High"),

@@ -175,8 +175,16 @@ class IncomeDynamics:
         source="seed 001 §一(三); domain §7 (rural incomes grow ~7 % a year)")
     volatility_log_sd: float = param(
         0.30, unit="log yuan", ge=0, le=3,
-        doc="Standard deviation of a household's yearly log-income shock.",
+        doc="Standard deviation of a household's yearly log-income shock (its stationary "
+            "spread, whatever its persistence).",
         source="guess: parameters.md §5 (0.25–0.45, G)")
+    volatility_persistence: float = param(
+        0.0, unit="correlation from one year to the next", ge=0, lt=1,
+        doc="How much of last year's log-income shock carries into this year (AR(1)): 0 = a "
+            "fresh shock every year; near 1 = good and bad years last.",
+        source="guess: transient poverty dominates in rural China (Ward 2016, World Dev, H): "
+               "https://docksci.com/transient-poverty-poverty-dynamics-and-vulnerability-to-"
+               "poverty-an-empirical-ana_5a1f01a7d64ab22c42d84dee.html")
     farm_harvest_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of business income that arrives in the harvest months rather than evenly.",

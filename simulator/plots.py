@@ -116,22 +116,25 @@ def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None
 
 def _stable_exit_bars(ax: Axes, values: list[np.ndarray], names: list[str],
                       colours: list[str], lang: Language) -> None:
-    """Horizontal bars of mean stable exits per plan, with 95 % intervals across replications."""
+    """Horizontal bars of mean stable exits added over no support per plan, with 95 % intervals
+    across replications."""
     means = np.array([v.mean() for v in values])
     low, high = np.array([np.percentile(v, INTERVAL) for v in values]).T
     positions = np.arange(len(values))
     ax.barh(positions, means, xerr=[means - low, high - means], color=colours, capsize=4)
     ax.set_yticks(positions, names)
     ax.invert_yaxis()
-    ax.set_xlabel(labels.text("stable_exits_axis", lang))
+    ax.set_xlabel(labels.text("added_exits_axis", lang))
 
 
 def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None,
                         lang: Language = "zh") -> Figure:
-    """Out-of-sample stable exits of the optimised plan and each baseline (95 % intervals)."""
+    """Out-of-sample stable exits the optimised plan and each baseline add over no support
+    (95 % intervals)."""
     figure, ax = _axes(ax)
     plans = [allocation.optimised, *allocation.baselines.values()]
-    _stable_exit_bars(ax, [p.stable_exits for p in plans],
+    without = allocation.evaluation_set.result.stable_exits_without_support()
+    _stable_exit_bars(ax, [p.stable_exits - without for p in plans],
                       [labels.plan(p.name, lang) for p in plans],
                       ["tab:green"] + ["tab:gray"] * (len(plans) - 1), lang)
     ax.set_title(labels.text("comparison_title", lang, scenario=allocation.scenario.name))
@@ -178,9 +181,11 @@ def tornado(rows: list[Sensitivity], ax: Axes | None = None, lang: Language = "z
 
 def compare_stable_exits(comparison: Comparison, ax: Axes | None = None,
                          lang: Language = "zh") -> Figure:
-    """Stable exits of each compared scenario on the common replications (95 % intervals)."""
+    """Stable exits each compared scenario adds over no support, on the common replications
+    (95 % intervals)."""
     figure, ax = _axes(ax, size=(7.0, 0.6 * len(comparison.outcomes) + 1.6))
-    _stable_exit_bars(ax, [o.stable_exits for o in comparison.outcomes], comparison.names(),
+    _stable_exit_bars(ax, [o.result.added_stable_exits(0) for o in comparison.outcomes],
+                      comparison.names(),
                       [f"C{i}" for i in range(len(comparison.outcomes))], lang)
     ax.set_title(labels.text("compare_title", lang))
     return figure

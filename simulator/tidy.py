@@ -93,26 +93,32 @@ def allocation_frame(allocation: AllocationResult, what: str = "households") -> 
     * ``"households"`` — the allocation table: package, cost by year, P(stable exit) with it,
       without support and with the best other package;
     * ``"plans"`` — plan (optimised and each baseline), replication, stable_exits,
-      outlays_total [yuan], on the fresh evaluation replications.
+      added_stable_exits (over no support, same replication), outlays_total [yuan], on the
+      fresh evaluation replications.
     """
     pd = pandas()
     if what == "households":
         return pd.DataFrame(allocation.allocation_table())
     if what == "plans":
         plans = [allocation.optimised, *allocation.baselines.values()]
+        without = allocation.evaluation_set.result.stable_exits_without_support()
         return pd.concat([pd.DataFrame({
             "plan": plan.name, "replication": np.arange(len(plan.stable_exits)),
-            "stable_exits": plan.stable_exits, "outlays_total": plan.outlays.sum(axis=1)})
+            "stable_exits": plan.stable_exits,
+            "added_stable_exits": plan.stable_exits - without,
+            "outlays_total": plan.outlays.sum(axis=1)})
             for plan in plans], ignore_index=True)
     raise ValueError(f"unknown view {what!r}; choose from {', '.join(ALLOCATION_VIEWS)}")
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:
-    """scenario, replication, stable_exits, outlays_total [yuan] on the common replications."""
+    """scenario, replication, stable_exits, added_stable_exits (over no support),
+    outlays_total [yuan] on the common replications."""
     pd = pandas()
     return pd.concat([pd.DataFrame({
         "scenario": name, "replication": np.arange(comparison.reps),
         "stable_exits": outcome.stable_exits,
+        "added_stable_exits": outcome.result.added_stable_exits(0),
         "outlays_total": outcome.result.outlays_by_year(0).sum(axis=1)})
         for name, outcome in zip(comparison.names(), comparison.outcomes, strict=True)],
         ignore_index=True)

@@ -193,6 +193,15 @@ def safety_net_above(above: np.ndarray, covered_from: np.ndarray) -> np.ndarray:
     return above | covered
 
 
+def judged_by_safety_net(laborers: np.ndarray, safety_net_exit: bool) -> np.ndarray:
+    """(households,) which households exit through the safety net (政策兜底) rather than by
+    income: those without labour capacity, when the exit rule has safety-net exits at all.
+
+    Their exit comes from dibao coverage whatever a plan does, so it is reported apart and
+    never credited to the fund."""
+    return (np.asarray(laborers) == 0) & bool(safety_net_exit)
+
+
 def classify_edge(per_capita_income: np.ndarray, categories: np.ndarray,
                   registration_line: float, edge_ceiling: float) -> np.ndarray:
     """Edge households (贫困边缘户, seed 004 §三).

@@ -25,7 +25,7 @@ from multiprocessing import get_context
 import numpy as np
 import simpy
 
-from simulator.accounting import exit_outcomes
+from simulator.accounting import exit_outcomes, judged_by_safety_net
 from simulator.baseline import OWNER as BASELINE
 from simulator.baseline import baseline_income
 from simulator.calendar import FLOAT, Block, Households, by_household
@@ -144,19 +144,18 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     no_labour = households.laborers == 0
     top_up = "dibao_topup" in counted and bool(no_labour.any())
     standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] * size
-    by_safety_net = no_labour & scenario.exit_rule.safety_net_exit
+    by_safety_net = judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
     lines = np.where(by_safety_net[:, None], scenario.safety_net_lines_yuan_per_capita[None, :],
                      scenario.lines_yuan_per_capita[None, :]).astype(FLOAT)  # (households, years)
     window = scenario.exit_rule.monitoring_years
 
-    def counted_total(p: int | None) -> np.ndarray:
-        """Counted household income under package p (None: no support), before the top-up."""
+    def counted_total(p: int) -> np.ndarray:
+        """Counted household income under package p, before the dibao top-up."""
         total = base.copy()
-        if p is not None:
-            for j, contribution in enumerate(contributions):
-                weight = task.weights[p, :, j]
-                if weight.any():
-                    total += weight[None, :, None] * contribution
+        for j, contribution in enumerate(contributions):
+            weight = task.weights[p, :, j]
+            if weight.any():
+                total += weight[None, :, None] * contribution
         return total
 
     def topped_up(total: np.ndarray) -> np.ndarray:
@@ -166,12 +165,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     n_packages = task.weights.shape[0]
     per_capita = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT)
-    plan_total = None
     for p in range(n_packages):
-        total = counted_total(p)
-        if p == 0:
-            plan_total = total
-        np.divide(topped_up(total), size, out=per_capita[p])
+        np.divide(topped_up(counted_total(p)), size, out=per_capita[p])
     outcome = exit_outcomes(per_capita >= lines, window)
     without = exit_outcomes(topped_up(base) / size >= lines, window)
 
@@ -188,7 +183,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     episodes = block.extra.get("inpatient_episodes", zeros)
     income_by_category = None
     if task.keep_income and n_packages == 1:
-        income_by_category = _income_by_category(block, task, plan_total, topped_up, zeros)
+        income_by_category = _income_by_category(block, task, counted_total(0), topped_up)
     return _BlockOutput(
         per_capita=per_capita if task.keep_income else None,
         exit_year=outcome.exit_year.astype(np.int8),
@@ -207,8 +202,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
 
 def _income_by_category(block: Block, task: _BlockInput, plan_total: np.ndarray,
-                        topped_up: Callable[[np.ndarray], np.ndarray],
-                        zeros: np.ndarray) -> np.ndarray:
+                        topped_up: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """(reps, years, 4) the plan's income of registered households by statistical component
     (wages, net business, property, transfers), summed over the block [yuan/year].
 

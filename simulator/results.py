@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR
+from simulator.accounting import NO_YEAR, judged_by_safety_net
 from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
@@ -245,7 +245,8 @@ class SimulationResult:
     def by_safety_net(self) -> np.ndarray:
         """(H,) households judged by the safety-net rule (no labour capacity, safety-net exits
         on): their exits come from dibao coverage, not from income the plan buys."""
-        return (self.registry.laborers == 0) & self.scenario.exit_rule.safety_net_exit
+        return judged_by_safety_net(self.registry.laborers,
+                                    self.scenario.exit_rule.safety_net_exit)
 
     def stable_exits_by_income(self, k: int = 0) -> np.ndarray:
         """(R,) stable exits of households judged by income against the exit line."""

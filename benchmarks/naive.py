@@ -2,10 +2,10 @@
 
 Every household of every replication is its own SimPy process holding plain Python floats and
 stepping month by month — the design tuopin's engine avoids. It covers the baseline income,
-illness, disability and disasters, and the equity, PV and employment instruments (the county's
-default plan in ``ruyuan-2016``), and it reads the very same random numbers as the engine, so on
-a small case both must agree (``tests/test_naive_reference.py``); ``benchmarks/engine.py`` runs it
-to measure how much faster the vectorised engine is.
+illness, disability and disasters, and the equity, PV, employment and industry instruments (the
+county's default plan in ``ruyuan-2016``), and it reads the very same random numbers as the
+engine, so on a small case both must agree (``tests/test_naive_reference.py``);
+``benchmarks/engine.py`` runs it to measure how much faster the vectorised engine is.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from simulator.randomness import Streams
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
 
-SUPPORTED = {"equity", "pv", "employment"}
+SUPPORTED = {"equity", "pv", "employment", "industry"}
 
 
 def _normal(u: float) -> float:
@@ -70,6 +70,8 @@ def simulate_naive(scenario: Scenario, registry: Registry, plan: Plan, reps: int
                "job_separation", "job_wage")
     monthly = {s: [streams.household_uniforms(s, y, reps, 0, n, 12) for y in range(years)]
                for s in sources}
+    start_year = scenario.horizon.start_month_of(0) // 12
+    monthly["industry"] = streams.household_uniforms("industry", start_year, reps, 0, n, 1)
     volatility = [streams.household_uniforms("income_volatility", y, reps, 0, n, 1)
                   for y in range(years)]
     result = np.zeros((reps, n, years))
@@ -93,6 +95,7 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     laborers = float(registry.laborers[h])
     eligible = {
         "equity": laborers > 0, "pv": bool(registry.pv_site[h]), "employment": laborers > 0,
+        "industry": laborers > 0,
     }
     keys = {k for k in keys if eligible[k]}
     counted = set(scenario.exit_rule.counted_sources)
@@ -130,8 +133,14 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     employed, wage = False, 0.0
     rho = dynamics.volatility_persistence
     state = None
+    rewards = scenario.rewards
+    industry_from = start + rewards.industry_setup_months
+    passes = monthly["industry"][r, h, 0] < rewards.industry_success_probability
+    reward = rewards.household_industry_yuan * (
+        size if rewards.household_industry_basis == "per_person" else 1.0) * passes
     income = {s: [0.0] * years for s in ("wages", "business", "property", "transfers",
-                                         "equity_dividends", "pv_returns", "employment_wages")}
+                                         "equity_dividends", "pv_returns", "employment_wages",
+                                         "industry_income", "household_reward")}
     expenses = [0.0] * years
     late: list[tuple[int, float]] = []
     for month in range(years * 12):
@@ -204,6 +213,11 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
                 income["employment_wages"][y] += wage * growth * labour
                 income["wages"][y] -= gives_up * own_wages
                 income["business"][y] -= gives_up * (own_business - spent)
+        # industry: verified after its set-up months; the reward arrives after verification
+        if "industry" in keys and month >= industry_from:
+            income["industry_income"][y] += rewards.industry_income_yuan_per_year / 12 * passes
+        if "industry" in keys and month == industry_from + rewards.verification_delay_months:
+            income["household_reward"][y] += reward
         yield env.timeout(1)
     standards = scenario.dibao_standards_yuan_per_capita
     for y in range(years):

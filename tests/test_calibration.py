@@ -79,8 +79,15 @@ def targets_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def programme(tiny_scenario, tiny_registry):
-    return run_programme(tiny_scenario, tiny_registry, reps=6, seed=4)
+def programme(tiny_scenario_path, tiny_registry):
+    # every source counted, the one-off industry reward too, so that per-capita income and the
+    # four statistical components describe the same money
+    every_source = ("wages", "business", "property", "transfers", "equity_dividends",
+                    "pv_returns", "employment_wages", "loan_project", "industry_income",
+                    "household_reward", "dibao_topup")
+    scenario = load_scenario(tiny_scenario_path,
+                             [f"exit_rule.counted_sources={list(every_source)!r}"])
+    return run_programme(scenario, tiny_registry, reps=6, seed=4)
 
 
 # -- simulated figures --------------------------------------------------------------------------

@@ -52,7 +52,10 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
     size = block.households.size.astype(FLOAT)
     yield from block.at(start_month, "instruments")
     passes = block.uniforms("industry", 1)[0] < rewards.industry_success_probability
-    yield from block.at(start_month + rewards.industry_setup_months, "instruments")
+    if rewards.industry_setup_months:
+        if start_month + rewards.industry_setup_months >= block.months:
+            return
+        yield from block.at(start_month + rewards.industry_setup_months, "instruments")
     per = size if rewards.household_industry_basis == "per_person" else FLOAT(1)
     reward = passes * (FLOAT(rewards.household_industry_yuan) * per)
     delay = rewards.verification_delay_months

@@ -660,9 +660,10 @@ class PlanRule:
     """The county's own rule for who gets what (the plan simulated when none is given)."""
 
     with_labour: tuple[str, ...] = param(
-        ("equity", "pv", "employment"), unit="instrument keys",
+        ("equity", "pv", "employment", "industry"), unit="instrument keys",
         doc="Instruments every household with labour capacity takes (where eligible).",
-        source="seed 001 §二(一)1,3,9 (equity, PV and one member in employment per household)")
+        source="seed 001 §二(一)1,2,3,9 (equity, at least one own industry with a reward, one "
+               "member in employment and PV for every household with labour)")
     without_labour: tuple[str, ...] = param(
         (), unit="instrument keys",
         doc="Instruments every household without labour capacity takes (where eligible); "

@@ -10,6 +10,7 @@ Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 in
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import sys
 import traceback
@@ -26,6 +27,7 @@ from simulator.population import CalibrationRow, calibration_table, population_o
 from simulator.registry import Registry, columns_table, load_registry, write_registry
 from simulator.results import SimulationResult, spread
 from simulator.scenario import Scenario, bundled_scenarios, load_scenario
+from simulator.scenario.model import MAX_REPLICATIONS
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
 from simulator.units import YUAN_PER_WAN
 
@@ -33,6 +35,7 @@ DEFAULT_SCENARIO = "ruyuan-2016.toml"
 """The scenario ``tuopin run`` uses when none is named."""
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR = 0, 1, 2
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,7 +314,7 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True, help="Directory for every output.")
 @click.option("--seed", type=int, help="Simulation seed (default: simulation.seed).")
-@click.option("--reps", type=click.IntRange(min=2),
+@click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications (default: simulation.replications).")
 @_lang_option
 @_set_option
@@ -531,7 +534,7 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
               required=True, help="Directory for summary.json, households.csv and plots.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Allocation file (household_id, package); default: the scenario's rule.")
-@click.option("--reps", type=click.IntRange(min=1),
+@click.option("--reps", type=click.IntRange(min=1, max=MAX_REPLICATIONS),
               help="Monte Carlo replications (default: simulation.replications).")
 @click.option("--seed", type=int, help="Root seed (default: simulation.seed).")
 @_workers_option
@@ -579,10 +582,13 @@ def _budget_list(text: str | None) -> list[float] | None:
     if text is None:
         return None
     try:
-        return [float(part.replace("_", "")) for part in text.split(",") if part.strip()]
+        budgets = [float(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError as exc:
         raise click.BadParameter(f"expected yuan per plan year separated by commas, e.g. "
                                  f"50000000,40000000,30000000; found {text!r}") from exc
+    if not all(math.isfinite(b) and b >= 0 for b in budgets):
+        raise click.BadParameter(f"expected finite amounts in yuan ≥ 0, found {text!r}")
+    return budgets
 
 
 def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
@@ -640,7 +646,8 @@ def _echo_allocation(summary: dict[str, Any]) -> None:
               help="Solver time limit per solve, seconds.")
 @click.option("--frontier", is_flag=True,
               help="Also re-solve over a grid of budgets and plot the budget–exits curve.")
-@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+              help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
 @_workers_option
 @_lang_option
@@ -688,9 +695,10 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
               required=True, help="Directory for proposal.html, proposal.xlsx and the rest.")
 @click.option("--format", "formats", default="html,xlsx", show_default=True,
               metavar="html,xlsx", help="Documents to write, separated by commas.")
-@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+              help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
-@click.option("--sensitivity-reps", type=click.IntRange(min=2),
+@click.option("--sensitivity-reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Replications per sensitivity run (default: min(reps, 40)).")
 @_workers_option
 @_lang_option
@@ -749,7 +757,8 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
               required=True, help="Directory for comparison.csv, summary.json and plots.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Apply this allocation file to every scenario instead of optimising.")
-@click.option("--reps", type=click.IntRange(min=2), help="Monte Carlo replications.")
+@click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+              help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Root seed (default: the first scenario's).")
 @_workers_option
 @_lang_option

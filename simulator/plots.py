@@ -29,6 +29,12 @@ FAN_PERCENTILES = (5, 25, 50, 75, 95)
 """Percentiles of per-capita income drawn in the fan chart."""
 
 
+def literal(text: str) -> str:
+    """User text (scenario, township, plan names) as matplotlib draws it literally: a ``$`` is
+    escaped, since two of them would otherwise start TeX math (which may fail to parse)."""
+    return str(text).replace("$", r"\$")
+
+
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> tuple[Figure, Axes]:
     use_cjk_font()
     if ax is not None:
@@ -60,7 +66,8 @@ def income_fan(result: SimulationResult, k: int = 0, ax: Axes | None = None,
     ax.set_xlabel(labels.text("year", lang))
     ax.set_ylabel(labels.text("income_axis", lang))
     who = labels.text("with_labour" if with_labour_only else "all_households", lang)
-    ax.set_title(labels.text("income_title", lang, scenario=result.scenario.name, who=who))
+    ax.set_title(labels.text("income_title", lang, scenario=literal(result.scenario.name),
+                             who=who))
     ax.legend(loc="upper left", fontsize="small")
     return figure
 
@@ -137,7 +144,8 @@ def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None,
     _stable_exit_bars(ax, [p.stable_exits - without for p in plans],
                       [labels.plan(p.name, lang) for p in plans],
                       ["tab:green"] + ["tab:gray"] * (len(plans) - 1), lang)
-    ax.set_title(labels.text("comparison_title", lang, scenario=allocation.scenario.name))
+    ax.set_title(labels.text("comparison_title", lang,
+                             scenario=literal(allocation.scenario.name)))
     return figure
 
 
@@ -185,7 +193,7 @@ def compare_stable_exits(comparison: Comparison, ax: Axes | None = None,
     (95 % intervals)."""
     figure, ax = _axes(ax, size=(7.0, 0.6 * len(comparison.outcomes) + 1.6))
     _stable_exit_bars(ax, [o.result.added_stable_exits(0) for o in comparison.outcomes],
-                      comparison.names(),
+                      [literal(name) for name in comparison.names()],
                       [f"C{i}" for i in range(len(comparison.outcomes))], lang)
     ax.set_title(labels.text("compare_title", lang))
     return figure
@@ -199,7 +207,7 @@ def compare_exits_by_year(comparison: Comparison, ax: Axes | None = None,
                                             strict=True)):
         years = outcome.result.years
         ax.plot(years, outcome.result.exits_by_year(0).mean(axis=0), "o-", color=f"C{i}",
-                label=name)
+                label=literal(name))
         ax.set_xticks(years)
     ax.set_xlabel(labels.text("year", lang))
     ax.set_ylabel(labels.text("households_exiting", lang))

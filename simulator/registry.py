@@ -26,10 +26,19 @@ import numpy as np
 
 from simulator.errors import Problem, RegistryError, closest, did_you_mean
 from simulator.files import atomic_open
+from simulator.scenario.schema import control_characters
 from simulator.vocabulary import CATEGORIES, CATEGORY_LABELS_ZH
 
 MAX_PROBLEMS_SHOWN = 50
 """Problems listed before the rest are summarised as a count."""
+
+MAX_MEMBERS = 100
+"""Most people one household may have [people]: larger counts are typing errors (the largest
+registered households have a dozen or two members), and they must fit the integer columns."""
+
+MAX_YUAN = 1e9
+"""Largest yearly amount a registry cell may hold [yuan/year]: a poor household's income or
+expenses beyond this are typing errors."""
 
 ColumnKind = Literal["id", "text", "bool", "count", "money", "category"]
 
@@ -376,6 +385,10 @@ def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
         if column.required:
             return _EMPTY[column.kind], "empty cell; expected " + _EXPECTED[column.kind]
         return _EMPTY[column.kind], ""
+    bad = control_characters(cell)
+    if bad:
+        return _EMPTY[column.kind], (f"expected {_EXPECTED[column.kind]}, found control "
+                                     f"characters {bad} in {cell!r}")
     if column.kind in ("id", "text"):
         return cell, ""
     if column.kind == "category":
@@ -403,9 +416,14 @@ def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
             return 0, f"expected {_EXPECTED['count']}, found {cell!r}"
         if number < 0:
             return 0, f"expected {_EXPECTED['count']}, found {cell!r} (negative)"
+        if number > MAX_MEMBERS:
+            return 0, (f"expected {_EXPECTED['count']} and at most {MAX_MEMBERS} people, found "
+                       f"{cell!r}")
         return int(number), ""
     if number < 0:
         return 0.0, f"expected {_EXPECTED['money']}, found {cell!r} (negative)"
+    if number > MAX_YUAN:
+        return 0.0, f"expected {_EXPECTED['money']} up to {MAX_YUAN:,.0f}, found {cell!r}"
     return number, ""
 
 

@@ -263,3 +263,22 @@ def test_compare_prints_a_paired_difference(cli, tmp_path: Path) -> None:
     header = (out / "comparison.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("指标,") and "PV-heavy" in header
     assert cli("compare", "ruyuan-2016", "-o", tmp_path / "one").exit_code == 1
+
+
+@pytest.mark.parametrize("budget", ["nan,1", "inf,1", "1,-5"])
+def test_non_finite_or_negative_budgets_are_refused(cli, tmp_path: Path,
+                                                    tiny_scenario_path: Path,
+                                                    budget: str) -> None:
+    result = cli("optimize", tiny_scenario_path, "--budget", budget, "-o", tmp_path / "o")
+    assert result.exit_code == 1
+    assert "expected finite amounts in yuan ≥ 0" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_dollar_sign_in_a_name_is_drawn_as_text(cli, tmp_path: Path,
+                                                  tiny_scenario_path: Path) -> None:
+    """Two $ signs would start matplotlib's TeX parser, which fails on a lone backslash."""
+    result = cli("simulate", tiny_scenario_path, "--reps", "2", "-o", tmp_path / "s",
+                 "--set", "name=Plan $\\frac{ A $ B")
+    assert result.exit_code == 0, result.stderr
+    assert b"<svg" in (tmp_path / "s" / "income_fan.svg").read_bytes()[:500]

@@ -143,6 +143,14 @@ BROKEN_ROWS: list[tuple[str, Mutation, list[str]]] = [
     ("duplicate-column", _repeat_column, ["duplicate column"]),
     ("not-a-number", _set_cell(9, "transfers", "n/a"), ["row 9, column transfers",
                                                         "expected an amount in yuan"]),
+    ("huge-household", _set_cell(4, "size", "100000000000000000000"),
+     ["row 4, column size", "at most 100 people", "'100000000000000000000'"]),
+    ("huge-amount", _set_cell(5, "wages", "1e12"), ["row 5, column wages", "up to 1,000,000,000",
+                                                     "'1e12'"]),
+    ("infinite-amount", _set_cell(5, "business", "inf"), ["row 5, column business",
+                                                          "expected an amount in yuan", "'inf'"]),
+    ("control-character", _set_cell(3, "village", "村\x0b一"),
+     ["row 3, column village", "control characters", "'\\x0b'"]),
 ]
 
 

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from simulator import __version__
 from simulator.calibration.fit import Calibration, TargetCheck, comparison_table
 from simulator.files import figure_bytes
+from simulator.plots import literal
 from simulator.scenario.loader import bundled_scenarios_dir
 from simulator.scenario.schema import to_plain
 
@@ -115,13 +116,13 @@ def chart(calibration: Calibration) -> Figure:
         ax.plot([low, high], [y, y], color=colour, lw=1.5)
         ax.plot(scaled(check.mean), y, "o", color=colour)
     ax.set_yticks(range(len(checks)))
-    ax.set_yticklabels([f"{c.target.name} ({c.target.use})" for c in reversed(checks)],
+    ax.set_yticklabels([literal(f"{c.target.name} ({c.target.use})") for c in reversed(checks)],
                        fontsize=8)
     ax.set_xlabel("simulated − published, in half-bands (grey: accepted band)")
     ax.axvline(0, color="black", lw=0.5)
     limit = max(3.0, *(abs((c.mean - c.target.value) / c.target.scale) + 0.5 for c in checks))
     ax.set_xlim(-min(limit, 10.0), min(limit, 10.0))
-    ax.set_title(f"{calibration.calibrated.name}: targets on fresh random numbers "
+    ax.set_title(f"{literal(calibration.calibrated.name)}: targets on fresh random numbers "
                  f"({calibration.targets.report_replications} replications)", fontsize=9)
     figure.tight_layout()
     return figure

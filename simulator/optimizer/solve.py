@@ -234,6 +234,22 @@ class AllocationResult:
         return summary
 
 
+def check_budgets(budgets: np.ndarray, plan_years: int) -> None:
+    """One finite, non-negative budget per plan year [yuan], or a ScenarioError saying which."""
+    from simulator.errors import Problem, ScenarioError
+
+    problems = []
+    if len(budgets) != plan_years:
+        problems.append(Problem("--budget", f"expected one budget per plan year ({plan_years}), "
+                                f"found {len(budgets)}"))
+    for year, value in enumerate(budgets, start=1):
+        if not np.isfinite(value) or value < 0:
+            problems.append(Problem(f"--budget (plan year {year})",
+                                    f"expected a finite amount in yuan ≥ 0, found {value}"))
+    if problems:
+        raise ScenarioError(problems)
+
+
 def evaluate(cands: CandidateSet, name: str, choice: np.ndarray) -> Evaluation:
     """Stable exits and outlays of a choice of packages on ``cands``' replications."""
     outlays = np.zeros((cands.stable.shape[1], cands.plan_years))
@@ -276,11 +292,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     reps = scenario.simulation.replications if reps is None else reps
     seed = scenario.simulation.seed if seed is None else seed
     budgets = np.asarray(scenario.budget.yearly_yuan if budgets is None else budgets, float)
-    if len(budgets) != scenario.horizon.plan_years:
-        from simulator.errors import Problem, ScenarioError
-
-        raise ScenarioError([Problem("--budget", f"expected one budget per plan year "
-                                     f"({scenario.horizon.plan_years}), found {len(budgets)}")])
+    check_budgets(budgets, scenario.horizon.plan_years)
     packages = candidate_packages(scenario)
     for package in rule_packages(scenario):
         if package not in packages:

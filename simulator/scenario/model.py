@@ -22,6 +22,10 @@ from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
 
 _DEFAULT_COUNTED = tuple(s for s in INCOME_SOURCES if s != "household_reward")
 
+MAX_REPLICATIONS = 100_000
+"""Most Monte Carlo replications a run may ask for: beyond it, the per-household results of
+even a small county would not fit in memory."""
+
 
 @dataclass(frozen=True)
 class Horizon:
@@ -413,7 +417,7 @@ class Simulation:
     """Monte Carlo settings."""
 
     replications: int = param(
-        200, unit="replications", ge=1, le=1_000_000,
+        200, unit="replications", ge=1, le=MAX_REPLICATIONS,
         doc="Monte Carlo replications per run.",
         source="issue 4 (CVaR over 200 replications)")
     seed: int = param(
@@ -488,10 +492,12 @@ class Stratum:
     with_labour: bool = param(
         True, unit="", doc="Whether households have at least one able worker.",
         source="domain §2")
-    households: int = param(0, unit="households", ge=0, doc="Households in the group.",
+    households: int = param(0, unit="households", ge=0, le=2_000_000,
+                            doc="Households in the group (at most 2 million: a whole province "
+                                "such as Guizhou, ≈ 1.5 million, fits in one group).",
                             source="scenario")
-    people: int = param(0, unit="people", ge=0, doc="Resident members of those households.",
-                        source="scenario")
+    people: int = param(0, unit="people", ge=0, le=20_000_000,
+                        doc="Resident members of those households.", source="scenario")
     income_median_yuan_per_capita: float = param(
         2_800.0, unit="yuan/(person·year)", gt=0,
         doc="Median per-capita net income in the registry year (before truncation to the "

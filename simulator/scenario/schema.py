@@ -178,10 +178,32 @@ def convert(tp: Any, value: Any, path: str, report: Report,
         return fallback
     if tp is float:
         value = float(value)
+        if not math.isfinite(value):
+            report(path, f"expected a finite number{_range_suffix(doc)}, found {value}")
+            return fallback
     if tp in (int, float) and doc is not None and doc.violated_by(value):
         report(path, f"expected {expected_text(tp, doc)}, found {_found(value)}")
         return fallback
+    if tp is str:
+        bad = control_characters(value)
+        if bad:
+            report(path, f"expected text without control characters, found {bad} in "
+                   f"{_found(value)}")
+            return fallback
     return value
+
+
+def control_characters(text: str) -> str:
+    """The control characters in ``text`` (tab and newline allowed), written as escapes, or ''.
+
+    They cannot be stored in a spreadsheet cell and garble a printed proposal."""
+    found = sorted({c for c in text if (ord(c) < 32 and c not in "\t\n") or 127 <= ord(c) < 160})
+    return ", ".join(repr(c) for c in found)
+
+
+def _range_suffix(doc: FieldDoc | None) -> str:
+    text = doc.range_text() if doc is not None else ""
+    return f" {text}" if text else ""
 
 
 def expected_text(tp: Any, doc: FieldDoc | None = None) -> str:

@@ -23,6 +23,7 @@ import click
 from simulator import __version__
 from simulator.errors import TuopinError
 from simulator.files import json_default, record_outputs, sha256_of, write_json, write_table
+from simulator.outputs import OutputError, OutputRun, check_output_path
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.registry import Registry, columns_table, load_registry, write_registry
 from simulator.results import SimulationResult, spread
@@ -106,15 +107,17 @@ def _provenance(scenario: Scenario | None, registry_path: Path | None, seed: int
     return info
 
 
-def _record(output_dir: Path, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
-            **payload: Any) -> Path:
-    """Add the outputs to the directory's manifest.json; with --json, print the outputs and
-    ``payload``. Returns the manifest's path."""
-    manifest = record_outputs(output_dir, outputs, provenance)
+def _record(run: OutputRun, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
+            run_record: dict[str, Any] | None = None, **payload: Any) -> list[Path]:
+    """Commit the staged outputs with their manifest (all or nothing); with --json, print the
+    final paths and ``payload``. Returns the final paths, the manifest last."""
+    final = run.commit(outputs, provenance, run_record)
     if as_json:
-        _emit_json({"ok": True, "output_dir": output_dir, "manifest": manifest,
-                    "outputs": outputs, **payload})
-    return manifest
+        _emit_json({"ok": True, "output_dir": run.target, "manifest": final[-1],
+                    "outputs": final[:-1], **payload})
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
+    return final
 
 
 def _describe_population(registry: Registry) -> str:
@@ -291,8 +294,15 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
     seed = loaded.population.synthetic.seed if seed is None else seed
     registry = population_of(loaded, registry_path, seed)
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
-    write_registry(registry, output, header=header, encoding=encoding)  # type: ignore[arg-type]
-    manifest = record_outputs(output.parent, [output], _provenance(loaded, registry_path, seed))
+    check_output_path(output, directory=False)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_registry(registry, output, header=header, encoding=encoding)  # type: ignore
+        manifest = record_outputs(output.parent, [output],
+                                  _provenance(loaded, registry_path, seed))
+    except OSError as exc:
+        raise OutputError(f"cannot write the registry: {exc.strerror or exc}",
+                          str(output)) from exc
     if as_json:
         _emit_json({"ok": True, "output": output, "manifest": manifest,
                     "households": registry.n_households, "people": registry.n_people,
@@ -341,20 +351,22 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
 
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
-    households = write_registry(registry, output_dir / "households.csv")
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
-    calibration = _write_calibration(output_dir / "calibration.csv", rows)
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
                                progress=_ProgressBar("simulating candidates"))
     proposal = make_proposal(loaded, allocation=allocation)
     summary = proposal.summary()
-    outputs = [households, calibration,
-               *write_proposal(proposal, output_dir, lang=lang, summary=summary)]
     in_sample = allocation.candidates.result
-    manifest = _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
-                                                        replications=in_sample.reps),
-                       as_json, households=registry.n_households, people=registry.n_people,
-                       calibrated=all(r.ok for r in rows), summary=summary)
+    with OutputRun(output_dir) as out:
+        outputs = [write_registry(registry, out.directory / "households.csv"),
+                   _write_calibration(out.directory / "calibration.csv", rows),
+                   *write_proposal(proposal, out.directory, lang=lang, summary=summary)]
+        final = _record(out, outputs, _provenance(loaded, registry_path, in_sample.seed,
+                                                  replications=in_sample.reps),
+                        as_json, {"timings": allocation.timings()},
+                        households=registry.n_households, people=registry.n_people,
+                        calibrated=all(r.ok for r in rows), summary=summary)
+    calibration = output_dir / "calibration.csv"
     if as_json:
         return
     click.echo(f"{loaded.name}: {_describe_population(registry)}")
@@ -362,10 +374,10 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
         failed = [r for r in rows if not r.ok]
         click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
                    f"their targets (see {calibration})")
-    _echo_allocation(summary)
+    _echo_allocation(summary, allocation.timings())
     click.echo(f"budget proposal: {output_dir / 'proposal.html'} and "
                f"{output_dir / 'proposal.xlsx'}")
-    click.echo(f"wrote {len(outputs)} files and {manifest.name} to {output_dir}")
+    click.echo(f"wrote {len(final) - 1} files and {final[-1].name} to {output_dir}")
 
 
 def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
@@ -493,21 +505,21 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
     calibration = fit(loaded, targets, registry=registry, seed=seed, progress=progress)
     bar(targets.max_evaluations, targets.max_evaluations)
     summary = summary_of(calibration)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name, content in report_outputs(calibration, output_dir, targets_path.name).items():
-        path = output_dir / name
-        if isinstance(content, dict):
-            written.append(write_table(path, content))
-        else:
-            atomic_write_bytes(path, content.encode("utf-8") if isinstance(content, str)
-                               else content)
-            written.append(path)
-    written.append(write_json(output_dir / "summary.json", summary))
     provenance = _provenance(loaded, registry_path, calibration.seed,
                              replications=targets.replications)
     provenance["targets"] = {"path": str(targets_path), "sha256": sha256_of(targets_path)}
-    _record(output_dir, written, provenance, as_json, summary=summary)
+    with OutputRun(output_dir) as out:
+        written: list[Path] = []
+        for name, content in report_outputs(calibration, output_dir, targets_path.name).items():
+            path = out.directory / name
+            if isinstance(content, dict):
+                written.append(write_table(path, content))
+            else:
+                atomic_write_bytes(path, content.encode("utf-8") if isinstance(content, str)
+                                   else content)
+                written.append(path)
+        written.append(write_json(out.directory / "summary.json", summary))
+        _record(out, written, provenance, as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{loaded.name}: fitted {len(calibration.fitted_values)} parameters in "
@@ -567,10 +579,11 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
                             workers=workers, block_households=block_households,
                             progress=_ProgressBar("simulating"))
     summary = result.summary()
-    outputs = write_simulation_outputs(result, summary, output_dir, lang)
-    _record(output_dir, outputs, _provenance(loaded, registry_path, result.seed,
-                                             replications=result.reps, plan_path=plan_path),
-            as_json, summary=summary)
+    with OutputRun(output_dir) as out:
+        outputs = write_simulation_outputs(result, summary, out.directory, lang)
+        _record(out, outputs, _provenance(loaded, registry_path, result.seed,
+                                          replications=result.reps, plan_path=plan_path),
+                as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{loaded.name}")
@@ -613,13 +626,13 @@ def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
     return outputs + _plan_figures(simulated, output_dir, lang)
 
 
-def _echo_allocation(summary: dict[str, Any]) -> None:
+def _echo_allocation(summary: dict[str, Any], timings: dict[str, float]) -> None:
     in_sample = summary["in_sample"]
     gap = in_sample["gap"]
     click.echo(f"optimised ({summary['objective']}, {summary['solver']}): "
                f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
-               f"build {in_sample['build_seconds']:.1f} s, "
-               f"solve {in_sample['solve_seconds']:.1f} s")
+               f"build {timings['build_seconds']:.1f} s, "
+               f"solve {timings['solve_seconds']:.1f} s")
     click.echo("  on fresh replications:")
     _echo_headline(summary, indent="    ")
     for name, baseline in summary["baselines"].items():
@@ -677,15 +690,16 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
                                progress=_ProgressBar("simulating candidates"))
     summary = allocation.summary()
-    outputs = write_allocation_outputs(allocation, summary, output_dir, lang)
-    in_sample = allocation.candidates.result
-    _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
-                                             replications=in_sample.reps),
-            as_json, summary=summary)
+    with OutputRun(output_dir) as out:
+        outputs = write_allocation_outputs(allocation, summary, out.directory, lang)
+        _record(out, outputs, _provenance(loaded, registry_path,
+                                          allocation.candidates.result.seed,
+                                          replications=allocation.candidates.result.reps),
+                as_json, {"timings": allocation.timings()}, summary=summary)
     if as_json:
         return
     click.echo(loaded.name)
-    _echo_allocation(summary)
+    _echo_allocation(summary, allocation.timings())
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 
@@ -735,15 +749,17 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
                              sensitivity_reps=sensitivity_reps,
                              progress=_ProgressBar("simulating candidates"))
     summary = proposal.summary()
-    outputs = write_proposal(proposal, output_dir, lang=lang, formats=chosen, summary=summary)
     in_sample = proposal.allocation.candidates.result
-    _record(output_dir, outputs, _provenance(loaded, registry_path, in_sample.seed,
-                                             replications=in_sample.reps),
-            as_json, summary=summary)
+    with OutputRun(output_dir) as out:
+        outputs = write_proposal(proposal, out.directory, lang=lang, formats=chosen,
+                                 summary=summary)
+        _record(out, outputs, _provenance(loaded, registry_path, in_sample.seed,
+                                          replications=in_sample.reps),
+                as_json, {"timings": proposal.allocation.timings()}, summary=summary)
     if as_json:
         return
     click.echo(loaded.name)
-    _echo_allocation(summary)
+    _echo_allocation(summary, proposal.allocation.timings())
     widest = summary["sensitivity"]["parameters"][:3]
     click.echo("  most sensitive to: " + "; ".join(
         f"{p['path']} ({p['change_at_low']['mean']:+,.0f} / {p['change_at_high']['mean']:+,.0f})"
@@ -790,18 +806,19 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
                              seed=seed, workers=workers,
                              progress=_ProgressBar("simulating candidates"))
     summary = comparison.summary()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    outputs = [write_table(output_dir / "comparison.csv", comparison.table(lang)),
-               write_json(output_dir / "summary.json", summary)]
-    outputs += save_figure(plots.compare_stable_exits(comparison, lang=lang), output_dir,
-                           "compare_stable_exits")
-    outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), output_dir,
-                           "compare_exits_by_year")
     provenance = _provenance(None, registry_path, comparison.seed,
                              replications=comparison.reps, plan_path=plan_path)
     provenance["scenarios"] = [_provenance(s, registry_path, None).get("scenario")
                                for s in loaded]
-    _record(output_dir, outputs, provenance, as_json, summary=summary)
+    with OutputRun(output_dir) as out:
+        staged = out.directory
+        outputs = [write_table(staged / "comparison.csv", comparison.table(lang)),
+                   write_json(staged / "summary.json", summary)]
+        outputs += save_figure(plots.compare_stable_exits(comparison, lang=lang), staged,
+                               "compare_stable_exits")
+        outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), staged,
+                               "compare_exits_by_year")
+        _record(out, outputs, provenance, as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "

@@ -63,17 +63,19 @@ def sha256_of_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
-                   provenance: Mapping[str, Any]) -> Path:
-    """Add ``outputs`` with their hashes and ``provenance`` to ``directory/manifest.json``.
+def manifest_bytes(directory: str | os.PathLike[str], outputs: list[Path],
+                   provenance: Mapping[str, Any],
+                   run_record: Mapping[str, Any] | None = None) -> bytes:
+    """``directory``'s manifest once ``outputs`` (read where they are now, e.g. staged) are added
+    with their hashes and ``provenance``.
 
     Entries for other files already in the manifest are kept, so several commands can write into
-    one directory and every file stays traceable. The manifest itself is written atomically.
+    one directory and every file stays traceable. ``run_record`` (what varies from run to run,
+    such as timings) is kept under ``"run"``, out of every other file.
     """
-    directory = Path(directory)
-    manifest_path = directory / MANIFEST_NAME
+    manifest_path = Path(directory) / MANIFEST_NAME
     manifest: dict[str, Any] = {"tuopin_manifest": 1, "files": {}}
-    if manifest_path.exists():
+    if manifest_path.is_file():
         try:
             loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
@@ -87,9 +89,21 @@ def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
             **provenance,
         }
     manifest["files"] = dict(sorted(manifest["files"].items()))
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    atomic_write_bytes(manifest_path, text.encode("utf-8"))
-    return manifest_path
+    if run_record is not None:
+        manifest["run"] = dict(run_record)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False,
+                      default=json_default) + "\n"
+    return text.encode("utf-8")
+
+
+def record_outputs(directory: str | os.PathLike[str], outputs: list[Path],
+                   provenance: Mapping[str, Any]) -> Path:
+    """Add ``outputs`` with their hashes and ``provenance`` to ``directory/manifest.json``,
+    written atomically (for files written in place; commands commit through
+    :class:`simulator.outputs.OutputRun`)."""
+    path = Path(directory) / MANIFEST_NAME
+    atomic_write_bytes(path, manifest_bytes(directory, outputs, provenance))
+    return path
 
 
 FIGURE_DPI = 150
@@ -124,15 +138,38 @@ def figure_bytes(figure: Any, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a text cell as a formula (OWASP, CSV
+injection): a registry cell such as ``=cmd|' /C calc'!A0`` must reach the proposal as text."""
+
+
+def inert(value: Any) -> Any:
+    """A value a spreadsheet will show, never run: text starting like a formula gets a leading
+    apostrophe (which Excel and WPS hide and read as "this is text"); numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_table(path: str | os.PathLike[str], table: dict[str, list[Any]]) -> Path:
-    """Write columns as a CSV file (UTF-8 with BOM, which Excel and WPS open), atomically."""
+    """Write columns as a CSV file (UTF-8 with BOM, which Excel and WPS open), atomically; text
+    that a spreadsheet would run as a formula is made inert (:func:`inert`)."""
     import csv
 
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table)
-        writer.writerows(zip(*table.values(), strict=True))
+        writer.writerow([inert(name) for name in table])
+        writer.writerows([inert(v) for v in row] for row in zip(*table.values(), strict=True))
     return Path(path)
+
+
+def store_as_text(sheet: Any, row: int, values: list[Any]) -> None:
+    """Keep openpyxl from turning text that starts with ``=`` into a formula: those cells of
+    ``row`` (just appended with ``values``) are stored as strings, shown as typed and never
+    calculated."""
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            sheet.cell(row=row, column=column).data_type = "s"
 
 
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from simulator.errors import Problem, RegistryError, closest, did_you_mean
-from simulator.files import atomic_open
+from simulator.files import FORMULA_STARTS, atomic_open, inert, store_as_text
 from simulator.scenario.schema import control_characters
 from simulator.vocabulary import CATEGORIES, CATEGORY_LABELS_ZH
 
@@ -381,6 +381,8 @@ def _parse_rows(rows: list[list[str]], label: str) -> Registry:
 
 def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
     """Parse one cell; return (value, problem message or '')."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        cell = cell[1:]  # the apostrophe that kept a spreadsheet from running it
     if cell == "":
         if column.required:
             return _EMPTY[column.kind], "empty cell; expected " + _EXPECTED[column.kind]
@@ -520,7 +522,8 @@ def write_registry(registry: Registry, path: str | Path, *, header: Literal["en"
     with atomic_open(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         for row in rows:
-            writer.writerow([_format_number(v) if isinstance(v, float) else v for v in row])
+            writer.writerow([_format_number(v) if isinstance(v, float) else inert(v)
+                             for v in row])
     return path
 
 
@@ -530,8 +533,9 @@ def _write_xlsx(rows: list[list[object]], path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "households"
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         sheet.append(row)
+        store_as_text(sheet, number, row)
     sheet.freeze_panes = "B2"
     with atomic_open(path, "wb") as handle:
         workbook.save(handle)

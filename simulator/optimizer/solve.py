@@ -140,6 +140,12 @@ class AllocationResult:
         return {key: {y: round(float(v), 2) for y, v in zip(plan_years, mean, strict=True)}
                 for key, mean in means.items()}
 
+    def timings(self) -> dict[str, float]:
+        """Seconds spent building and solving the model: they vary from run to run, so they go
+        to the manifest's run record, not summary.json (which stays byte-identical)."""
+        return {"build_seconds": round(self.solution.build_seconds, 2),
+                "solve_seconds": round(self.solution.solve_seconds, 2)}
+
     def summary(self) -> dict[str, Any]:
         """Everything summary.json reports (out-of-sample unless marked in-sample)."""
         scenario = self.scenario
@@ -185,8 +191,6 @@ class AllocationResult:
                           "objective": round(solution.objective, 3),
                           "bound": None if solution.bound is None else round(solution.bound, 3),
                           "gap": solution.gap, "status": solution.status,
-                          "build_seconds": round(solution.build_seconds, 2),
-                          "solve_seconds": round(solution.solve_seconds, 2),
                           "cut_rounds": solution.cut_rounds,
                           "cvar_residual_stable_exits": round(solution.cvar_residual, 4),
                           "expected_stable_exits": round(float(

@@ -13,6 +13,7 @@ import re
 import zipfile
 from typing import Any
 
+from simulator.files import store_as_text
 from simulator.proposal.content import Table
 
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
@@ -53,12 +54,15 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
         table = tables[key]
         sheet = workbook.create_sheet(_sheet_title(table.title))
         sheet.append(table.columns)
+        store_as_text(sheet, 1, table.columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in table.rows:
-            sheet.append([_cell(v) for v in row])
+        for number, row in enumerate(table.rows, start=2):
+            values = [_cell(v) for v in row]
+            sheet.append(values)
+            store_as_text(sheet, number, values)
         for j, kind in enumerate(table.kinds, start=1):
             letter = get_column_letter(j)
             for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):

@@ -574,7 +574,7 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
 
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
-    plan = load_plan(plan_path, registry) if plan_path is not None else None
+    plan = load_plan(plan_path, registry, loaded) if plan_path is not None else None
     result = run_simulation(loaded, plan, registry=registry, reps=reps, seed=seed,
                             workers=workers, block_households=block_households,
                             progress=_ProgressBar("simulating"))

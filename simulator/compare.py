@@ -208,7 +208,7 @@ def compare(scenarios: Sequence[Scenario], *, plan: str | Path | None = None,
         registry = population_of(scenario) if registry is None else registry
         allocation = None
         if plan is not None:
-            chosen = load_plan(plan, registry)
+            chosen = load_plan(plan, registry, scenario)
         else:
             from simulator.optimizer.solve import optimize
 

@@ -61,6 +61,9 @@ class Package:
                                  f"known: {', '.join(BY_KEY)}")
             if year and (not year.isdigit() or int(year) < 1):
                 raise ValueError(f"expected a plan year ≥ 1 after '@', found {year!r}")
+            if any(v.key == key for v in variants):
+                raise ValueError(f"instrument {key!r} appears twice in {text!r}; a household "
+                                 "takes each instrument once")
             variants.append(Variant(key, int(year) - 1 if year else 0))
         return cls(tuple(variants))
 
@@ -148,10 +151,12 @@ def plan_from_packages(names: Sequence[str], registry: Registry, source: str = "
     return Plan(tuple(packages), assignment, source)
 
 
-def load_plan(path: str | Path, registry: Registry) -> Plan:
+def load_plan(path: str | Path, registry: Registry, scenario: Scenario | None = None) -> Plan:
     """Read an allocation file: columns ``household_id`` and ``package`` (CSV, UTF-8/GB18030).
 
-    Every household of the registry must appear exactly once; problems name file, row, column.
+    Every household of the registry must appear exactly once, with a package (``none`` for no
+    support); with ``scenario``, every package must start within its plan years and give only
+    instruments the household is eligible for. Problems name file, row, column.
     """
     path = Path(path)
     label = str(path)
@@ -162,12 +167,21 @@ def load_plan(path: str | Path, registry: Registry) -> Plan:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="strict")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+        try:
+            text = raw.decode("gb18030", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise RegistryError("expected text in UTF-8 or GB18030, found bytes that are "
+                                f"neither (byte {exc.start}); re-save the plan as CSV UTF-8",
+                                label) from exc
+    try:
+        rows = [(number, r) for number, r in enumerate(csv.reader(io.StringIO(text)), start=1)
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise RegistryError(f"not a readable CSV file: {exc}", label) from exc
     if not rows:
         raise RegistryError("the plan file is empty; expected columns household_id, package",
                             label)
-    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    header = [h.strip().lstrip("\ufeff") for h in rows[0][1]]
     problems = [Problem("header", f"missing column {name}", label)
                 for name in ("household_id", "package") if name not in header]
     if problems:
@@ -175,10 +189,13 @@ def load_plan(path: str | Path, registry: Registry) -> Plan:
     id_col, package_col = header.index("household_id"), header.index("package")
     position = {hid: i for i, hid in enumerate(registry.household_id.tolist())}
     names: list[str | None] = [None] * registry.n_households
-    for row_index, row in enumerate(rows[1:], start=2):
+    eligible = {}
+    if scenario is not None:
+        eligible = {key: module.eligible(registry, scenario) for key, module in BY_KEY.items()}
+    for row_number, row in rows[1:]:
         hid = row[id_col].strip() if id_col < len(row) else ""
         name = row[package_col].strip() if package_col < len(row) else ""
-        where = f"row {row_index}"
+        where = f"row {row_number}"
         if hid not in position:
             problems.append(Problem(f"{where}, column household_id",
                                     f"household {hid!r} is not in the registry", label))
@@ -187,16 +204,41 @@ def load_plan(path: str | Path, registry: Registry) -> Plan:
             problems.append(Problem(f"{where}, column household_id",
                                     f"household {hid!r} appears twice", label))
             continue
+        if not name:
+            problems.append(Problem(f"{where}, column package", "empty cell; expected a "
+                                    f"package such as equity+pv, or {NONE_NAME} for no support",
+                                    label))
+            continue
         try:
-            Package.parse(name)
+            package = Package.parse(name)
         except ValueError as exc:
             problems.append(Problem(f"{where}, column package", str(exc), label))
             continue
+        if scenario is not None:
+            problems.extend(Problem(f"{where}, column package", message, label) for message in
+                            _package_problems(package, position[hid], hid, scenario, eligible))
         names[position[hid]] = name
-    missing = [registry.household_id[i] for i, n in enumerate(names) if n is None]
+    missing = [str(registry.household_id[i]) for i, n in enumerate(names) if n is None]
     if missing and not problems:
         problems.append(Problem("", f"{len(missing)} registry households have no package, "
                                 f"e.g. {missing[0]!r}", label))
     if problems:
         raise RegistryError(problems[:50])
     return plan_from_packages([n or NONE_NAME for n in names], registry, label)
+
+
+def _package_problems(package: Package, household: int, household_id: str, scenario: Scenario,
+                      eligible: dict[str, np.ndarray]) -> list[str]:
+    """Why a package cannot be given to a household: it starts after the plan years, or gives
+    an instrument the household is not eligible for (the engine would silently drop it)."""
+    problems = []
+    plan_years = scenario.horizon.plan_years
+    for variant in package.variants:
+        if variant.start_year >= plan_years:
+            problems.append(f"{variant.name} starts in plan year {variant.start_year + 1}, but "
+                            f"the plan has {plan_years} plan years")
+        if not eligible[variant.key][household]:
+            rule = (BY_KEY[variant.key].eligible.__doc__ or "").strip().split("\n")[0]
+            problems.append(f"household {household_id!r} is not eligible for {variant.key}"
+                            + (f" ({rule.rstrip('.')})" if rule else ""))
+    return problems

@@ -318,12 +318,15 @@ def _cell_text(value: object) -> str:
 
 
 def _parse_rows(rows: list[list[str]], label: str) -> Registry:
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    # blank rows are skipped, but every message keeps the row number the spreadsheet shows
+    numbered = [(number, row) for number, row in enumerate(rows, start=1)
+                if any(cell.strip() for cell in row)]
+    if not numbered:
         raise RegistryError("the file has no rows; expected a header row and one row per "
                             "household", label)
-    header = rows[0]
-    body = rows[1:]
+    header = numbered[0][1]
+    body = numbered[1:]
+    row_numbers = [number for number, _row in body]
     problems: list[Problem] = []
     positions: dict[str, int] = {}
     header_text: dict[str, str] = {}
@@ -358,8 +361,7 @@ def _parse_rows(rows: list[list[str]], label: str) -> Registry:
         raise RegistryError("the file has a header but no households", label)
 
     values: dict[str, list] = {name: [] for name in positions}
-    for row_index, row in enumerate(body):
-        spreadsheet_row = row_index + 2  # header is row 1, as Excel numbers them
+    for spreadsheet_row, row in body:
         for name, position in positions.items():
             column = _BY_NAME[name]
             cell = row[position].strip() if position < len(row) else ""
@@ -369,7 +371,7 @@ def _parse_rows(rows: list[list[str]], label: str) -> Registry:
             if message:
                 problems.append(Problem(where, message, label))
             values[name].append(value)
-    problems.extend(_cross_checks(values, header_text, label))
+    problems.extend(_cross_checks(values, header_text, label, row_numbers))
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]
         if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -442,17 +444,18 @@ _EXPECTED = {
 
 
 def _cross_checks(values: dict[str, list], header_text: dict[str, str],
-                  label: str) -> Iterator[Problem]:
+                  label: str, row_numbers: list[int]) -> Iterator[Problem]:
     def where(row_index: int, name: str) -> str:
         text = header_text[name]
-        return f"row {row_index + 2}, column {text}" + (f" ({name})" if text != name else "")
+        return (f"row {row_numbers[row_index]}, column {text}"
+                + (f" ({name})" if text != name else ""))
 
     first_row: dict[str, int] = {}
     for row_index, household_id in enumerate(values["household_id"]):
         if household_id in first_row:
             yield Problem(where(row_index, "household_id"),
                           f"duplicate household id {household_id!r} (first used in row "
-                          f"{first_row[household_id] + 2})", label)
+                          f"{row_numbers[first_row[household_id]]})", label)
         elif household_id:
             first_row[household_id] = row_index
     for row_index, size in enumerate(values["size"]):

@@ -10,9 +10,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import simulator.cli
+from simulator.registry import load_registry, write_registry
 from simulator.scenario import bundled_scenarios
 
 
@@ -184,15 +186,18 @@ def test_simulate_writes_summary_households_and_plots(cli, tmp_path: Path,
 def test_simulate_with_a_plan_file(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
     registry = tmp_path / "h.csv"
     assert cli("population", tiny_scenario_path, "-o", registry).exit_code == 0
-    ids = [line.split(",")[0] for line in
-           registry.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    households = load_registry(registry)
+    ids = households.household_id.tolist()
+    chosen = ["equity+employment" if laborers else "none" for laborers in households.laborers]
     plan = tmp_path / "allocation.csv"
-    plan.write_text("household_id,package\n" + "".join(f"{i},pv+employment\n" for i in ids),
-                    encoding="utf-8")
+    plan.write_text("household_id,package\n" + "".join(
+        f"{i},{p}\n" for i, p in zip(ids, chosen, strict=True)), encoding="utf-8")
     result = cli("simulate", tiny_scenario_path, "--registry", registry, "--plan", plan,
                  "--reps", "3", "-o", tmp_path / "out", "--json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["summary"]["packages"] == {"pv+employment": 60}
+    assert json.loads(result.stdout)["summary"]["packages"] == {
+        "equity+employment": int((households.laborers > 0).sum()),
+        "none": int((households.laborers == 0).sum())}
     plan.write_text("household_id,package\n" + "".join(f"{i},pv+employmnt\n" for i in ids),
                     encoding="utf-8")
     bad = cli("simulate", tiny_scenario_path, "--registry", registry, "--plan", plan,
@@ -200,6 +205,52 @@ def test_simulate_with_a_plan_file(cli, tmp_path: Path, tiny_scenario_path: Path
     assert bad.exit_code == 1
     assert "allocation.csv" in bad.stderr and "row 2, column package" in bad.stderr
     assert "did you mean `employment`" in bad.stderr
+
+
+PLAN_PROBLEMS = [
+    ("after-the-plan-years", lambda p: p.replace(",equity+employment", ",pv@9", 1),
+     ["row 2, column package", "pv@9 starts in plan year 9", "2 plan years"]),
+    ("instrument-twice", lambda p: p.replace(",equity+employment", ",equity+equity@2", 1),
+     ["row 2, column package", "'equity' appears twice"]),
+    ("empty-cell", lambda p: p.replace(",equity+employment", ",", 1),
+     ["row 2, column package", "empty cell", "none for no support"]),
+    ("not-eligible", lambda p: p.replace(",none", ",employment", 1),
+     ["column package", "not eligible for employment", "labour capacity"]),
+    ("blank-rows-keep-numbers", lambda p: p.replace("\n", "\n\n", 3).replace(
+        ",equity+employment", ",pv@9", 1), ["row 3, column package", "pv@9"]),
+    ("huge-cell", lambda p: p.replace(",equity+employment", "," + "x" * 140_000, 1),
+     ["not a readable CSV file", "field larger than field limit"]),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "words"), PLAN_PROBLEMS,
+                         ids=[c[0] for c in PLAN_PROBLEMS])
+def test_plans_are_checked_against_the_registry_and_the_horizon(
+        cli, tmp_path: Path, tiny_scenario_path: Path, tiny_registry, name, change,
+        words) -> None:
+    registry = write_registry(tiny_registry, tmp_path / "h.csv")
+    order = np.argsort(tiny_registry.laborers == 0, kind="stable")  # labour households first
+    lines = [f"{tiny_registry.household_id[i]},"
+             f"{'equity+employment' if tiny_registry.laborers[i] else 'none'}" for i in order]
+    plan = tmp_path / f"{name}.csv"
+    plan.write_text(change("household_id,package\n" + "\n".join(lines) + "\n"),
+                    encoding="utf-8")
+    result = cli("simulate", tiny_scenario_path, "--registry", registry, "--plan", plan,
+                 "--reps", "2", "-o", tmp_path / "out")
+    assert result.exit_code == 1, result.stdout
+    assert f"{name}.csv" in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_a_plan_in_neither_utf8_nor_gb18030_is_refused(cli, tmp_path: Path,
+                                                       tiny_scenario_path: Path) -> None:
+    plan = tmp_path / "plan.csv"
+    plan.write_bytes(b"household_id,package\nT00001,\x80\xff\xfe\n")
+    result = cli("simulate", tiny_scenario_path, "--plan", plan, "--reps", "2",
+                 "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "expected text in UTF-8 or GB18030" in result.stderr
 
 
 def test_optimize_json_parses_in_a_fresh_process(tmp_path: Path,

@@ -111,6 +111,14 @@ def _rename_column(column: str, new: str) -> Mutation:
     return mutate
 
 
+def _blank_row_before(row: int, then: Mutation) -> Mutation:
+    """Insert a blank row so that spreadsheet row ``row`` is empty, then apply ``then``."""
+    def mutate(rows: list[list[str]]) -> list[list[str]]:
+        rows = rows[:row - 1] + [[""] * len(rows[0])] + rows[row - 1:]
+        return then(rows)
+    return mutate
+
+
 def _duplicate_id(rows: list[list[str]]) -> list[list[str]]:
     rows[3][0] = rows[1][0]
     return rows
@@ -143,6 +151,8 @@ BROKEN_ROWS: list[tuple[str, Mutation, list[str]]] = [
     ("duplicate-column", _repeat_column, ["duplicate column"]),
     ("not-a-number", _set_cell(9, "transfers", "n/a"), ["row 9, column transfers",
                                                         "expected an amount in yuan"]),
+    ("blank-row-keeps-numbers", _blank_row_before(3, _set_cell(7, "wages", "-1")),
+     ["row 7, column wages", "negative"]),
     ("huge-household", _set_cell(4, "size", "100000000000000000000"),
      ["row 4, column size", "at most 100 people", "'100000000000000000000'"]),
     ("huge-amount", _set_cell(5, "wages", "1e12"), ["row 5, column wages", "up to 1,000,000,000",

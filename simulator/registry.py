@@ -17,6 +17,7 @@ import dataclasses
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,7 +234,8 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
     ----------
     path : str or Path
         The file. CSV may be UTF-8 (with or without BOM), GB18030/GBK or UTF-16; comma-, tab- or
-        semicolon-separated. Excel workbooks are read from their first sheet.
+        semicolon-separated (in a semicolon file a comma in a number is a decimal comma).
+        Excel workbooks are read from their first sheet that holds data.
     encoding : str, optional
         Force a text encoding instead of detecting it.
 
@@ -254,12 +256,22 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
         raise RegistryError("the file is empty; expected a header row and one row per household",
                             label)
     if raw.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(raw, label)
-    elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return _parse_rows(_xlsx_rows(raw, label), label, decimal_comma=False)
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise RegistryError("this is an old Excel .xls workbook; save it as .xlsx or CSV", label)
-    else:
-        rows = _csv_rows(_decode(raw, label, encoding), label)
-    return _parse_rows(rows, label)
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[:BINARY_PROBE_BYTES]:
+        raise RegistryError("this is not a text file (it holds binary data); expected a CSV or "
+                            ".xlsx registry", label)
+    rows, delimiter = _csv_rows(_decode(raw, label, encoding), label)
+    return _parse_rows(rows, label, decimal_comma=delimiter == ";")
+
+
+BINARY_PROBE_BYTES = 4096
+"""Bytes looked at to tell a text file from a binary one (a NUL byte means binary)."""
+
+TRADITIONAL_MARKS = frozenset("戶號貧勞動鄉鎮產營財轉齡態歲")
+"""Traditional characters of registry headers (户号贫劳动乡镇产营财转…): a file decoded as
+GB18030 whose header is garbage but whose Big5 reading shows these is a Big5 file."""
 
 
 def _decode(raw: bytes, label: str, encoding: str | None) -> str:
@@ -274,36 +286,108 @@ def _decode(raw: bytes, label: str, encoding: str | None) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
         try:
-            return raw.decode("gb18030")
+            text = raw.decode("gb18030")
         except UnicodeDecodeError:
             line = raw[: utf8_error.start].count(b"\n") + 1
             raise RegistryError(
                 f"expected text in UTF-8 or GB18030 (what Excel and WPS write), found bytes "
                 f"that are neither at line {line} (byte {utf8_error.start}); re-save the file "
                 "as CSV UTF-8 or pass --encoding", label) from utf8_error
+        _refuse_big5(raw, text, label)
+        return text
 
 
-def _csv_rows(text: str, label: str) -> list[list[str]]:
+def _refuse_big5(raw: bytes, text: str, label: str) -> None:
+    """Big5 (traditional Chinese, Taiwan and Hong Kong Excel) often decodes as GB18030 into
+    nonsense without an error. When the header matches nothing as GB18030 but reads as
+    traditional header words in Big5, say so rather than reading garbage."""
+    header = text.split("\n", 1)[0]
+    if any(_HEADER_LOOKUP.get(_normal_header(c)) for c in re.split(r"[,;\t]", header)):
+        return
+    try:
+        big5_header = raw.split(b"\n", 1)[0].decode("big5")
+    except UnicodeDecodeError:
+        return
+    if sum(c in TRADITIONAL_MARKS for c in big5_header) >= 2:
+        raise RegistryError("this file is in Big5 (traditional Chinese), not UTF-8 or GB18030; "
+                            "save it as CSV UTF-8 with simplified or English headers", label)
+
+
+MAX_HEADER_CELLS = 200
+"""Most cells a header row may have: a longer first row is data or garbage, not a header."""
+
+MAX_HEADER_CELL_CHARACTERS = 100
+"""Longest header cell: headers are short names (家庭人口（人）); longer text is not a header."""
+
+MAX_PROBLEMS_COLLECTED = 1000
+"""Reading stops once this many problems are found: a file that bad needs fixing first, and
+reading on would only cost time and memory."""
+
+
+def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, list[str]]], str]:
+    """(line number, cells) of every row, and the delimiter.
+
+    A quote left open swallows the following lines into one cell without any error from the
+    CSV reader; a row that spans lines is therefore refused, naming where it starts and ends.
+    """
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
     if not first_line.count(delimiter):
         delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    problems = []
+    line = 1
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for cells in reader:
+            if reader.line_num > line:
+                problems.append(Problem(
+                    f"row {line}", f"a quote (\") opens a cell that runs on to line "
+                    f"{reader.line_num}: a cell may not span lines; check the quotes in this "
+                    "row", label))
+                if len(problems) >= MAX_PROBLEMS_SHOWN:
+                    break
+            rows.append((line, cells))
+            line = reader.line_num + 1
     except csv.Error as exc:
-        raise RegistryError(f"not a readable CSV file: {exc}", label) from exc
+        raise RegistryError(f"not a readable CSV file at line {reader.line_num}: {exc}",
+                            label) from exc
+    if problems:
+        raise RegistryError(problems)
+    return rows, delimiter
 
 
-def _xlsx_rows(raw: bytes, label: str) -> list[list[str]]:
+def _xlsx_rows(raw: bytes, label: str) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of the first sheet that holds data. A formula whose value was never
+    saved (the workbook was written by a program, not Excel) is refused: its value is unknown."""
     import openpyxl  # imported here: only .xlsx reading needs it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for corrupt workbooks
         raise RegistryError(f"not a readable .xlsx workbook: {exc}", label) from exc
-    sheet = workbook.worksheets[0]
-    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows: list[tuple[int, list[str]]] = []
+    problems = []
+    for sheet, written in zip(workbook.worksheets, formulas.worksheets, strict=True):
+        for number, (values, cells) in enumerate(
+                zip(sheet.iter_rows(values_only=True), written.iter_rows(values_only=True),
+                    strict=False), start=1):
+            for column, (value, formula) in enumerate(zip(values, cells, strict=False),
+                                                      start=1):
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    problems.append(Problem(
+                        f"sheet {sheet.title!r}, row {number}, column {column}",
+                        f"a formula ({formula[:40]}) whose value was never saved; open the "
+                        "workbook in Excel or WPS and save it, or paste the values", label))
+            rows.append((number, [_cell_text(v) for v in values]))
+        if any(any(c.strip() for c in cells) for _n, cells in rows):
+            break  # the first sheet with data
+        rows = []
     workbook.close()
+    formulas.close()
+    if problems:
+        raise RegistryError(problems[:MAX_PROBLEMS_SHOWN])
     return rows
 
 
@@ -317,16 +401,21 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _parse_rows(rows: list[list[str]], label: str) -> Registry:
+def _parse_rows(rows: list[tuple[int, list[str]]], label: str, *,
+                decimal_comma: bool) -> Registry:
     # blank rows are skipped, but every message keeps the row number the spreadsheet shows
-    numbered = [(number, row) for number, row in enumerate(rows, start=1)
-                if any(cell.strip() for cell in row)]
+    numbered = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
     if not numbered:
         raise RegistryError("the file has no rows; expected a header row and one row per "
                             "household", label)
-    header = numbered[0][1]
+    header_number, header = numbered[0]
     body = numbered[1:]
     row_numbers = [number for number, _row in body]
+    longest = max(len(cell) for cell in header)
+    if len(header) > MAX_HEADER_CELLS or longest > MAX_HEADER_CELL_CHARACTERS:
+        raise RegistryError([Problem(
+            f"row {header_number}", f"expected a header row of column names, found "
+            f"{len(header):,} cells, the longest {longest:,} characters", label)])
     problems: list[Problem] = []
     positions: dict[str, int] = {}
     header_text: dict[str, str] = {}
@@ -362,16 +451,27 @@ def _parse_rows(rows: list[list[str]], label: str) -> Registry:
 
     values: dict[str, list] = {name: [] for name in positions}
     for spreadsheet_row, row in body:
+        extra = [c for c in row[len(header):] if c.strip()]
+        if extra:
+            problems.append(Problem(
+                f"row {spreadsheet_row}", f"{len(row)} cells, but the header has "
+                f"{len(header)}: the extra cells ({', '.join(repr(c) for c in extra[:3])}) "
+                "would be lost; a cell holding the separator needs quotes", label))
         for name, position in positions.items():
             column = _BY_NAME[name]
             cell = row[position].strip() if position < len(row) else ""
             where = f"row {spreadsheet_row}, column {header_text[name]}" + (
                 f" ({name})" if header_text[name] != name else "")
-            value, message = _parse_cell(column, cell)
+            value, message = _parse_cell(column, cell, decimal_comma)
             if message:
                 problems.append(Problem(where, message, label))
             values[name].append(value)
-    problems.extend(_cross_checks(values, header_text, label, row_numbers))
+        if len(problems) >= MAX_PROBLEMS_COLLECTED:
+            problems.append(Problem("", f"stopped reading at row {spreadsheet_row} after "
+                                    f"{len(problems):,} problems", label))
+            break
+    else:
+        problems.extend(_cross_checks(values, header_text, label, row_numbers))
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]
         if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -381,7 +481,34 @@ def _parse_rows(rows: list[list[str]], label: str) -> Registry:
     return Registry.from_columns(values, source=label, ignored_columns=tuple(ignored))
 
 
-def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+"""Zero-width characters that make two ids look the same and compare different."""
+
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+"""A number with comma thousands separators, as Chinese and English Excel write it."""
+
+
+def _same_text(cell: str) -> str:
+    """Text as compared: full-width letters and digits made ordinary (NFKC), invisible
+    characters dropped, so ``ＲＹ001`` and ``RY001`` are the same id."""
+    return unicodedata.normalize("NFKC", cell).translate(INVISIBLE).strip()
+
+
+def _number_text(cell: str, decimal_comma: bool) -> str | None:
+    """A number cell as Python reads it, or None when its commas are ambiguous.
+
+    In a semicolon-separated file (European Excel) a comma is the decimal comma and a point
+    groups thousands (1.234,56); elsewhere a comma groups thousands only in groups of three
+    (1,234,567.8) — 1234,56 is refused rather than read as 123456."""
+    text = cell.replace("，", ",").replace(" ", "").replace("\u00a0", "")
+    if decimal_comma:
+        return text.replace(".", "").replace(",", ".") if "," in text else text
+    if "," not in text:
+        return text
+    return text.replace(",", "") if THOUSANDS.fullmatch(text) else None
+
+
+def _parse_cell(column: Column, cell: str, decimal_comma: bool = False) -> tuple[object, str]:
     """Parse one cell; return (value, problem message or '')."""
     if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
         cell = cell[1:]  # the apostrophe that kept a spreadsheet from running it
@@ -394,7 +521,7 @@ def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
         return _EMPTY[column.kind], (f"expected {_EXPECTED[column.kind]}, found control "
                                      f"characters {bad} in {cell!r}")
     if column.kind in ("id", "text"):
-        return cell, ""
+        return _same_text(cell), ""
     if column.kind == "category":
         code = CATEGORY_ALIASES.get(cell.lower() if cell.isascii() else cell)
         if code is None:
@@ -408,7 +535,11 @@ def _parse_cell(column: Column, cell: str) -> tuple[object, str]:
         if word in FALSE_WORDS:
             return False, ""
         return False, f"expected {_EXPECTED['bool']}, found {cell!r}"
-    number_text = cell.replace(",", "").replace("，", "")
+    number_text = _number_text(cell, decimal_comma)
+    if number_text is None:
+        return _EMPTY[column.kind], (
+            f"expected {_EXPECTED[column.kind]}, found {cell!r}: a comma that does not group "
+            "thousands (a decimal comma belongs in a semicolon-separated file)")
     try:
         number = float(number_text)
     except ValueError:

@@ -27,7 +27,13 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+SLOW_NOTEBOOKS = {"02-ruyuan-allocation"}
+"""Notebooks that re-solve the allocation over a budget frontier: run in the slow step."""
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow)
+                                  if p.stem in SLOW_NOTEBOOKS else p for p in NOTEBOOKS],
+                         ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import nbformat

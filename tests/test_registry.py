@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulator.errors import RegistryError
-from simulator.registry import COLUMNS, Registry, load_registry, write_registry
+from simulator.registry import COLUMNS, Registry, load_registry, registry_rows, write_registry
 
 
 @pytest.mark.parametrize(("suffix", "header", "encoding"), [
@@ -114,7 +114,7 @@ def _rename_column(column: str, new: str) -> Mutation:
 def _blank_row_before(row: int, then: Mutation) -> Mutation:
     """Insert a blank row so that spreadsheet row ``row`` is empty, then apply ``then``."""
     def mutate(rows: list[list[str]]) -> list[list[str]]:
-        rows = rows[:row - 1] + [[""] * len(rows[0])] + rows[row - 1:]
+        rows = [*rows[:row - 1], [""] * len(rows[0]), *rows[row - 1:]]
         return then(rows)
     return mutate
 
@@ -151,6 +151,14 @@ BROKEN_ROWS: list[tuple[str, Mutation, list[str]]] = [
     ("duplicate-column", _repeat_column, ["duplicate column"]),
     ("not-a-number", _set_cell(9, "transfers", "n/a"), ["row 9, column transfers",
                                                         "expected an amount in yuan"]),
+    ("extra-cells", lambda rows: [*rows[:4], [*rows[4], "stray"], *rows[5:]],
+     ["row 5", "but the header has", "'stray'"]),
+    ("fullwidth-duplicate-id", lambda rows: _set_cell(4, "household_id", "".join(
+        chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in rows[1][0]))(rows),
+     ["row 4, column household_id", "duplicate household id", "first used in row 2"]),
+    ("zero-width-duplicate-id", lambda rows: _set_cell(5, "household_id",
+                                                       "\u200b" + rows[1][0])(rows),
+     ["row 5, column household_id", "duplicate household id"]),
     ("blank-row-keeps-numbers", _blank_row_before(3, _set_cell(7, "wages", "-1")),
      ["row 7, column wages", "negative"]),
     ("huge-household", _set_cell(4, "size", "100000000000000000000"),
@@ -187,8 +195,13 @@ BROKEN_FILES: list[tuple[str, bytes, list[str]]] = [
     ("blank.csv", b"\n \n", ["the file is empty"]),
     ("header-only.csv", ",".join(c.name for c in COLUMNS).encode() + b"\n",
      ["header but no households"]),
-    ("garbage.csv", b"household_id,size\n\x81\x30\xff\xfe\x00,3\n",
+    ("garbage.csv", b"household_id,size\n\x81\x30\xff\xfe,3\n",
      ["expected text in UTF-8 or GB18030", "line 2"]),
+    ("binary.csv", b"household_id,size\n\x00\x01\x02\x03" * 10, ["not a text file"]),
+    ("big5.csv", "戶編號,鄉鎮,行政村\nA1,甲鎮,一村\n".encode("big5"), ["Big5"]),
+    ("stray-quote.csv", ",".join(c.name for c in COLUMNS).encode() + b"\nH1,\"town,v\n"
+     + b"H2,town,v\nH3,town,v\n", ["row 2", "a quote", "runs on to line 4"]),
+    ("one-huge-line.csv", b"x," * 300_000, ["row 1", "expected a header row", "300,001 cells"]),
     ("old-excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
      ["old Excel .xls workbook"]),
     ("corrupt.xlsx", b"PK\x03\x04not really a zip file", ["not a readable .xlsx workbook"]),
@@ -227,3 +240,44 @@ def test_many_problems_are_summarised(tmp_path: Path, tiny_registry: Registry) -
 
 def test_at_least_ten_kinds_of_broken_registry() -> None:
     assert len(BROKEN_ROWS) + len(BROKEN_FILES) >= 10
+
+
+@pytest.mark.parametrize(("delimiter", "cell", "expected"), [
+    (";", "1234,56", 1234.56), (";", "1.234,56", 1234.56), ("\t", "1,234", 1234.0),
+    (",", '"1,234,567.5"', 1234567.5), ("\t", "1234,56", None), (",", '"12,34"', None)])
+def test_decimal_commas_and_thousands_separators(tmp_path: Path, tiny_registry: Registry,
+                                                 delimiter: str, cell: str,
+                                                 expected: float | None) -> None:
+    """A comma is a decimal comma in a semicolon file, a thousands separator in groups of three
+    elsewhere, and refused when it is neither (never silently dropped: 1234,56 ≠ 123456)."""
+    rows = [line.split(",") for line in _csv_text(tiny_registry, tmp_path).splitlines()]
+    column = rows[0].index("wages")
+    rows[2][column] = cell
+    path = tmp_path / "numbers.csv"
+    path.write_text("\n".join(delimiter.join(r) for r in rows) + "\n", encoding="utf-8")
+    if expected is None:
+        with pytest.raises(RegistryError, match="does not group thousands"):
+            load_registry(path)
+    else:
+        assert load_registry(path).wages[1] == pytest.approx(expected)
+
+
+def test_xlsx_formulas_without_saved_values_and_data_on_a_later_sheet(
+        tmp_path: Path, tiny_registry: Registry) -> None:
+    import openpyxl
+
+    rows = registry_rows(tiny_registry)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "说明"  # an empty first sheet, as offices often leave
+    data = workbook.create_sheet("花名册")
+    for row in rows:
+        data.append(row)
+    path = tmp_path / "later-sheet.xlsx"
+    workbook.save(path)
+    assert load_registry(path).equals(tiny_registry)
+    data.cell(row=3, column=rows[0].index("wages") + 1, value="=1000+234")
+    workbook.save(path)
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    message = str(caught.value)
+    assert "'花名册', row 3" in message and "formula" in message and "never saved" in message

@@ -127,7 +127,8 @@ def _load_chain(path: Path, origins: dict[str, str], chain: list[Path]) -> dict[
     try:
         parent_path = resolve_scenario_path(parent, relative_to=path.parent)
     except ScenarioError as exc:
-        raise ScenarioError([Problem("extends", p.message, str(path))
+        raise ScenarioError([Problem("extends", f"{parent!r} (looked for beside this file, then "
+                                     f"among the bundled scenarios): {p.message}", str(path))
                              for p in exc.problems]) from exc
     base = _load_chain(parent_path, origins, chain)
     return _merge(base, data, origins, str(path))

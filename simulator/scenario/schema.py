@@ -119,7 +119,13 @@ def build(cls: type, data: Any, path: str, report: Report) -> Any:
     problems_before = _count(report)
     for key in data:
         if key not in known:
-            report(_join(path, key), "unknown key" + did_you_mean(key, known))
+            hint = did_you_mean(key, known)
+            if not hint and isinstance(data[key], dict):
+                tables = [name for name, f in known.items()
+                          if dataclasses.is_dataclass(typing.get_type_hints(cls)[name])]
+                if tables:
+                    hint = f" (known tables here: {', '.join(tables)})"
+            report(_join(path, key), "unknown key" + hint)
     values: dict[str, Any] = {}
     for name, f in known.items():
         if name not in data:

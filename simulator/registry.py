@@ -18,7 +18,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -324,8 +324,8 @@ MAX_PROBLEMS_COLLECTED = 1000
 reading on would only cost time and memory."""
 
 
-def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, list[str]]], str]:
-    """(line number, cells) of every row, and the delimiter.
+def _csv_rows(text: str, label: str) -> tuple[Iterator[tuple[int, list[str]]], str]:
+    """(line number, cells) of every row, read as they are needed, and the delimiter.
 
     A quote left open swallows the following lines into one cell without any error from the
     CSV reader; a row that spans lines is therefore refused, naming where it starts and ends.
@@ -335,26 +335,23 @@ def _csv_rows(text: str, label: str) -> tuple[list[tuple[int, list[str]]], str]:
     if not first_line.count(delimiter):
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    problems = []
-    line = 1
-    try:
-        for cells in reader:
-            if reader.line_num > line:
-                problems.append(Problem(
-                    f"row {line}", f"a quote (\") opens a cell that runs on to line "
-                    f"{reader.line_num}: a cell may not span lines; check the quotes in this "
-                    "row", label))
-                if len(problems) >= MAX_PROBLEMS_SHOWN:
-                    break
-            rows.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise RegistryError(f"not a readable CSV file at line {reader.line_num}: {exc}",
-                            label) from exc
-    if problems:
-        raise RegistryError(problems)
-    return rows, delimiter
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        line = 1
+        try:
+            for cells in reader:
+                if reader.line_num > line:
+                    raise RegistryError([Problem(
+                        f"row {line}", f"a quote (\") opens a cell that runs on to line "
+                        f"{reader.line_num}: a cell may not span lines; check the quotes in "
+                        "this row", label)])
+                yield line, cells
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise RegistryError(f"not a readable CSV file at line {reader.line_num}: {exc}",
+                                label) from exc
+
+    return rows(), delimiter
 
 
 def _xlsx_rows(raw: bytes, label: str) -> list[tuple[int, list[str]]]:
@@ -401,16 +398,16 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _parse_rows(rows: list[tuple[int, list[str]]], label: str, *,
+def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
                 decimal_comma: bool) -> Registry:
     # blank rows are skipped, but every message keeps the row number the spreadsheet shows
-    numbered = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
-    if not numbered:
+    numbered = ((number, row) for number, row in rows if any(cell.strip() for cell in row))
+    first = next(numbered, None)
+    if first is None:
         raise RegistryError("the file has no rows; expected a header row and one row per "
                             "household", label)
-    header_number, header = numbered[0]
-    body = numbered[1:]
-    row_numbers = [number for number, _row in body]
+    header_number, header = first
+    row_numbers: list[int] = []
     longest = max(len(cell) for cell in header)
     if len(header) > MAX_HEADER_CELLS or longest > MAX_HEADER_CELL_CHARACTERS:
         raise RegistryError([Problem(
@@ -446,11 +443,10 @@ def _parse_rows(rows: list[tuple[int, list[str]]], label: str, *,
                                 f"accepted headers: {spellings}", label))
     if problems:
         raise RegistryError(problems)
-    if not body:
-        raise RegistryError("the file has a header but no households", label)
 
     values: dict[str, list] = {name: [] for name in positions}
-    for spreadsheet_row, row in body:
+    for spreadsheet_row, row in numbered:
+        row_numbers.append(spreadsheet_row)
         extra = [c for c in row[len(header):] if c.strip()]
         if extra:
             problems.append(Problem(
@@ -467,10 +463,13 @@ def _parse_rows(rows: list[tuple[int, list[str]]], label: str, *,
                 problems.append(Problem(where, message, label))
             values[name].append(value)
         if len(problems) >= MAX_PROBLEMS_COLLECTED:
-            problems.append(Problem("", f"stopped reading at row {spreadsheet_row} after "
-                                    f"{len(problems):,} problems", label))
+            problems.insert(0, Problem("", f"stopped reading at row {spreadsheet_row:,} "
+                                       f"after {len(problems):,} problems; fix these first",
+                                       label))
             break
     else:
+        if not row_numbers:
+            raise RegistryError("the file has a header but no households", label)
         problems.extend(_cross_checks(values, header_text, label, row_numbers))
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]

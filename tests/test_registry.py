@@ -281,3 +281,18 @@ def test_xlsx_formulas_without_saved_values_and_data_on_a_later_sheet(
         load_registry(path)
     message = str(caught.value)
     assert "'花名册', row 3" in message and "formula" in message and "never saved" in message
+
+
+def test_a_hopeless_file_stops_early(tmp_path: Path, tiny_registry: Registry) -> None:
+    """200,000 rows of garbage: reading stops after 1,000 problems instead of collecting
+    every one (a 50 MB file then fails in under a second, not half a minute)."""
+    header = _csv_text(tiny_registry, tmp_path).splitlines()[0]
+    garbage = "x,镇,村,maybe,abc,-1,whatever,0,0,n/a,1e400,-5,zz,qq,perhaps,nope\n"
+    path = tmp_path / "garbage.csv"
+    path.write_text(header + "\n" + garbage * 200_000, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    first = caught.value.problems[0].message
+    assert first.startswith("stopped reading at row")
+    assert int(first.split()[4].replace(",", "")) < 2_000  # not the 200,001st row
+    assert len(caught.value.problems) <= 51

@@ -22,7 +22,14 @@ import click
 
 from simulator import __version__
 from simulator.errors import TuopinError
-from simulator.files import json_default, record_outputs, sha256_of, write_json, write_table
+from simulator.files import (
+    finite_or_null,
+    json_default,
+    record_outputs,
+    sha256_of,
+    write_json,
+    write_table,
+)
 from simulator.outputs import OutputError, OutputRun, check_output_path
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.registry import Registry, columns_table, load_registry, write_registry
@@ -74,7 +81,8 @@ def _json_option(function: Any) -> Any:
 
 
 def _emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=json_default))
+    click.echo(json.dumps(finite_or_null(payload), ensure_ascii=False, indent=2,
+                          default=json_default, allow_nan=False))
 
 
 def _provenance(scenario: Scenario | None, registry_path: Path | None, seed: int | None, *,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -173,11 +174,25 @@ def store_as_text(sheet: Any, row: int, values: list[Any]) -> None:
 
 
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> Path:
-    """Write a JSON document (UTF-8, Chinese kept readable), atomically."""
+    """Write a JSON document (UTF-8, Chinese kept readable), atomically. A figure that has no
+    finite value (a share of nothing) is written as null: NaN and Infinity are not JSON."""
     with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2, default=json_default)
+        json.dump(finite_or_null(payload), handle, ensure_ascii=False, indent=2,
+                  default=json_default, allow_nan=False)
         handle.write("\n")
     return Path(path)
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (numpy's too) replaced by None."""
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(v) for v in value]
+    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0
+                                    and value.dtype.kind == "f"):
+        return float(value) if math.isfinite(float(value)) else None
+    return value
 
 
 def json_default(value: Any) -> Any:

@@ -169,3 +169,32 @@ def test_run_twice_gives_the_same_bytes_except_the_run_record(cli, tmp_path: Pat
     for manifest in manifests:
         manifest.pop("run")
     assert manifests[0] == manifests[1]
+
+
+def test_a_full_disk_is_a_located_error_and_keeps_the_old_run(
+        cli, tmp_path: Path, tiny_scenario_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    assert cli("simulate", tiny_scenario_path, "--reps", "2", "-o", out).exit_code == 0
+    before = _snapshot(out)
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("simulator.cli.write_simulation_outputs", no_space)
+    result = cli("simulate", tiny_scenario_path, "--reps", "2", "-o", out)
+    assert result.exit_code == 1
+    assert "cannot write the outputs: No space left on device" in result.stderr
+    assert _snapshot(out) == before and _leftovers(tmp_path) == []
+
+
+def test_json_never_holds_nan(tmp_path: Path) -> None:
+    import numpy as np
+
+    from simulator.files import write_json
+
+    path = write_json(tmp_path / "s.json", {"share": float("nan"), "x": np.float32("inf"),
+                                            "ok": [1.5, np.float64(2.0)]})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"share": None, "x": None,
+                                                            "ok": [1.5, 2.0]}

@@ -218,6 +218,8 @@ PLAN_PROBLEMS = [
      ["column package", "not eligible for employment", "labour capacity"]),
     ("blank-rows-keep-numbers", lambda p: p.replace("\n", "\n\n", 3).replace(
         ",equity+employment", ",pv@9", 1), ["row 3, column package", "pv@9"]),
+    ("household-missing", lambda p: "\n".join(p.splitlines()[:-1]) + "\n",
+     ["registry households have no package, e.g. 'T"]),
     ("huge-cell", lambda p: p.replace(",equity+employment", "," + "x" * 140_000, 1),
      ["not a readable CSV file", "field larger than field limit"]),
 ]
@@ -241,6 +243,7 @@ def test_plans_are_checked_against_the_registry_and_the_horizon(
     assert f"{name}.csv" in result.stderr
     for word in words:
         assert word in result.stderr, (word, result.stderr)
+    assert "np.str_" not in result.stderr
 
 
 def test_a_plan_in_neither_utf8_nor_gb18030_is_refused(cli, tmp_path: Path,

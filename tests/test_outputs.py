@@ -198,3 +198,29 @@ def test_json_never_holds_nan(tmp_path: Path) -> None:
                                             "ok": [1.5, np.float64(2.0)]})
     assert json.loads(path.read_text(encoding="utf-8")) == {"share": None, "x": None,
                                                             "ok": [1.5, 2.0]}
+
+
+def test_a_run_that_fails_after_the_registry_keeps_the_old_registry(
+        cli, tmp_path: Path, tiny_scenario_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` used to write households.csv before optimising: a later failure replaced it."""
+    out = tmp_path / "out"
+    assert cli("run", tiny_scenario_path, "--reps", "3", "-o", out).exit_code == 0
+    before = _snapshot(out)
+
+    def proposal_fails(*args, **kwargs):
+        raise TuopinError("the proposal cannot be written (simulated)")
+
+    monkeypatch.setattr("simulator.proposal.write_proposal", proposal_fails)
+    result = cli("run", tiny_scenario_path, "--reps", "3", "--seed", "8", "-o", out,
+                 "--set", "population.synthetic.seed=3")
+    assert result.exit_code == 1
+    assert _snapshot(out) == before and _leftovers(tmp_path) == []
+
+
+def test_a_pipe_at_a_file_output_path_is_refused(cli, tmp_path: Path,
+                                                 tiny_scenario_path: Path) -> None:
+    pipe = tmp_path / "households.csv"
+    os.mkfifo(pipe)
+    result = cli("population", tiny_scenario_path, "-o", pipe)
+    assert result.exit_code == 1 and "special file" in result.stderr
+    assert pipe.is_fifo()

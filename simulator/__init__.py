@@ -15,7 +15,10 @@ The public API, in the order data flows:
   :class:`~simulator.optimizer.solve.AllocationResult`.
 * :func:`compare` — several scenarios on common random numbers, paired differences →
   :class:`~simulator.compare.Comparison`.
-* :func:`sensitivity` — one-at-a-time sensitivity of a plan's stable exits.
+* :func:`sensitivity` — one-at-a-time sensitivity of a plan's stable exits; :func:`sweep` runs a
+  plan over several values of one field (:func:`with_value`) on the same random numbers, and
+  :func:`paired` gives the difference of two runs with its interval.
+* :func:`calibrate` / :func:`load_targets` — fit guessed parameters to published figures.
 * :func:`propose` / :func:`write_proposal` — the budget proposal (HTML, xlsx).
 
 Results convert to tidy pandas tables with ``.to_frame(...)`` (``pip install
@@ -35,14 +38,18 @@ except metadata.PackageNotFoundError:  # running from a source tree that is not 
 from simulator.compare import compare
 from simulator.engine import simulate
 from simulator.errors import InfeasibleError, RegistryError, ScenarioError, TuopinError
+from simulator.packages import plan_from_rule
 from simulator.population import calibration_table, generate_population, population_of
 from simulator.registry import Registry, load_registry, write_registry
+from simulator.results import paired
 from simulator.scenario import Scenario, load_scenario
-from simulator.sensitivity import sensitivity
+from simulator.sensitivity import sensitivity, sweep, with_value
 
 _LAZY = {
     # Imported on first use: the optimiser brings PuLP and HiGHS, which a simulation never needs.
     "optimize": ("simulator.optimizer.solve", "optimize"),
+    "calibrate": ("simulator.calibration", "calibrate"),
+    "load_targets": ("simulator.calibration", "load_targets"),
     "propose": ("simulator.proposal", "propose"),
     "write_proposal": ("simulator.proposal", "write_proposal"),
 }
@@ -65,16 +72,22 @@ __all__ = [
     "ScenarioError",
     "TuopinError",
     "__version__",
+    "calibrate",
     "calibration_table",
     "compare",
     "generate_population",
     "load_registry",
     "load_scenario",
+    "load_targets",
     "optimize",
+    "paired",
+    "plan_from_rule",
     "population_of",
     "propose",
     "sensitivity",
     "simulate",
+    "sweep",
+    "with_value",
     "write_proposal",
     "write_registry",
 ]

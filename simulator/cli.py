@@ -603,13 +603,28 @@ def _budget_list(text: str | None) -> list[float] | None:
     if text is None:
         return None
     try:
-        budgets = [float(part.replace("_", "")) for part in text.split(",") if part.strip()]
+        budgets = [_yuan_amount(part) for part in text.replace("，", ",").split(",")
+                   if part.strip()]
     except ValueError as exc:
-        raise click.BadParameter(f"expected yuan per plan year separated by commas, e.g. "
+        raise click.BadParameter(f"expected an amount per plan year separated by commas, in "
+                                 f"yuan or with 万 / 万元 / 亿, e.g. 5000万,4000万,3000万 or "
                                  f"50000000,40000000,30000000; found {text!r}") from exc
     if not all(math.isfinite(b) and b >= 0 for b in budgets):
         raise click.BadParameter(f"expected finite amounts in yuan ≥ 0, found {text!r}")
     return budgets
+
+
+AMOUNT_UNITS = {"亿元": 1e8, "亿": 1e8, "万元": YUAN_PER_WAN, "万": YUAN_PER_WAN, "元": 1.0}
+"""Units an amount on the command line may carry (the longest spelling is tried first)."""
+
+
+def _yuan_amount(text: str) -> float:
+    """``5000万`` → 50,000,000 yuan; a bare number is yuan."""
+    text = text.strip().replace("_", "")
+    for unit, factor in AMOUNT_UNITS.items():
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
 
 
 def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
@@ -659,7 +674,8 @@ def _echo_allocation(summary: dict[str, Any], timings: dict[str, float]) -> None
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Directory for allocation.csv, summary.json and plots.")
 @click.option("--budget", "budget_text", metavar="Y1,Y2,…",
-              help="Budget per plan year in yuan (default: budget.yearly_yuan).")
+              help="Budget per plan year, in yuan or with 万 / 亿 (5000万,4000万,3000万); "
+                   "default: budget.yearly_yuan.")
 @click.option("--objective", type=click.Choice(["expected", "cvar"]),
               help="Expected stable exits, or risk-aware with a CVaR shortfall term.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), help="MILP solver (via PuLP).")
@@ -786,17 +802,20 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
 @click.option("--seed", type=int, help="Root seed (default: the first scenario's).")
 @_workers_option
 @_lang_option
+@_set_option
 @_registry_option
 @_json_option
 def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None,
             reps: int | None, seed: int | None, workers: int, lang: str,
-            registry_path: Path | None, as_json: bool) -> None:
+            overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
     """Compare scenarios side by side on common random numbers.
 
     Each scenario is optimised (or simulated under --plan), then every plan is simulated on
     the same evaluation replications, so differences against the first scenario are paired
-    over replications, with 95 % intervals. Writes comparison.csv (one column per scenario),
-    summary.json and overlaid plots.
+    over replications, with 95 % intervals. --set applies to every scenario. Writes
+    comparison.csv (one column per scenario, money in 万元, the paired difference against the
+    first), summary.json and the charts (added stable exits, the paired differences, exits by
+    year).
 
     \b
     Example:
@@ -808,7 +827,7 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
 
     if len(scenarios) < 2:
         raise click.UsageError("compare needs at least two scenarios")
-    loaded = [load_scenario(name) for name in scenarios]
+    loaded = [load_scenario(name, overrides) for name in scenarios]
     registries = [population_of(s, registry_path) for s in loaded]
     comparison = run_compare(loaded, plan=plan_path, registries=registries, reps=reps,
                              seed=seed, workers=workers,
@@ -826,6 +845,8 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
                                "compare_stable_exits")
         outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), staged,
                                "compare_exits_by_year")
+        outputs += save_figure(plots.compare_differences(comparison, lang=lang), staged,
+                               "compare_differences")
         _record(out, outputs, provenance, as_json, summary=summary)
     if as_json:
         return

@@ -26,6 +26,7 @@ from simulator.population import population_of
 from simulator.registry import Registry
 from simulator.results import SimulationResult, paired, spread
 from simulator.scenario.model import Scenario
+from simulator.units import YUAN_PER_WAN
 
 if TYPE_CHECKING:
     from simulator.optimizer.solve import AllocationResult
@@ -123,6 +124,10 @@ class Comparison:
             return [get(s) for s in summaries]
 
         add(name("cmp_added"), each(lambda s: s["added_stable_exits"]["mean"]))
+        differences = [None, *(d["added_stable_exits"] for d in self.differences())]
+        add(name("cmp_difference", first=names[0]),
+            ["" if d is None else f"{d['mean']:+,.1f} ({d['ci95'][0]:+,.1f} – "
+             f"{d['ci95'][1]:+,.1f})" for d in differences])
         add(name("cmp_cost"), each(lambda s: s["cost_per_added_stable_exit_yuan"]))
         add(name("cmp_net_cost"), each(lambda s: s["net_cost_per_added_stable_exit_yuan"]))
         add(name("cmp_stable"), each(lambda s: interval(s["stable_exits"]["households"])))
@@ -135,14 +140,18 @@ class Comparison:
             add(name("cmp_exits_in", year=year),
                 each(lambda s, y=year: s["exits_by_year"].get(y, {}).get("mean")))
         add(name("cmp_returns"), each(lambda s: s["returns_to_poverty"]["mean"]))
+
+        def wan(yuan: float | None) -> float | None:
+            return None if yuan is None else round(yuan / YUAN_PER_WAN, 2)
+
         for year in years:
             add(name("cmp_outlays_in", year=year),
-                each(lambda s, y=year: s["outlays_by_year"].get(y, {}).get("mean")))
-        add(name("cmp_outlays_total"), each(lambda s: s["outlays_total"]["mean"]))
+                each(lambda s, y=year: wan(s["outlays_by_year"].get(y, {}).get("mean"))))
+        add(name("cmp_outlays_total"), each(lambda s: wan(s["outlays_total"]["mean"])))
         lines = sorted({line for s in summaries for line in s["outlays_by_line"]})
         for line in lines:
             add(name("cmp_outlays_on", line=labels.line(line, lang)),
-                each(lambda s, k=line: round(sum(s["outlays_by_line"].get(k, {}).values()), 2)))
+                each(lambda s, k=line: wan(sum(s["outlays_by_line"].get(k, {}).values()))))
         towns = sorted({t for s in summaries for t in s["coverage_by_township"]})
         for town in towns:
             add(name("cmp_coverage", town=town),
@@ -156,14 +165,19 @@ class Comparison:
         return comparison_frame(self)
 
     def plot(self, kind: str = "stable_exits", lang: Language = "zh", ax: Any = None) -> Any:
-        """``"stable_exits"`` (with 95 % intervals) or ``"exits_by_year"`` (overlaid)."""
+        """``"stable_exits"`` (added over no support, with 95 % intervals), ``"differences"``
+        (paired against the first scenario, with confidence intervals) or ``"exits_by_year"``
+        (overlaid)."""
         from simulator import plots
 
         if kind == "stable_exits":
             return plots.compare_stable_exits(self, ax=ax, lang=lang)
         if kind == "exits_by_year":
             return plots.compare_exits_by_year(self, ax=ax, lang=lang)
-        raise ValueError(f"unknown chart {kind!r}; choose stable_exits or exits_by_year")
+        if kind == "differences":
+            return plots.compare_differences(self, ax=ax, lang=lang)
+        raise ValueError(f"unknown chart {kind!r}; choose stable_exits, differences or "
+                         "exits_by_year")
 
     def summary(self) -> dict[str, Any]:
         """Everything ``summary.json`` of a comparison reports."""

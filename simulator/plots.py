@@ -6,7 +6,8 @@ bundled CJK font (:mod:`simulator.fonts`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,13 +36,35 @@ def literal(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
+def chart_figure(**kwargs: Any) -> Figure:
+    """A new matplotlib Figure that notebooks display as a picture.
+
+    Figures are made without pyplot (no global state, nothing shown by accident), and Jupyter
+    displays a bare Figure only as ``<Figure size 700x420 with 1 Axes>``; this one also knows
+    how to draw itself as PNG (``_repr_png_``), so every chart the API returns is seen."""
+    return _chart_class()(**kwargs)
+
+
+@functools.cache
+def _chart_class() -> type:
+    from matplotlib.figure import Figure
+
+    from simulator.files import figure_bytes
+
+    class Chart(Figure):
+        """A Figure that draws itself as PNG in a notebook."""
+
+        def _repr_png_(self) -> bytes:
+            return figure_bytes(self, "png")
+
+    return Chart
+
+
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.2)) -> tuple[Figure, Axes]:
     use_cjk_font()
     if ax is not None:
         return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size, layout="constrained")
+    figure = chart_figure(figsize=size, layout="constrained")
     return figure, figure.add_subplot()
 
 
@@ -196,6 +219,28 @@ def compare_stable_exits(comparison: Comparison, ax: Axes | None = None,
                       [literal(name) for name in comparison.names()],
                       [f"C{i}" for i in range(len(comparison.outcomes))], lang)
     ax.set_title(labels.text("compare_title", lang))
+    return figure
+
+
+def compare_differences(comparison: Comparison, ax: Axes | None = None,
+                        lang: Language = "zh") -> Figure:
+    """Each later scenario's added stable exits minus the first's, paired over the common
+    replications, with the 95 % confidence interval of that difference (much narrower than the
+    scenarios' own spreads side by side)."""
+    names = comparison.names()
+    differences = comparison.differences()
+    figure, ax = _axes(ax, size=(7.0, 0.6 * len(differences) + 1.8))
+    means = np.array([d["added_stable_exits"]["mean"] for d in differences])
+    low = np.array([d["added_stable_exits"]["ci95"][0] for d in differences])
+    high = np.array([d["added_stable_exits"]["ci95"][1] for d in differences])
+    positions = np.arange(len(differences))
+    ax.barh(positions, means, xerr=[means - low, high - means], capsize=4,
+            color=[f"C{i + 1}" for i in positions])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(positions, [literal(n) for n in names[1:]])
+    ax.invert_yaxis()
+    ax.set_xlabel(labels.text("differences_axis", lang))
+    ax.set_title(labels.text("differences_title", lang, first=literal(names[0])))
     return figure
 
 

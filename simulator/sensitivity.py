@@ -139,3 +139,32 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
                                 paired(high, central)))
     rows.sort(key=lambda row: -row.swing)
     return central, rows
+
+
+def sweep(scenario: Scenario, path: str, values: Sequence[Any], *, plan: Plan | None = None,
+          registry: Registry | None = None, reps: int | None = None,
+          seed: int | None = None) -> list[tuple[Any, Any]]:
+    """Simulate a plan at each of ``values`` of the field at ``path``, on the same random
+    numbers, so the runs differ only by that value.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    path : str
+        Dotted path of a scenario field, e.g. ``"instruments.pv.tariff_yuan_per_kwh"``.
+    values : sequence
+        Values to try, in the field's own unit.
+    plan : Plan, optional
+        The plan (default: the scenario's own ``[plan]`` rule, for each value's scenario).
+    registry, reps, seed : optional
+        As for :func:`simulator.simulate`.
+
+    Returns
+    -------
+    list of (value, SimulationResult)
+    """
+    from simulator.population import population_of
+
+    registry = population_of(scenario) if registry is None else registry
+    return [(value, simulate(with_value(scenario, path, value), plan, registry=registry,
+                             reps=reps, seed=seed)) for value in values]

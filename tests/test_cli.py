@@ -314,8 +314,11 @@ def test_compare_prints_a_paired_difference(cli, tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     gain = summary["paired_differences"][0]["added_stable_exits"]
     assert float(match.group(1).replace(",", "")) == pytest.approx(gain["mean"], abs=0.06)
-    header = (out / "comparison.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header.startswith("指标,") and "PV-heavy" in header
+    table = (out / "comparison.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert table[0].startswith("指标,") and "PV-heavy" in table[0]
+    assert any("新增稳定脱贫户数差值" in row for row in table)
+    assert any(row.startswith("支出合计（万元）") for row in table)
+    assert (out / "compare_differences.png").exists()
     assert cli("compare", "ruyuan-2016", "-o", tmp_path / "one").exit_code == 1
 
 
@@ -336,3 +339,29 @@ def test_a_dollar_sign_in_a_name_is_drawn_as_text(cli, tmp_path: Path,
                  "--set", "name=Plan $\\frac{ A $ B")
     assert result.exit_code == 0, result.stderr
     assert b"<svg" in (tmp_path / "s" / "income_fan.svg").read_bytes()[:500]
+
+
+def test_budgets_can_be_given_in_wan(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
+    out = tmp_path / "o"
+    result = cli("optimize", tiny_scenario_path, "--budget", "20万,10万元", "--reps", "3",
+                 "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["budgets_yuan"] == {"2016": 200000.0, "2017": 100000.0}
+    bad = cli("optimize", tiny_scenario_path, "--budget", "20万,ten", "-o", tmp_path / "x")
+    assert bad.exit_code == 1 and "5000万,4000万,3000万" in bad.stderr
+
+
+def test_compare_applies_set_and_registry_to_every_scenario(cli, tmp_path: Path,
+                                                            tiny_scenario_path: Path,
+                                                            tiny_registry) -> None:
+    registry = write_registry(tiny_registry, tmp_path / "h.csv")
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{tiny_scenario_path}"\nname = "tiny, cheap equity"\n'
+                     "[instruments.equity]\ndividend_rate = 0.03\n", encoding="utf-8")
+    result = cli("compare", tiny_scenario_path, other, "--registry", registry, "--reps", "3",
+                 "--set", "name=override wins", "-o", tmp_path / "cmp", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert len(summary["scenarios"]) == 2
+    assert all(name.startswith("override wins") for name in summary["scenarios"])

@@ -50,3 +50,7 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path,
     assert not errors
     assert any(o.output_type in ("display_data", "execute_result") for c in book.cells
                if c.cell_type == "code" for o in c.outputs)
+    # every cell that draws a chart shows it as a picture, not as "<Figure size …>"
+    for cell in book.cells:
+        if cell.cell_type == "code" and ".plot(" in cell.source.splitlines()[-1]:
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from simulator import __version__
 from simulator.calibration.fit import Calibration, TargetCheck, comparison_table
 from simulator.files import figure_bytes
-from simulator.plots import literal
+from simulator.plots import chart_figure, literal
 from simulator.scenario.loader import bundled_scenarios_dir
 from simulator.scenario.schema import to_plain
 
@@ -98,7 +98,7 @@ def chart(calibration: Calibration) -> Figure:
     """
     checks = calibration.checks
     raw = {c.target.name: c for c in calibration.raw_checks}
-    figure = Figure(figsize=(7.5, 0.42 * len(checks) + 1.4))
+    figure = chart_figure(figsize=(7.5, 0.42 * len(checks) + 1.4))
     ax = figure.subplots()
     for row, check in enumerate(checks):
         t = check.target

@@ -158,6 +158,7 @@ def _registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
     if above:
         notes.append(f"{above:,} registered households have per-capita net income at or above "
                      f"the registration line ({line:,.0f} yuan)")
+    notes.extend(registry.reading_notes)
     if registry.ignored_columns:
         notes.append("columns not used by tuopin: " + ", ".join(registry.ignored_columns))
     return notes

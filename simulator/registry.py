@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -60,11 +61,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("household_id", "户编号", "id", True, "Unique household id.",
            ("户码", "家庭编号", "农户编号", "id", "hh_id")),
     Column("township", "乡镇", "text", True, "Township (乡镇).",
-           ("镇", "乡镇街道", "所在乡镇", "town")),
+           ("镇", "乡", "乡镇街道", "所在乡镇", "所属乡镇", "乡（镇）", "town")),
     Column("village", "行政村", "text", True, "Administrative village.",
-           ("村", "村名", "所在村", "所在行政村")),
+           ("村", "村名", "所在村", "所在行政村", "所属村", "行政村（社区）", "村（社区）")),
     Column("poor_village", "是否贫困村", "bool", True,
-           "Whether the village is a designated poor village (贫困村).", ("贫困村",)),
+           "Whether the village is a designated poor village (贫困村).",
+           ("贫困村", "村属性", "贫困村属性", "是否为贫困村")),
     Column("size", "家庭人口", "count", True, "Resident household members (≥ 1).",
            ("家庭人口数", "人口数", "家庭人数", "members", "household_size")),
     Column("laborers", "劳动力人数", "count", True,
@@ -106,13 +108,49 @@ CATEGORY_ALIASES: dict[str, str] = {
     "一般户": "general", "一般": "general", "一般农户": "general",
     "低保户": "dibao", "低保": "dibao",
     "五保户": "wubao", "五保": "wubao", "特困": "wubao", "特困供养": "wubao",
-    "特困供养户": "wubao",
+    "特困供养户": "wubao", "特困供养贫困户": "wubao", "分散供养特困人员": "wubao",
+    "五保供养": "wubao", "低保贫困户（兜底）": "dibao", "低保兜底户": "dibao",
+    "一般农户贫困户": "general",
     "边缘户": "edge", "边缘": "edge", "贫困边缘": "edge",
 }
 """Accepted spellings of the four categories (English codes and Chinese labels)."""
 
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "√", "t"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "×", "f"})
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "√", "t", "贫困村"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "×", "f", "非贫困村"})
+"""Yes and no as registries write them (the poor-village column often says 贫困村 / 非贫困村)."""
+
+COUNT_UNITS = ("人", "口", "户", "个")
+MONEY_UNITS = ("元",)
+"""Units clerks type after a number (4人, 3000元): stripped before reading the number."""
+
+TOTAL_WORDS = frozenset({"合计", "小计", "总计", "合 计", "小 计", "总 计", "汇总"})
+"""A row whose first cells say one of these is a total row, not a household."""
+
+PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "relation": ("与户主关系", "与户主的关系", "家庭关系", "relation_to_head"),
+    "skill": ("劳动技能", "劳动能力", "劳动力状况", "劳动力类型", "labour_skill"),
+    "health": ("健康状况", "健康状态", "health"),
+}
+"""Columns of a one-row-per-person export (the national system's 人口明细): when the relation
+to the household head is there, rows are people and are folded into households."""
+
+LABOUR_WORDS = ("普通劳动力", "技能劳动力", "弱劳动力", "半劳动力")
+"""劳动技能 values that count a member as a labourer (丧失劳动力 / 无劳动力 do not)."""
+
+DISABLED_WORDS = ("残疾",)
+ILL_WORDS = ("长期慢性病", "慢性病", "大病", "重病")
+"""健康状况 values that count a member as disabled or chronically ill."""
+
+HEAD_WORDS = ("户主", "本人")
+"""与户主关系 values of the household head, whose row gives the household's own fields."""
+
+
+HEADER_SEARCH_ROWS = 20
+"""Rows looked at for the header: exports often put a title (乳源县建档立卡贫困户花名册) and a
+date or unit line above it."""
+
+HEADER_MIN_MATCHES = 3
+"""Known column names a row needs to be taken for the header."""
 
 
 def _normal_header(text: str) -> str:
@@ -126,6 +164,9 @@ _HEADER_LOOKUP: dict[str, str] = {}
 for _column in COLUMNS:
     for _spelling in (_column.name, _column.zh, *_column.aliases):
         _HEADER_LOOKUP[_normal_header(_spelling)] = _column.name
+
+_PERSON_LOOKUP = {_normal_header(spelling): kind for kind, spellings in PERSON_COLUMNS.items()
+                  for spelling in spellings}
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +194,9 @@ class Registry:
     housing_renovation: np.ndarray
     source: str = field(default="", compare=False)
     ignored_columns: tuple[str, ...] = field(default=(), compare=False)
+    reading_notes: tuple[str, ...] = field(default=(), compare=False)
+    """What reading the file did that a clerk should know: title rows above the header, total
+    rows skipped, per-person rows folded into households."""
 
     def __post_init__(self) -> None:
         n = len(self.household_id)
@@ -163,7 +207,8 @@ class Registry:
 
     @classmethod
     def from_columns(cls, columns: dict[str, Sequence], source: str = "",
-                     ignored_columns: tuple[str, ...] = ()) -> Registry:
+                     ignored_columns: tuple[str, ...] = (),
+                     reading_notes: tuple[str, ...] = ()) -> Registry:
         """Build from plain columns, converting each to its dtype (optional ones default)."""
         n = len(columns["household_id"])
         converted = {}
@@ -172,7 +217,8 @@ class Registry:
             if values is None:
                 values = np.zeros(n, dtype=bool if column.kind == "bool" else np.int64)
             converted[column.name] = np.asarray(values, dtype=_DTYPES[column.kind])
-        return cls(**converted, source=source, ignored_columns=ignored_columns)
+        return cls(**converted, source=source, ignored_columns=ignored_columns,
+                   reading_notes=reading_notes)
 
     @property
     def n_households(self) -> int:
@@ -258,7 +304,7 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
     if raw.startswith(b"PK\x03\x04"):
         return _parse_rows(_xlsx_rows(raw, label), label, decimal_comma=False)
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RegistryError("this is an old Excel .xls workbook; save it as .xlsx or CSV", label)
+        return _parse_rows(_xls_rows(raw, label), label, decimal_comma=False)
     if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[:BINARY_PROBE_BYTES]:
         raise RegistryError("this is not a text file (it holds binary data); expected a CSV or "
                             ".xlsx registry", label)
@@ -301,11 +347,13 @@ def _refuse_big5(raw: bytes, text: str, label: str) -> None:
     """Big5 (traditional Chinese, Taiwan and Hong Kong Excel) often decodes as GB18030 into
     nonsense without an error. When the header matches nothing as GB18030 but reads as
     traditional header words in Big5, say so rather than reading garbage."""
-    header = text.split("\n", 1)[0]
-    if any(_HEADER_LOOKUP.get(_normal_header(c)) for c in re.split(r"[,;\t]", header)):
+    head = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    if any(_HEADER_LOOKUP.get(_normal_header(c)) for line in head
+           for c in re.split(r"[,;\t]", line)):
         return
     try:
-        big5_header = raw.split(b"\n", 1)[0].decode("big5")
+        big5_header = b"\n".join(raw.split(b"\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+                                  ).decode("big5")
     except UnicodeDecodeError:
         return
     if sum(c in TRADITIONAL_MARKS for c in big5_header) >= 2:
@@ -330,9 +378,10 @@ def _csv_rows(text: str, label: str) -> tuple[Iterator[tuple[int, list[str]]], s
     A quote left open swallows the following lines into one cell without any error from the
     CSV reader; a row that spans lines is therefore refused, naming where it starts and ends.
     """
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first_line.count)
-    if not first_line.count(delimiter):
+    # the first lines may be a title without separators: judge by the busiest of them
+    sample = text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
+    delimiter = max(",\t;", key=lambda d: max(line.count(d) for line in sample))
+    if not any(line.count(delimiter) for line in sample):
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
@@ -388,6 +437,37 @@ def _xlsx_rows(raw: bytes, label: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _xls_rows(raw: bytes, label: str) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of the first sheet of a legacy .xls workbook that holds data."""
+    import xlrd  # imported here: only .xls reading needs it
+
+    try:
+        book = xlrd.open_workbook(file_contents=raw, on_demand=True)
+    except Exception as exc:  # xlrd raises its own XLRDError and struct errors alike
+        raise RegistryError(f"not a readable .xls workbook: {exc}", label) from exc
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            rows = []
+            for number in range(sheet.nrows):
+                cells = []
+                for cell in sheet.row(number):
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(value)
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        value = None
+                    elif cell.ctype == xlrd.XL_CELL_ERROR:
+                        value = f"#error {value}"
+                    cells.append(_cell_text(value))
+                rows.append((number + 1, cells))
+            if any(any(c.strip() for c in cells) for _n, cells in rows):
+                return rows
+    finally:
+        book.release_resources()
+    return []
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -406,7 +486,10 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
     if first is None:
         raise RegistryError("the file has no rows; expected a header row and one row per "
                             "household", label)
-    header_number, header = first
+    (header_number, header), numbered = _find_header(first, numbered)
+    notes = []
+    if header_number > 1:
+        notes.append(f"the header is row {header_number}; rows above it (a title) were skipped")
     row_numbers: list[int] = []
     longest = max(len(cell) for cell in header)
     if len(header) > MAX_HEADER_CELLS or longest > MAX_HEADER_CELL_CHARACTERS:
@@ -417,8 +500,13 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
     positions: dict[str, int] = {}
     header_text: dict[str, str] = {}
     ignored: list[str] = []
+    person: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = _HEADER_LOOKUP.get(_normal_header(cell))
+        kind = _PERSON_LOOKUP.get(_normal_header(cell))
+        if name is None and kind is not None:
+            person.setdefault(kind, index)
+            continue
         if name is None:
             spelling = closest(_normal_header(cell), _HEADER_LOOKUP) if cell.strip() else None
             if spelling:
@@ -436,7 +524,11 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
             continue
         positions[name] = index
         header_text[name] = cell.strip()
-    missing = [c for c in COLUMNS if c.required and c.name not in positions]
+    by_person = "relation" in person
+    # a per-person export counts members and labourers from its rows
+    derived = {"size", "laborers"} if by_person else set()
+    missing = [c for c in COLUMNS if c.required and c.name not in positions
+               and c.name not in derived]
     for column in missing:
         spellings = ", ".join((column.name, column.zh, *column.aliases))
         problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
@@ -445,7 +537,12 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
         raise RegistryError(problems)
 
     values: dict[str, list] = {name: [] for name in positions}
+    people: dict[str, list[str]] = {kind: [] for kind in person}
+    totals = []
     for spreadsheet_row, row in numbered:
+        if any(_normal_total(c) in TOTAL_WORDS for c in row[:3]):
+            totals.append(spreadsheet_row)
+            continue
         row_numbers.append(spreadsheet_row)
         extra = [c for c in row[len(header):] if c.strip()]
         if extra:
@@ -462,6 +559,8 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
             if message:
                 problems.append(Problem(where, message, label))
             values[name].append(value)
+        for kind, position in person.items():
+            people[kind].append(row[position].strip() if position < len(row) else "")
         if len(problems) >= MAX_PROBLEMS_COLLECTED:
             problems.insert(0, Problem("", f"stopped reading at row {spreadsheet_row:,} "
                                        f"after {len(problems):,} problems; fix these first",
@@ -470,6 +569,10 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
     else:
         if not row_numbers:
             raise RegistryError("the file has a header but no households", label)
+        if by_person and not problems:
+            values, row_numbers, folded = _fold_people(values, people, header_text, label,
+                                                       row_numbers, problems)
+            notes.append(folded)
         problems.extend(_cross_checks(values, header_text, label, row_numbers))
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]
@@ -477,7 +580,91 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
             shown.append(Problem("", f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more problems",
                                  label))
         raise RegistryError(shown)
-    return Registry.from_columns(values, source=label, ignored_columns=tuple(ignored))
+    if totals:
+        notes.append(f"total rows (合计/小计) skipped: row {', '.join(map(str, totals))}")
+    return Registry.from_columns(values, source=label, ignored_columns=tuple(ignored),
+                                 reading_notes=tuple(notes))
+
+
+def _fold_people(values: dict[str, list], people: dict[str, list[str]],
+                 header_text: dict[str, str], label: str, row_numbers: list[int],
+                 problems: list[Problem]) -> tuple[dict[str, list], list[int], str]:
+    """Rows of people → rows of households (problems are appended to ``problems``).
+
+    A household's own fields (place, category, incomes) come from its head's row and must be
+    the same on every member's row; members are counted for the size (or checked against a
+    家庭人口 column), labourers from 劳动技能, the disabled and the chronically ill from 健康状况.
+    Returns the household values, the spreadsheet row of each household's head and a note.
+    """
+    members: dict[str, list[int]] = {}
+    for index, household_id in enumerate(values["household_id"]):
+        members.setdefault(household_id, []).append(index)
+    own = [name for name in values if name not in ("size", "laborers", "disabled",
+                                                   "chronically_ill")]
+    folded: dict[str, list] = {name: [] for name in values}
+    for name in ("size", "laborers", "disabled", "chronically_ill"):
+        folded.setdefault(name, [])
+    heads = []
+    for household_id, rows in members.items():
+        relations = people["relation"]
+        head = next((i for i in rows if relations[i] in HEAD_WORDS), rows[0])
+        heads.append(row_numbers[head])
+        for name in own:
+            for i in rows:
+                if values[name][i] != values[name][head]:
+                    problems.append(Problem(
+                        f"row {row_numbers[i]}, column {header_text[name]}",
+                        f"member of household {household_id!r} with {values[name][i]!r}, but "
+                        f"its head (row {row_numbers[head]}) has {values[name][head]!r}; a "
+                        "household's own fields must agree on every member's row", label))
+                    break
+            folded[name].append(values[name][head])
+        size = len(rows)
+        if "size" in values and values["size"][head] not in (size, 0):
+            problems.append(Problem(
+                f"row {row_numbers[head]}, column {header_text['size']}",
+                f"household {household_id!r} lists {values['size'][head]} members, but "
+                f"{size} rows are its members", label))
+        folded["size"].append(size)
+        skills = people.get("skill")
+        folded["laborers"].append(
+            sum(any(w in skills[i] for w in LABOUR_WORDS) for i in rows) if skills is not None
+            else values.get("laborers", [0] * len(relations))[head])
+        health = people.get("health")
+        for name, words in (("disabled", DISABLED_WORDS), ("chronically_ill", ILL_WORDS)):
+            if health is not None:
+                folded[name].append(sum(any(w in health[i] for w in words) for i in rows))
+            else:
+                folded[name].append(values.get(name, [0] * len(relations))[head])
+    note = (f"one row per person: {len(row_numbers):,} people folded into {len(members):,} "
+            f"households (members counted; labourers from "
+            f"{'劳动技能' if 'skill' in people else 'the household column'})")
+    return folded, heads, note
+
+
+def _normal_total(cell: str) -> str:
+    return cell.replace("\u3000", " ").strip()
+
+
+def _header_matches(row: list[str]) -> int:
+    return len({_HEADER_LOOKUP.get(_normal_header(c)) for c in row if c.strip()} - {None})
+
+
+def _find_header(first: tuple[int, list[str]], rows: Iterator[tuple[int, list[str]]]
+                 ) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
+    """The header row and the rows after it. The header is the first row that names several
+    known columns, looked for among the first rows (title rows above it are skipped); when no
+    row does, the first row, so that its problems are reported."""
+    if _header_matches(first[1]) >= HEADER_MIN_MATCHES:
+        return first, rows
+    looked = [first]
+    for candidate in rows:
+        if _header_matches(candidate[1]) >= HEADER_MIN_MATCHES:
+            return candidate, rows
+        looked.append(candidate)
+        if len(looked) >= HEADER_SEARCH_ROWS:
+            break
+    return first, itertools.chain(looked[1:], rows)
 
 
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -534,7 +721,13 @@ def _parse_cell(column: Column, cell: str, decimal_comma: bool = False) -> tuple
         if word in FALSE_WORDS:
             return False, ""
         return False, f"expected {_EXPECTED['bool']}, found {cell!r}"
-    number_text = _number_text(cell, decimal_comma)
+    units = COUNT_UNITS if column.kind == "count" else MONEY_UNITS
+    stripped = cell.rstrip()
+    for unit in units:
+        if stripped.endswith(unit) and len(stripped) > len(unit):
+            stripped = stripped[: -len(unit)].rstrip()  # 4人 → 4, 3000元 → 3000
+            break
+    number_text = _number_text(stripped, decimal_comma)
     if number_text is None:
         return _EMPTY[column.kind], (
             f"expected {_EXPECTED[column.kind]}, found {cell!r}: a comma that does not group "

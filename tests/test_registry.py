@@ -202,8 +202,8 @@ BROKEN_FILES: list[tuple[str, bytes, list[str]]] = [
     ("stray-quote.csv", ",".join(c.name for c in COLUMNS).encode() + b"\nH1,\"town,v\n"
      + b"H2,town,v\nH3,town,v\n", ["row 2", "a quote", "runs on to line 4"]),
     ("one-huge-line.csv", b"x," * 300_000, ["row 1", "expected a header row", "300,001 cells"]),
-    ("old-excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
-     ["old Excel .xls workbook"]),
+    ("corrupt.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
+     ["not a readable .xls workbook"]),
     ("corrupt.xlsx", b"PK\x03\x04not really a zip file", ["not a readable .xlsx workbook"]),
 ]
 

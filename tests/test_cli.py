@@ -90,7 +90,7 @@ def test_population_from_a_real_registry(cli, tmp_path: Path, tiny_scenario_path
 
 
 def test_run_writes_everything(cli, tmp_path: Path) -> None:
-    result = cli("run", "-o", tmp_path / "out", "--reps", "4")
+    result = cli("run", "-o", tmp_path / "out", "--reps", "4", "--set", "budget.rule=expected")
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
@@ -304,7 +304,9 @@ def test_propose_options(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
 
 def test_compare_prints_a_paired_difference(cli, tmp_path: Path) -> None:
     out = tmp_path / "cmp"
+    # the expected budget rule keeps this quick; the confidence rule has its own (slow) test
     result = cli("compare", "ruyuan-pv-heavy", "ruyuan-employment-heavy", "--reps", "4",
+                 "--set", "budget.rule=expected",
                  "-o", out)
     assert result.exit_code == 0, result.stderr
     line = result.stdout.splitlines()[-2]

@@ -290,7 +290,7 @@ def test_confidence_budget_holds_in_enough_replications(tiny_case, tmp_path) -> 
 
 
 def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
-    scenario = load_scenario("ruyuan-2016")
+    scenario = load_scenario("ruyuan-2016", ["budget.rule=expected"])  # confidence: slow test
     allocation = optimize(scenario, reps=12, seed=5)
     summary = allocation.summary()
     assert summary["out_of_sample"]["seed"] != summary["in_sample"]["seed"]

@@ -166,3 +166,17 @@ def test_charts_draw_chinese_with_the_cjk_font(proposal) -> None:
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         figure_bytes(plots.tornado(proposal.sensitivity, lang="zh"), "png")
         figure_bytes(plots.outlays_by_year(proposal.plan_result, lang="zh"), "png")
+
+
+@pytest.mark.slow
+def test_the_default_plan_stays_within_every_budget_at_the_stated_confidence() -> None:
+    from simulator.optimizer import optimize
+    from simulator.proposal.content import OVER_BUDGET_TOLERANCE_WAN
+
+    scenario = load_scenario("ruyuan-2016")
+    assert scenario.budget.rule == "confidence" and scenario.budget.confidence == 0.95
+    summary = optimize(scenario, reps=80).summary()
+    assert summary["budget_rule"] == {"rule": "confidence", "confidence": 0.95}
+    for year, budget in summary["budgets_yuan"].items():
+        assert summary["outlays_at_confidence_by_year"][year] <= \
+            budget + OVER_BUDGET_TOLERANCE_WAN * 1e4, year

@@ -206,6 +206,11 @@ class AllocationResult:
             "returns_to_poverty": spread(returned),
             "outlays_by_year": {str(y): spread(v) for y, v in
                                 zip(plan_years, self.optimised.outlays.T, strict=True)},
+            "budget_rule": {"rule": scenario.budget.rule,
+                            "confidence": scenario.budget.confidence},
+            "outlays_at_confidence_by_year": {
+                str(y): round(float(np.quantile(v, scenario.budget.confidence)), 2)
+                for y, v in zip(plan_years, self.optimised.outlays.T, strict=True)},
             "outlays_by_line": self._by_plan_year(lines, site_key="pv_sites"),
             "outlays_by_instrument": self._by_plan_year(
                 result.plan_outlays_by_line(choice, by_instrument=True), site_key="pv"),

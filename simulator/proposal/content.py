@@ -208,13 +208,24 @@ class Proposal:
         return table
 
     def over_budget(self, summary: dict[str, Any]) -> list[tuple[str, float]]:
-        """(plan year, 万元) where expected outlays on fresh replications exceed the budget."""
+        """(plan year, 万元) where outlays on fresh replications break the budget rule: the
+        mean under the expected rule, the ``confidence`` quantile under the confidence rule."""
+        confident = summary["budget_rule"]["rule"] == "confidence"
         out = []
         for year in self.plan_years():
-            excess = summary["outlays_by_year"][year]["mean"] - summary["budgets_yuan"][year]
+            spent = (summary["outlays_at_confidence_by_year"][year] if confident
+                     else summary["outlays_by_year"][year]["mean"])
+            excess = spent - summary["budgets_yuan"][year]
             if excess > OVER_BUDGET_TOLERANCE_WAN * YUAN_PER_WAN:
                 out.append((year, excess / YUAN_PER_WAN))
         return out
+
+    def budget_rule_text(self, summary: dict[str, Any], lang: Language) -> str:
+        """Which budget rule the plan was made under, in words."""
+        rule = summary["budget_rule"]
+        if rule["rule"] == "confidence":
+            return word("budget_rule_confidence", lang, share=f"{rule['confidence']:.0%}")
+        return word("budget_rule_expected", lang)
 
     def comparison_table(self, summary: dict[str, Any], lang: Language) -> Table:
         table = Table("comparison", word("comparison_sheet", lang),

@@ -59,10 +59,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "outlays_interval": ("支出 95% 区间", "Outlays 95 % interval"),
     "exits_in_year": ("当年脱贫户数", "Exits that year"),
     "shadow_price": ("每增加 1 万元可多稳定脱贫（户）", "Extra stable exits per extra 10,000 yuan"),
-    "over_budget": ("注意：{year} 年预期支出超出预算 {amount} 万元（优化按样本内期望支出约束，独立"
-                    "模拟下的支出有波动）。", "Note: expected outlays in {year} exceed the budget "
-                    "by {amount} (10,000 yuan): the optimiser keeps in-sample expected outlays "
-                    "within budget and fresh replications vary."),
+    "over_budget": ("注意：独立重复模拟下，{year} 年支出按上述预算约束超出预算 {amount} 万元（优化在样本内满足约束，独立模拟有波动）。",
+                    "Note: on fresh replications, outlays in {year} exceed the budget by "
+                    "{amount} (10,000 yuan) under the rule above (the optimiser meets it on its "
+                    "own replications, and fresh ones vary)."),
+    "budget_rule_confidence": ("预算约束：各年支出在 {share} 的模拟情形中不超过当年预算（按置信水平控制超支风险）。",
+                               "Budget rule: each year's outlays stay within that year's budget "
+                               "in {share} of simulated outcomes (overspending risk controlled)."),
+    "budget_rule_expected": ("预算约束：各年预期（平均）支出不超过当年预算；个别情形下可能超支。",
+                             "Budget rule: each year's expected (mean) outlays stay within that "
+                             "year's budget; single outcomes may overspend."),
     "section_comparison": ("二、与其他分配方式比较", "2. Against other ways to spend the money"),
     "comparison_intro": ("同一批独立重复模拟下比较：按村平均分配（以奖代补之前的做法）、人均 1500 元"
                          "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。",

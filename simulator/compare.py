@@ -67,13 +67,26 @@ class Comparison:
     reps: int
 
     def names(self) -> list[str]:
-        """Scenario names, made unique (a second "Ruyuan" becomes "Ruyuan (2)")."""
+        """Scenario names, made unique: scenarios sharing a name are told apart by the
+        overrides that differ between them (``Ruyuan [instruments.pv.tariff_yuan_per_kwh=0.75]``),
+        else by a number (a second "Ruyuan" becomes "Ruyuan (2)")."""
+        def overrides(outcome: Outcome) -> tuple[str, ...]:
+            origin = outcome.scenario.origin
+            return origin.overrides if origin is not None else ()
+
+        shared = {o.name: set(overrides(o)) for o in self.outcomes}
+        for outcome in self.outcomes:
+            shared[outcome.name] &= set(overrides(outcome))
         seen: dict[str, int] = {}
         out = []
         for outcome in self.outcomes:
             seen[outcome.name] = seen.get(outcome.name, 0) + 1
             count = seen[outcome.name]
-            out.append(outcome.name if count == 1 else f"{outcome.name} ({count})")
+            own = [o for o in overrides(outcome) if o not in shared[outcome.name]]
+            if sum(o.name == outcome.name for o in self.outcomes) > 1 and own:
+                out.append(f"{outcome.name} [{'; '.join(own)}]")
+            else:
+                out.append(outcome.name if count == 1 else f"{outcome.name} ({count})")
         return out
 
     @cached_property

@@ -42,8 +42,10 @@ def test_differences_are_paired_over_common_replications(tiny_scenario_path, tin
     assert added["mean"] == pytest.approx(difference["mean"], abs=0.01)
     table = comparison.table("en")
     assert table["measure"][0].startswith("stable exits added over no support")
-    assert comparison.names() == ["tiny", "tiny (2)"]
-    assert len(table["tiny (2)"]) == len(table["tiny"]) == len(table["measure"])
+    assert comparison.names() == ["tiny [instruments.equity.dividend_rate=0.03]",
+                                  "tiny [instruments.equity.dividend_rate=0.12]"]
+    first, second = comparison.names()
+    assert len(table[second]) == len(table[first]) == len(table["measure"])
     coverage = comparison.outcomes[0].coverage_by_township()
     assert all(0 <= v <= 1 for v in coverage.values()) and coverage
 

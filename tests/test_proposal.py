@@ -41,7 +41,17 @@ def written(proposal, tmp_path_factory) -> Path:
 
 
 def _sheet(workbook, title: str) -> list[list]:
-    return [list(row) for row in workbook[title].iter_rows(values_only=True)]
+    """A sheet's values, with the workbook's SUM formulas worked out (openpyxl writes formulas
+    without results; Excel and WPS compute them on opening)."""
+    sheet = workbook[title]
+
+    def value(cell):
+        text = cell.value
+        if isinstance(text, str) and text.startswith("=SUM("):
+            return sum(c.value or 0 for (c,) in sheet[text[5:-1]])
+        return text
+
+    return [[value(c) for c in row] for row in sheet.iter_rows()]
 
 
 def test_xlsx_totals_equal_summary_json(written: Path) -> None:
@@ -50,6 +60,12 @@ def test_xlsx_totals_equal_summary_json(written: Path) -> None:
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
     workbook = load_workbook(written / "proposal.xlsx")
     assert workbook.sheetnames[:5] == ["摘要", "按扶持方式", "按乡镇", "按年度", "农户名单"]
+    # totals are formulas an office can follow; lists can be filtered; sheets print on A4
+    assert str(workbook["按年度"].cell(row=len(summary["budgets_yuan"]) + 2, column=3).value
+               ).startswith("=SUM(C2:")
+    assert workbook["农户名单"].auto_filter.ref
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows
     total = summary["outlays_total"]["mean"] / 1e4
     years = list(summary["budgets_yuan"])
 

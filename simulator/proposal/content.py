@@ -32,9 +32,10 @@ OVER_BUDGET_TOLERANCE_WAN = 0.005
 tables show (0.01 万元)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Table:
-    """A titled table; ``kinds`` says how each column is formatted."""
+    """A titled table; ``kinds`` says how each column is formatted. Built row by row, so it
+    is mutable."""
 
     key: str
     title: str
@@ -44,6 +45,11 @@ class Table:
     'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals), 'value' (a
     parameter value, as many digits as it has)."""
     rows: list[list[Any]] = field(default_factory=list)
+    sum_columns: tuple[int, ...] = ()
+    """Columns whose last row is the sum of the rows above it (written as a SUM formula in the
+    workbook, so an office that edits a row sees the total follow)."""
+    list_like: bool = False
+    """A long list (households, parameters): filters on its header in the workbook."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +158,9 @@ class Proposal:
             table.rows.append([labels.instrument(key, lang), households, people, *amounts,
                                sum(amounts)])
         total = _total_row(table, lang)
-        # A household may get two instruments: the total counts it once.
+        # A household may get two instruments: the total counts it once (not a sum).
         total[1], total[2] = self.households_supported(), self.people_supported()
+        table.sum_columns = tuple(j for j in table.sum_columns if j not in (1, 2))
         table.rows.append(total)
         return table
 
@@ -205,6 +212,7 @@ class Proposal:
         table.rows.append([word("total", lang), sum(summary["budgets_yuan"].values())
                            / YUAN_PER_WAN, summary["outlays_total"]["mean"] / YUAN_PER_WAN,
                            "", sum(summary["exits_by_year"][y]["mean"] for y in years), None])
+        table.sum_columns = (1, 2, 4)
         return table
 
     def over_budget(self, summary: dict[str, Any]) -> list[tuple[str, float]]:
@@ -271,7 +279,7 @@ class Proposal:
         table = Table("assumptions", word("assumptions_sheet", lang),
                       [word("path", lang), word("value", lang), word("unit", lang),
                        word("meaning", lang), word("source", lang)],
-                      ["text", "text", "text", "text", "text"])
+                      ["text", "text", "text", "text", "text"], list_like=True)
         for entry in walk(Scenario):
             if "[]" in entry.path or entry.path.startswith(("population.", "origin", "sources")):
                 continue
@@ -298,7 +306,7 @@ class Proposal:
         columns = [c for c in columns if c[0] in source]
         titles = [word(key, lang, year=name.removeprefix("cost_")) for name, key, _ in columns]
         table = Table("households", word("households_sheet", lang), titles,
-                      [kind for _, _, kind in columns])
+                      [kind for _, _, kind in columns], list_like=True)
         count = len(source["household_id"])
         for i in range(count):
             row = []
@@ -328,13 +336,17 @@ def _ci(paired: dict[str, Any]) -> str:
 
 
 def _total_row(table: Table, lang: Language) -> list[Any]:
-    """Column sums of the numeric columns, 'Total' in the first."""
+    """Column sums of the numeric columns, 'Total' in the first (those columns are recorded as
+    :attr:`Table.sum_columns`; a caller that replaces a total with something else removes it)."""
     row: list[Any] = [word("total", lang)]
+    sums = []
     for j, kind in enumerate(table.kinds[1:], start=1):
         if kind in ("int", "wan", "yuan", "number"):
             row.append(sum(r[j] or 0 for r in table.rows))
+            sums.append(j)
         else:
             row.append(None)
+    table.sum_columns = tuple(sums)
     return row
 
 

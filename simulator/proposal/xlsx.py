@@ -70,13 +70,30 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
                 if kind == "text":
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
             sheet.column_dimensions[letter].width = _width(table, j - 1)
-        if key in ("instrument", "township", "year") and table.rows:
-            for cell in sheet[len(table.rows) + 1]:
+        if table.sum_columns and table.rows:
+            last = len(table.rows) + 1  # the total row (the header is row 1)
+            for j in table.sum_columns:
+                letter = get_column_letter(j + 1)
+                sheet.cell(row=last, column=j + 1, value=f"=SUM({letter}2:{letter}{last - 1})")
+            for cell in sheet[last]:
                 cell.font = Font(bold=True)
+        if table.list_like and table.rows:
+            sheet.auto_filter.ref = sheet.dimensions
+        _print_setup(sheet)
         sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _reproducible(buffer.getvalue())
+
+
+def _print_setup(sheet: Any) -> None:
+    """A4 landscape, one page wide, the header row repeated on every printed page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
 
 def _cell(value: Any) -> Any:

@@ -155,6 +155,28 @@ def test_html_renders_in_headless_chromium(written: Path, tmp_path: Path) -> Non
     assert "稳定脱贫" in dom
 
 
+@pytest.mark.slow
+def test_pdf_is_the_html_printed_on_a4(proposal, written: Path, tmp_path: Path) -> None:
+    from simulator.proposal.pdf import page_count
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("TUOPIN_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (TUOPIN_REQUIRE_BROWSER) but not installed")
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    first = write_proposal(proposal, tmp_path / "a", formats=["pdf"])
+    again = write_proposal(proposal, tmp_path / "b", formats=["pdf"])
+    pdf = (tmp_path / "a" / "proposal.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and tmp_path / "a" / "proposal.pdf" in first
+    assert pdf == (tmp_path / "b" / "proposal.pdf").read_bytes() and again  # reproducible
+    printed = tmp_path / "printed.pdf"
+    subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                    "--no-pdf-header-footer", f"--print-to-pdf={printed}",
+                    (written / "proposal.html").as_uri()], check=True, capture_output=True,
+                   timeout=120)
+    assert page_count(pdf) == page_count(printed.read_bytes()) > 3
+
+
 def test_cjk_font_covers_every_label() -> None:
     strings = [*labels.every_label(), *every_word(), *CATEGORY_LABELS_ZH.values()]
     for name in bundled_scenarios():

@@ -19,7 +19,10 @@ SENSITIVITY_REPLICATIONS = 40
 """Replications of each sensitivity run (at most the proposal's own): the tornado chart needs
 paired differences, which are precise with far fewer replications than the levels."""
 
-FORMATS = ("html", "xlsx")
+FORMATS = ("html", "xlsx", "pdf")
+"""Documents a proposal can be written as (PDF needs Chromium, which prints the HTML)."""
+
+DEFAULT_FORMATS = ("html", "xlsx")
 
 
 def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int | None = None,
@@ -74,9 +77,10 @@ def proposal_figures(proposal: Proposal, lang: str) -> dict:
 
 
 def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "zh",
-                   formats: Sequence[str] = FORMATS,
+                   formats: Sequence[str] = DEFAULT_FORMATS,
                    summary: dict[str, Any] | None = None) -> list[Path]:
-    """Write ``proposal.html`` and/or ``proposal.xlsx``, ``summary.json``, ``allocation.csv``
+    """Write ``proposal.html``, ``proposal.xlsx`` and/or ``proposal.pdf``, ``summary.json``,
+    ``allocation.csv``
     and the charts (PNG and SVG) into ``output_dir``, each file atomically. ``summary`` is
     ``proposal.summary()``, passed in by a caller that has it already."""
     from simulator.files import atomic_write_bytes, save_figure, write_json, write_table
@@ -94,10 +98,17 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     tables = proposal.tables(summary, lang)
     figures = proposal_figures(proposal, lang)
     outputs = []
+    html = render_html(proposal, summary, tables, figures, lang) \
+        if {"html", "pdf"} & set(formats) else ""
     if "html" in formats:
         path = output_dir / "proposal.html"
-        atomic_write_bytes(path, render_html(proposal, summary, tables, figures,
-                                             lang).encode("utf-8"))
+        atomic_write_bytes(path, html.encode("utf-8"))
+        outputs.append(path)
+    if "pdf" in formats:
+        from simulator.proposal.pdf import render_pdf
+
+        path = output_dir / "proposal.pdf"
+        atomic_write_bytes(path, render_pdf(html))
         outputs.append(path)
     if "xlsx" in formats:
         path = output_dir / "proposal.xlsx"
@@ -112,4 +123,5 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     return outputs
 
 
-__all__ = ["FORMATS", "Proposal", "Table", "proposal_figures", "propose", "write_proposal"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "Proposal", "Table", "proposal_figures", "propose",
+           "write_proposal"]

@@ -732,8 +732,8 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
 @click.argument("scenario")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Directory for proposal.html, proposal.xlsx and the rest.")
-@click.option("--format", "formats", default="html,xlsx", show_default=True,
-              metavar="html,xlsx,pdf",
+@click.option("--format", "formats", default="html,xlsx,docx", show_default=True,
+              metavar="html,xlsx,docx,pdf",
               help="Documents to write, separated by commas (pdf: printed by Chromium).")
 @click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications.")

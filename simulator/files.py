@@ -10,6 +10,7 @@ registry that produced it, and the seed — enough to trace and re-run any figur
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -202,3 +203,27 @@ def json_default(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+OFFICE_FIXED_DATE = "2000-01-01T00:00:00Z"
+"""Creation and modification date written into xlsx and docx files (reproducible bytes)."""
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """An Office file (a zip) rewritten with fixed timestamps and fixed document dates, so the
+    same content gives the same bytes."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>" + OFFICE_FIXED_DATE.encode(), content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, content)
+    return out.getvalue()

@@ -289,8 +289,8 @@ def test_optimize_writes_allocation_and_frontier(cli, tmp_path: Path,
 
 
 def test_propose_options(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
-    bad = cli("propose", tiny_scenario_path, "--format", "html,pdf", "-o", tmp_path / "bad")
-    assert bad.exit_code == 1 and "--format" in bad.stderr and "pdf" in bad.stderr
+    bad = cli("propose", tiny_scenario_path, "--format", "html,odt", "-o", tmp_path / "bad")
+    assert bad.exit_code == 1 and "--format" in bad.stderr and "odt" in bad.stderr
     assert not (tmp_path / "bad").exists()
     out = tmp_path / "en"
     result = cli("propose", tiny_scenario_path, "--reps", "4", "--sensitivity-reps", "3",

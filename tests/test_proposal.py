@@ -109,7 +109,8 @@ def test_html_is_one_self_contained_file_with_every_section(written: Path) -> No
 
 def test_outputs_are_reproducible(proposal, written: Path, tmp_path: Path) -> None:
     write_proposal(proposal, tmp_path, lang="zh")
-    for name in ("proposal.html", "proposal.xlsx", "summary.json", "tornado.svg"):
+    for name in ("proposal.html", "proposal.xlsx", "proposal.docx", "summary.json",
+                 "tornado.svg"):
         assert (tmp_path / name).read_bytes() == (written / name).read_bytes(), name
 
 
@@ -153,6 +154,26 @@ def test_html_renders_in_headless_chromium(written: Path, tmp_path: Path) -> Non
     for section in SECTIONS:
         assert f'id="{section}"' in dom
     assert "稳定脱贫" in dom
+
+
+def test_docx_holds_the_same_figures_as_summary_json(written: Path) -> None:
+    import docx
+
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    document = docx.Document(str(written / "proposal.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for section in ("一、资金安排", "二、与其他分配方式比较", "三、敏感性分析", "四、风险与假设"):
+        assert section in text
+    cover = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows[1:]}
+    assert float(cover["新增稳定脱贫户数（较无扶持）"].replace(",", "")) == pytest.approx(
+        summary["added_stable_exits"]["mean"], abs=0.06)
+    cost = float(cover["每新增一户稳定脱贫成本（元）"].replace(",", ""))
+    assert cost == pytest.approx(summary["cost_per_added_stable_exit_yuan"], abs=1)
+    by_year = next(t for t in document.tables if t.rows[0].cells[0].text == "年度")
+    total = by_year.rows[-1].cells[2].text
+    assert float(total.replace(",", "")) == pytest.approx(summary["outlays_total"]["mean"] / 1e4,
+                                                          abs=0.006)
+    assert len(document.inline_shapes) == 5  # the charts
 
 
 @pytest.mark.slow

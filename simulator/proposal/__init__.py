@@ -19,10 +19,10 @@ SENSITIVITY_REPLICATIONS = 40
 """Replications of each sensitivity run (at most the proposal's own): the tornado chart needs
 paired differences, which are precise with far fewer replications than the levels."""
 
-FORMATS = ("html", "xlsx", "pdf")
+FORMATS = ("html", "xlsx", "docx", "pdf")
 """Documents a proposal can be written as (PDF needs Chromium, which prints the HTML)."""
 
-DEFAULT_FORMATS = ("html", "xlsx")
+DEFAULT_FORMATS = ("html", "xlsx", "docx")
 
 
 def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int | None = None,
@@ -79,7 +79,7 @@ def proposal_figures(proposal: Proposal, lang: str) -> dict:
 def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "zh",
                    formats: Sequence[str] = DEFAULT_FORMATS,
                    summary: dict[str, Any] | None = None) -> list[Path]:
-    """Write ``proposal.html``, ``proposal.xlsx`` and/or ``proposal.pdf``, ``summary.json``,
+    """Write ``proposal.html``, ``.xlsx``, ``.docx`` and/or ``.pdf``, ``summary.json``,
     ``allocation.csv``
     and the charts (PNG and SVG) into ``output_dir``, each file atomically. ``summary`` is
     ``proposal.summary()``, passed in by a caller that has it already."""
@@ -103,6 +103,12 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     if "html" in formats:
         path = output_dir / "proposal.html"
         atomic_write_bytes(path, html.encode("utf-8"))
+        outputs.append(path)
+    if "docx" in formats:
+        from simulator.proposal.docx import render_docx
+
+        path = output_dir / "proposal.docx"
+        atomic_write_bytes(path, render_docx(proposal, summary, tables, figures, lang))
         outputs.append(path)
     if "pdf" in formats:
         from simulator.proposal.pdf import render_pdf

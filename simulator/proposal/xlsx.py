@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from typing import Any
 
-from simulator.files import store_as_text
+from simulator.files import reproducible_zip, store_as_text
 from simulator.proposal.content import Table
 
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
@@ -31,9 +30,6 @@ WIDTH_SAMPLE_ROWS = 500
 
 WIDE_CHARACTERS_FROM = 0x2E80
 """First code point of the CJK blocks: characters from here on take two columns."""
-
-FIXED_DATE = "2000-01-01T00:00:00Z"
-"""Document creation and modification date written into the workbook (reproducible bytes)."""
 
 SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "comparison",
                "sensitivity", "assumptions")
@@ -83,7 +79,7 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
         sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _reproducible(buffer.getvalue())
+    return reproducible_zip(buffer.getvalue())
 
 
 def _print_setup(sheet: Any) -> None:
@@ -113,19 +109,3 @@ def _width(table: Table, j: int) -> float:
     longest = max([length(table.columns[j]),
                    *(length(r[j]) for r in table.rows[:WIDTH_SAMPLE_ROWS])])
     return min(COLUMN_WIDTH_MAX, max(COLUMN_WIDTH_MIN, longest + 2))
-
-
-def _reproducible(data: bytes) -> bytes:
-    """Rewrite the zip with fixed timestamps and fixed document dates."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
-                                 rb"\g<1>" + FIXED_DATE.encode(), content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, content)
-    return out.getvalue()

@@ -97,6 +97,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("housing_renovation", "是否需要住房改造", "bool", False,
            "Whether the house needs renovation (safe-housing guarantee).",
            ("住房改造", "危房改造", "危房")),
+    Column("head_name", "户主姓名", "text", False,
+           "Name of the household head, carried into household lists.",
+           ("户主", "姓名", "head_name")),
+    Column("id_number", "身份证号", "text", False,
+           "ID number of the household head; masked in every document tuopin writes.",
+           ("身份证号码", "证件号码", "户主身份证号", "公民身份号码")),
+    Column("phone", "联系电话", "text", False, "Contact telephone of the household.",
+           ("电话", "手机号码", "联系方式")),
 )
 """The registry's columns, in the order files are written."""
 
@@ -192,6 +200,9 @@ class Registry:
     production_expenses: np.ndarray
     pv_site: np.ndarray
     housing_renovation: np.ndarray
+    head_name: np.ndarray
+    id_number: np.ndarray
+    phone: np.ndarray
     source: str = field(default="", compare=False)
     ignored_columns: tuple[str, ...] = field(default=(), compare=False)
     reading_notes: tuple[str, ...] = field(default=(), compare=False)
@@ -215,7 +226,8 @@ class Registry:
         for column in COLUMNS:
             values = columns.get(column.name)
             if values is None:
-                values = np.zeros(n, dtype=bool if column.kind == "bool" else np.int64)
+                values = (np.full(n, "") if column.kind in ("text", "id") else
+                          np.zeros(n, dtype=bool if column.kind == "bool" else np.int64))
             converted[column.name] = np.asarray(values, dtype=_DTYPES[column.kind])
         return cls(**converted, source=source, ignored_columns=ignored_columns,
                    reading_notes=reading_notes)
@@ -247,9 +259,16 @@ class Registry:
         return self.net_income / self.size
 
     def identity_table(self) -> dict[str, list]:
-        """Who each household is (id, place, category, size, labourers), for output tables."""
-        return {name: getattr(self, name).tolist() for name in
-                ("household_id", "township", "village", "category", "size", "laborers")}
+        """Who each household is (id, head's name and masked ID number when the registry has
+        them, place, category, size, labourers), for output tables."""
+        table = {"household_id": self.household_id.tolist()}
+        if any(self.head_name):
+            table["head_name"] = self.head_name.tolist()
+        if any(self.id_number):
+            table["id_number"] = [mask_id(v) for v in self.id_number.tolist()]
+        table.update({name: getattr(self, name).tolist() for name in
+                      ("township", "village", "category", "size", "laborers")})
+        return table
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every column by canonical name."""
@@ -263,6 +282,20 @@ class Registry:
     def subset(self, mask: np.ndarray) -> Registry:
         """The households selected by a boolean mask or index array."""
         return dataclasses.replace(self, **{c.name: getattr(self, c.name)[mask] for c in COLUMNS})
+
+
+ID_VISIBLE_HEAD, ID_VISIBLE_TAIL = 6, 4
+"""Digits of an ID number left visible when it is printed: the region code and the last four
+(440232********1234), as public notices show them."""
+
+
+def mask_id(number: str) -> str:
+    """An ID number as documents show it: ``440232197001011234`` → ``440232********1234``."""
+    number = str(number)
+    hidden = len(number) - ID_VISIBLE_HEAD - ID_VISIBLE_TAIL
+    if hidden <= 0:
+        return "*" * len(number)
+    return number[:ID_VISIBLE_HEAD] + "*" * hidden + number[-ID_VISIBLE_TAIL:]
 
 
 _DTYPES = {"id": str, "text": str, "bool": bool, "count": np.int64, "money": float,
@@ -599,8 +632,9 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
     members: dict[str, list[int]] = {}
     for index, household_id in enumerate(values["household_id"]):
         members.setdefault(household_id, []).append(index)
-    own = [name for name in values if name not in ("size", "laborers", "disabled",
-                                                   "chronically_ill")]
+    counted = ("size", "laborers", "disabled", "chronically_ill")
+    personal = ("head_name", "id_number", "phone")  # each member's own: the head's are kept
+    own = [name for name in values if name not in counted]
     folded: dict[str, list] = {name: [] for name in values}
     for name in ("size", "laborers", "disabled", "chronically_ill"):
         folded.setdefault(name, [])
@@ -611,7 +645,7 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
         heads.append(row_numbers[head])
         for name in own:
             for i in rows:
-                if values[name][i] != values[name][head]:
+                if name not in personal and values[name][i] != values[name][head]:
                     problems.append(Problem(
                         f"row {row_numbers[i]}, column {header_text[name]}",
                         f"member of household {household_id!r} with {values[name][i]!r}, but "

@@ -32,7 +32,8 @@ def test_a_roster_with_title_rows_and_a_total_row(name: str) -> None:
     assert np.allclose(registry.wages[:4], [2000, 0, 0, 4000])
     notes = " ".join(registry.reading_notes)
     assert "the header is row 3" in notes and "row 17" in notes and "合计" in notes
-    assert set(registry.ignored_columns) == {"户主姓名", "身份证号", "联系电话"}
+    assert registry.ignored_columns == ()  # 户主姓名, 身份证号 and 联系电话 are kept
+    assert registry.phone[0] == "13800000000"
 
 
 def test_errors_name_the_spreadsheet_row_after_title_and_blank_rows() -> None:

@@ -66,12 +66,23 @@ def test_excel_unicode_text_tab_separated(tmp_path: Path, tiny_registry: Registr
 
 def test_unused_columns_are_listed_not_fatal(tmp_path: Path, tiny_registry: Registry) -> None:
     lines = _csv_text(tiny_registry, tmp_path).splitlines()
-    lines = [lines[0] + ",户主姓名"] + [line + ",张三" for line in lines[1:]]
-    path = tmp_path / "names.csv"
+    lines = [lines[0] + ",备注"] + [line + ",已走访" for line in lines[1:]]
+    path = tmp_path / "remarks.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
     loaded = load_registry(path)
     assert loaded.equals(tiny_registry)
-    assert loaded.ignored_columns == ("户主姓名",)
+    assert loaded.ignored_columns == ("备注",)
+
+
+def test_names_and_id_numbers_are_kept_and_masked_in_lists() -> None:
+    from simulator.registry import mask_id
+
+    registry = load_registry(Path(__file__).parent / "data" / "exports" / "花名册-标题行-合计.csv")
+    assert registry.head_name[0] == "户主1" and registry.id_number[0] == "440232197001010001"
+    table = registry.identity_table()
+    assert table["head_name"][0] == "户主1"
+    assert table["id_number"][0] == "440232********0001" == mask_id("440232197001010001")
+    assert all("*" in value for value in table["id_number"])
 
 
 def test_optional_columns_may_be_left_out(tmp_path: Path, tiny_registry: Registry) -> None:

@@ -70,3 +70,23 @@ def test_proposal_and_tables_carry_formula_text_as_text(cli, tmp_path: Path,
     # the HTML escapes everything
     page = (out / "proposal.html").read_text(encoding="utf-8")
     assert "=cmd|' /C calc'!A0" not in page
+
+
+def test_id_numbers_are_masked_in_every_document(cli, tmp_path: Path,
+                                                 tiny_scenario_path: Path) -> None:
+    export = Path(__file__).parent / "data" / "exports" / "花名册-标题行-合计.csv"
+    out = tmp_path / "out"
+    result = cli("propose", tiny_scenario_path, "--registry", export, "--reps", "3",
+                 "--sensitivity-reps", "2", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    from openpyxl import load_workbook
+
+    households = list(load_workbook(out / "proposal.xlsx")["农户名单"].iter_rows(values_only=True))
+    assert households[0][1:3] == ("户主姓名", "身份证号（隐去中间位）")
+    assert households[1][1:3] == ("户主1", "440232********0001")
+    for path in out.iterdir():
+        data = path.read_bytes()
+        if path.suffix == ".xlsx" or path.suffix == ".docx":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                data = b"".join(archive.read(name) for name in archive.namelist())
+        assert b"440232197001010001" not in data, path.name

@@ -294,7 +294,8 @@ class Proposal:
         """Per household: package and why (from the allocation table)."""
         source = self.allocation.allocation_table()
         years = self.plan_years()
-        columns = [("household_id", "household_id", "text"), ("township", "township", "text"),
+        columns = [("household_id", "household_id", "text"), ("head_name", "head_name", "text"),
+                   ("id_number", "id_number", "text"), ("township", "township", "text"),
                    ("village", "village", "text"), ("category", "category", "text"),
                    ("size", "size", "int"), ("package", "package", "text"),
                    *[(f"cost_{y}", "cost_year", "yuan") for y in years],

@@ -139,6 +139,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cost_best_other": ("次优方案费用（元）", "Cost of best other (yuan)"),
     "cost_year": ("{year} 年费用（元）", "Cost {year} (yuan)"),
     "household_id": ("户编号", "Household"),
+    "head_name": ("户主姓名", "Head of household"),
+    "id_number": ("身份证号（隐去中间位）", "ID number (middle digits hidden)"),
     "village": ("村", "Village"),
     "category": ("类别", "Category"),
     "size": ("人口", "Size"),

@@ -89,14 +89,23 @@ def test_population_from_a_real_registry(cli, tmp_path: Path, tiny_scenario_path
     assert "source.csv" in entry  # earlier outputs in the same directory stay traceable
 
 
-def test_run_writes_everything(cli, tmp_path: Path) -> None:
-    result = cli("run", "-o", tmp_path / "out", "--reps", "4", "--set", "budget.rule=expected")
+def test_run_writes_everything(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
+    # the bundled default scenario runs in the slow step (calibration, budget confidence)
+    result = cli("run", tiny_scenario_path, "-o", tmp_path / "out", "--reps", "4")
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
             "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg",
             "proposal.html", "proposal.xlsx", "tornado.png"} <= names
     assert "budget proposal" in result.stdout
+
+
+@pytest.mark.slow
+def test_run_with_no_arguments_takes_the_bundled_default(cli, tmp_path: Path) -> None:
+    result = cli("run", "-o", tmp_path / "out", "--reps", "4")
+    assert result.exit_code == 0, result.stderr
+    assert "Ruyuan 2016–2018" in result.stdout
+    assert (tmp_path / "out" / "proposal.docx").exists()
 
 
 def test_usage_errors_exit_1(cli, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ every section, renders in a browser, and Chinese labels never fall back to missi
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -239,3 +240,40 @@ def test_the_default_plan_stays_within_every_budget_at_the_stated_confidence() -
     for year, budget in summary["budgets_yuan"].items():
         assert summary["outlays_at_confidence_by_year"][year] <= \
             budget + OVER_BUDGET_TOLERANCE_WAN * 1e4, year
+
+
+def test_every_household_reason_is_true_of_its_figures(proposal, written: Path) -> None:
+    from openpyxl import load_workbook
+
+    from simulator.proposal.reasons import household_reasons, reason_holds
+
+    table = proposal.allocation.allocation_table()
+    reasons = household_reasons(table, proposal.plan_years())
+    assert len(reasons) == len(table["household_id"])
+    assert all(reason_holds(r) for r in reasons)
+    assert len({r.kind for r in reasons}) >= 2
+    sheet = load_workbook(written / "proposal.xlsx")["一户一策"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-1] == "安排理由" and len(rows) == len(reasons) + 1
+    villages = [r[1] for r in rows[1:]]
+    changes = sum(a != b for a, b in itertools.pairwise(villages))
+    assert len(sheet.row_breaks.brk) == changes  # one printed page per village
+    assert all(r[-1] and "%" in r[-1] for r in rows[1:])
+
+
+@pytest.mark.parametrize(("package", "p_with", "p_without", "other", "p_other", "cost",
+                          "cost_other", "kind"), [
+    ("none", 0.95, 0.95, "pv", 0.97, 0, 500, "exits_anyway"),
+    ("none", 0.10, 0.10, "pv", 0.12, 0, 500, "nothing_helps"),
+    ("none", 0.10, 0.10, "employment", 0.60, 0, 3000, "not_funded"),
+    ("pv", 0.80, 0.10, "equity", 0.70, 500, 60000, "best_choice"),
+    ("pv", 0.60, 0.10, "equity", 0.90, 500, 60000, "dearer_alternative"),
+    ("equity", 0.60, 0.10, "employment", 0.90, 60000, 3000, "held_back"),
+    ("equity", 0.90, 0.10, "pv", 0.60, 60000, 500, "cheaper_alternative")])
+def test_each_kind_of_reason(package, p_with, p_without, other, p_other, cost, cost_other,
+                             kind) -> None:
+    from simulator.proposal.reasons import reason, reason_holds
+
+    r = reason(package, p_with, p_without, other, p_other, cost, cost_other)
+    assert r.kind == kind and reason_holds(r)
+    assert f"{p_other:.0%}" in r.text or f"{p_without:.0%}" in r.text

@@ -50,6 +50,8 @@ class Table:
     workbook, so an office that edits a row sees the total follow)."""
     list_like: bool = False
     """A long list (households, parameters): filters on its header in the workbook."""
+    page_break_column: int | None = None
+    """Start a new printed page whenever this column's value changes (one page per village)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +93,8 @@ class Proposal:
             self.cover_table(summary, lang), self.instrument_table(summary, lang),
             self.township_table(summary, lang), self.year_table(summary, lang),
             self.comparison_table(summary, lang), self.sensitivity_table(lang),
-            self.assumption_table(lang), self.household_table(lang))}
+            self.assumption_table(lang), self.household_table(lang),
+            self.per_household_table(lang))}
 
     def cover_table(self, summary: dict[str, Any], lang: Language) -> Table:
         years = self.plan_years()
@@ -288,6 +291,37 @@ class Proposal:
                 continue
             table.rows.append([entry.path, _value_text(to_plain(value)), entry.doc.unit,
                                entry.doc.doc, self.scenario.source_of(entry.path)])
+        return table
+
+    def per_household_table(self, lang: Language) -> Table:
+        """一户一策: per village, each household's package, cost by year, chance of a stable
+        exit with and without it, and why (:mod:`simulator.proposal.reasons`), one printed page
+        per village."""
+        from simulator.proposal.reasons import household_reasons
+
+        source = self.allocation.allocation_table()
+        years = self.plan_years()
+        reasons = household_reasons(source, years, lang)
+        named = "head_name" in source
+        columns = [word("township", lang), word("village", lang), word("household_id", lang),
+                   *([word("head_name", lang)] if named else []), word("package", lang),
+                   *[word("cost_year", lang, year=y) for y in years], word("p_stable", lang),
+                   word("p_none", lang), word("reason", lang)]
+        kinds = ["text", "text", "text", *(["text"] if named else []), "text",
+                 *["yuan"] * len(years), "probability", "probability", "text"]
+        table = Table("per_household", word("per_household_sheet", lang), columns, kinds,
+                      list_like=True, page_break_column=1)
+        order = sorted(range(len(reasons)), key=lambda i: (source["township"][i],
+                                                           source["village"][i],
+                                                           source["household_id"][i]))
+        for i in order:
+            table.rows.append([source["township"][i], source["village"][i],
+                               source["household_id"][i],
+                               *([source["head_name"][i]] if named else []),
+                               labels.package(source["package"][i], lang),
+                               *[source[f"cost_{y}"][i] for y in years],
+                               source["p_stable_exit"][i],
+                               source["p_stable_exit_without_support"][i], reasons[i].text])
         return table
 
     def household_table(self, lang: Language) -> Table:

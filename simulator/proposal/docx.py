@@ -73,6 +73,7 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     for name in ("outlays_by_year", "exits_by_year", "income_fan"):
         chart(name)
     document.add_paragraph(word("households_sheet_note", lang))
+    document.add_paragraph(word("per_household_note", lang))
     document.add_heading(word("section_comparison", lang), level=1)
     document.add_paragraph(word("comparison_intro", lang))
     _table(document, tables["comparison"])

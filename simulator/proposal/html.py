@@ -81,6 +81,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         _figure(figures["outlays_by_year"]), _figure(figures["exits_by_year"]),
         _figure(figures["income_fan"]),
         f"<p>{_e(word('households_sheet_note', lang))}</p>",
+        f"<p>{_e(word('per_household_note', lang))}</p>",
         f"<h2 id='comparison'>{_e(word('section_comparison', lang))}</h2>",
         f"<p>{_e(word('comparison_intro', lang))}</p>", _table(tables["comparison"]),
         _figure(figures["comparison"]),

@@ -139,6 +139,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "cost_best_other": ("次优方案费用（元）", "Cost of best other (yuan)"),
     "cost_year": ("{year} 年费用（元）", "Cost {year} (yuan)"),
     "household_id": ("户编号", "Household"),
+    "reason": ("安排理由", "Why"),
+    "per_household_sheet": ("一户一策", "Per household"),
+    "per_household_note": ("各村“一户一策”清单见 xlsx 附表“一户一策”（每村一页，可直接打印）。",
+                           "The per-household sheet of each village is in the workbook "
+                           "(one printed page per village)."),
     "head_name": ("户主姓名", "Head of household"),
     "id_number": ("身份证号（隐去中间位）", "ID number (middle digits hidden)"),
     "village": ("村", "Village"),

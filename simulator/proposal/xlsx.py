@@ -31,7 +31,8 @@ WIDTH_SAMPLE_ROWS = 500
 WIDE_CHARACTERS_FROM = 0x2E80
 """First code point of the CJK blocks: characters from here on take two columns."""
 
-SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "comparison",
+SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "per_household",
+               "comparison",
                "sensitivity", "assumptions")
 
 
@@ -75,11 +76,23 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
                 cell.font = Font(bold=True)
         if table.list_like and table.rows:
             sheet.auto_filter.ref = sheet.dimensions
+        if table.page_break_column is not None:
+            _break_pages(sheet, table, table.page_break_column)
         _print_setup(sheet)
         sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return reproducible_zip(buffer.getvalue())
+
+
+def _break_pages(sheet: Any, table: Table, column: int) -> None:
+    """A printed page break before each row whose ``column`` differs from the row above (one
+    page per village for the cadres)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    for number in range(1, len(table.rows)):
+        if table.rows[number][column] != table.rows[number - 1][column]:
+            sheet.row_breaks.append(Break(id=number + 1))  # after sheet row number + 1
 
 
 def _print_setup(sheet: Any) -> None:

@@ -1,4 +1,4 @@
-"""The official way income, exit and stable exit are counted (domain §3) — pure numpy.
+"""The official way income, exit and stable exit are counted — pure numpy.
 
 Every function works on whole arrays: households along one axis, years along the last axis, and
 any leading axes (replications, packages) carried through unchanged. Nothing here loops over
@@ -8,13 +8,13 @@ functions, and tests check them against hand-computed cases.
 Definitions
 -----------
 * **Per-capita net income** = (total household income − production expenses) ÷ resident members,
-  where total income is the sum of the *counted* sources (seed 004 §三).
+  where total income is the sum of the *counted* sources [Changchun2018 §三].
 * **Exit year**: the first simulated year whose counted per-capita income reaches the line.
 * **Stable exit**: an exit after which income stays at or above the line in every one of the
   next ``window`` years; the whole window must lie inside the horizon to be confirmed.
 * **Return to poverty**: an exited household whose income later falls below the line.
 * **Edge household** (贫困边缘户): not on dibao/wubao, income at or above the registration line
-  and below the edge ceiling (seed 004 §三).
+  and below the edge ceiling [Changchun2018 §三].
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def judged_by_safety_net(laborers: np.ndarray, safety_net_exit: bool) -> np.ndar
 
 def classify_edge(per_capita_income: np.ndarray, categories: np.ndarray,
                   registration_line: float, edge_ceiling: float) -> np.ndarray:
-    """Edge households (贫困边缘户, seed 004 §三).
+    """Edge households (贫困边缘户, [Changchun2018 §三]).
 
     Income at or above the registration line and below the edge ceiling, and not covered by
     dibao or five-guarantees (those are excluded from the edge list).

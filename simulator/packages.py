@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator import labels
 from simulator.errors import Problem, RegistryError, did_you_mean
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions.base import Variant
@@ -49,13 +51,15 @@ class Package:
 
     @classmethod
     def parse(cls, text: str) -> Package:
-        """Read ``"equity+pv@2"``; raise ValueError naming an unknown instrument."""
+        """Read ``"equity+pv@2"``, or the same in the words of a Chinese proposal
+        (``股权分红 + 光伏收益（第2年起）``, ``不安排``); raise ValueError naming an unknown
+        instrument."""
         text = text.strip()
-        if text in ("", NONE_NAME, "无"):
+        if text in ("", NONE_NAME, "无", labels.NO_SUPPORT["zh"]):
             return cls()
         variants = []
         for part in text.split("+"):
-            key, _, year = part.strip().partition("@")
+            key, _, year = _from_words(part.strip()).partition("@")
             if key not in BY_KEY:
                 raise ValueError(f"unknown instrument {key!r}{did_you_mean(key, BY_KEY)}; "
                                  f"known: {', '.join(BY_KEY)}")
@@ -69,6 +73,20 @@ class Package:
 
     def __str__(self) -> str:
         return self.name
+
+
+_YEAR_WORDS = re.compile(r"^(.+?)（第(\d+)年起）$")
+"""A Chinese package part with a later start, e.g. 光伏收益（第2年起）."""
+
+
+def _from_words(part: str) -> str:
+    """``光伏收益（第2年起）`` → ``pv@2``; a part in codes is returned as it is."""
+    match = _YEAR_WORDS.match(part)
+    name, year = (match.group(1), match.group(2)) if match else (part, "")
+    for key in BY_KEY:
+        if labels.INSTRUMENTS.get(key, {}).get("zh") == name:
+            return f"{key}@{year}" if year else key
+    return part
 
 
 def _instrument_order(variant: Variant) -> tuple[int, int]:
@@ -151,6 +169,11 @@ def plan_from_packages(names: Sequence[str], registry: Registry, source: str = "
     return Plan(tuple(packages), assignment, source)
 
 
+PLAN_COLUMN_WORDS = {"户编号": "household_id", "扶持方案": "package"}
+"""Column titles of a Chinese proposal's household list that a plan file may use instead of
+``household_id`` and ``package`` (so a county's edited allocation.csv reads back as a plan)."""
+
+
 def load_plan(path: str | Path, registry: Registry, scenario: Scenario | None = None) -> Plan:
     """Read an allocation file: columns ``household_id`` and ``package`` (CSV, UTF-8/GB18030).
 
@@ -181,9 +204,11 @@ def load_plan(path: str | Path, registry: Registry, scenario: Scenario | None = 
     if not rows:
         raise RegistryError("the plan file is empty; expected columns household_id, package",
                             label)
-    header = [h.strip().lstrip("\ufeff") for h in rows[0][1]]
-    problems = [Problem("header", f"missing column {name}", label)
-                for name in ("household_id", "package") if name not in header]
+    header = [PLAN_COLUMN_WORDS.get(h.strip().lstrip("\ufeff"), h.strip().lstrip("\ufeff"))
+              for h in rows[0][1]]
+    problems = [Problem("header", f"missing column {name} ({words})", label)
+                for name, words in (("household_id", "户编号"), ("package", "扶持方案"))
+                if name not in header]
     if problems:
         raise RegistryError(problems)
     id_col, package_col = header.index("household_id"), header.index("package")

@@ -89,8 +89,8 @@ def income_fan(result: SimulationResult, k: int = 0, ax: Axes | None = None,
     ax.set_xlabel(labels.text("year", lang))
     ax.set_ylabel(labels.text("income_axis", lang))
     who = labels.text("with_labour" if with_labour_only else "all_households", lang)
-    ax.set_title(labels.text("income_title", lang, scenario=literal(result.scenario.name),
-                             who=who))
+    scenario = literal(result.scenario.display_name(lang))
+    ax.set_title(labels.text("income_title", lang, scenario=scenario, who=who))
     ax.legend(loc="upper left", fontsize="small")
     return figure
 
@@ -168,7 +168,7 @@ def baseline_comparison(allocation: AllocationResult, ax: Axes | None = None,
                       [labels.plan(p.name, lang) for p in plans],
                       ["tab:green"] + ["tab:gray"] * (len(plans) - 1), lang)
     ax.set_title(labels.text("comparison_title", lang,
-                             scenario=literal(allocation.scenario.name)))
+                             scenario=literal(allocation.scenario.display_name(lang))))
     return figure
 
 

@@ -255,7 +255,7 @@ class Registry:
 
     @property
     def per_capita_net_income(self) -> np.ndarray:
-        """Per-capita net income in the registry year [yuan/(person·year)] (seed 004 §三)."""
+        """Per-capita net income in the registry year [yuan/(person·year)] [Changchun2018 §三]."""
         return self.net_income / self.size
 
     def identity_table(self) -> dict[str, list]:

@@ -1,4 +1,4 @@
-"""Household and village shocks: illness, disability and disasters (domain §7).
+"""Household and village shocks: illness, disability and disasters.
 
 Illness (因病致贫, the main cause of poverty) strikes members at a yearly hazard, higher for the
 chronically ill; an ill labourer stops working for some months (longer when chronically ill), and

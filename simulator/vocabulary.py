@@ -1,4 +1,4 @@
-"""Names shared by the scenario, the registry and the accounting (domain §2, §3)."""
+"""Names shared by the scenario, the registry and the accounting."""
 
 from __future__ import annotations
 

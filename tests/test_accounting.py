@@ -1,4 +1,4 @@
-"""Income and exit accounting: hand-computed cases and properties (domain §3)."""
+"""Income and exit accounting: hand-computed cases and properties."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def test_show_resolves_set_overrides(cli) -> None:
 def test_show_defaults_and_columns(cli) -> None:
     defaults = cli("show", "--defaults")
     assert defaults.exit_code == 0
-    assert "seed 001 §二(一)9" in defaults.stdout
+    assert "[Ruyuan2016 §二(一)9]" in defaults.stdout
     tomllib.loads(defaults.stdout)
     records = json.loads(cli("show", "--defaults", "--json").stdout)["schema"]
     assert any(r["path"] == "instruments.pv.kw_per_household" and r["unit"] == "kW/household"

@@ -1,4 +1,4 @@
-"""Synthetic registries: exact calibration to domain §4, plausibility, reproducibility."""
+"""Synthetic registries: calibration to the published counts, plausibility, reproducibility."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _count(mask: np.ndarray, size: np.ndarray) -> tuple[int, int]:
 
 
 def test_ruyuan_reproduces_every_published_count(ruyuan_households) -> None:
-    """domain §4 (seed 001 §一(二)), checked on the registry itself, not on its own report."""
+    """[Ruyuan2016 §一(二)], checked on the registry itself, not on its own report."""
     r = ruyuan_households
     size, labour, cat = r.size, r.laborers > 0, r.category
     assert (r.n_households, r.n_people) == (2944, 7508)

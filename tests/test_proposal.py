@@ -203,7 +203,7 @@ def test_cjk_font_covers_every_label() -> None:
     strings = [*labels.every_label(), *every_word(), *CATEGORY_LABELS_ZH.values()]
     for name in bundled_scenarios():
         scenario = load_scenario(name)
-        strings += [scenario.name, scenario.county]
+        strings += [scenario.name, scenario.county, scenario.display_name("zh")]
         strings += [t.name for t in scenario.population.synthetic.townships]
     from simulator.sensitivity import ASSUMPTIONS
 
@@ -277,3 +277,82 @@ def test_each_kind_of_reason(package, p_with, p_without, other, p_other, cost, c
     r = reason(package, p_with, p_without, other, p_other, cost, cost_other)
     assert r.kind == kind and reason_holds(r)
     assert f"{p_other:.0%}" in r.text or f"{p_without:.0%}" in r.text
+
+
+# -- every word of the Chinese documents in Chinese ---------------------------------------------
+
+URL = re.compile(r"https?://\S+")
+CODE = re.compile(r"\b[A-Z]+\d[\w-]*")
+"""Household numbers and similar codes (T0001, RY00042): the reader's own identifiers."""
+
+
+def _visible_html_text(page: str) -> list[str]:
+    """Text a reader of the HTML sees: not styles, scripts or the charts' metadata."""
+    from html.parser import HTMLParser
+
+    class Visible(HTMLParser):
+        hidden = ("style", "script", "metadata", "title")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth, self.texts = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            self.depth += tag in self.hidden
+
+        def handle_endtag(self, tag):
+            self.depth -= tag in self.hidden
+
+        def handle_data(self, data):
+            if not self.depth:
+                self.texts.append(data)
+
+    parser = Visible()
+    parser.feed(page)
+    return parser.texts
+
+
+def _chinese_output_texts(written: Path) -> dict[str, list[str]]:
+    import csv
+
+    import docx
+    import openpyxl
+
+    texts = {"proposal.html": _visible_html_text(
+        (written / "proposal.html").read_text(encoding="utf-8"))}
+    document = docx.Document(str(written / "proposal.docx"))
+    texts["proposal.docx"] = [p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    workbook = openpyxl.load_workbook(written / "proposal.xlsx")
+    for sheet in workbook:
+        texts[f"proposal.xlsx › {sheet.title}"] = [
+            sheet.title, *(v for row in sheet.iter_rows(values_only=True) for v in row
+                           if isinstance(v, str) and not v.startswith("="))]
+    for path in written.glob("*.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            texts[path.name] = next(csv.reader(handle))
+    return texts
+
+
+def test_chinese_documents_hold_no_english_words(written: Path) -> None:
+    """Every word a county reader sees is Chinese, except units (kW), the solver's name,
+    web addresses and the reader's own codes (household numbers)."""
+    from .test_bibliography import latin_words
+
+    found = {}
+    for where, texts in _chinese_output_texts(written).items():
+        words = set()
+        for text in texts:
+            words |= latin_words(CODE.sub("", URL.sub("", text)))
+        if words:
+            found[where] = sorted(words)[:12]
+    assert not found, f"English words in the Chinese documents: {found}"
+
+
+def test_chinese_allocation_csv_reads_back_as_the_plan(proposal, written: Path) -> None:
+    from simulator.packages import load_plan
+
+    allocation = proposal.allocation
+    plan = load_plan(written / "allocation.csv", allocation.registry, allocation.scenario)
+    chosen = [allocation.candidates.packages[k].name for k in allocation.optimised.choice]
+    assert [plan.packages[k].name for k in plan.assignment] == chosen

@@ -62,7 +62,7 @@ def test_ruyuan_figures_come_from_the_seed(ruyuan: Scenario) -> None:
     assert ruyuan.capacities.pv_land_kw == 44_160
     assert ruyuan.instruments.employment.award_yuan_per_worker == 2_000
     assert ruyuan.policy.exit_targets_share_of_people == (0.333, 0.40, 0.267)
-    # 45 % of a provincial average growing 7 % a year, 7,365 in 2018 (seed 001 §一(三))
+    # 45 % of a provincial average growing 7 % a year, 7,365 in 2018 [Ruyuan2016 §一(三)]
     lines = dict(zip(ruyuan.calendar_years.tolist(), ruyuan.lines_yuan_per_capita, strict=True))
     assert lines[2018] == pytest.approx(7365)
     assert lines[2016] == pytest.approx(7365 / 1.07**2)

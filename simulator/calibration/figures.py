@@ -128,6 +128,26 @@ def figure_values(result: SimulationResult, figure: str, **arguments: Any) -> np
     return function(result, **{k: arguments[k] for k in needed})
 
 
-def describe(figure: str, **arguments: Any) -> str:
-    """The figure in words, e.g. "share of registered people exiting in 2016"."""
+DESCRIPTIONS_ZH: dict[str, str] = {
+    "exit_share_of_people": "{year}年脱贫人口占建档立卡人口比例",
+    "return_rate_after_exit": "收入脱贫后第{years_after_exit}年返贫比例",
+    "return_rate_in_year": "{year}年此前收入脱贫者的返贫比例",
+    "return_rate_change": "脱贫后第{years_after_exit}年返贫比例较上一年的变化",
+    "inpatient_incidence": "建档立卡人口每人每年住院次数",
+    "income_share": "{year}年建档立卡户收入中{component}的比例",
+}
+"""The same descriptions in Chinese (calibrated scenarios' Chinese source notes)."""
+
+COMPONENTS_ZH = {"wages": "工资性收入", "business": "经营净收入", "property": "财产性收入",
+                 "transfers": "转移性收入"}
+
+
+def describe(figure: str, lang: str = "en", **arguments: Any) -> str:
+    """The figure in words, e.g. "share of registered people exiting in 2016"
+    (2016年脱贫人口占建档立卡人口比例 in Chinese)."""
+    if lang == "zh":
+        if "component" in arguments:
+            arguments = {**arguments, "component": COMPONENTS_ZH.get(arguments["component"],
+                                                                     arguments["component"])}
+        return DESCRIPTIONS_ZH[figure].format(**arguments)
     return FIGURES[figure][2].format(**arguments)

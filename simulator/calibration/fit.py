@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from simulator.bibliography import citations
 from simulator.calibration.figures import describe, figure_values
 from simulator.calibration.targets import Target, Targets
 from simulator.engine import simulate
@@ -96,9 +97,14 @@ class Calibration:
     raw_checks: list[TargetCheck]
     """Every target on fresh random numbers, raw scenario."""
 
-    def fitted_to(self) -> str:
+    def fitted_to(self, lang: str = "en") -> str:
         """What the fit was fitted to, in words (for the calibrated scenario's sources): each
-        fitted target's figure and published value (their sources are in the target file)."""
+        fitted target's figure and published value (their sources are in the target file; the
+        Chinese text cites them, since a Chinese reader has only the document)."""
+        if lang == "zh":
+            return "；".join(f"{describe(t.figure, 'zh', **t.arguments)}＝{t.value:g}"
+                            + "".join(citations(t.source))
+                            for t in self.targets.fitted)
         return "; ".join(f"{describe(t.figure, **t.arguments)} = {t.value:g}"
                          for t in self.targets.fitted)
 
@@ -227,6 +233,9 @@ def calibrate(scenario: Scenario, targets: Targets, *, registry: Registry | None
     calibrated = apply(scenario, fitted)
     name = targets.calibrated_name or f"{scenario.name} (calibrated)"
     calibrated = with_value(calibrated, "name", name)
+    if targets.calibrated_name_zh or scenario.name_zh:
+        name_zh = targets.calibrated_name_zh or f"{scenario.name_zh}（校准）"
+        calibrated = with_value(calibrated, "name_zh", name_zh)
 
     evaluation_seed = seed + scenario.optimizer.evaluation_seed_offset
     reps = targets.report_replications

@@ -63,6 +63,8 @@ def scenario_toml(calibration: Calibration, output_dir: Path, targets_file: str)
                  f"{calibration.fitted_to()}")
     data: dict[str, Any] = {"extends": _extends(raw_path, output_dir),
                             "name": calibration.calibrated.name}
+    if calibration.calibrated.name_zh:
+        data["name_zh"] = calibration.calibrated.name_zh
     for path, value in calibration.fitted_values.items():
         table = data
         *sections, leaf = path.split(".")
@@ -70,7 +72,9 @@ def scenario_toml(calibration: Calibration, output_dir: Path, targets_file: str)
             table = table.setdefault(section, {})
         table[leaf] = value
     kept = [to_plain(note) for note in raw.sources if note.path not in calibration.fitted_values]
-    data["sources"] = kept + [{"path": path, "text": fitted_to}
+    fitted_to_zh = (f"按已公布数字校准（模拟矩估计，{calibration.targets.replications}次重复，"
+                    f"随机种子{calibration.seed}）：{calibration.fitted_to('zh')}")
+    data["sources"] = kept + [{"path": path, "text": fitted_to, "text_zh": fitted_to_zh}
                               for path in calibration.fitted_values]
     header = [
         f"# {calibration.calibrated.name}: {raw_path.name} with its uncertain parameters "

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from simulator.bibliography import bibliography, cited_keys
 from simulator.calibration.figures import FIGURES
 from simulator.errors import Problem, ScenarioError, did_you_mean
 from simulator.scenario.model import Scenario
@@ -37,8 +38,12 @@ _UNCERTAIN = re.compile(r"\bguess\b|\((?:[^()]*[,/ ])?[LG](?:/[LGM])?\)", re.IGN
 
 
 def is_uncertain(source: str) -> bool:
-    """Whether a schema source marks its value as a guess or a low-confidence figure."""
-    return bool(_UNCERTAIN.search(source))
+    """Whether a schema source marks its value as a guess or a low-confidence figure: "guess",
+    a grade L or G in brackets, or a citation of a low-grade (L) source of the bibliography."""
+    if _UNCERTAIN.search(source):
+        return True
+    known = bibliography()
+    return any(known[key].grade == "L" for key in cited_keys(source) if key in known)
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,9 @@ class Targets:
     calibrated_name: str = param(
         "", unit="", doc="Name of the calibrated scenario (default: the scenario's name with "
         "'(calibrated)').", source="target file")
+    calibrated_name_zh: str = param(
+        "", unit="", doc="Its Chinese name (default: the scenario's Chinese name with "
+        "'（校准）').", source="target file")
     replications: int = param(
         50, unit="replications", ge=2, le=100_000,
         doc="Replications per evaluation while fitting (common random numbers: the same ones "

@@ -11,7 +11,7 @@ An instrument module declares:
 ``LINES``
     Budget lines it spends on, each with a description.
 ``BRINGS_IN_BY_ORGANISATION``
-    Whether taking part means an organisation brings the household in (seed 000's 20 % rule).
+    Whether taking part means an organisation brings the household in ([Jishou2016]'s 20 % rule).
 ``parameters(scenario) -> Parameters``
     Its parameters in a scenario.
 ``eligible(households, scenario) -> bool array``

@@ -41,7 +41,7 @@ class Parameters:
     training: bool = param(
         True, unit="",
         doc="Whether the fund trains job seekers first (faster placement, training cost).",
-        source="seed 001 §二(一)3 (free order-based training)")
+        source="[Ruyuan2016 §二(一)3] (free order-based training)")
     placement_probability_per_month: float = param(
         0.08, unit="1/month", ge=0, le=1,
         doc="Chance per month that a job-seeking labourer without training finds a job.",
@@ -49,41 +49,38 @@ class Parameters:
     placement_probability_trained_per_month: float = param(
         0.15, unit="1/month", ge=0, le=1,
         doc="Same, after the free order-based training.",
-        source="guess: seed 001 §二(一)3 offers order-based training")
+        source="guess: [Ruyuan2016 §二(一)3] offers order-based training")
     training_cost_yuan_per_person: float = param(
         1_000.0, unit="yuan/person", ge=0,
         doc="Cost to the fund of training one labourer.",
-        source="parameters.md §4: training allowance 50 yuan/day (Deyang, H) × 20 days (guess)")
+        source="[Deyang]: training allowance 50 yuan/day × 20 days (guess)")
     wage_yuan_per_month: float = param(
         2_000.0, unit="yuan/month", ge=0,
         doc="Median monthly wage of a placed poor labourer in the first simulated year.",
-        source="parameters.md §4: poverty workshops 1,500–2,500 yuan/month (M)")
+        source="[Workshops2017]: poverty workshops 1,500–2,500 yuan/month")
     wage_log_sd: float = param(
         0.25, unit="log yuan", ge=0, le=3,
         doc="Spread of wages between workers.", source="guess")
     training_months: int = param(
         1, unit="months", ge=0, le=24,
         doc="Months of training before a trained job seeker starts looking (no training: 0).",
-        source="order-based training of about 20 days (Deyang training allowance, H): "
-               "http://www.deyang.gov.cn/en/dynamic/940535.htm")
+        source="order-based training of about 20 days [Deyang]")
     separation_probability_per_year: float = param(
         0.40, unit="1/year", ge=0, le=1,
         doc="Chance per year that a job ends (the worker leaves that employer).",
-        source="migrants average 27.3 months per job → 35–45 %/year (Cao & Zhao, M, derived): "
-               "http://rwdl.xisu.edu.cn/EN/abstract/abstract8616.shtml")
+        source="migrants average 27.3 months per job → 35–45 %/year (derived) [CaoZhao]")
     job_to_job_share: float = param(
         0.6, unit="share of separations", ge=0, le=1,
         doc="Share of job endings followed at once by another job (the worker changes "
             "employer); the rest fall into unemployment and search again.",
-        source="guess: migrants change jobs often, mostly without a spell of unemployment "
-               "(Cao & Zhao, M): http://rwdl.xisu.edu.cn/EN/abstract/abstract8616.shtml")
+        source="guess: migrants change jobs often, mostly without a spell of "
+               "unemployment [CaoZhao]")
     wage_growth_per_year: float = param(
         0.065, unit="1/year", ge=-0.5, le=1,
         doc="Yearly growth of placed workers' wages (wage_yuan_per_month is the first "
             "simulated year's).",
-        source="NBS migrant-worker monthly income 3,275 (2016) → 3,962 yuan (2019), 6.5 % a year "
-               "(H): http://english.gov.cn/state_council/ministries/2018/04/29/"
-               "content_281476128679596.htm")
+        source="migrant-worker monthly income 3,275 (2016) → 3,962 yuan (2019), 6.5 % a "
+               "year [NBSMigrants2018]")
     replaced_income_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of the placed labourer's own part of the household's baseline labour income "
@@ -95,24 +92,24 @@ class Parameters:
         "retained_12_months", unit="",
         doc="When the employer award is earned: per worker-year kept ≥ 12 months (Ruyuan), or "
             "once after a run of consecutive months at a minimum wage (Jishou).",
-        source="seed 001 §二(一)3; seed 000")
+        source="[Ruyuan2016 §二(一)3]; [Jishou2016]")
     award_yuan_per_worker: float = param(
         2_000.0, unit="yuan/worker", ge=0,
         doc="Award paid to the employer when the rule is met.",
-        source="seed 001 §二(一)3 (2,000 per worker per year)")
+        source="[Ruyuan2016 §二(一)3] (2,000 per worker per year)")
     award_months_required: int = param(
         12, unit="months", ge=1, le=60,
         doc="Months the job must last before the award is earned.",
-        source="seed 001 §二(一)3 (≥ 1 year)")
+        source="[Ruyuan2016 §二(一)3] (≥ 1 year)")
     award_min_wage_yuan_per_month: float = param(
         0.0, unit="yuan/month", ge=0,
         doc="Lowest monthly wage that counts towards the award months.",
-        source="seed 001 §二(一)3 sets none; Jishou: 1,500 (seed 000)")
+        source="[Ruyuan2016 §二(一)3] sets none; Jishou: 1,500 [Jishou2016]")
     award_repeats_yearly: bool = param(
         True, unit="",
         doc="Whether the award is paid again for each further year kept (Ruyuan) or once "
             "(Jishou).",
-        source="seed 001 §二(一)3; seed 000")
+        source="[Ruyuan2016 §二(一)3]; [Jishou2016]")
 
 
 def parameters(scenario: Scenario) -> Parameters:

@@ -67,45 +67,46 @@ class Parameters:
         20_000.0, unit="yuan/person", ge=0,
         doc="Principal invested per entitled person: 10,000 upper-level special funds plus a "
             "1:1 county match.",
-        source="seed 001 §二(一)1 (≥ 10,000 per person, 1:1 county match)")
+        source="[Ruyuan2016 §二(一)1] (≥ 10,000 per person, 1:1 county match)")
     principal_basis: Literal["per_labour_household_member", "per_laborer"] = param(
         "per_labour_household_member", unit="",
         doc="Who is counted: every member of a household with labour capacity (Ruyuan counts "
             "all 5,352 people of such households), or each labourer.",
-        source="seed 001 §二(一)1 (人均投入 over the 5,352 people with labour capacity)")
+        source="[Ruyuan2016 §二(一)1] (人均投入 over the 5,352 people with labour capacity)")
     upper_level_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of the principal that is upper-level money (the rest is the county match).",
-        source="seed 001 §二(一)1 (10,000 + 10,000)")
+        source="[Ruyuan2016 §二(一)1] (10,000 + 10,000)")
     dividend_rate: float = param(
         0.10, unit="1/year", ge=0, le=1,
         doc="Dividend per year as a share of principal (Ruyuan aims at 2,000 on 20,000).",
-        source="seed 001 §二(一)1; published guaranteed rates 5–12 % (parameters.md §2)")
+        source="[Ruyuan2016 §二(一)1]; published guaranteed rates 6 % [Hubei2017] to 12 % "
+               "[Dongguo]")
     dividend_month: int = param(
         12, unit="month of year", ge=1, le=12,
         doc="Calendar month in which the yearly dividend is paid.",
-        source="guess: domain §5 says dividends are paid once a year")
+        source="guess: dividends are paid once a year [Ruyuan2016 §二(一)1]")
     term_years: int = param(
         3, unit="years", ge=1, le=30,
         doc="Years before the principal converts to a county fund.",
-        source="seed 001 §二(一)1")
+        source="[Ruyuan2016 §二(一)1]")
     dividend_share_after_term: float = param(
         1.0, unit="share", ge=0, le=1,
         doc="Share of the dividend the household keeps after the term, once the principal has "
             "become a county fund: 1 = support unchanged after exit; 0.5 = only the county "
             "match keeps paying the household; 0 = dividends stop.",
-        source="seed 001 §二(一)1: after the term the upper-level money becomes a county fund "
-               "'to keep consolidating exits'; 中办/国办《关于建立贫困退出机制的意见》(2016): "
-               "after exit, support policies stay unchanged for a period (H): "
-               "http://dzb.hxnews.com/2016-04/29/content_364069.htm")
+        source="[Ruyuan2016 §二(一)1]: after the term the upper-level money becomes a "
+               "county fund 'to keep consolidating exits'; after exit, support policies stay "
+               "unchanged for a period [ExitMechanism2016]")
     underpay_probability_per_year: float = param(
         0.10, unit="1/year", ge=0, le=1,
         doc="Chance that an enterprise pays no dividend in a year (all its shareholders at once).",
-        source="guess: parameters.md §2 (5–20 % of schemes underpay in a year, G)")
+        source="guess: 5–20 % of schemes underpay in a year; no published rate [Boullenois2020], "
+               "[Audit2017]")
     failure_probability_over_term: float = param(
         0.05, unit="share", ge=0, le=1,
         doc="Chance that an enterprise fails during the term and stops paying for good.",
-        source="guess: parameters.md §2 (2–10 % lose principal over 3–5 years, G)")
+        source="guess: 2–10 % lose principal over 3–5 years; no published rate [Boullenois2020]")
     principal_recovery_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of principal the county recovers from a failed enterprise.",
@@ -128,7 +129,7 @@ def entitled_people(households: Households | Any, params: Parameters) -> np.ndar
 
 
 def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
-    """Households with labour capacity (seed 001: equity for people with labour capacity)."""
+    """Households with labour capacity ([Ruyuan2016]: equity for people with labour capacity)."""
     return np.asarray(households.laborers) > 0
 
 

@@ -2,7 +2,7 @@
 
 A household with labour capacity develops its own industry with an organisation's direct help;
 after the set-up months it is verified, and if it passes, the township pays the household reward
-(1,500 yuan per person or per household, seed 000) and the organisation's direct-help reward,
+(1,500 yuan per person or per household, [Jishou2016]) and the organisation's direct-help reward,
 and the industry yields business income from then on. Households that fail verification get no
 fund support. The parameters live in the scenario's ``[rewards]`` table.
 """

@@ -43,22 +43,22 @@ class Parameters:
     amount_yuan: float = param(
         50_000.0, unit="yuan/household", gt=0, le=50_000,
         doc="Loan amount per household.",
-        source="seed 001 §二(一)7 (5万元以下)")
+        source="[Ruyuan2016 §二(一)7] (5万元以下)")
     term_years: int = param(
         3, unit="years", ge=1, le=3,
-        doc="Loan term.", source="seed 001 §二(一)7 (3年以内)")
+        doc="Loan term.", source="[Ruyuan2016 §二(一)7] (3年以内)")
     benchmark_rate: float = param(
         0.0475, unit="1/year", ge=0, le=1,
         doc="Benchmark lending rate charged on the loan.",
-        source="parameters.md §3: PBoC 1–5 year benchmark from 24 Oct 2015 (H)")
+        source="[PBoC2015]: 1–5 year benchmark")
     interest_subsidy_share: float = param(
         1.0, unit="share", ge=0, le=1,
         doc="Share of the interest paid by the fund (1 = fully subsidised).",
-        source="seed 001 §二(一)7 (扶贫资金贴息)")
+        source="[Ruyuan2016 §二(一)7] (扶贫资金贴息)")
     project_return_yuan_per_year: float = param(
         6_000.0, unit="yuan/(household·year)", ge=0,
         doc="Mean yearly net business income from the funded project while it runs.",
-        source="parameters.md §3 appendix: +6,000 (0–12,000, M/G)")
+        source="guess: +6,000 (0–12,000); success stories report up to +12,000 [Yanchi2017]")
     project_lead_months: int = param(
         6, unit="months", ge=0, le=36,
         doc="Months from disbursement until the funded project yields income (a crop or "
@@ -70,7 +70,8 @@ class Parameters:
     project_failure_probability_over_term: float = param(
         0.15, unit="share", ge=0, le=1,
         doc="Chance that the project fails during the term and stops yielding income.",
-        source="guess: parameters.md §3 (overdue 0.3–1 % official, 10–37 % in weak counties)")
+        source="guess: overdue 0.3–1 % officially [Chongqing2019], up to 37 % in weak counties "
+               "[Kashgar2020]")
     project_continues_after_term: bool = param(
         True, unit="",
         doc="Whether a project that has not failed keeps yielding income after the loan is "
@@ -86,11 +87,11 @@ class Parameters:
     risk_fund_leverage: float = param(
         10.0, unit="yuan lent per yuan of fund", gt=0,
         doc="Loan volume a yuan of risk-compensation fund supports.",
-        source="parameters.md §3: typical 1:10 (G); Chongqing ≈ 1:5.3, Chenzhou ≈ 1:12 (H/L)")
+        source="guess: typically 1:10; Chongqing ≈ 1:5.3 [Chongqing2019]")
     insurance_premium_rate: float = param(
         0.0, unit="1/year", ge=0, le=1,
         doc="Loan-guarantee insurance premium per year as a share of the loan, paid by the fund.",
-        source="seed 001 §二(一)7 (premium subsidies; rate not stated)")
+        source="[Ruyuan2016 §二(一)7] (premium subsidies; rate not stated)")
 
 
 def parameters(scenario: Scenario) -> Parameters:

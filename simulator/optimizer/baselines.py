@@ -1,11 +1,11 @@
 """The allocations 以奖代补 is measured against, built from the same candidate set.
 
-* **按村分配 (per-village equal split)** — what counties did before 以奖代补 (domain §1, §6): each
+* **按村分配 (per-village equal split)** — what counties did before 以奖代补 [Jishou2016]: each
   plan year's budget is split equally between all villages; within a village, households in
   registry order get the county's own package (the scenario's ``[plan]`` rule) while the
   village's money lasts.
 * **Uniform reward** — every household with labour gets the 1,500-yuan-per-person industry
-  reward (seed 000), in registry order while the budget lasts.
+  reward [Jishou2016], in registry order while the budget lasts.
 * **Greedy cost-effectiveness** — packages ranked by extra stable-exit probability per yuan,
   taken one by one while every yearly budget and capacity allows.
 

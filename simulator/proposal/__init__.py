@@ -118,12 +118,15 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
         outputs.append(path)
     if "xlsx" in formats:
         path = output_dir / "proposal.xlsx"
-        county = proposal.scenario.county or proposal.scenario.name
+        county = proposal.scenario.county or proposal.scenario.display_name(lang)
         atomic_write_bytes(path, render_xlsx(tables, word("title", lang, county=county)))
         outputs.append(path)
     outputs.append(write_json(output_dir / "summary.json", summary))
-    outputs.append(write_table(output_dir / "allocation.csv",
-                               proposal.allocation.allocation_table()))
+    # The Chinese proposal's household list speaks Chinese (headers, categories, packages in
+    # words); it still reads back as a plan (`tuopin simulate --plan`). English keeps the codes.
+    households = (tables["households"].as_columns() if lang == "zh"
+                  else proposal.allocation.allocation_table())
+    outputs.append(write_table(output_dir / "allocation.csv", households))
     for stem, figure in figures.items():
         outputs += save_figure(figure, output_dir, stem)
     return outputs

@@ -12,7 +12,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from simulator import labels
+from simulator.bibliography import GRADE_WORDS_ZH, GRADES_EN, GRADES_ZH, references
 from simulator.labels import Language
+from simulator.parameter_texts import parameter_text, source_text, value_text
 from simulator.proposal.text import word
 from simulator.scenario.schema import to_plain, walk
 from simulator.sensitivity import Sensitivity, value_at
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
     from simulator.scenario.model import Scenario
 
 
+
+APPENDIX_SKIPS = ("population.", "origin", "sources")
+"""Fields the parameter appendix leaves out: the registry's make-up is the household list's
+business, and source notes are shown as the sources of the values they describe."""
 
 OVER_BUDGET_TOLERANCE_WAN = 0.005
 """Excess over a year's budget the proposal does not warn about [万元]: below the last digit its
@@ -52,6 +58,10 @@ class Table:
     """A long list (households, parameters): filters on its header in the workbook."""
     page_break_column: int | None = None
     """Start a new printed page whenever this column's value changes (one page per village)."""
+
+    def as_columns(self) -> dict[str, list[Any]]:
+        """The table as named columns (what :func:`simulator.files.write_table` writes)."""
+        return {title: [row[j] for row in self.rows] for j, title in enumerate(self.columns)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,8 +103,8 @@ class Proposal:
             self.cover_table(summary, lang), self.instrument_table(summary, lang),
             self.township_table(summary, lang), self.year_table(summary, lang),
             self.comparison_table(summary, lang), self.sensitivity_table(lang),
-            self.assumption_table(lang), self.household_table(lang),
-            self.per_household_table(lang))}
+            self.assumption_table(lang), self.reference_table(lang),
+            self.household_table(lang), self.per_household_table(lang))}
 
     def cover_table(self, summary: dict[str, Any], lang: Language) -> Table:
         years = self.plan_years()
@@ -272,26 +282,52 @@ class Proposal:
                 _plain_number(row.high_value), row.low["mean"],
                 f"{row.low['ci95'][0]:+,.1f} – {row.low['ci95'][1]:+,.1f}", row.high["mean"],
                 f"{row.high['ci95'][0]:+,.1f} – {row.high['ci95'][1]:+,.1f}",
-                row.assumption.source])
+                source_text(row.assumption.source_text(lang), lang)])
         return table
 
     def assumption_table(self, lang: Language) -> Table:
-        """Every parameter the model used: path, value, unit, meaning and source."""
+        """Every parameter the model used: name, value, unit, meaning and source. English
+        names the field by its path (what a scenario file writes); Chinese by its Chinese name,
+        with every text in Chinese (:mod:`simulator.parameter_texts`)."""
         from simulator.scenario.model import Scenario
 
         table = Table("assumptions", word("assumptions_sheet", lang),
-                      [word("path", lang), word("value", lang), word("unit", lang),
-                       word("meaning", lang), word("source", lang)],
+                      [word("path" if lang == "en" else "parameter", lang), word("value", lang),
+                       word("unit", lang), word("meaning", lang), word("source", lang)],
                       ["text", "text", "text", "text", "text"], list_like=True)
         for entry in walk(Scenario):
-            if "[]" in entry.path or entry.path.startswith(("population.", "origin", "sources")):
+            if "[]" in entry.path or entry.path.startswith(APPENDIX_SKIPS):
                 continue
             value = value_at(self.scenario, entry.path)
-            if value is None:
+            if value is None or (lang == "zh" and entry.path in ("name", "description")):
+                continue  # the Chinese documents show name_zh and description_zh instead
+            if lang == "zh" and entry.path in ("name_zh", "description_zh") and not value:
                 continue
-            table.rows.append([entry.path, _value_text(to_plain(value)), entry.doc.unit,
-                               entry.doc.doc, self.scenario.source_of(entry.path)])
+            text = parameter_text(entry.path, lang)
+            table.rows.append([text.name, value_text(entry.path, to_plain(value), lang),
+                               text.unit, source_text(text.meaning, lang),
+                               source_text(self.scenario.source_of(entry.path, lang), lang)])
         return table
+
+    def reference_table(self, lang: Language) -> Table:
+        """The sources the parameter and sensitivity tables cite, with their addresses
+        (参考文献), in order of first citation."""
+        raw = [self.scenario.source_of(e.path, lang) for e in self._appendix_entries()]
+        raw += [s.assumption.source for s in self.sensitivity]
+        table = Table("references", word("references_sheet", lang),
+                      [word("short_name", lang), word("reference", lang), word("grade", lang)],
+                      ["text", "text", "text"], list_like=True)
+        for source in references(raw):
+            grade = (f"{GRADE_WORDS_ZH[source.grade]}（{GRADES_ZH[source.grade]}）"
+                     if lang == "zh" else f"{source.grade} ({GRADES_EN[source.grade]})")
+            table.rows.append([source.short(lang), source.reference(lang), grade])
+        return table
+
+    def _appendix_entries(self) -> list[Any]:
+        from simulator.scenario.model import Scenario
+
+        return [e for e in walk(Scenario)
+                if "[]" not in e.path and not e.path.startswith(APPENDIX_SKIPS)]
 
     def per_household_table(self, lang: Language) -> Table:
         """一户一策: per village, each household's package, cost by year, chance of a stable

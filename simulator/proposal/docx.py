@@ -49,11 +49,11 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     style.element.rPr.rFonts.set(qn("w:eastAsia"), BODY_FONT)
 
     years = proposal.plan_years()
-    county = proposal.scenario.county or proposal.scenario.name
+    county = proposal.scenario.county or proposal.scenario.display_name(lang)
     title = word("title", lang, county=county)
     document.core_properties.title = title
     document.add_heading(title, level=0)
-    document.add_paragraph(word("subtitle", lang, scenario=proposal.scenario.name,
+    document.add_paragraph(word("subtitle", lang, scenario=proposal.scenario.display_name(lang),
                                 first=years[0], last=years[-1]))
     _table(document, tables["cover"])
 
@@ -86,6 +86,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_paragraph(word("risks", lang))
     document.add_paragraph(word("assumptions_intro", lang))
     _table(document, tables["assumptions"])
+    document.add_heading(word("references_sheet", lang), level=2)
+    document.add_paragraph(word("references_intro", lang))
+    _table(document, tables["references"])
     document.add_heading(word("section_method", lang), level=1)
     document.add_paragraph(word("method", lang))
     document.add_paragraph(word("prepared", lang, version=_version(),

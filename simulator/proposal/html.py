@@ -59,9 +59,9 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
                 figures: dict[str, Any], lang: Language) -> str:
     """The complete HTML document."""
     years = proposal.plan_years()
-    county = proposal.scenario.county or proposal.scenario.name
+    county = proposal.scenario.county or proposal.scenario.display_name(lang)
     title = word("title", lang, county=county)
-    subtitle = word("subtitle", lang, scenario=proposal.scenario.name, first=years[0],
+    subtitle = word("subtitle", lang, scenario=proposal.scenario.display_name(lang), first=years[0],
                     last=years[-1])
     prepared = word("prepared", lang, version=__version__, seed=summary["out_of_sample"]["seed"],
                     reps=summary["out_of_sample"]["replications"])
@@ -91,6 +91,9 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<h2 id='risks'>{_e(word('section_risks', lang))}</h2>",
         f"<p>{_e(word('risks', lang))}</p>", f"<p>{_e(word('assumptions_intro', lang))}</p>",
         _table(tables["assumptions"], small=True),
+        f"<h3 id='references'>{_e(word('references_sheet', lang))}</h3>",
+        f"<p>{_e(word('references_intro', lang))}</p>",
+        _table(tables["references"], small=True),
         f"<h2 id='method'>{_e(word('section_method', lang))}</h2>",
         f"<p>{_e(word('method', lang))}</p>",
         f"<footer>{_e(prepared)}</footer>",

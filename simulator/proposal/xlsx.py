@@ -33,7 +33,7 @@ WIDE_CHARACTERS_FROM = 0x2E80
 
 SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "per_household",
                "comparison",
-               "sensitivity", "assumptions")
+               "sensitivity", "assumptions", "references")
 
 
 def render_xlsx(tables: dict[str, Table], title: str) -> bytes:

@@ -1,7 +1,8 @@
 """The scenario: one county plan, as frozen, validated sections.
 
 This module is the one home of every model default: each field carries its unit, meaning and
-source (a seed section of the policy texts, ``parameters.md`` or "guess"). ``tuopin show
+source (a citation of the bibliography in ``simulator/data/bibliography.toml`` such as
+``[Ruyuan2016 §一(三)]``, "scenario", "engineering choice" or "guess"). ``tuopin show
 --defaults`` prints it. Instrument parameters live beside their instruments in
 :mod:`simulator.interventions`.
 """
@@ -34,16 +35,16 @@ class Horizon:
     start_year: int = param(
         2016, unit="calendar year", ge=1949, le=2100,
         doc="First simulated year. Registry incomes describe the year before it.",
-        source="seed 001 §一(三) (three-year campaign 2016–2018)")
+        source="[Ruyuan2016 §一(三)] (three-year campaign 2016–2018)")
     years: int = param(
         5, unit="years", ge=1, le=50,
         doc="Simulated years, including the monitoring years after the last plan year.",
-        source="seed 001 §一(三) plan years 2016–2018, plus 2 monitoring years (domain §3) so "
-               "2018 exits can be confirmed stable")
+        source="[Ruyuan2016 §一(三)] plan years 2016–2018, plus 2 monitoring years "
+               "(exit_rule.monitoring_years) so 2018 exits can be confirmed stable")
     plan_years: int = param(
         3, unit="years", ge=1, le=50,
         doc="Years in which the fund allocates money (the first years of the horizon).",
-        source="seed 001 §一(三)")
+        source="[Ruyuan2016 §一(三)]")
     plan_start_month: int = param(
         1, unit="calendar month (1 = January)", ge=1, le=12,
         doc="Month of the first plan year from which the plan's money can be spent (the plan's "
@@ -78,32 +79,30 @@ class PovertyLine:
     base_yuan_per_capita: float = param(
         7_365.0, unit="yuan/(person·year)", gt=0,
         doc="Exit line in base_year; other years grow or shrink by growth_per_year.",
-        source="seed 001 §一(三): 45 % of the projected 2018 provincial rural average (≈7,365)")
+        source="[Ruyuan2016 §一(三)]: 45 % of the projected 2018 provincial rural average (≈7,365)")
     base_year: int = param(
         2018, unit="calendar year", ge=1949, le=2100,
         doc="Year in which the exit line equals base_yuan_per_capita.",
-        source="seed 001 §一(三)")
+        source="[Ruyuan2016 §一(三)]")
     growth_per_year: float = param(
         0.07, unit="1/year", ge=-0.5, le=1,
         doc="Yearly growth of the exit line (the provincial rural average it is 45 % of).",
-        source="seed 001 §一(三) (≥ 7 % a year)")
+        source="[Ruyuan2016 §一(三)] (≥ 7 % a year)")
     registration_line_yuan_per_capita: float = param(
         4_000.0, unit="yuan/(person·year)", gt=0,
         doc="Registration line: registered households are below it in the registry year.",
-        source="seed 001 §一(二) (2015 per-capita income below 4,000)")
+        source="[Ruyuan2016 §一(二)] (2015 per-capita income below 4,000)")
     edge_ceiling_yuan_per_capita: float = param(
         4_000.0, unit="yuan/(person·year)", gt=0,
         doc="Edge households have income at or above the registration line and below this.",
-        source="seed 004 §三")
+        source="[Changchun2018 §三]")
     national_base_yuan_per_capita: float = param(
         2_800.0, unit="yuan/(person·year)", gt=0,
         doc="National poverty standard used for household exit decisions in national_base_year; "
             "later years grow by national_growth_per_year (≈ 4,000 in 2020). Safety-net "
             "households are judged against it when safety_net.exit_line = 'national'.",
-        source="2,800 yuan in 2014 escalated 6 % a year, the exit standard many provinces used "
-               "(M): https://woyaojiankangwang.com/Medicalequipment/sqtmxshowj.html ; 2020 ≈ "
-               "4,000 (SCIO 2021, H/M): https://news.cgtn.com/news/2021-02-24/China-s-poverty-"
-               "line-4-000-yuan-a-year-per-person-or-619-Y9eCCfcdHi/index.html")
+        source="[ExitStandard6pct]: 2,800 yuan in 2014 escalated 6 % a year, the exit "
+               "standard many provinces used; 2020 ≈ 4,000 [PovertyLine2020]")
     national_base_year: int = param(
         2014, unit="calendar year", ge=1949, le=2100,
         doc="Year of national_base_yuan_per_capita.", source="as national_base_yuan_per_capita")
@@ -114,7 +113,7 @@ class PovertyLine:
     at_risk_multiple: float = param(
         1.5, unit="× exit line", ge=1,
         doc="Exited households below this multiple of the line are flagged at risk of return.",
-        source="parameters.md §5: monitoring threshold 1.5 × line (China Daily 2020-12-02, H)")
+        source="[Monitoring2020]: monitoring threshold 1.5 × line")
 
     def check(self, path: str, report: Report) -> None:
         if self.edge_ceiling_yuan_per_capita < self.registration_line_yuan_per_capita:
@@ -142,24 +141,25 @@ class PovertyLine:
 
 @dataclass(frozen=True)
 class ExitRule:
-    """How exit and stable exit are decided (domain §3)."""
+    """How exit and stable exit are decided."""
 
     counted_sources: tuple[IncomeSource, ...] = param(
         _DEFAULT_COUNTED, unit="",
         doc="Income sources that count towards exit. One-off rewards do not count by default; "
             "loan principal is never income and cannot be listed.",
-        source="domain §3; parameters.md §6 (what counts)")
+        source="[IncomeCounting]; [Changchun2018 §三] (what counts)")
     monitoring_years: int = param(
         2, unit="years", ge=1, le=20,
         doc="Years after the exit year in which income must stay at or above the line for the "
             "exit to be stable.",
-        source="domain §3 (e.g. 2 or 3 years)")
+        source="guess: stable means the line holds through the monitoring years; 2 or 3 years "
+               "in use ([ExitMechanism2016]: support stays unchanged for a period after exit)")
     safety_net_exit: bool = param(
         True, unit="",
         doc="Households without labour capacity exit through dibao coverage (政策兜底) once their "
             "guaranteed income meets the line safety_net.exit_line names; false judges them "
             "against the exit line like everyone else.",
-        source="seed 001 §一(三)")
+        source="[Ruyuan2016 §一(三)]")
 
     def check(self, path: str, report: Report) -> None:
         seen: set[str] = set()
@@ -176,19 +176,17 @@ class IncomeDynamics:
     growth_per_year: float = param(
         0.07, unit="1/year", ge=-0.5, le=1,
         doc="Trend growth of household incomes.",
-        source="seed 001 §一(三); domain §7 (rural incomes grow ~7 % a year)")
+        source="[Ruyuan2016 §一(三)] (rural incomes grow ≥ 7 % a year)")
     volatility_log_sd: float = param(
         0.30, unit="log yuan", ge=0, le=3,
         doc="Standard deviation of a household's yearly log-income shock (its stationary "
             "spread, whatever its persistence).",
-        source="guess: parameters.md §5 (0.25–0.45, G)")
+        source="guess: 0.25–0.45; transient poverty dominates rural incomes [Ward2016]")
     volatility_persistence: float = param(
         0.0, unit="correlation from one year to the next", ge=0, lt=1,
         doc="How much of last year's log-income shock carries into this year (AR(1)): 0 = a "
             "fresh shock every year; near 1 = good and bad years last.",
-        source="guess: transient poverty dominates in rural China (Ward 2016, World Dev, H): "
-               "https://docksci.com/transient-poverty-poverty-dynamics-and-vulnerability-to-"
-               "poverty-an-empirical-ana_5a1f01a7d64ab22c42d84dee.html")
+        source="guess: transient poverty dominates in rural China [Ward2016]")
     farm_harvest_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of business income that arrives in the harvest months rather than evenly.",
@@ -207,9 +205,8 @@ class Shocks:
         0.16, unit="1/(person·year)", ge=0, le=1,
         doc="Chance per year that a person without chronic illness needs inpatient care "
             "(chronically ill people: × chronic_illness_relative_risk).",
-        source="guess, set so that admissions average ≈ 20.8 % of the registered poor a year "
-               "with Ruyuan's 30 % chronically ill (Liu et al. 2023, Int J Equity Health, H: "
-               "https://equityhealthj.biomedcentral.com/articles/10.1186/s12939-023-02000-7)")
+        source="guess, set so that admissions average ≈ 20.8 % of the registered poor a "
+               "year with Ruyuan's 30 % chronically ill [Liu2023]")
     chronic_illness_relative_risk: float = param(
         2.0, unit="× hazard", ge=1, le=20,
         doc="How many times likelier a chronically ill person (registry column "
@@ -222,7 +219,7 @@ class Shocks:
     out_of_pocket_share: float = param(
         0.319, unit="share", ge=0, le=1,
         doc="Share of medical cost the household pays after reimbursement.",
-        source="parameters.md §5: 31.9 % for the poor in 2018 (Liu et al. 2023, H)")
+        source="[Liu2023]: 31.9 % for the registered poor in 2018")
     work_months_lost_per_episode: float = param(
         2.0, unit="months/episode", ge=0, le=12,
         doc="Months of labour income a sick labourer without chronic illness loses.",
@@ -239,7 +236,7 @@ class Shocks:
     outpatient_out_of_pocket_share: float = param(
         0.5, unit="share", ge=0, le=1,
         doc="Share of outpatient spending the household pays after reimbursement.",
-        source="seed 001 §二(一)6: outpatient reimbursement ≥ 50 % for the registered poor")
+        source="[Ruyuan2016 §二(一)6]: outpatient reimbursement ≥ 50 % for the registered poor")
     disability_probability_per_person_year: float = param(
         0.005, unit="1/(person·year)", ge=0, le=1,
         doc="Chance per person per year of becoming disabled and leaving work.", source="guess")
@@ -254,16 +251,16 @@ class Shocks:
 
 @dataclass(frozen=True)
 class Rewards:
-    """以奖代补 rewards paid after verification (seed 000)."""
+    """以奖代补 rewards paid after verification [Jishou2016]."""
 
     household_industry_yuan: float = param(
         1_500.0, unit="yuan (per person or per household)", ge=0,
         doc="Reward to a household that develops its own industry and passes verification.",
-        source="seed 000 (人均1500元 / 1500元/户)")
+        source="[Jishou2016] (人均1500元 / 1500元/户)")
     household_industry_basis: Literal["per_person", "per_household"] = param(
         "per_person", unit="",
-        doc="Whether the household reward is per member or per household (seed 000 says both).",
-        source="seed 000; domain §5")
+        doc="Whether the household reward is per member or per household ([Jishou2016] says both).",
+        source="[Jishou2016]")
     industry_success_probability: float = param(
         0.7, unit="share", ge=0, le=1,
         doc="Chance that a household's own industry passes verification.", source="guess")
@@ -276,16 +273,16 @@ class Rewards:
     organisation_direct_yuan_per_person: float = param(
         100.0, unit="yuan/person", ge=0,
         doc="One-off reward to an organisation per poor person it helps directly.",
-        source="seed 000")
+        source="[Jishou2016]")
     organisation_equity_yuan_per_person: float = param(
         300.0, unit="yuan/person", ge=0,
         doc="One-off reward to an organisation per poor person it brings into an entrusted or "
             "equity scheme.",
-        source="seed 000; domain §5")
+        source="[Jishou2016]")
     verification_delay_months: int = param(
         2, unit="months", ge=0, le=24,
         doc="Months between meeting a reward's condition and the township paying it.",
-        source="guess: seed 000 (乡级报账制, verification by ≥ 2 units)")
+        source="guess: [Jishou2016] (乡级报账制, verification by ≥ 2 units)")
 
 
 @dataclass(frozen=True)
@@ -297,9 +294,7 @@ class SafetyNet:
         doc="Rural dibao standard in standard_base_year: covered households (those without "
             "labour capacity) are topped up to it; other years grow by standard_growth_per_year "
             "unless standard_values_yuan_per_capita gives them.",
-        source="national average rural dibao standard 2016, 3,744 yuan (Ministry of Civil "
-               "Affairs statistical communiqué 2016, M): "
-               "http://www.mca.gov.cn/article/sj/tjgb/")
+        source="[DibaoStandards]: national average rural dibao standard 2016, 3,744 yuan")
     standard_base_year: int = param(
         2016, unit="calendar year", ge=1949, le=2100,
         doc="Year of dibao_standard_yuan_per_capita.",
@@ -307,11 +302,8 @@ class SafetyNet:
     standard_growth_per_year: float = param(
         0.123, unit="1/year", ge=-0.5, le=1,
         doc="Yearly growth of the dibao standard.",
-        source="national average rural dibao standard 3,744 (2016) → 5,962 yuan (2020), 12.3 % a "
-               "year (Ministry of Civil Affairs statistical communiqués, M): "
-               "http://www.mca.gov.cn/article/sj/tjgb/ ; Q1-2021 503.8 yuan/month: "
-               "https://www.urdupoint.com/en/business/china-sees-rise-in-urban-rural-subsistence-"
-               "a-1245620.html")
+        source="[DibaoStandards]: national average rural dibao standard 3,744 (2016) → "
+               "5,962 yuan (2020), 12.3 % a year; 503.8 yuan/month in Q1 2021 [Dibao2021]")
     standard_values_yuan_per_capita: tuple[float, ...] = param(
         (), unit="yuan/(person·year)", ge=0,
         doc="Dibao standard for each simulated year; when given, the base/growth form is not "
@@ -322,14 +314,8 @@ class SafetyNet:
         doc="Which line a covered household's guaranteed income must meet for a safety-net "
             "exit: 'national' (the national exit standard, poverty_line.national_*: dibao and "
             "poverty lines merged, 两线合一) or 'exit' (the scenario's own exit line).",
-        source="国办发〔2016〕70号: dibao standards below the national poverty standard are to "
-               "reach it, and covered poor households exit through the safety net (H): "
-               "https://zh.m.wikisource.org/zh-hant/%E5%9B%BD%E5%8A%A1%E9%99%A2%E5%8A%9E%E5%85"
-               "%AC%E5%8E%85%E8%BD%AC%E5%8F%91%E6%B0%91%E6%94%BF%E9%83%A8%E7%AD%89%E9%83%A8%E9"
-               "%97%A8%E5%85%B3%E4%BA%8E%E5%81%9A%E5%A5%BD%E5%86%9C%E6%9D%91%E6%9C%80%E4%BD%8E"
-               "%E7%94%9F%E6%B4%BB%E4%BF%9D%E9%9A%9C%E5%88%B6%E5%BA%A6%E4%B8%8E%E6%89%B6%E8%B4"
-               "%AB%E5%BC%80%E5%8F%91%E6%94%BF%E7%AD%96%E6%9C%89%E6%95%88%E8%A1%94%E6%8E%A5%E6"
-               "%8C%87%E5%AF%BC%E6%84%8F%E8%A7%81%E7%9A%84%E9%80%9A%E7%9F%A5")
+        source="[StateCouncil2016No70]: dibao standards below the national poverty "
+               "standard are to reach it, and covered poor households exit through the safety net")
 
     def by_year(self, calendar_years: np.ndarray) -> np.ndarray:
         """Dibao standard for each of ``calendar_years`` [yuan/(person·year)]."""
@@ -348,7 +334,7 @@ class Budget:
     yearly_yuan: tuple[float, ...] = param(
         (60_000_000.0, 45_000_000.0, 30_000_000.0), unit="yuan/year", ge=0,
         doc="Budget for each plan year.",
-        source="guess: seed 001 gives no total; equity alone asks ≈107 million over 3 years")
+        source="guess: [Ruyuan2016] gives no total; equity alone asks ≈107 million over 3 years")
     rule: Literal["expected", "confidence"] = param(
         "expected", unit="",
         doc="Whether expected outlays must fit the budget, or outlays must fit it in at least "
@@ -367,11 +353,11 @@ class Capacities:
     pv_land_kw: float | None = param(
         None, unit="kW", ge=0,
         doc="PV capacity the county's land allows in total; left out means unlimited.",
-        source="seed 001 §二(一)9 (44,160 kW for 2,944 households)")
+        source="[Ruyuan2016 §二(一)9] (44,160 kW for 2,944 households)")
     pv_sites_per_township_max: int | None = param(
         None, unit="sites/township", ge=0,
         doc="Most PV sites per township; left out means unlimited.",
-        source="seed 001 §二(一)9 (2–3 pilot sites per town to start)")
+        source="[Ruyuan2016 §二(一)9] (2–3 pilot sites per town to start)")
     job_slots_per_year: int | None = param(
         None, unit="jobs/year", ge=0,
         doc="New placements employers can offer per year; left out means unlimited.",
@@ -380,7 +366,7 @@ class Capacities:
         None, unit="yuan", ge=0,
         doc="Risk-compensation fund; loan volume ≤ fund × loans.risk_fund_leverage. Left out "
             "means unlimited.",
-        source="seed 001 §二(一)7; Henan 50 million per county (seed 003)")
+        source="[Ruyuan2016 §二(一)7]; Henan 50 million per county [Directors2017]")
 
 
 @dataclass(frozen=True)
@@ -390,16 +376,16 @@ class Policy:
     organisation_coverage_min_share: float = param(
         0.0, unit="share of registered poor people", ge=0, le=1,
         doc="Least share of registered poor people brought in by organisations.",
-        source="seed 000 (Jishou: ≥ 20 %); 0 = no such rule")
+        source="[Jishou2016] (Jishou: ≥ 20 %); 0 = no such rule")
     non_poor_village_gap_max: float = param(
         0.05, unit="share", ge=0, le=1,
         doc="Largest allowed gap in coverage between poor households in poor and non-poor "
             "villages (不落一户).",
-        source="seed 000 (equal treatment); tolerance is a guess")
+        source="[Jishou2016] (equal treatment); tolerance is a guess")
     exit_targets_share_of_people: tuple[float, ...] = param(
         (0.333, 0.40, 0.267), unit="share of registered people", ge=0, le=1,
         doc="Share of registered people to exit in each plan year (soft targets).",
-        source="seed 001 §一(三) (33.3 / 40 / 26.7 %)")
+        source="[Ruyuan2016 §一(三)] (33.3 / 40 / 26.7 %)")
     household_cap_yuan: float | None = param(
         None, unit="yuan/household", ge=0,
         doc="Most the fund may spend on one household over the plan; left out means no cap.",
@@ -419,7 +405,7 @@ class Simulation:
     replications: int = param(
         200, unit="replications", ge=1, le=MAX_REPLICATIONS,
         doc="Monte Carlo replications per run.",
-        source="issue 4 (CVaR over 200 replications)")
+        source="engineering choice (a CVaR over 200 replications is stable to about 1 %)")
     seed: int = param(
         2016, unit="", ge=0,
         doc="Root seed of every random stream; the CLI's --seed overrides it.",
@@ -439,7 +425,7 @@ class Optimizer:
         "expected", unit="",
         doc="Maximise expected stable exits, or expected stable exits minus a weighted CVaR "
             "shortfall across replications.",
-        source="issue 4")
+        source="engineering choice")
     cvar_alpha: float = param(
         0.9, unit="share", gt=0, lt=1,
         doc="CVaR level: the mean of the worst (1 − alpha) share of replications is penalised.",
@@ -454,7 +440,7 @@ class Optimizer:
     mip_gap: float = param(
         1e-4, unit="share", ge=0, le=1,
         doc="Relative optimality gap at which the solver stops (1e-4 = 0.01 %).",
-        source="issue 4")
+        source="engineering choice")
     max_instruments_per_package: int = param(
         2, unit="instruments", ge=1, le=5,
         doc="Largest number of instruments combined in one candidate package.",
@@ -488,10 +474,10 @@ class Stratum:
 
     name: str = param("", unit="", doc="Label used in the calibration table.", source="scenario")
     category: Category = param(
-        "general", unit="", doc="Household category.", source="domain §2")
+        "general", unit="", doc="Household category.", source="[Ruyuan2016 §一(二)]")
     with_labour: bool = param(
         True, unit="", doc="Whether households have at least one able worker.",
-        source="domain §2")
+        source="[Ruyuan2016 §一(二)]")
     households: int = param(0, unit="households", ge=0, le=2_000_000,
                             doc="Households in the group (at most 2 million: a whole province "
                                 "such as Guizhou, ≈ 1.5 million, fits in one group).",
@@ -572,7 +558,7 @@ class Synthetic:
     pv_site_share: float = param(
         1.0, unit="share", ge=0, le=1,
         doc="Share of households for which a PV-site place is available.",
-        source="seed 001 §二(一)9 (land provided for every household)")
+        source="[Ruyuan2016 §二(一)9] (land provided for every household)")
     max_household_size: int = param(10, unit="people", ge=1, le=50,
                                     doc="Largest generated household.", source="guess")
     size_dispersion: float = param(
@@ -592,7 +578,7 @@ class Synthetic:
         3.0, unit="× weight", gt=0,
         doc="How much likelier a household without labour is to be disabled, ill or badly "
             "housed than one with labour.",
-        source="guess: illness, disability and lack of labour go together (parameters.md §5)")
+        source="guess: illness, disability and lack of labour go together [Liu2023]")
     income_floor_yuan_per_capita: float = param(
         300.0, unit="yuan/(person·year)", ge=0,
         doc="Lowest generated per-capita net income.", source="guess")
@@ -600,11 +586,11 @@ class Synthetic:
         (0.35, 0.36, 0.014, 0.276), unit="shares of net income", ge=0, le=1,
         doc="Wages, business (net), property and transfers as shares of net income for "
             "households with labour.",
-        source="parameters.md §5: poor-area income structure 2019 (NBS, H)")
+        source="[NBS2020]: income structure of poor areas, 2019")
     no_labour_income_shares: tuple[float, ...] = param(
         (0.05, 0.15, 0.01, 0.79), unit="shares of net income", ge=0, le=1,
         doc="The same for households without labour (mostly transfers).",
-        source="guess: 林卡 et al. 2022 (non-labour households rely on transfers, M)")
+        source="guess: non-labour households rely on transfers [Lin2022]")
     income_share_concentration: float = param(
         20.0, unit="", gt=0,
         doc="Dirichlet concentration of a household's income shares around those means.",
@@ -668,13 +654,13 @@ class PlanRule:
     with_labour: tuple[str, ...] = param(
         ("equity", "pv", "employment", "industry"), unit="instrument keys",
         doc="Instruments every household with labour capacity takes (where eligible).",
-        source="seed 001 §二(一)1,2,3,9 (equity, at least one own industry with a reward, one "
+        source="[Ruyuan2016 §二(一)1,2,3,9] (equity, at least one own industry with a reward, one "
                "member in employment and PV for every household with labour)")
     without_labour: tuple[str, ...] = param(
         (), unit="instrument keys",
         doc="Instruments every household without labour capacity takes (where eligible); "
             "these households exit through the safety net.",
-        source="seed 001 §一(三)")
+        source="[Ruyuan2016 §一(三)]")
 
     def check(self, path: str, report: Report) -> None:
         from simulator.interventions import BY_KEY
@@ -706,6 +692,8 @@ class SourceNote:
 
     path: str = param("", unit="", doc="Dotted path of the field.", source="scenario")
     text: str = param("", unit="", doc="The value's source.", source="scenario")
+    text_zh: str = param("", unit="", doc="The same in Chinese, for Chinese documents.",
+                         source="scenario")
 
 
 @dataclass(frozen=True)
@@ -734,8 +722,13 @@ class Scenario:
 
     name: str = param("unnamed scenario", unit="", doc="Short name shown in reports.",
                       source="scenario")
+    name_zh: str = param(
+        "", unit="", doc="Name shown in Chinese documents and charts (default: the county and "
+        "the plan years).", source="scenario")
     county: str = param("", unit="", doc="County (县) the plan is for.", source="scenario")
     description: str = param("", unit="", doc="What the scenario is about.", source="scenario")
+    description_zh: str = param("", unit="", doc="The same in Chinese, for Chinese documents.",
+                                source="scenario")
     horizon: Horizon = section(Horizon, "When the plan runs.")
     poverty_line: PovertyLine = section(PovertyLine, "Exit, registration and edge lines.")
     exit_rule: ExitRule = section(ExitRule, "How exit and stable exit are decided.")
@@ -796,18 +789,29 @@ class Scenario:
         """Simulated calendar years."""
         return self.horizon.calendar_years
 
-    def source_of(self, path: str) -> str:
+    def display_name(self, lang: str) -> str:
+        """The name documents and charts show: ``name`` in English; in Chinese ``name_zh``, else
+        the county and the plan years (e.g. 乳源瑶族自治县 2016–2018年)."""
+        if lang != "zh":
+            return self.name
+        if self.name_zh:
+            return self.name_zh
+        first = self.horizon.start_year
+        last = first + self.horizon.plan_years - 1
+        years = f"{first}年" if first == last else f"{first}–{last}年"
+        return f"{self.county or '本县'} {years}"
+
+    def source_of(self, path: str, lang: str = "en") -> str:
         """The source of the value at ``path``: this scenario's note for it, else the
-        schema's."""
-        from simulator.scenario.schema import walk
+        schema's (in Chinese: the note's ``text_zh``, else the Chinese parameter texts)."""
+        from simulator.parameter_texts import parameter_text
 
         for note in self.sources:
             if note.path == path:
-                return note.text
-        for entry in walk(Scenario):
-            if entry.path == path:
-                return entry.doc.source
-        raise KeyError(path)
+                if lang != "zh":
+                    return note.text
+                return note.text_zh or "本情景另行设定（说明见英文版）"
+        return parameter_text(path, "zh" if lang == "zh" else "en").source
 
     @property
     def lines_yuan_per_capita(self) -> np.ndarray:

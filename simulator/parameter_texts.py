@@ -1,0 +1,85 @@
+"""Every scenario parameter's name, unit, meaning and source in Chinese, for Chinese documents.
+
+The schema (:mod:`simulator.scenario.model` and the instruments) documents each field in
+English; ``simulator/data/parameters_zh.toml`` holds the same in Chinese, keyed by the field's
+dotted path, with the same citations of the bibliography (:mod:`simulator.bibliography`). A
+test checks that every field a proposal lists has its Chinese entry and that both languages cite
+the same sources.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from simulator import bibliography
+from simulator.labels import Language
+
+
+@dataclass(frozen=True)
+class ParameterText:
+    """One field in one language."""
+
+    name: str
+    unit: str
+    meaning: str
+    source: str
+    values: dict[str, str] = field(default_factory=dict)
+    """Chinese words for the field's text codes (e.g. ``national`` → 国家扶贫标准)."""
+
+
+@cache
+def chinese_texts() -> dict[str, ParameterText]:
+    """Every field's Chinese text, by dotted path."""
+    text = resources.files("simulator").joinpath("data/parameters_zh.toml").read_text("utf-8")
+    return {path: ParameterText(**entry) for path, entry in tomllib.loads(text).items()}
+
+
+def parameter_text(path: str, lang: Language) -> ParameterText:
+    """The name, unit, meaning and source of the field at ``path`` in ``lang``. English comes from
+    the schema (the name is then the path itself, which a scenario file uses)."""
+    from simulator.scenario.model import Scenario
+    from simulator.scenario.schema import walk
+
+    if lang == "zh":
+        return chinese_texts()[path]
+    for entry in walk(Scenario):
+        if entry.path == path:
+            return ParameterText(path, entry.doc.unit, entry.doc.doc, entry.doc.source)
+    raise KeyError(path)
+
+
+def value_text(path: str, value: Any, lang: Language) -> str:
+    """A parameter value as a reader of ``lang`` reads it: numbers as written, yes/no, and text
+    codes in words (是/否 and the Chinese words of ``values`` in Chinese)."""
+    words = chinese_texts()[path].values if lang == "zh" and path in chinese_texts() else {}
+    return _value(value, words, lang)
+
+
+def _value(value: Any, words: dict[str, str], lang: Language) -> str:
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, list | tuple):
+        if not value:
+            return "（无）" if lang == "zh" else "(none)"
+        tables = any(isinstance(v, dict) for v in value)
+        sep = ("；" if tables else "、") if lang == "zh" else ("; " if tables else ", ")
+        return sep.join(_value(v, words, lang) for v in value)
+    if isinstance(value, dict):  # one row of a table array, e.g. an enterprise: its values
+        return ("：" if lang == "zh" else ": ").join(_value(v, words, lang)
+                                                    for v in value.values())
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) >= 10_000:
+            return f"{int(value):,}"  # 40,000,000 rather than 4e+07
+        return f"{value:g}"
+    if isinstance(value, str):
+        return words.get(value, value)
+    return str(value)
+
+
+def source_text(text: str, lang: Language) -> str:
+    """A source note with its citations as the bibliography's short names in ``lang``."""
+    return bibliography.render(text, lang)

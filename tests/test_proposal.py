@@ -356,3 +356,25 @@ def test_chinese_allocation_csv_reads_back_as_the_plan(proposal, written: Path) 
     plan = load_plan(written / "allocation.csv", allocation.registry, allocation.scenario)
     chosen = [allocation.candidates.packages[k].name for k in allocation.optimised.choice]
     assert [plan.packages[k].name for k in plan.assignment] == chosen
+
+
+def test_docx_annex_has_one_page_of_per_household_plans_per_village(proposal,
+                                                                    written: Path) -> None:
+    import docx
+
+    document = docx.Document(str(written / "proposal.docx"))
+    assert document.sections[-1].page_width > document.sections[-1].page_height  # landscape
+    body = document.element.body
+    annex = [p for p in document.paragraphs if p.text == "附件：一户一策"]
+    assert len(annex) == 1
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"
+                and body.index(p._p) > body.index(annex[0]._p)]
+    source = proposal.allocation.allocation_table()
+    villages = {f"{t} {v}" for t, v in zip(source["township"], source["village"], strict=True)}
+    assert sorted(headings) == sorted(villages)
+    tables = [t for t in document.tables if body.index(t._tbl) > body.index(annex[0]._p)]
+    assert len(tables) == len(villages)
+    listed = [row.cells[0].text for t in tables for row in t.rows[1:]]
+    assert sorted(listed) == sorted(source["household_id"])
+    breaks = body.xml.count('w:type="page"')
+    assert breaks >= len(villages) - 1

@@ -10,6 +10,7 @@ reproducible: fixed document dates and zip timestamps.
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 from simulator.files import figure_bytes, reproducible_zip
@@ -94,6 +95,7 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_paragraph(word("prepared", lang, version=_version(),
                                 seed=summary["out_of_sample"]["seed"],
                                 reps=summary["out_of_sample"]["replications"]))
+    _per_household_annex(document, tables["per_household"], lang)
     buffer = io.BytesIO()
     document.save(buffer)
     return reproducible_zip(buffer.getvalue())
@@ -113,6 +115,27 @@ def _table(document: Any, table: Table) -> None:
         cells = grid.rows[i].cells
         for j, (value, kind) in enumerate(zip(row, table.kinds, strict=True)):
             cells[j].text = format_cell(value, kind)
+
+
+def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
+    """一户一策 as an annex on A4 landscape: one page per village (township and village in
+    the heading, not repeated in every row), for the village cadres who carry it out."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    document.add_heading(word("per_household_annex", lang), level=1)
+    document.add_paragraph(word("per_household_intro", lang))
+    # rows come sorted by township, village, household (content.per_household_table)
+    villages = itertools.groupby(table.rows, key=lambda row: (row[0], row[1]))
+    for n, ((township, village), rows) in enumerate(villages):
+        if n:
+            document.add_page_break()
+        document.add_heading(f"{township} {village}", level=2)
+        _table(document, Table(table.key, table.title, table.columns[2:], table.kinds[2:],
+                               [row[2:] for row in rows]))
 
 
 def _version() -> str:

@@ -153,9 +153,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "household_id": ("户编号", "Household"),
     "reason": ("安排理由", "Why"),
     "per_household_sheet": ("一户一策", "Per household"),
-    "per_household_note": ("各村“一户一策”清单见电子表格附表“一户一策”（每村一页，可直接打印）。",
-                           "The per-household sheet of each village is in the workbook "
-                           "(one printed page per village)."),
+    "per_household_annex": ("附件：一户一策", "Annex: per-household plans"),
+    "per_household_intro": ("每村一页：每户的扶持方案、各年费用、有无扶持时的稳定脱贫概率，以及安排"
+                            "（或不安排）该方案的理由。", "One page per village: each household's "
+                            "package, its cost by year, its chance of a stable exit with and "
+                            "without it, and why it got this package (or none)."),
+    "per_household_note": ("各村“一户一策”清单见文档版附件及电子表格附表“一户一策”（每村一页，可直接打印）。",
+                           "The per-household sheet of each village is in the annex of the "
+                           "Word document and in the workbook (one printed page per village)."),
     "head_name": ("户主姓名", "Head of household"),
     "id_number": ("身份证号（隐去中间位）", "ID number (middle digits hidden)"),
     "village": ("村", "Village"),

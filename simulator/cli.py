@@ -361,11 +361,13 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
-    allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed,
-                               progress=_ProgressBar("simulating candidates"))
-    proposal = make_proposal(loaded, allocation=allocation)
+    bar = _ProgressBar("simulating candidates")
+    allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
+                               progress=bar)
+    proposal = make_proposal(loaded, allocation=allocation, progress=bar)
     summary = proposal.summary()
     in_sample = allocation.candidates.result
+    bar.stage("writing the proposal", "")
     with OutputRun(output_dir) as out:
         outputs = [write_registry(registry, out.directory / "households.csv"),
                    _write_calibration(out.directory / "calibration.csv", rows),
@@ -375,6 +377,7 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
                         as_json, {"timings": allocation.timings()},
                         households=registry.n_households, people=registry.n_people,
                         calibrated=all(r.ok for r in rows), summary=summary)
+    bar.finish()
     calibration = output_dir / "calibration.csv"
     if as_json:
         return
@@ -416,6 +419,11 @@ def _echo_headline(summary: dict[str, Any], indent: str = "  ") -> None:
                f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
 
 
+def _wan(yuan: float) -> str:
+    """An amount in 万元, as the proposal shows money."""
+    return f"{yuan / YUAN_PER_WAN:,.0f}万"
+
+
 def _yuan(value: float | None) -> str:
     return "n/a (nothing added)" if value is None else f"{value:,.0f} yuan"
 
@@ -445,11 +453,24 @@ PROGRESS_BAR_WIDTH = 30
 
 
 class _ProgressBar:
-    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+    """Progress on stderr when it is a terminal, silent otherwise: one line per stage of the
+    run (a :class:`simulator.progress.StageReporter`), with a bar for stages that count."""
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.unit = "households"
         self.active = sys.stderr.isatty()
+        self.open = False
+
+    def stage(self, label: str, unit: str) -> None:
+        self.label, self.unit = label, unit
+        if not self.active:
+            return
+        self._end_line()
+        if not unit:  # nothing to count: the label alone says what is running
+            sys.stderr.write(f"{label} …")
+            sys.stderr.flush()
+            self.open = True
 
     def __call__(self, done: int, total: int) -> None:
         if not self.active:
@@ -457,10 +478,21 @@ class _ProgressBar:
         width = PROGRESS_BAR_WIDTH
         filled = int(width * done / max(total, 1))
         sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done:,}/{total:,} households")
+                         f"{done:,}/{total:,} {self.unit}")
+        self.open = done < total
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the last stage's line."""
+        if self.active:
+            self._end_line()
+
+    def _end_line(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False
 
 
 def write_simulation_outputs(result: SimulationResult, summary: dict[str, Any],
@@ -668,6 +700,21 @@ def _echo_allocation(summary: dict[str, Any], timings: dict[str, float]) -> None
     prices = ", ".join(f"{y}: {v:.4f}" for y, v in
                        summary["shadow_price_stable_exits_per_10000_yuan"].items())
     click.echo(f"  extra stable exits per extra 10,000 yuan: {prices}")
+    if summary.get("frontier"):
+        levels = "; ".join(f"{p['budget_factor']:g}×: {p['added_stable_exits']['mean']:+,.0f}"
+                           for p in summary["frontier"])
+        click.echo(f"  budget frontier (added stable exits): {levels}")
+    target = summary.get("target_budget")
+    if target is not None:
+        if target["met"]:
+            amounts = ", ".join(f"{y}: {_wan(v)}" for y, v in target["budgets_yuan"].items())
+            click.echo(f"  exit targets met from {target['budget_factor']:.2f}× the budgets "
+                       f"({amounts})")
+        else:
+            short = ", ".join(f"{y}: {v:,.0f}" for y, v
+                              in target["exit_target_shortfall_people"].items())
+            click.echo(f"  exit targets not met up to {target['searched_up_to_budget_factor']:g}"
+                       f"× the budgets (people short: {short})")
 
 
 @cli.command()
@@ -713,14 +760,16 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
     allocation = run_optimizer(loaded, registry=registry, budgets=_budget_list(budget_text),
                                objective=objective, solver=solver, time_limit=time_limit,
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
-                               progress=_ProgressBar("simulating candidates"))
+                               progress=(bar := _ProgressBar("simulating candidates")))
     summary = allocation.summary()
+    bar.stage("writing outputs", "")
     with OutputRun(output_dir) as out:
         outputs = write_allocation_outputs(allocation, summary, out.directory, lang)
         _record(out, outputs, _provenance(loaded, registry_path,
                                           allocation.candidates.result.seed,
                                           replications=allocation.candidates.result.reps),
                 as_json, {"timings": allocation.timings()}, summary=summary)
+    bar.finish()
     if as_json:
         return
     click.echo(loaded.name)
@@ -771,17 +820,19 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
                                  f"commas; found {formats!r}", param_hint="--format")
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
+    bar = _ProgressBar("simulating candidates")
     proposal = make_proposal(loaded, registry=registry, reps=reps, seed=seed, workers=workers,
-                             sensitivity_reps=sensitivity_reps,
-                             progress=_ProgressBar("simulating candidates"))
+                             sensitivity_reps=sensitivity_reps, progress=bar)
     summary = proposal.summary()
     in_sample = proposal.allocation.candidates.result
+    bar.stage("writing the proposal", "")
     with OutputRun(output_dir) as out:
         outputs = write_proposal(proposal, out.directory, lang=lang, formats=chosen,
                                  summary=summary)
         _record(out, outputs, _provenance(loaded, registry_path, in_sample.seed,
                                           replications=in_sample.reps),
                 as_json, {"timings": proposal.allocation.timings()}, summary=summary)
+    bar.finish()
     if as_json:
         return
     click.echo(loaded.name)

@@ -19,6 +19,7 @@ import numpy as np
 
 from simulator.engine import simulate
 from simulator.packages import Plan
+from simulator.progress import Progress
 from simulator.registry import Registry
 from simulator.results import paired
 from simulator.scenario.model import Scenario
@@ -129,7 +130,8 @@ class Sensitivity:
 
 def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int, seed: int,
                 assumptions: Sequence[Assumption] = ASSUMPTIONS,
-                central: np.ndarray | None = None) -> tuple[np.ndarray, list[Sensitivity]]:
+                central: np.ndarray | None = None,
+                progress: Progress | None = None) -> tuple[np.ndarray, list[Sensitivity]]:
     """Stable exits the plan adds over no support, per replication, in the central case, and
     each assumption's low/high change, sorted from the widest swing. All runs share the random
     numbers of ``seed``. Added exits, not all stable exits: an assumption such as the illness
@@ -137,7 +139,8 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
     adds.
 
     ``central`` — the central case's (reps,) added stable exits, when the caller has simulated
-    the plan with this seed and number of replications already.
+    the plan with this seed and number of replications already. ``progress(done, total)``
+    counts the simulations (two per assumption).
     """
     def stable(variant: Scenario) -> np.ndarray:
         result = simulate(variant, plan, registry=registry, reps=reps, seed=seed,
@@ -146,12 +149,16 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
 
     central = stable(scenario) if central is None else np.asarray(central, dtype=float)
     rows = []
-    for assumption in assumptions:
+    for done, assumption in enumerate(assumptions):
+        if progress is not None:
+            progress(2 * done, 2 * len(assumptions))
         low_value, high_value = assumption.values(scenario)
         low = stable(with_value(scenario, assumption.path, low_value))
         high = stable(with_value(scenario, assumption.path, high_value))
         rows.append(Sensitivity(assumption, low_value, high_value, paired(low, central),
                                 paired(high, central)))
+    if progress is not None:
+        progress(2 * len(assumptions), 2 * len(assumptions))
     rows.sort(key=lambda row: -row.swing)
     return central, rows
 

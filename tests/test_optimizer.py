@@ -327,3 +327,53 @@ def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
     again = simulate(scenario, allocation.plan, registry=allocation.registry,
                      reps=evaluation.reps, seed=evaluation.seed)
     assert np.array_equal(again.stable_exit_households(), allocation.optimised.stable_exits)
+
+
+def test_budget_dual_counts_the_confidence_cuts(tiny_case) -> None:
+    """Under the confidence rule a year's budget binds through its cuts while the expected-
+    spending row keeps slack: the marginal value of that year's money must still show, and
+    agree with re-solving the LP relaxation with a little more money."""
+    scenario, cands = tiny_case
+    scenario = load_scenario(scenario.origin.path, [
+        *SIMPLE, "capacities.pv_land_kw=60", "capacities.job_slots_per_year=3",
+        'budget.rule="confidence"', "budget.confidence=0.9"])
+    cands = build_candidates(scenario, cands.registry, reps=10, seed=2,
+                             packages=TINY_PACKAGES)
+    budgets = np.array([6_000.0] * scenario.horizon.plan_years)
+    lp, model = solve_allocation(cands, budgets, relax=True, max_rounds=200)
+    year = 1
+    expected_row = model.prob.get_constraint_by_name(f"budget_{year}")
+    assert expected_row.slack > 0 and not expected_row.pi  # the mean stays within the budget
+    assert lp.budget_duals[year] > 0
+    step = np.zeros_like(budgets)
+    step[year] = 50.0  # yuan: small enough to stay on one face of the LP's value function
+    more, _ = solve_allocation(cands, budgets + step, relax=True, max_rounds=200)
+    slope = (more.objective - lp.objective) / (step[year] / 1e4)
+    assert slope == pytest.approx(lp.budget_duals[year], rel=0.05, abs=1e-6)
+
+
+def test_budget_frontier_is_monotone_and_evaluated_out_of_sample(tiny_scenario) -> None:
+    from simulator.optimizer.frontier import TARGET_TOLERANCE_PEOPLE
+
+    scenario = load_scenario(tiny_scenario.origin.path,
+                             ["policy.exit_targets_share_of_people=[0.05, 0.05]"])
+    allocation = optimize(scenario, reps=6, seed=3, frontier=True,
+                          budgets=[200_000.0, 100_000.0])
+    points = allocation.frontier
+    factors = [p.factor for p in points]
+    assert factors == sorted(scenario.optimizer.frontier_budget_factors)
+    penalty = scenario.optimizer.exit_target_penalty
+    objective = [p.in_sample - penalty * sum(p.exit_target_shortfall) for p in points]
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(objective))
+    for point in points:  # each level's plan is its own allocation, evaluated on fresh numbers
+        assert point.evaluation.outlays.shape == (6, 2)
+        assert np.array_equal(point.evaluation.stable_exits,
+                              realised_stable_exits(allocation.evaluation_set,
+                                                    point.evaluation.choice))
+    target = allocation.target_budget
+    assert target is not None and target.met
+    assert max(target.exit_target_shortfall) < TARGET_TOLERANCE_PEOPLE
+    first = next(p for p in points if max(p.exit_target_shortfall) < TARGET_TOLERANCE_PEOPLE)
+    assert target.factor <= first.factor
+    assert target.budgets == pytest.approx([200_000.0 * target.factor,
+                                            100_000.0 * target.factor])

@@ -22,7 +22,7 @@ from simulator.proposal.text import every_word
 from simulator.scenario import bundled_scenarios, load_scenario
 from simulator.vocabulary import CATEGORY_LABELS_ZH
 
-SECTIONS = ("cover", "allocation", "comparison", "sensitivity", "risks", "method")
+SECTIONS = ("cover", "allocation", "asking", "comparison", "sensitivity", "risks", "method")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,8 @@ def test_xlsx_totals_equal_summary_json(written: Path) -> None:
 
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
     workbook = load_workbook(written / "proposal.xlsx")
-    assert workbook.sheetnames[:5] == ["摘要", "按扶持方式", "按乡镇", "按年度", "农户名单"]
+    assert workbook.sheetnames[:6] == ["摘要", "按扶持方式", "按乡镇", "按年度", "预算测算",
+                                       "农户名单"]
     # totals are formulas an office can follow; lists can be filtered; sheets print on A4
     assert str(workbook["按年度"].cell(row=len(summary["budgets_yuan"]) + 2, column=3).value
                ).startswith("=SUM(C2:")
@@ -101,7 +102,7 @@ def test_html_is_one_self_contained_file_with_every_section(written: Path) -> No
     page = (written / "proposal.html").read_text(encoding="utf-8")
     for section in SECTIONS:
         assert f"id='{section}'" in page
-    assert page.count("<svg") >= 5
+    assert page.count("<svg") >= 6
     assert "@font-face" in page and "data:font/woff;base64," in page
     assert not re.search(r"(src|href)=['\"](?!data:|#)", page), "external resource referenced"
     assert "以奖代补资金预算方案" in page and "按村平均分配" in page
@@ -163,7 +164,8 @@ def test_docx_holds_the_same_figures_as_summary_json(written: Path) -> None:
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
     document = docx.Document(str(written / "proposal.docx"))
     text = "\n".join(p.text for p in document.paragraphs)
-    for section in ("一、资金安排", "二、与其他分配方式比较", "三、敏感性分析", "四、风险与假设"):
+    for section in ("一、资金安排", "二、申请多少资金", "三、与其他分配方式比较", "四、敏感性分析",
+                    "五、风险与假设"):
         assert section in text
     cover = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows[1:]}
     assert float(cover["新增稳定脱贫户数（较无扶持）"].replace(",", "")) == pytest.approx(
@@ -174,7 +176,7 @@ def test_docx_holds_the_same_figures_as_summary_json(written: Path) -> None:
     total = by_year.rows[-1].cells[2].text
     assert float(total.replace(",", "")) == pytest.approx(summary["outlays_total"]["mean"] / 1e4,
                                                           abs=0.006)
-    assert len(document.inline_shapes) == 5  # the charts
+    assert len(document.inline_shapes) == 6  # the charts
 
 
 @pytest.mark.slow
@@ -378,3 +380,38 @@ def test_docx_annex_has_one_page_of_per_household_plans_per_village(proposal,
     assert sorted(listed) == sorted(source["household_id"])
     breaks = body.xml.count('w:type="page"')
     assert breaks >= len(villages) - 1
+
+
+def test_budget_levels_sheet_agrees_with_summary_json(proposal, written: Path) -> None:
+    """The 预算测算 sheet holds the frontier of summary.json, and the section's sentences are
+    true of those figures."""
+    from openpyxl import load_workbook
+
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    levels = _sheet(load_workbook(written / "proposal.xlsx"), "预算测算")
+    frontier = summary["frontier"]
+    assert [row[0] for row in levels[1:]] == [p["budget_factor"] for p in frontier]
+    for row, point in zip(levels[1:], frontier, strict=True):
+        assert row[1] == pytest.approx(sum(point["budgets_yuan"].values()) / 1e4)
+        assert row[4] == pytest.approx(point["added_stable_exits"]["mean"])
+        assert row[6] == pytest.approx(point["added_stable_exits"]["mean"]
+                                       / summary["added_stable_exits"]["mean"])
+    texts = proposal.asking_texts(summary, "zh")
+    page = (written / "proposal.html").read_text(encoding="utf-8")
+    assert all(text in page for text in texts)
+    for year, value in summary["shadow_price_stable_exits_per_10000_yuan"].items():
+        if value > 0:
+            assert f"约 {1 / value:,.0f} 万元一户" in texts[0]
+        else:
+            assert f"{year} 年增加预算不再增加稳定脱贫" in texts[0]
+    claim = re.search(r"申请预算的 ([\d.]+) 倍时，即可实现本方案新增稳定脱贫户数的 (\d+)%", page)
+    if claim:
+        point = next(p for p in frontier if p["budget_factor"] == float(claim[1]))
+        share = point["added_stable_exits"]["mean"] / summary["added_stable_exits"]["mean"]
+        assert share >= 0.9 and round(share * 100) == int(claim[2])
+    target = summary["target_budget"]
+    if target["met"]:
+        assert max(target["exit_target_shortfall_people"].values()) < 1
+    else:
+        assert max(target["exit_target_shortfall_people"].values()) >= 1
+        assert "达不到各年脱贫目标" in texts[-1]

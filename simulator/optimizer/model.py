@@ -125,6 +125,7 @@ class _Settings:
     mip_gap: float
     relax: bool = False
     elastic: bool = False
+    budget_rule: str = "expected"
 
 
 _highs_banner_shown = False
@@ -416,11 +417,19 @@ class AllocationModel:
         return bound, gap
 
     def budget_duals(self) -> list[float]:
-        """Dual value of each plan year's budget row [objective per 万元] (LP relaxations)."""
-        duals = []
-        for name in self.budget_names:
-            constraint = self.prob.get_constraint_by_name(name)
-            duals.append(abs(constraint.pi or 0.0) if constraint is not None else 0.0)
+        """What one more 万元 in each plan year adds to the objective (LP relaxations).
+
+        A year's budget is the right-hand side of its expected-spending row and of every
+        confidence cut on that year's spending (``budget.rule = "confidence"``), so the
+        derivative of the optimum with respect to the budget is the sum of their duals: under
+        the confidence rule the cuts bind while the expected-spending row has slack.
+        """
+        duals = [0.0] * len(self.budget_names)
+        for year, name in enumerate(self.budget_names):
+            cut = f"budget_confidence_{year}_"
+            for cname, constraint in self.prob._constraints.items():
+                if cname == name or cname.startswith(cut):
+                    duals[year] += abs(constraint.pi or 0.0)
         return duals
 
     def binding(self, tolerance: float = 1e-6) -> list[str]:
@@ -457,12 +466,14 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      objective: str | None = None, solver: str | None = None,
                      time_limit: float | None = None, mip_gap: float | None = None,
                      relax: bool = False, max_rounds: int = INTEGER_CUT_ROUNDS,
+                     budget_rule: str | None = None,
                      write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
     """Build and solve the allocation model.
 
     Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
     add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
-    until the modelled tail values agree with the true ones.
+    until the modelled tail values agree with the true ones. ``budget_rule`` ("expected" or
+    "confidence") overrides the scenario's ``budget.rule``.
     """
     scenario = cands.scenario
     settings = _Settings(
@@ -471,7 +482,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         solver=solver or scenario.optimizer.solver,
         time_limit=time_limit if time_limit is not None else scenario.optimizer.time_limit_seconds,
         mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
-        relax=relax)
+        relax=relax, budget_rule=budget_rule or scenario.budget.rule)
     checker = _CutChecker(cands, settings)
     if checker.cvar and not checker.confidence and not relax:
         solved = _cvar_by_prices(cands, settings, checker, write_on_failure)
@@ -546,7 +557,7 @@ class _CutChecker:
         self.cands = cands
         self.settings = settings
         self.cvar = settings.objective == "cvar"
-        self.confidence = scenario.budget.rule == "confidence"
+        self.confidence = settings.budget_rule == "confidence"
         self.active = self.cvar or self.confidence
         self.alpha = scenario.optimizer.cvar_alpha
         self.tolerance = scenario.optimizer.cvar_tolerance

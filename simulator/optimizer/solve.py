@@ -6,6 +6,8 @@
 4. A second candidate run on fresh random numbers (seed s + offset) evaluates the chosen plan and
    the baselines on the same replications: in-sample figures overstate (the optimiser's curse),
    so only these are reported as the plan's results, and gains are paired differences.
+5. With ``frontier=True``: the budget–added-stable-exits frontier and the smallest budget that
+   meets the exit targets (:mod:`simulator.optimizer.frontier`).
 """
 
 from __future__ import annotations
@@ -23,36 +25,23 @@ from simulator.optimizer.candidates import (
     candidate_packages,
     fold_to_plan_years,
 )
+from simulator.optimizer.evaluation import Evaluation, evaluate
+from simulator.optimizer.frontier import (
+    FrontierPoint,
+    TargetBudget,
+    budget_frontier,
+    frontier_summary,
+    smallest_budget_for_targets,
+    target_budget_summary,
+)
 from simulator.optimizer.lagrangian import price_rows
-from simulator.optimizer.model import Solution, realised_stable_exits, solve_allocation
+from simulator.optimizer.model import Solution, solve_allocation
 from simulator.packages import Plan
 from simulator.population import population_of
+from simulator.progress import stage
 from simulator.registry import Registry
 from simulator.results import headline, paired, spread
 from simulator.scenario.model import Scenario
-
-
-@dataclass(frozen=True, eq=False)
-class Evaluation:
-    """A plan evaluated on the fresh (out-of-sample) replications."""
-
-    name: str
-    choice: np.ndarray
-    stable_exits: np.ndarray
-    """(R,) stable exits per replication."""
-    outlays: np.ndarray
-    """(R, P) outlays per replication, charged to plan years [yuan]."""
-
-
-@dataclass(frozen=True, eq=False)
-class FrontierPoint:
-    """One budget level of the budget–stable-exits frontier."""
-
-    factor: float
-    budgets: list[float]
-    in_sample: float
-    """Expected stable exits of the optimal allocation on the in-sample replications."""
-    out_of_sample: dict[str, Any]
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +61,9 @@ class AllocationResult:
     optimised: Evaluation
     baselines: dict[str, Evaluation]
     frontier: list[FrontierPoint] = field(default_factory=list)
+    """The budget–added-stable-exits frontier (``optimize(..., frontier=True)``)."""
+    target_budget: TargetBudget | None = None
+    """The smallest multiple of the budgets that meets the exit targets (with the frontier)."""
 
     @property
     def plan(self) -> Plan:
@@ -236,10 +228,9 @@ class AllocationResult:
                 "optimised_gain": paired(stable, baseline.stable_exits),
             }
         if self.frontier:
-            summary["frontier"] = [{"budget_factor": p.factor, "budgets_yuan": p.budgets,
-                                    "in_sample_expected_stable_exits": round(p.in_sample, 2),
-                                    "out_of_sample_stable_exits": p.out_of_sample}
-                                   for p in self.frontier]
+            summary["frontier"] = frontier_summary(self.frontier, without_support, plan_years,
+                                                   scenario.budget.confidence)
+            summary["target_budget"] = target_budget_summary(self.target_budget, plan_years)
         return summary
 
 
@@ -257,16 +248,6 @@ def check_budgets(budgets: np.ndarray, plan_years: int) -> None:
                                     f"expected a finite amount in yuan ≥ 0, found {value}"))
     if problems:
         raise ScenarioError(problems)
-
-
-def evaluate(cands: CandidateSet, name: str, choice: np.ndarray) -> Evaluation:
-    """Stable exits and outlays of a choice of packages on ``cands``' replications."""
-    outlays = np.zeros((cands.stable.shape[1], cands.plan_years))
-    for k in np.unique(choice):
-        members = choice == k
-        outlays += cands.cost_per_replication(int(k))[:, members].sum(axis=1)
-    outlays += cands.site_costs(choice)[None, :]
-    return Evaluation(name, choice, realised_stable_exits(cands, choice), outlays)
 
 
 def optimize(scenario: Scenario, *, registry: Registry | None = None,
@@ -291,7 +272,12 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
         Replications and seed of the in-sample run; the evaluation uses
         ``seed + optimizer.evaluation_seed_offset``.
     frontier : bool
-        Also solve over ``optimizer.frontier_budget_factors`` × the budgets.
+        Also solve over ``optimizer.frontier_budget_factors`` × the budgets (the
+        budget–added-stable-exits frontier) and find the smallest multiple of the budgets whose
+        plan meets the exit targets.
+    progress : callable, optional
+        ``progress(done, total)``, or a :class:`simulator.progress.StageReporter` that is also
+        told when each stage starts.
 
     Returns
     -------
@@ -307,7 +293,9 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
         if package not in packages:
             packages.append(package)
     cands = build_candidates(scenario, registry, reps=reps, seed=seed, packages=packages,
-                             workers=workers, progress=progress)
+                             workers=workers,
+                             progress=stage(progress, "simulating every package (in-sample)"))
+    stage(progress, "solving the allocation", unit="")
     solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                    time_limit=time_limit)
     # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
@@ -318,21 +306,22 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
         price_rows(cands, budgets).budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
-        packages=packages, workers=workers, progress=progress)
+        packages=packages, workers=workers,
+        progress=stage(progress, "simulating every package (fresh replications)"))
     optimised = evaluate(evaluation_set, "optimised", solution.choice)
     baselines = {name: evaluate(evaluation_set, name, rule(cands, budgets))
                  for name, rule in BASELINES.items()}
-    points = []
+    points: list[FrontierPoint] = []
+    target = None
     if frontier:
-        for factor in scenario.optimizer.frontier_budget_factors:
-            scaled = budgets * factor
-            point, _ = solve_allocation(cands, scaled, objective="expected", solver=solver,
-                                        time_limit=time_limit)
-            expected = float(cands.p_stable[np.arange(cands.n_households), point.choice].sum())
-            points.append(FrontierPoint(
-                factor, [float(b) for b in scaled], expected,
-                spread(realised_stable_exits(evaluation_set, point.choice))))
+        points = budget_frontier(cands, evaluation_set, budgets,
+                                 scenario.optimizer.frontier_budget_factors, solver=solver,
+                                 time_limit=time_limit,
+                                 progress=stage(progress, "budget frontier", unit="levels"))
+        stage(progress, "smallest budget meeting the exit targets", unit="")
+        target = smallest_budget_for_targets(cands, budgets, points, solver=solver,
+                                             time_limit=time_limit)
     return AllocationResult(scenario=scenario, registry=registry, budgets=budgets,
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
-                            frontier=points)
+                            frontier=points, target_budget=target)

@@ -27,7 +27,8 @@ DEFAULT_FORMATS = ("html", "xlsx", "docx")
 
 def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int | None = None,
             seed: int | None = None, workers: int = 1, allocation=None,
-            sensitivity_reps: int | None = None, progress=None) -> Proposal:
+            sensitivity_reps: int | None = None, frontier: bool = True,
+            progress=None) -> Proposal:
     """Optimise ``scenario`` (unless ``allocation`` is given) and gather the proposal.
 
     Parameters
@@ -43,23 +44,32 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
     sensitivity_reps : int, optional
         Replications per sensitivity run (default: the smaller of the evaluation's and
         :data:`SENSITIVITY_REPLICATIONS`).
+    frontier : bool
+        Work out how much to ask for: the budget–added-stable-exits frontier and the smallest
+        budget meeting the exit targets (``optimize(..., frontier=True)``; a given
+        ``allocation`` is used as it is).
+    progress : callable, optional
+        ``progress(done, total)`` or a :class:`simulator.progress.StageReporter`.
     """
     from simulator.engine import simulate
     from simulator.optimizer.solve import optimize
+    from simulator.progress import stage
     from simulator.sensitivity import sensitivity
 
     if allocation is None:
         allocation = optimize(scenario, registry=registry, reps=reps, seed=seed,
-                              workers=workers, progress=progress)
+                              workers=workers, frontier=frontier, progress=progress)
     evaluation = allocation.evaluation_set.result
     plan_result = simulate(allocation.scenario, allocation.plan, registry=allocation.registry,
-                           reps=evaluation.reps, seed=evaluation.seed, workers=workers)
+                           reps=evaluation.reps, seed=evaluation.seed, workers=workers,
+                           progress=stage(progress, "simulating the plan"))
     sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
     # the plan's own run is the central case when it has the same replications
     central = plan_result.added_stable_exits(0) \
         if sensitivity_reps == evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
-                                 reps=sensitivity_reps, seed=evaluation.seed, central=central)
+                                 reps=sensitivity_reps, seed=evaluation.seed, central=central,
+                                 progress=stage(progress, "sensitivity", unit="simulations"))
     return Proposal(allocation=allocation, plan_result=plan_result, sensitivity=rows,
                     sensitivity_reps=sensitivity_reps)
 
@@ -73,7 +83,9 @@ def proposal_figures(proposal: Proposal, lang: str) -> dict:
             "exits_by_year": plots.exits_by_year(result, lang=lang),
             "income_fan": plots.income_fan(result, lang=lang),
             "comparison": plots.baseline_comparison(proposal.allocation, lang=lang),
-            "tornado": plots.tornado(proposal.sensitivity, lang=lang)}
+            "tornado": plots.tornado(proposal.sensitivity, lang=lang),
+            **({"frontier": plots.frontier(proposal.allocation, lang=lang)}
+               if proposal.allocation.frontier else {})}
 
 
 def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "zh",

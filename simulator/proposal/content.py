@@ -33,6 +33,10 @@ APPENDIX_SKIPS = ("population.", "origin", "sources")
 """Fields the parameter appendix leaves out: the registry's make-up is the household list's
 business, and source notes are shown as the sources of the values they describe."""
 
+MOST_OF_THE_PLAN = 0.9
+"""The proposal points out the smallest budget level whose plan adds at least this share of the
+stable exits the filed plan adds (a reading aid: 'half the money buys 90 %')."""
+
 OVER_BUDGET_TOLERANCE_WAN = 0.005
 """Excess over a year's budget the proposal does not warn about [万元]: below the last digit its
 tables show (0.01 万元)."""
@@ -48,8 +52,8 @@ class Table:
     columns: list[str]
     kinds: list[str]
     """Per column: 'text', 'int', 'number' (one decimal), 'wan' (万元, two decimals),
-    'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals), 'value' (a
-    parameter value, as many digits as it has)."""
+    'yuan' (whole yuan), 'share' (percent), 'probability' (three decimals), 'rate' (a
+    per-万元 rate, three decimals), 'value' (a parameter value, as many digits as it has)."""
     rows: list[list[Any]] = field(default_factory=list)
     sum_columns: tuple[int, ...] = ()
     """Columns whose last row is the sum of the rows above it (written as a SUM formula in the
@@ -102,6 +106,7 @@ class Proposal:
         return {table.key: table for table in (
             self.cover_table(summary, lang), self.instrument_table(summary, lang),
             self.township_table(summary, lang), self.year_table(summary, lang),
+            *([self.frontier_table(summary, lang)] if summary.get("frontier") else []),
             self.comparison_table(summary, lang), self.sensitivity_table(lang),
             self.assumption_table(lang), self.reference_table(lang),
             self.household_table(lang), self.per_household_table(lang))}
@@ -247,6 +252,89 @@ class Proposal:
         if rule["rule"] == "confidence":
             return word("budget_rule_confidence", lang, share=f"{rule['confidence']:.0%}")
         return word("budget_rule_expected", lang)
+
+    # -- how much to ask for --------------------------------------------------------------------
+
+    def frontier_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        """Each budget level of the frontier: budget, outlays (mean and at the confidence
+        level, by year), added stable exits with their interval, the share of this plan's
+        added exits, what each 万元 beyond the level below buys, and the exit-target shortfall
+        in the last plan year (when the scenario sets targets)."""
+        years = self.plan_years()
+        share = f"{summary['budget_rule']['confidence']:.0%}"
+        targets = bool(self.scenario.policy.exit_targets_share_of_people)
+        wan = word("wan", lang)
+        columns = [word("budget_level", lang), _with_unit(word("budget_total", lang), wan, lang),
+                   _with_unit(word("outlays", lang), wan, lang),
+                   _with_unit(word("outlays_confident", lang, share=share), wan, lang),
+                   word("added_exits", lang), word("ci", lang),
+                   word("share_of_plan_col", lang), word("marginal_col", lang),
+                   *([word("target_short_col", lang, year=years[-1])] if targets else [])]
+        kinds = ["value", "wan", "wan", "text", "number", "text", "share", "rate",
+                 *(["int"] if targets else [])]
+        table = Table("frontier", word("frontier_sheet", lang), columns, kinds)
+        plan_added = summary["added_stable_exits"]["mean"]
+        for point in summary["frontier"]:
+            at_confidence = point["outlays_at_confidence_by_year_yuan"]
+            confident = " / ".join(f"{at_confidence[y] / YUAN_PER_WAN:,.0f}" for y in years)
+            added = point["added_stable_exits"]
+            table.rows.append([
+                point["budget_factor"], sum(point["budgets_yuan"].values()) / YUAN_PER_WAN,
+                point["outlays_total_yuan"] / YUAN_PER_WAN, confident, added["mean"],
+                _ci(added), added["mean"] / plan_added if plan_added > 0 else None,
+                point["added_stable_exits_per_10000_yuan_more"],
+                *([point["exit_target_shortfall_people"][years[-1]]] if targets else [])])
+        return table
+
+    def asking_texts(self, summary: dict[str, Any], lang: Language) -> list[str]:
+        """The sentences of the 'how much to ask for' section: what one more 万元 buys in each
+        year, how little of the budget buys most of the plan's added exits, and the smallest
+        budget that meets the exit targets."""
+        texts = [self.marginal_text(summary, lang)]
+        share = self.share_of_plan_text(summary, lang)
+        if share:
+            texts.append(share)
+        texts.append(self.target_text(summary, lang))
+        return texts
+
+    def marginal_text(self, summary: dict[str, Any], lang: Language) -> str:
+        parts = []
+        for year, value in summary["shadow_price_stable_exits_per_10000_yuan"].items():
+            if value > 0:
+                parts.append(word("marginal_year", lang, year=year, value=_rate_text(value),
+                                  per=f"{1 / value:,.0f}"))
+            else:
+                parts.append(word("marginal_zero", lang, year=year))
+        return (word("marginal_intro", lang) + word("marginal_join", lang).join(parts)
+                + word("sentence_end", lang))
+
+    def share_of_plan_text(self, summary: dict[str, Any], lang: Language) -> str | None:
+        """The smallest frontier level below the budgets asked whose plan adds at least
+        :data:`MOST_OF_THE_PLAN` of this plan's added stable exits (None when none does)."""
+        plan_added = summary["added_stable_exits"]["mean"]
+        if plan_added <= 0:
+            return None
+        for point in summary.get("frontier", []):
+            share = point["added_stable_exits"]["mean"] / plan_added
+            if point["budget_factor"] < 1 and share >= MOST_OF_THE_PLAN:
+                return word("share_of_plan", lang, factor=f"{point['budget_factor']:g}",
+                            share=f"{share:.0%}")
+        return None
+
+    def target_text(self, summary: dict[str, Any], lang: Language) -> str:
+        target = summary.get("target_budget")
+        if target is None:
+            return word("targets_none", lang)
+        join = word("list_join", lang)
+        if target["met"]:
+            amounts = join.join(word("amount_in_year", lang, year=y,
+                                     amount=f"{v / YUAN_PER_WAN:,.0f}")
+                                for y, v in target["budgets_yuan"].items())
+            return word("targets_met", lang, factor=f"{target['budget_factor']:.2f}",
+                        amounts=amounts)
+        shortfall = join.join(f"{v:,.0f}" for v in target["exit_target_shortfall_people"].values())
+        return word("targets_unmet", lang, up_to=f"{target['searched_up_to_budget_factor']:g}",
+                    shortfall=shortfall)
 
     def comparison_table(self, summary: dict[str, Any], lang: Language) -> Table:
         table = Table("comparison", word("comparison_sheet", lang),
@@ -419,6 +507,11 @@ def _total_row(table: Table, lang: Language) -> list[Any]:
             row.append(None)
     table.sum_columns = tuple(sums)
     return row
+
+
+def _rate_text(value: float) -> str:
+    """A small rate with two significant digits (0.0053, 0.18, 1.5)."""
+    return f"{value:.2g}" if value < 1 else f"{value:,.2f}"
 
 
 def _plain_number(value: float) -> float:

@@ -75,6 +75,14 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         chart(name)
     document.add_paragraph(word("households_sheet_note", lang))
     document.add_paragraph(word("per_household_note", lang))
+    if "frontier" in tables:
+        document.add_heading(word("section_asking", lang), level=1)
+        for text in proposal.asking_texts(summary, lang):
+            document.add_paragraph(text)
+        chart("frontier")
+        document.add_paragraph(word("frontier_intro", lang,
+                                    share=f"{summary['budget_rule']['confidence']:.0%}"))
+        _table(document, tables["frontier"])
     document.add_heading(word("section_comparison", lang), level=1)
     document.add_paragraph(word("comparison_intro", lang))
     _table(document, tables["comparison"])

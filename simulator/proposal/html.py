@@ -82,6 +82,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         _figure(figures["income_fan"]),
         f"<p>{_e(word('households_sheet_note', lang))}</p>",
         f"<p>{_e(word('per_household_note', lang))}</p>",
+        *_asking(proposal, summary, tables, figures, lang),
         f"<h2 id='comparison'>{_e(word('section_comparison', lang))}</h2>",
         f"<p>{_e(word('comparison_intro', lang))}</p>", _table(tables["comparison"]),
         _figure(figures["comparison"]),
@@ -103,6 +104,19 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     return (f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>\n<head>\n"
             f"<meta charset='utf-8'>\n<title>{_e(title)}</title>\n"
             f"<style>\n{font}{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def _asking(proposal: Proposal, summary: dict[str, Any], tables: dict[str, Table],
+            figures: dict[str, Any], lang: Language) -> list[str]:
+    """Section 2, how much to ask for (only when the proposal has the budget frontier)."""
+    if "frontier" not in tables:
+        return []
+    share = f"{summary['budget_rule']['confidence']:.0%}"
+    return [f"<h2 id='asking'>{_e(word('section_asking', lang))}</h2>",
+            *[f"<p>{_e(text)}</p>" for text in proposal.asking_texts(summary, lang)],
+            _figure(figures["frontier"]),
+            f"<p>{_e(word('frontier_intro', lang, share=share))}</p>",
+            _table(tables["frontier"])]
 
 
 def _e(text: Any) -> str:
@@ -161,7 +175,7 @@ def format_cell(value: Any, kind: str) -> str:
         return f"{value:,.0f}"
     if kind == "share":
         return f"{value:.1%}"
-    if kind == "probability":
+    if kind in ("probability", "rate"):
         return f"{value:.3f}"
     if kind == "value":
         return f"{value:g}"

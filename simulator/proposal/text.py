@@ -69,7 +69,51 @@ WORDS: dict[str, tuple[str, str]] = {
     "budget_rule_expected": ("预算约束：各年预期（平均）支出不超过当年预算；个别情形下可能超支。",
                              "Budget rule: each year's expected (mean) outlays stay within that "
                              "year's budget; single outcomes may overspend."),
-    "section_comparison": ("二、与其他分配方式比较", "2. Against other ways to spend the money"),
+    "section_asking": ("二、申请多少资金", "2. How much to ask for"),
+    "frontier_intro": ("按申请预算的若干倍数分别优化分配方案，并在同一批独立重复模拟下评估：曲线与下表给出"
+                       "每个预算水平可新增的稳定脱贫户数（较无扶持，附 95% 置信区间）、预期支出，以及比上"
+                       "一水平每多支出 1 万元新增的稳定脱贫户数。各预算水平按预期支出不超过预算求解，"
+                       "表中同时列出各年在 {share} 情形内不超过的支出；本方案（★）按上文的预算约束求解。",
+                       "The allocation is optimised again at several multiples of the budgets "
+                       "asked and evaluated on the same fresh replications: the curve and the "
+                       "table give, for each level, the stable exits added over no support (95 % "
+                       "CI), the expected outlays, and the added stable exits per 10,000 yuan "
+                       "spent beyond the level below. Each level is solved with expected outlays "
+                       "within its budgets; the table also shows each year's outlays in {share} "
+                       "of outcomes. This plan (★) is solved under the budget rule above."),
+    "marginal_intro": ("按本方案的预算，多 1 万元的边际效益（线性规划对偶价格）：",
+                       "What one more 10,000 yuan buys at this plan's budgets (LP dual prices): "),
+    "marginal_year": ("{year} 年每增加 1 万元约多稳定脱贫 {value} 户（约 {per} 万元一户）",
+                      "in {year}, {value} more stable exits per 10,000 yuan (about {per} "
+                      "ten-thousand yuan per exit)"),
+    "marginal_zero": ("{year} 年增加预算不再增加稳定脱贫", "in {year}, more money adds no stable exits"),
+    "marginal_join": ("；", "; "),
+    "sentence_end": ("。", "."),
+    "share_of_plan": ("预算为申请预算的 {factor} 倍时，即可实现本方案新增稳定脱贫户数的 {share}。",
+                      "At {factor} × the budgets asked, the optimised plan adds {share} of the "
+                      "stable exits this plan adds."),
+    "targets_none": ("本情景未设年度脱贫目标。", "The scenario sets no yearly exit targets."),
+    "targets_met": ("达到各年脱贫目标（预期值）所需的最少预算约为申请预算的 {factor} 倍：{amounts}。",
+                    "The smallest budget whose optimised plan meets every yearly exit target "
+                    "(expected) is about {factor} × the budgets asked: {amounts}."),
+    "targets_unmet": ("在申请预算的 {up_to} 倍以内，优化方案仍达不到各年脱贫目标：预算为 {up_to} 倍时，"
+                      "到各年末累计仍差 {shortfall} 人（预期值）。在所测算的范围内，单靠增加本项资金达不到目标。",
+                      "Up to {up_to} × the budgets asked, the optimised plan still misses the "
+                      "yearly exit targets: at {up_to} ×, it is {shortfall} people short by the "
+                      "end of each year (expected). Within the levels tried, more of this fund "
+                      "alone does not meet them."),
+    "amount_in_year": ("{year} 年 {amount} 万元", "{amount} (10,000 yuan) in {year}"),
+    "list_join": ("、", ", "),
+    "frontier_sheet": ("预算测算", "Budget levels"),
+    "budget_level": ("预算水平（申请预算的倍数）", "Budget level (× budgets asked)"),
+    "budget_total": ("规划期预算合计", "Budget over the plan years"),
+    "outlays_confident": ("各年支出（{share} 情形内不超过）", "Outlays by year ({share} of outcomes)"),
+    "share_of_plan_col": ("相当于本方案新增的比例", "Share of this plan's added exits"),
+    "marginal_col": ("比上一水平每多支出 1 万元新增稳定脱贫（户）",
+                     "Added stable exits per 10,000 yuan beyond the level below"),
+    "target_short_col": ("{year} 年末脱贫目标缺口（人）", "Short of the exit target by {year} "
+                         "(people)"),
+    "section_comparison": ("三、与其他分配方式比较", "3. Against other ways to spend the money"),
     "comparison_intro": ("同一批独立重复模拟下比较：按村平均分配（以奖代补之前的做法）、人均 1500 元"
                          "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。",
                          "Compared on the same fresh replications: a per-village equal split (the "
@@ -82,7 +126,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "interval": ("95% 区间", "95 % interval"),
     "gain": ("本方案多稳定脱贫", "Gain of this plan"),
     "ci": ("95% 置信区间", "95 % CI"),
-    "section_sensitivity": ("三、敏感性分析", "3. Sensitivity"),
+    "section_sensitivity": ("四、敏感性分析", "4. Sensitivity"),
     "sensitivity_intro": ("每次只改变一个参数（取低值或高值），分配方案不变，用同一批随机数重新模拟，"
                           "报告新增稳定脱贫户数（较无扶持）相对基准的变化。",
                           "One parameter at a time takes a low or high value; the allocation stays "
@@ -95,7 +139,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "change_low": ("低值时变化", "Change at low"),
     "change_high": ("高值时变化", "Change at high"),
     "source": ("来源", "Source"),
-    "section_risks": ("四、风险与假设", "4. Risks and assumptions"),
+    "section_risks": ("五、风险与假设", "5. Risks and assumptions"),
     "risks": ("主要风险：企业分红中断或经营失败（同一企业的股权户同时受影响）；光伏弱光年份与电价补贴"
               "延迟（同一年份所有光伏户同时受影响）；就业岗位流失；疾病与自然灾害；贷款项目失败。"
               "本方案的稳定脱贫人数已计入上述风险的模拟结果。",

@@ -16,7 +16,8 @@ from simulator.files import reproducible_zip, store_as_text
 from simulator.proposal.content import Table
 
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
-                  "share": "0.0%", "probability": "0.000", "value": "General", "text": "@"}
+                  "share": "0.0%", "probability": "0.000", "rate": "0.000", "value": "General",
+                  "text": "@"}
 """Excel number format of each column kind."""
 
 COLUMN_WIDTH_MAX = 60
@@ -31,7 +32,7 @@ WIDTH_SAMPLE_ROWS = 500
 WIDE_CHARACTERS_FROM = 0x2E80
 """First code point of the CJK blocks: characters from here on take two columns."""
 
-SHEET_ORDER = ("cover", "instrument", "township", "year", "households", "per_household",
+SHEET_ORDER = ("cover", "instrument", "township", "year", "frontier", "households", "per_household",
                "comparison",
                "sensitivity", "assumptions", "references")
 
@@ -48,6 +49,8 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
     workbook.properties.creator = "tuopin"
     header_fill = PatternFill("solid", fgColor="EFE7DC")
     for key in SHEET_ORDER:
+        if key not in tables:  # the budget levels exist only when the frontier was solved
+            continue
         table = tables[key]
         sheet = workbook.create_sheet(_sheet_title(table.title))
         sheet.append(table.columns)

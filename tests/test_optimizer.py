@@ -357,8 +357,28 @@ def test_budget_frontier_is_monotone_and_evaluated_out_of_sample(tiny_scenario) 
 
     scenario = load_scenario(tiny_scenario.origin.path,
                              ["policy.exit_targets_share_of_people=[0.05, 0.05]"])
+    class Recorder:  # a stage reporter: hears every stage of the run, and its counts
+        def __init__(self) -> None:
+            self.stages: list[tuple[str, str]] = []
+            self.last: dict[str, tuple[int, int]] = {}
+
+        def stage(self, label: str, unit: str) -> None:
+            self.stages.append((label, unit))
+
+        def __call__(self, done: int, total: int) -> None:
+            self.last[self.stages[-1][0]] = (done, total)
+
+    recorder = Recorder()
     allocation = optimize(scenario, reps=6, seed=3, frontier=True,
-                          budgets=[200_000.0, 100_000.0])
+                          budgets=[200_000.0, 100_000.0], progress=recorder)
+    labels = [label for label, _ in recorder.stages]
+    assert labels == ["simulating every package (in-sample)", "solving the allocation",
+                      "simulating every package (fresh replications)", "budget frontier",
+                      "smallest budget meeting the exit targets"]
+    households = allocation.registry.n_households
+    assert recorder.last["simulating every package (in-sample)"] == (households, households)
+    levels = len(scenario.optimizer.frontier_budget_factors)
+    assert recorder.last["budget frontier"] == (levels, levels)
     points = allocation.frontier
     factors = [p.factor for p in points]
     assert factors == sorted(scenario.optimizer.frontier_budget_factors)

@@ -27,8 +27,9 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-SLOW_NOTEBOOKS = {"02-ruyuan-allocation"}
-"""Notebooks that re-solve the allocation over a budget frontier: run in the slow step."""
+SLOW_NOTEBOOKS = {"02-ruyuan-allocation", "06-credibility"}
+"""Notebooks that optimise the full Ruyuan registry (02 over a budget frontier too): run in the
+slow step."""
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow)

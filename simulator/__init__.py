@@ -27,13 +27,7 @@ Results convert to tidy pandas tables with ``.to_frame(...)`` (``pip install
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
-
-try:
-    __version__ = metadata.version("tuopin")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 from simulator.compare import compare
 from simulator.engine import simulate
@@ -41,9 +35,10 @@ from simulator.errors import InfeasibleError, RegistryError, ScenarioError, Tuop
 from simulator.packages import plan_from_rule
 from simulator.population import calibration_table, generate_population, population_of
 from simulator.registry import Registry, load_registry, write_registry
-from simulator.results import paired
 from simulator.scenario import Scenario, load_scenario
 from simulator.sensitivity import sensitivity, sweep, with_value
+from simulator.statistics import paired
+from simulator.version import __version__
 
 _LAZY = {
     # Imported on first use: the optimiser brings PuLP and HiGHS, which a simulation never needs.

@@ -20,7 +20,6 @@ from typing import Any
 
 import click
 
-from simulator import __version__
 from simulator.errors import TuopinError
 from simulator.files import (
     finite_or_null,
@@ -33,11 +32,13 @@ from simulator.files import (
 from simulator.outputs import OutputError, OutputRun, check_output_path
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.registry import Registry, columns_table, load_registry, write_registry
-from simulator.results import SimulationResult, spread
+from simulator.results import SimulationResult
 from simulator.scenario import Scenario, bundled_scenarios, load_scenario
 from simulator.scenario.model import MAX_REPLICATIONS
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
+from simulator.statistics import spread
 from simulator.units import YUAN_PER_WAN
+from simulator.version import __version__
 
 DEFAULT_SCENARIO = "ruyuan-2016.toml"
 """The scenario ``tuopin run`` uses when none is named."""
@@ -267,7 +268,7 @@ def show(scenario: str | None, overrides: tuple[str, ...], registry_path: Path |
         overrides = (*overrides, f"population.registry={resolved}")
     loaded = load_scenario(scenario, overrides)
     if as_json:
-        from simulator.scenario.schema import to_plain
+        from simulator.schema import to_plain
         _emit_json({"scenario": to_plain(loaded), "sha256": loaded.origin.sha256,
                     "files": [str(p) for p in loaded.origin.files]})
     else:

@@ -24,8 +24,9 @@ from simulator.labels import Language
 from simulator.packages import Plan, load_plan
 from simulator.population import population_of
 from simulator.registry import Registry
-from simulator.results import SimulationResult, paired, spread
+from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
+from simulator.statistics import paired, spread
 from simulator.units import YUAN_PER_WAN
 
 if TYPE_CHECKING:

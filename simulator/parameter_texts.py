@@ -42,7 +42,7 @@ def parameter_text(path: str, lang: Language) -> ParameterText:
     """The name, unit, meaning and source of the field at ``path`` in ``lang``. English comes from
     the schema (the name is then the path itself, which a scenario file uses)."""
     from simulator.scenario.model import Scenario
-    from simulator.scenario.schema import walk
+    from simulator.schema import walk
 
     if lang == "zh":
         return chinese_texts()[path]

@@ -14,7 +14,7 @@ import numpy as np
 from simulator import labels
 from simulator.fonts import use_cjk_font
 from simulator.labels import Language
-from simulator.results import INTERVAL, paired
+from simulator.statistics import INTERVAL, paired
 from simulator.units import YUAN_PER_WAN  # outlays are drawn in 万元
 
 if TYPE_CHECKING:

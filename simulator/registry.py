@@ -28,7 +28,7 @@ import numpy as np
 
 from simulator.errors import Problem, RegistryError, closest, did_you_mean
 from simulator.files import FORMULA_STARTS, atomic_open, inert, store_as_text
-from simulator.scenario.schema import control_characters
+from simulator.schema import control_characters
 from simulator.vocabulary import CATEGORIES, CATEGORY_LABELS_ZH
 
 MAX_PROBLEMS_SHOWN = 50

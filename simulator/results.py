@@ -22,73 +22,11 @@ from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.statistics import headline, spread, two_decimals
 from simulator.vocabulary import REGISTERED_CATEGORIES
 
 if TYPE_CHECKING:
     from simulator.engine import _BlockOutput
-
-INTERVAL = (2.5, 97.5)
-"""Percentiles across replications reported as the 95 % interval."""
-
-
-def spread(values: np.ndarray) -> dict[str, Any]:
-    """Mean, 95 % interval across replications and standard error of the mean of (reps,) values."""
-    values = np.asarray(values, dtype=float)
-    low, high = np.percentile(values, INTERVAL)
-    se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
-    return {"mean": _round(values.mean()), "interval_95": [_round(low), _round(high)],
-            "se": _round(se)}
-
-
-Z_95 = 1.959963984540054
-"""Two-sided 95 % quantile of the standard normal (interval of a mean difference)."""
-
-
-def paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Mean of a − b over the same replications, its 95 % confidence interval and spread."""
-    difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    se = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
-    mean = float(difference.mean())
-    return {"mean": round(mean, 2), "ci95": [round(float(mean - Z_95 * se), 2),
-                                             round(float(mean + Z_95 * se), 2)],
-            "se": round(float(se), 2)}
-
-
-def _round(value: float) -> float:
-    return float(round(float(value), 2))
-
-
-def cost_per(cost: np.ndarray, gained: np.ndarray) -> float | None:
-    """Mean cost over mean gain [yuan per stable exit], or None when nothing is gained."""
-    gain = float(np.mean(gained))
-    return _round(float(np.mean(cost)) / gain) if gain > 0 else None
-
-
-def headline(stable: np.ndarray, without_support: np.ndarray, outlays: np.ndarray,
-             net_cost: np.ndarray) -> dict[str, Any]:
-    """The figures a plan is judged by, from (R,) values over the same replications.
-
-    A stable exit that would have happened with no support at all (a safety-net exit, or a
-    household already near the line) is not bought by the plan: the headline is the stable
-    exits the plan *adds* over no support (a paired difference) and the cost per added stable
-    exit — gross (every yuan paid out, equity principal included) and net (less the principal
-    the county keeps or recovers).
-
-    Parameters
-    ----------
-    stable, without_support : (R,) stable exits with the plan and with no support [households]
-    outlays, net_cost : (R,) gross outlays and net fiscal cost [yuan]
-    """
-    added = np.asarray(stable, dtype=float) - np.asarray(without_support, dtype=float)
-    return {
-        "added_stable_exits": paired(stable, without_support),
-        "cost_per_added_stable_exit_yuan": cost_per(outlays, added),
-        "net_cost_per_added_stable_exit_yuan": cost_per(net_cost, added),
-        "stable_exits_without_support": spread(without_support),
-        "outlays_total": spread(outlays),
-        "net_fiscal_cost": spread(net_cost),
-    }
-
 
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
@@ -369,7 +307,7 @@ class SimulationResult:
             "people": self.registry.n_people,
             "years": years,
             "plan_years": years[:plan_years],
-            "lines_yuan_per_capita": [_round(v) for v in self.lines],
+            "lines_yuan_per_capita": [two_decimals(v) for v in self.lines],
             "monitoring_years": self.scenario.exit_rule.monitoring_years,
         }
         if self.plan is not None:
@@ -386,16 +324,16 @@ class SimulationResult:
             "returns_to_poverty": spread(self.returns(k)),
             "unconfirmed_exits": spread(self.unconfirmed[k].sum(axis=1)),
             "never_exited": spread((self.exit_year[k] == NO_YEAR).sum(axis=1)),
-            "outlays_by_line": {line: {str(y): _round(v) for y, v in
+            "outlays_by_line": {line: {str(y): two_decimals(v) for y, v in
                                        zip(years, amount.mean(axis=0), strict=True)}
                                 for line, amount in self.outlays_by_line(k).items()},
             "outlays_by_year": {str(y): spread(v) for y, v in
                                 zip(years, outlays_year.T, strict=True)},
-            "recoveries_by_line": {line: {str(y): _round(v) for y, v in
+            "recoveries_by_line": {line: {str(y): two_decimals(v) for y, v in
                                           zip(years, amount.mean(axis=0), strict=True)}
                                    for line, amount in self.recoveries_by_line(k).items()},
             "medical_out_of_pocket_by_year": {
-                str(y): _round(v) for y, v in
+                str(y): two_decimals(v) for y, v in
                 zip(years, self.medical.sum(axis=1).mean(axis=0), strict=True)},
         })
         return summary

@@ -21,8 +21,8 @@ from simulator.engine import simulate
 from simulator.packages import Plan
 from simulator.progress import Progress
 from simulator.registry import Registry
-from simulator.results import paired
 from simulator.scenario.model import Scenario
+from simulator.statistics import paired
 
 
 @dataclass(frozen=True)

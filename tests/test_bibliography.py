@@ -16,7 +16,7 @@ from simulator.parameter_texts import chinese_texts, value_text
 from simulator.proposal.content import APPENDIX_SKIPS
 from simulator.scenario import bundled_scenarios, load_scenario
 from simulator.scenario.model import Scenario
-from simulator.scenario.schema import walk
+from simulator.schema import walk
 from simulator.sensitivity import ASSUMPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulator.compare import compare
-from simulator.results import paired
 from simulator.scenario import load_scenario
+from simulator.statistics import paired
 
 
 @pytest.fixture

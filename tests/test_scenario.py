@@ -12,7 +12,7 @@ from simulator.interventions import INSTRUMENTS
 from simulator.scenario import bundled_scenarios, load_scenario
 from simulator.scenario.model import Scenario
 from simulator.scenario.render import scenario_to_toml, schema_as_toml
-from simulator.scenario.schema import to_plain, walk
+from simulator.schema import to_plain, walk
 
 from .conftest import DATA
 

@@ -38,9 +38,10 @@ from simulator.engine import simulate
 from simulator.packages import plan_from_rule
 from simulator.population import population_of
 from simulator.registry import Registry
-from simulator.results import INTERVAL, SimulationResult
+from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.sensitivity import value_at, with_value
+from simulator.statistics import INTERVAL
 
 DIGITS_OF_RANGE = 4
 """Fitted values are written to a ten-thousandth of the range searched (the fit's own precision

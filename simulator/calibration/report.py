@@ -21,12 +21,12 @@ from typing import Any
 import tomli_w
 from matplotlib.figure import Figure
 
-from simulator import __version__
 from simulator.calibration.fit import Calibration, TargetCheck, comparison_table
 from simulator.files import figure_bytes
 from simulator.plots import chart_figure, literal
 from simulator.scenario.loader import bundled_scenarios_dir
-from simulator.scenario.schema import to_plain
+from simulator.schema import to_plain
+from simulator.version import __version__
 
 RAW_SUFFIX = "-raw"
 """A raw scenario named ``x-raw.toml`` is calibrated into ``x.toml``; any other ``x.toml``

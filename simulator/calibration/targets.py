@@ -27,7 +27,7 @@ from simulator.bibliography import bibliography, cited_keys
 from simulator.calibration.figures import FIGURES
 from simulator.errors import Problem, ScenarioError, did_you_mean
 from simulator.scenario.model import Scenario
-from simulator.scenario.schema import ProblemCollector, Report, build, param, table_array, walk
+from simulator.schema import ProblemCollector, Report, build, param, table_array, walk
 
 Figure = Literal["exit_share_of_people", "return_rate_after_exit", "return_rate_in_year",
                  "return_rate_change", "inpatient_incidence", "income_share"]

@@ -12,7 +12,7 @@ from dataclasses import make_dataclass
 from types import ModuleType
 
 from simulator.interventions import employment, equity, industry, loans, pv
-from simulator.scenario.schema import section
+from simulator.schema import section
 
 INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans, industry)
 """Registered instrument modules, in the order reports list them."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.calendar import FLOAT, Block
 from simulator.randomness import monthly_probability, standard_normal
-from simulator.scenario.schema import param
+from simulator.schema import param
 
 if TYPE_CHECKING:
     import simpy

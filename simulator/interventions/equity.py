@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator.calendar import FLOAT, Block
 from simulator.randomness import probability_per_period
-from simulator.scenario.schema import param, table_array
+from simulator.schema import param, table_array
 from simulator.units import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import numpy as np
 
 from simulator.calendar import FLOAT, Block
 from simulator.randomness import standard_normal
-from simulator.scenario.schema import param
+from simulator.schema import param
 from simulator.units import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:

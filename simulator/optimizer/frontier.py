@@ -29,7 +29,7 @@ from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.evaluation import Evaluation, evaluate
 from simulator.optimizer.model import Solution, solve_allocation
 from simulator.progress import Progress, step
-from simulator.results import paired, spread
+from simulator.statistics import paired, spread
 from simulator.units import YUAN_PER_WAN
 
 TARGET_TOLERANCE_PEOPLE = 1.0

@@ -40,8 +40,8 @@ from simulator.packages import Plan
 from simulator.population import population_of
 from simulator.progress import stage
 from simulator.registry import Registry
-from simulator.results import headline, paired, spread
 from simulator.scenario.model import Scenario
+from simulator.statistics import headline, paired, spread
 
 
 @dataclass(frozen=True, eq=False)

@@ -147,7 +147,7 @@ def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
 
 
 def _version() -> str:
-    from simulator import __version__
+    from simulator.version import __version__
 
     return __version__
 

@@ -13,13 +13,13 @@ import html
 import io
 from typing import Any
 
-from simulator import __version__
 from simulator.files import figure_bytes
 from simulator.fonts import CJK_FAMILY, cjk_font_path
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
 from simulator.proposal.text import word
 from simulator.units import YUAN_PER_WAN
+from simulator.version import __version__
 
 CSS = """
 @page { size: A4; margin: 16mm 14mm; }

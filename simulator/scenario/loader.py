@@ -20,7 +20,7 @@ from typing import Any
 from simulator.errors import Problem, ScenarioError, did_you_mean
 from simulator.files import sha256_of_text
 from simulator.scenario.model import Origin, Scenario
-from simulator.scenario.schema import ProblemCollector, build, sections_of, to_plain, walk
+from simulator.schema import ProblemCollector, build, sections_of, to_plain, walk
 
 SCENARIO_SUFFIX = ".toml"
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator.errors import did_you_mean
 from simulator.interventions import Instruments
-from simulator.scenario.schema import Report, param, section, table_array
+from simulator.schema import Report, param, section, table_array
 from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
 
@@ -773,7 +773,7 @@ class Scenario:
             report("policy.exit_targets_share_of_people",
                    f"expected one target per plan year ({horizon.plan_years}) or none, "
                    f"found {len(targets)}")
-        from simulator.scenario.schema import walk
+        from simulator.schema import walk
 
         leaves = [e.path for e in walk(Scenario) if "[]" not in e.path]
         for index, note in enumerate(self.sources):

@@ -9,7 +9,7 @@ from typing import Any, get_args, get_origin
 import tomli_w
 
 from simulator.scenario.model import Scenario
-from simulator.scenario.schema import (
+from simulator.schema import (
     field_doc,
     schema_fields,
     to_plain,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,25 +19,40 @@ from typing import Any
 
 import click
 
+from simulator.console import (
+    ProgressBar,
+    allocation_lines,
+    calibration_records,
+    calibration_text,
+    describe_population,
+    registry_notes,
+    simulation_lines,
+    spread_text,
+    yuan_text,
+)
 from simulator.errors import TuopinError
 from simulator.files import (
     finite_or_null,
     json_default,
     record_outputs,
     sha256_of,
-    write_json,
-    write_table,
 )
 from simulator.outputs import OutputError, OutputRun, check_output_path
-from simulator.population import CalibrationRow, calibration_table, population_of
-from simulator.registry import Registry, columns_table, load_registry, write_registry
-from simulator.results import SimulationResult
-from simulator.scenario import Scenario, bundled_scenarios, load_scenario
+from simulator.population import calibration_table, population_of
+from simulator.registry import columns_table, load_registry, write_registry
+from simulator.scenario import bundled_scenarios, load_scenario
 from simulator.scenario.model import MAX_REPLICATIONS
 from simulator.scenario.render import scenario_to_toml, schema_as_records, schema_as_toml
-from simulator.statistics import spread
-from simulator.units import YUAN_PER_WAN
+from simulator.units import parse_amount
 from simulator.version import __version__
+from simulator.writers import (
+    provenance,
+    write_allocation_outputs,
+    write_calibration_outputs,
+    write_calibration_table,
+    write_comparison_outputs,
+    write_simulation_outputs,
+)
 
 DEFAULT_SCENARIO = "ruyuan-2016.toml"
 """The scenario ``tuopin run`` uses when none is named."""
@@ -86,34 +100,11 @@ def _emit_json(payload: dict[str, Any]) -> None:
                           default=json_default, allow_nan=False))
 
 
-def _provenance(scenario: Scenario | None, registry_path: Path | None, seed: int | None, *,
-                replications: int | None = None, plan_path: Path | None = None
-                ) -> dict[str, Any]:
-    """What the manifest records about how an output was made."""
-    info: dict[str, Any] = {
-        "tuopin_version": __version__,
-        "command": " ".join(["tuopin", *map(shlex.quote, sys.argv[1:])]),
-        "seed": seed,
-    }
-    if scenario is not None and scenario.origin is not None:
-        origin = scenario.origin
-        info["scenario"] = {
-            "path": str(origin.path),
-            "sha256_resolved": origin.sha256,
-            "files": {str(p): sha256_of(p) for p in origin.files},
-            "overrides": list(origin.overrides),
-        }
-        if registry_path is None and origin.registry_path is not None:
-            registry_path = origin.registry_path
-    if registry_path is not None:
-        info["registry"] = {"path": str(registry_path), "sha256": sha256_of(registry_path)}
-    else:
-        info["registry"] = {"synthetic": True}
-    if replications is not None:
-        info["replications"] = replications
-    if plan_path is not None:
-        info["plan"] = {"path": str(plan_path), "sha256": sha256_of(plan_path)}
-    return info
+
+
+def _echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
 
 def _record(run: OutputRun, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
@@ -129,40 +120,12 @@ def _record(run: OutputRun, outputs: list[Path], provenance: dict[str, Any], as_
     return final
 
 
-def _describe_population(registry: Registry) -> str:
-    return (f"{registry.n_households:,} households, {registry.n_people:,} people "
-            f"({registry.source})")
 
 
-def _calibration_text(rows: Sequence[CalibrationRow]) -> str:
-    width = max(len(r.aggregate) for r in rows)
-    lines = [f"{'aggregate':<{width}}  {'target':>10}  {'generated':>10}  ok",
-             f"{'-' * width}  {'-' * 10}  {'-' * 10}  --"]
-    for r in rows:
-        fmt = (lambda v: f"{v:,.0f}") if r.exact else (lambda v: f"{v:.3f}")
-        lines.append(f"{r.aggregate:<{width}}  {fmt(r.target):>10}  {fmt(r.generated):>10}  "
-                     f"{'✓' if r.ok else '✗'}")
-    return "\n".join(lines)
 
 
-def _calibration_records(rows: Sequence[CalibrationRow]) -> list[dict[str, Any]]:
-    return [{"aggregate": r.aggregate, "target": r.target, "generated": r.generated,
-             "exact": r.exact, "ok": r.ok} for r in rows]
 
 
-def _registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
-    """Things worth a clerk's look that are not errors."""
-    notes = []
-    line = scenario.poverty_line.registration_line_yuan_per_capita
-    registered = registry.category != "edge"
-    above = int((registry.per_capita_net_income[registered] >= line).sum())
-    if above:
-        notes.append(f"{above:,} registered households have per-capita net income at or above "
-                     f"the registration line ({line:,.0f} yuan)")
-    notes.extend(registry.reading_notes)
-    if registry.ignored_columns:
-        notes.append("columns not used by tuopin: " + ", ".join(registry.ignored_columns))
-    return notes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,11 +171,11 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...], registry_pa
         registry = None
         if registry_path is not None or scenario.population.registry is not None:
             registry = population_of(scenario, registry_path)
-            text += f"; registry {_describe_population(registry)}"
+            text += f"; registry {describe_population(registry)}"
             entry["registry"] = {"households": registry.n_households,
                                  "people": registry.n_people, "source": registry.source,
                                  "ignored_columns": list(registry.ignored_columns)}
-            entry["notes"] = _registry_notes(registry, scenario)
+            entry["notes"] = registry_notes(registry, scenario)
         else:
             spec = scenario.population.synthetic
             text += (f"; synthetic population of {sum(s.households for s in spec.strata):,} "
@@ -309,23 +272,23 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
         output.parent.mkdir(parents=True, exist_ok=True)
         write_registry(registry, output, header=header, encoding=encoding)  # type: ignore
         manifest = record_outputs(output.parent, [output],
-                                  _provenance(loaded, registry_path, seed))
+                                  provenance(loaded, registry_path, seed))
     except OSError as exc:
         raise OutputError(f"cannot write the registry: {exc.strerror or exc}",
                           str(output)) from exc
     if as_json:
         _emit_json({"ok": True, "output": output, "manifest": manifest,
                     "households": registry.n_households, "people": registry.n_people,
-                    "seed": seed, "calibration": _calibration_records(rows),
+                    "seed": seed, "calibration": calibration_records(rows),
                     "calibrated": all(r.ok for r in rows)})
         return
-    click.echo(f"wrote {output}: {_describe_population(registry)}")
+    click.echo(f"wrote {output}: {describe_population(registry)}")
     if rows:
-        click.echo(_calibration_text(rows))
+        click.echo(calibration_text(rows))
         failed = [r for r in rows if not r.ok]
         if failed:
             click.echo(f"{len(failed)} aggregates do not match their targets", err=True)
-    for note in _registry_notes(registry, loaded):
+    for note in registry_notes(registry, loaded):
         click.echo(f"note: {note}")
 
 
@@ -362,7 +325,7 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
-    bar = _ProgressBar("simulating candidates")
+    bar = ProgressBar("simulating candidates")
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
                                progress=bar)
     proposal = make_proposal(loaded, allocation=allocation, progress=bar)
@@ -371,9 +334,9 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     bar.stage("writing the proposal", "")
     with OutputRun(output_dir) as out:
         outputs = [write_registry(registry, out.directory / "households.csv"),
-                   _write_calibration(out.directory / "calibration.csv", rows),
+                   write_calibration_table(out.directory / "calibration.csv", rows),
                    *write_proposal(proposal, out.directory, lang=lang, summary=summary)]
-        final = _record(out, outputs, _provenance(loaded, registry_path, in_sample.seed,
+        final = _record(out, outputs, provenance(loaded, registry_path, in_sample.seed,
                                                   replications=in_sample.reps),
                         as_json, {"timings": allocation.timings()},
                         households=registry.n_households, people=registry.n_people,
@@ -382,127 +345,33 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     calibration = output_dir / "calibration.csv"
     if as_json:
         return
-    click.echo(f"{loaded.name}: {_describe_population(registry)}")
+    click.echo(f"{loaded.name}: {describe_population(registry)}")
     if rows:
         failed = [r for r in rows if not r.ok]
         click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
                    f"their targets (see {calibration})")
-    _echo_allocation(summary, allocation.timings())
+    _echo_lines(allocation_lines(summary, allocation.timings()))
     click.echo(f"budget proposal: {output_dir / 'proposal.html'} and "
                f"{output_dir / 'proposal.xlsx'}")
     click.echo(f"wrote {len(final) - 1} files and {final[-1].name} to {output_dir}")
 
 
-def _echo_simulation(result: SimulationResult, summary: dict[str, Any]) -> None:
-    click.echo(f"county plan simulated: {result.reps} replications, seed {result.seed}")
-    _echo_headline(summary)
-    click.echo(f"  returns to poverty {summary['returns_to_poverty']['mean']:,.0f} households")
 
 
-def _echo_headline(summary: dict[str, Any], indent: str = "  ") -> None:
-    """The honest headline: stable exits added over no support and what each one costs."""
-    added = summary["added_stable_exits"]
-    low, high = added["ci95"]
-    click.echo(f"{indent}stable exits added over no support: {added['mean']:+,.0f} households "
-               f"(95 % CI {low:+,.0f} to {high:+,.0f})")
-    click.echo(f"{indent}cost per added stable exit: "
-               f"{_yuan(summary['cost_per_added_stable_exit_yuan'])} gross, "
-               f"{_yuan(summary['net_cost_per_added_stable_exit_yuan'])} net of equity "
-               f"principal the county keeps")
-    stable = summary["stable_exits"]
-    stable = stable.get("households", stable)
-    click.echo(f"{indent}stable exits {stable['mean']:,.0f} households: "
-               f"{summary['stable_exits_by_income']['mean']:,.0f} by income, "
-               f"{summary['stable_exits_by_safety_net']['mean']:,.0f} through the safety net; "
-               f"{summary['stable_exits_without_support']['mean']:,.0f} with no support at all")
-    click.echo(f"{indent}outlays {summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元 "
-               f"gross, net fiscal cost "
-               f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
 
 
-def _wan(yuan: float) -> str:
-    """An amount in 万元, as the proposal shows money."""
-    return f"{yuan / YUAN_PER_WAN:,.0f}万"
 
 
-def _yuan(value: float | None) -> str:
-    return "n/a (nothing added)" if value is None else f"{value:,.0f} yuan"
 
 
-def _write_calibration(path: Path, rows: Sequence[CalibrationRow]) -> Path:
-    return write_table(path, {
-        "aggregate": [r.aggregate for r in rows],
-        "target": [f"{r.target:g}" for r in rows],
-        "generated": [f"{r.generated:g}" for r in rows],
-        "ok": [str(r.ok).lower() for r in rows]})
 
 
-def _plan_figures(result: SimulationResult, output_dir: Path, lang: str) -> list[Path]:
-    """The figures of one simulated plan: income fan chart, exits and outlays by year."""
-    from simulator import plots
-    from simulator.files import save_figure
-
-    outputs: list[Path] = []
-    for stem, draw in (("income_fan", plots.income_fan), ("exits_by_year", plots.exits_by_year),
-                       ("outlays_by_year", plots.outlays_by_year)):
-        outputs += save_figure(draw(result, lang=lang), output_dir, stem)
-    return outputs
 
 
-PROGRESS_BAR_WIDTH = 30
-"""Characters in the terminal progress bar."""
 
 
-class _ProgressBar:
-    """Progress on stderr when it is a terminal, silent otherwise: one line per stage of the
-    run (a :class:`simulator.progress.StageReporter`), with a bar for stages that count."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.unit = "households"
-        self.active = sys.stderr.isatty()
-        self.open = False
-
-    def stage(self, label: str, unit: str) -> None:
-        self.label, self.unit = label, unit
-        if not self.active:
-            return
-        self._end_line()
-        if not unit:  # nothing to count: the label alone says what is running
-            sys.stderr.write(f"{label} …")
-            sys.stderr.flush()
-            self.open = True
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.active:
-            return
-        width = PROGRESS_BAR_WIDTH
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done:,}/{total:,} {self.unit}")
-        self.open = done < total
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        """End the last stage's line."""
-        if self.active:
-            self._end_line()
-
-    def _end_line(self) -> None:
-        if self.open:
-            sys.stderr.write("\n")
-            self.open = False
 
 
-def write_simulation_outputs(result: SimulationResult, summary: dict[str, Any],
-                             output_dir: Path, lang: str = "zh") -> list[Path]:
-    """Write summary.json, households.csv and the PNG/SVG plots of a simulation."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    return [write_json(output_dir / "summary.json", summary),
-            write_table(output_dir / "households.csv", result.household_table()),
-            *_plan_figures(result, output_dir, lang)]
 
 
 @cli.command()
@@ -533,13 +402,11 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
     """
     from simulator.calibration import calibrate as fit
     from simulator.calibration import load_targets, summary_of
-    from simulator.calibration.report import outputs as report_outputs
-    from simulator.files import atomic_write_bytes
 
     loaded = load_scenario(scenario, overrides)
     targets = load_targets(targets_path)
     registry = population_of(loaded, registry_path)
-    bar = _ProgressBar("calibrating")
+    bar = ProgressBar("calibrating")
 
     def progress(done: int, best: float) -> None:
         bar(done, targets.max_evaluations)
@@ -547,21 +414,13 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
     calibration = fit(loaded, targets, registry=registry, seed=seed, progress=progress)
     bar(targets.max_evaluations, targets.max_evaluations)
     summary = summary_of(calibration)
-    provenance = _provenance(loaded, registry_path, calibration.seed,
+    made = provenance(loaded, registry_path, calibration.seed,
                              replications=targets.replications)
-    provenance["targets"] = {"path": str(targets_path), "sha256": sha256_of(targets_path)}
+    made["targets"] = {"path": str(targets_path), "sha256": sha256_of(targets_path)}
     with OutputRun(output_dir) as out:
-        written: list[Path] = []
-        for name, content in report_outputs(calibration, output_dir, targets_path.name).items():
-            path = out.directory / name
-            if isinstance(content, dict):
-                written.append(write_table(path, content))
-            else:
-                atomic_write_bytes(path, content.encode("utf-8") if isinstance(content, str)
-                                   else content)
-                written.append(path)
-        written.append(write_json(out.directory / "summary.json", summary))
-        _record(out, written, provenance, as_json, summary=summary)
+        written = write_calibration_outputs(calibration, summary, out.directory, output_dir,
+                                            targets_path.name)
+        _record(out, written, made, as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{loaded.name}: fitted {len(calibration.fitted_values)} parameters in "
@@ -619,17 +478,17 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
     plan = load_plan(plan_path, registry, loaded) if plan_path is not None else None
     result = run_simulation(loaded, plan, registry=registry, reps=reps, seed=seed,
                             workers=workers, block_households=block_households,
-                            progress=_ProgressBar("simulating"))
+                            progress=ProgressBar("simulating"))
     summary = result.summary()
     with OutputRun(output_dir) as out:
         outputs = write_simulation_outputs(result, summary, out.directory, lang)
-        _record(out, outputs, _provenance(loaded, registry_path, result.seed,
+        _record(out, outputs, provenance(loaded, registry_path, result.seed,
                                           replications=result.reps, plan_path=plan_path),
                 as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{loaded.name}")
-    _echo_simulation(result, summary)
+    _echo_lines(simulation_lines(result, summary))
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 
@@ -637,7 +496,7 @@ def _budget_list(text: str | None) -> list[float] | None:
     if text is None:
         return None
     try:
-        budgets = [_yuan_amount(part) for part in text.replace("，", ",").split(",")
+        budgets = [parse_amount(part) for part in text.replace("，", ",").split(",")
                    if part.strip()]
     except ValueError as exc:
         raise click.BadParameter(f"expected an amount per plan year separated by commas, in "
@@ -648,74 +507,12 @@ def _budget_list(text: str | None) -> list[float] | None:
     return budgets
 
 
-AMOUNT_UNITS = {"亿元": 1e8, "亿": 1e8, "万元": YUAN_PER_WAN, "万": YUAN_PER_WAN, "元": 1.0}
-"""Units an amount on the command line may carry (the longest spelling is tried first)."""
 
 
-def _yuan_amount(text: str) -> float:
-    """``5000万`` → 50,000,000 yuan; a bare number is yuan."""
-    text = text.strip().replace("_", "")
-    for unit, factor in AMOUNT_UNITS.items():
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    return float(text)
 
 
-def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
-                             output_dir: Path, lang: str = "zh") -> list[Path]:
-    """Write allocation.csv, summary.json and the optimiser's plots (PNG and SVG)."""
-    from simulator import plots
-    from simulator.engine import simulate as run_simulation
-    from simulator.files import save_figure
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    outputs = [write_table(output_dir / "allocation.csv", allocation.allocation_table()),
-               write_json(output_dir / "summary.json", summary)]
-    outputs += save_figure(plots.baseline_comparison(allocation, lang=lang), output_dir,
-                           "comparison")
-    if allocation.frontier:
-        outputs += save_figure(plots.frontier(allocation, lang=lang), output_dir, "frontier")
-    # the plan's own figures, on the same fresh replications it was evaluated on
-    evaluation = allocation.evaluation_set.result
-    simulated = run_simulation(allocation.scenario, allocation.plan,
-                               registry=allocation.registry, reps=evaluation.reps,
-                               seed=evaluation.seed)
-    return outputs + _plan_figures(simulated, output_dir, lang)
 
 
-def _echo_allocation(summary: dict[str, Any], timings: dict[str, float]) -> None:
-    in_sample = summary["in_sample"]
-    gap = in_sample["gap"]
-    click.echo(f"optimised ({summary['objective']}, {summary['solver']}): "
-               f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
-               f"build {timings['build_seconds']:.1f} s, "
-               f"solve {timings['solve_seconds']:.1f} s")
-    click.echo("  on fresh replications:")
-    _echo_headline(summary, indent="    ")
-    for name, baseline in summary["baselines"].items():
-        gain = baseline["optimised_gain"]
-        click.echo(f"  vs {name}: {baseline['added_stable_exits']['mean']:+,.0f} added stable "
-                   f"exits at {_yuan(baseline['cost_per_added_stable_exit_yuan'])} each; "
-                   f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
-                   f"{gain['ci95'][1]:+,.1f})")
-    prices = ", ".join(f"{y}: {v:.4f}" for y, v in
-                       summary["shadow_price_stable_exits_per_10000_yuan"].items())
-    click.echo(f"  extra stable exits per extra 10,000 yuan: {prices}")
-    if summary.get("frontier"):
-        levels = "; ".join(f"{p['budget_factor']:g}×: {p['added_stable_exits']['mean']:+,.0f}"
-                           for p in summary["frontier"])
-        click.echo(f"  budget frontier (added stable exits): {levels}")
-    target = summary.get("target_budget")
-    if target is not None:
-        if target["met"]:
-            amounts = ", ".join(f"{y}: {_wan(v)}" for y, v in target["budgets_yuan"].items())
-            click.echo(f"  exit targets met from {target['budget_factor']:.2f}× the budgets "
-                       f"({amounts})")
-        else:
-            short = ", ".join(f"{y}: {v:,.0f}" for y, v
-                              in target["exit_target_shortfall_people"].items())
-            click.echo(f"  exit targets not met up to {target['searched_up_to_budget_factor']:g}"
-                       f"× the budgets (people short: {short})")
 
 
 @cli.command()
@@ -761,12 +558,12 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
     allocation = run_optimizer(loaded, registry=registry, budgets=_budget_list(budget_text),
                                objective=objective, solver=solver, time_limit=time_limit,
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
-                               progress=(bar := _ProgressBar("simulating candidates")))
+                               progress=(bar := ProgressBar("simulating candidates")))
     summary = allocation.summary()
     bar.stage("writing outputs", "")
     with OutputRun(output_dir) as out:
         outputs = write_allocation_outputs(allocation, summary, out.directory, lang)
-        _record(out, outputs, _provenance(loaded, registry_path,
+        _record(out, outputs, provenance(loaded, registry_path,
                                           allocation.candidates.result.seed,
                                           replications=allocation.candidates.result.reps),
                 as_json, {"timings": allocation.timings()}, summary=summary)
@@ -774,7 +571,7 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
     if as_json:
         return
     click.echo(loaded.name)
-    _echo_allocation(summary, allocation.timings())
+    _echo_lines(allocation_lines(summary, allocation.timings()))
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 
@@ -821,7 +618,7 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
                                  f"commas; found {formats!r}", param_hint="--format")
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
-    bar = _ProgressBar("simulating candidates")
+    bar = ProgressBar("simulating candidates")
     proposal = make_proposal(loaded, registry=registry, reps=reps, seed=seed, workers=workers,
                              sensitivity_reps=sensitivity_reps, progress=bar)
     summary = proposal.summary()
@@ -830,14 +627,14 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
     with OutputRun(output_dir) as out:
         outputs = write_proposal(proposal, out.directory, lang=lang, formats=chosen,
                                  summary=summary)
-        _record(out, outputs, _provenance(loaded, registry_path, in_sample.seed,
+        _record(out, outputs, provenance(loaded, registry_path, in_sample.seed,
                                           replications=in_sample.reps),
                 as_json, {"timings": proposal.allocation.timings()}, summary=summary)
     bar.finish()
     if as_json:
         return
     click.echo(loaded.name)
-    _echo_allocation(summary, proposal.allocation.timings())
+    _echo_lines(allocation_lines(summary, proposal.allocation.timings()))
     widest = summary["sensitivity"]["parameters"][:3]
     click.echo("  most sensitive to: " + "; ".join(
         f"{p['path']} ({p['change_at_low']['mean']:+,.0f} / {p['change_at_high']['mean']:+,.0f})"
@@ -875,9 +672,7 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
     Example:
       tuopin compare ruyuan-pv-heavy ruyuan-employment-heavy -o out/compare
     """
-    from simulator import plots
     from simulator.compare import compare as run_compare
-    from simulator.files import save_figure
 
     if len(scenarios) < 2:
         raise click.UsageError("compare needs at least two scenarios")
@@ -885,23 +680,15 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
     registries = [population_of(s, registry_path) for s in loaded]
     comparison = run_compare(loaded, plan=plan_path, registries=registries, reps=reps,
                              seed=seed, workers=workers,
-                             progress=_ProgressBar("simulating candidates"))
+                             progress=ProgressBar("simulating candidates"))
     summary = comparison.summary()
-    provenance = _provenance(None, registry_path, comparison.seed,
+    made = provenance(None, registry_path, comparison.seed,
                              replications=comparison.reps, plan_path=plan_path)
-    provenance["scenarios"] = [_provenance(s, registry_path, None).get("scenario")
+    made["scenarios"] = [provenance(s, registry_path, None).get("scenario")
                                for s in loaded]
     with OutputRun(output_dir) as out:
-        staged = out.directory
-        outputs = [write_table(staged / "comparison.csv", comparison.table(lang)),
-                   write_json(staged / "summary.json", summary)]
-        outputs += save_figure(plots.compare_stable_exits(comparison, lang=lang), staged,
-                               "compare_stable_exits")
-        outputs += save_figure(plots.compare_exits_by_year(comparison, lang=lang), staged,
-                               "compare_exits_by_year")
-        outputs += save_figure(plots.compare_differences(comparison, lang=lang), staged,
-                               "compare_differences")
-        _record(out, outputs, provenance, as_json, summary=summary)
+        outputs = write_comparison_outputs(comparison, summary, out.directory, lang)
+        _record(out, outputs, made, as_json, summary=summary)
     if as_json:
         return
     click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "
@@ -909,8 +696,8 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
     for name, outcome, figures in zip(comparison.names(), comparison.outcomes,
                                       comparison.summaries, strict=True):
         click.echo(f"  {name}: {figures['added_stable_exits']['mean']:+,.1f} stable exits added "
-                   f"over no support at {_yuan(figures['cost_per_added_stable_exit_yuan'])} "
-                   f"each; stable exits in all {_spread_text(outcome.stable_exits)}")
+                   f"over no support at {yuan_text(figures['cost_per_added_stable_exit_yuan'])} "
+                   f"each; stable exits in all {spread_text(outcome.stable_exits)}")
     for difference in summary["paired_differences"]:
         gain = difference["added_stable_exits"]
         half = (gain["ci95"][1] - gain["ci95"][0]) / 2
@@ -922,11 +709,6 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
     click.echo(f"wrote {len(outputs)} files to {output_dir}")
 
 
-def _spread_text(values: Any) -> str:
-    """Mean and 95 % interval across replications, as text."""
-    block = spread(values)
-    low, high = block["interval_95"]
-    return f"{block['mean']:,.1f} (95 %: {low:,.0f}–{high:,.0f})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,3 +32,15 @@ MONTHS_PER_YEAR: int = 12
 
 YUAN_PER_WAN: float = 10_000.0
 """Yuan in one 万元, the unit county budgets and proposals are written in."""
+
+AMOUNT_UNITS = {"亿元": 1e8, "亿": 1e8, "万元": YUAN_PER_WAN, "万": YUAN_PER_WAN, "元": 1.0}
+"""Units an amount on the command line may carry (the longest spelling is tried first)."""
+
+
+def parse_amount(text: str) -> float:
+    """``5000万`` → 50,000,000 yuan; a bare number is yuan."""
+    text = text.strip().replace("_", "")
+    for unit, factor in AMOUNT_UNITS.items():
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)

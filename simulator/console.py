@@ -1,0 +1,185 @@
+"""What the ``tuopin`` commands print: summaries in plain text and the progress bar.
+
+Each function returns lines (or a string) and prints nothing itself, so the command layer stays
+thin and the texts can be tested or reused without a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from simulator.population import CalibrationRow
+from simulator.registry import Registry
+from simulator.results import SimulationResult
+from simulator.scenario.model import Scenario
+from simulator.statistics import spread
+from simulator.units import YUAN_PER_WAN
+
+
+def describe_population(registry: Registry) -> str:
+    return (f"{registry.n_households:,} households, {registry.n_people:,} people "
+            f"({registry.source})")
+
+
+def calibration_text(rows: Sequence[CalibrationRow]) -> str:
+    width = max(len(r.aggregate) for r in rows)
+    lines = [f"{'aggregate':<{width}}  {'target':>10}  {'generated':>10}  ok",
+             f"{'-' * width}  {'-' * 10}  {'-' * 10}  --"]
+    for r in rows:
+        fmt = (lambda v: f"{v:,.0f}") if r.exact else (lambda v: f"{v:.3f}")
+        lines.append(f"{r.aggregate:<{width}}  {fmt(r.target):>10}  {fmt(r.generated):>10}  "
+                       f"{'✓' if r.ok else '✗'}")
+    return "\n".join(lines)
+
+
+def calibration_records(rows: Sequence[CalibrationRow]) -> list[dict[str, Any]]:
+    return [{"aggregate": r.aggregate, "target": r.target, "generated": r.generated,
+             "exact": r.exact, "ok": r.ok} for r in rows]
+
+
+def registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
+    """Things worth a clerk's look that are not errors."""
+    notes = []
+    line = scenario.poverty_line.registration_line_yuan_per_capita
+    registered = registry.category != "edge"
+    above = int((registry.per_capita_net_income[registered] >= line).sum())
+    if above:
+        notes.append(f"{above:,} registered households have per-capita net income at or above "
+                     f"the registration line ({line:,.0f} yuan)")
+    notes.extend(registry.reading_notes)
+    if registry.ignored_columns:
+        notes.append("columns not used by tuopin: " + ", ".join(registry.ignored_columns))
+    return notes
+
+
+def simulation_lines(result: SimulationResult, summary: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    lines.append(f"county plan simulated: {result.reps} replications, seed {result.seed}")
+    lines += headline_lines(summary)
+    lines.append(f"  returns to poverty {summary['returns_to_poverty']['mean']:,.0f} households")
+    return lines
+
+
+def headline_lines(summary: dict[str, Any], indent: str = "  ") -> list[str]:
+    """The honest headline: stable exits added over no support and what each one costs."""
+    lines: list[str] = []
+    added = summary["added_stable_exits"]
+    low, high = added["ci95"]
+    lines.append(f"{indent}stable exits added over no support: {added['mean']:+,.0f} households "
+                 f"(95 % CI {low:+,.0f} to {high:+,.0f})")
+    lines.append(f"{indent}cost per added stable exit: "
+                 f"{yuan_text(summary['cost_per_added_stable_exit_yuan'])} gross, "
+                 f"{yuan_text(summary['net_cost_per_added_stable_exit_yuan'])} net of equity "
+                 f"principal the county keeps")
+    stable = summary["stable_exits"]
+    stable = stable.get("households", stable)
+    lines.append(f"{indent}stable exits {stable['mean']:,.0f} households: "
+                 f"{summary['stable_exits_by_income']['mean']:,.0f} by income, "
+                 f"{summary['stable_exits_by_safety_net']['mean']:,.0f} through the safety net; "
+                 f"{summary['stable_exits_without_support']['mean']:,.0f} with no support at all")
+    lines.append(f"{indent}outlays {summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元 "
+                 f"gross, net fiscal cost "
+                 f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
+    return lines
+
+
+def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list[str]:
+    lines: list[str] = []
+    in_sample = summary["in_sample"]
+    gap = in_sample["gap"]
+    lines.append(f"optimised ({summary['objective']}, {summary['solver']}): "
+                 f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
+                 f"build {timings['build_seconds']:.1f} s, "
+                 f"solve {timings['solve_seconds']:.1f} s")
+    lines.append("  on fresh replications:")
+    lines += headline_lines(summary, indent="    ")
+    for name, baseline in summary["baselines"].items():
+        gain = baseline["optimised_gain"]
+        lines.append(f"  vs {name}: {baseline['added_stable_exits']['mean']:+,.0f} added stable "
+                     f"exits at {yuan_text(baseline['cost_per_added_stable_exit_yuan'])} each; "
+                     f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
+                     f"{gain['ci95'][1]:+,.1f})")
+    prices = ", ".join(f"{y}: {v:.4f}" for y, v in
+                       summary["shadow_price_stable_exits_per_10000_yuan"].items())
+    lines.append(f"  extra stable exits per extra 10,000 yuan: {prices}")
+    if summary.get("frontier"):
+        levels = "; ".join(f"{p['budget_factor']:g}×: {p['added_stable_exits']['mean']:+,.0f}"
+                           for p in summary["frontier"])
+        lines.append(f"  budget frontier (added stable exits): {levels}")
+    target = summary.get("target_budget")
+    if target is not None:
+        if target["met"]:
+            amounts = ", ".join(f"{y}: {wan_text(v)}" for y, v in target["budgets_yuan"].items())
+            lines.append(f"  exit targets met from {target['budget_factor']:.2f}× the budgets "
+                         f"({amounts})")
+        else:
+            short = ", ".join(f"{y}: {v:,.0f}" for y, v
+                              in target["exit_target_shortfall_people"].items())
+            lines.append(f"  exit targets not met up to {target['searched_up_to_budget_factor']:g}"
+                         f"× the budgets (people short: {short})")
+    return lines
+
+
+def wan_text(yuan: float) -> str:
+    """An amount in 万元, as the proposal shows money."""
+    return f"{yuan / YUAN_PER_WAN:,.0f}万"
+
+
+def yuan_text(value: float | None) -> str:
+    return "n/a (nothing added)" if value is None else f"{value:,.0f} yuan"
+
+
+def spread_text(values: Any) -> str:
+    """Mean and 95 % interval across replications, as text."""
+    block = spread(values)
+    low, high = block["interval_95"]
+    return f"{block['mean']:,.1f} (95 %: {low:,.0f}–{high:,.0f})"
+
+
+PROGRESS_BAR_WIDTH = 30
+"""Characters in the terminal progress bar."""
+
+
+class ProgressBar:
+    """Progress on stderr when it is a terminal, silent otherwise: one line per stage of the
+    run (a :class:`simulator.progress.StageReporter`), with a bar for stages that count."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.unit = "households"
+        self.active = sys.stderr.isatty()
+        self.open = False
+
+    def stage(self, label: str, unit: str) -> None:
+        self.label, self.unit = label, unit
+        if not self.active:
+            return
+        self._end_line()
+        if not unit:  # nothing to count: the label alone says what is running
+            sys.stderr.write(f"{label} …")
+            sys.stderr.flush()
+            self.open = True
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active:
+            return
+        width = PROGRESS_BAR_WIDTH
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done:,}/{total:,} {self.unit}")
+        self.open = done < total
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the last stage's line."""
+        if self.active:
+            self._end_line()
+
+    def _end_line(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False

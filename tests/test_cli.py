@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import simulator.cli
+import simulator.cli.inputs
 from simulator.registry import load_registry, write_registry
 from simulator.scenario import bundled_scenarios
 
@@ -118,7 +118,7 @@ def test_internal_errors_exit_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(simulator.cli, "load_scenario", broken)
+    monkeypatch.setattr(simulator.cli.inputs, "load_scenario", broken)
     result = cli("validate", "ruyuan-2016")
     assert result.exit_code == 2
     assert "boom" in result.stderr and "bug in tuopin" in result.stderr

@@ -45,7 +45,7 @@ def test_a_failed_run_leaves_the_previous_outputs_untouched(
         (directory / "summary.json").write_text("{}", encoding="utf-8")
         raise TuopinError("the disk is full (simulated)", str(directory))
 
-    monkeypatch.setattr("simulator.cli.write_simulation_outputs", half_way)
+    monkeypatch.setattr("simulator.cli.runs.write_simulation_outputs", half_way)
     failed = cli("simulate", tiny_scenario_path, "--reps", "3", "--seed", "9", "-o", out)
     assert failed.exit_code == 1 and "disk is full" in failed.stderr
     assert _snapshot(out) == before
@@ -182,7 +182,7 @@ def test_a_full_disk_is_a_located_error_and_keeps_the_old_run(
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("simulator.cli.write_simulation_outputs", no_space)
+    monkeypatch.setattr("simulator.cli.runs.write_simulation_outputs", no_space)
     result = cli("simulate", tiny_scenario_path, "--reps", "2", "-o", out)
     assert result.exit_code == 1
     assert "cannot write the outputs: No space left on device" in result.stderr

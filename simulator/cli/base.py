@@ -1,0 +1,151 @@
+"""The ``tuopin`` command group, the options its commands share, and the entry point.
+
+Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 internal error
+(a bug in tuopin: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulator.errors import TuopinError
+from simulator.files import (
+    finite_or_null,
+    json_default,
+)
+from simulator.outputs import OutputRun
+from simulator.version import __version__
+
+DEFAULT_SCENARIO = "ruyuan-2016.toml"
+"""The scenario ``tuopin run`` uses when none is named."""
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR = 0, 1, 2
+
+
+
+# ---------------------------------------------------------------------------------------------
+# shared options and helpers
+
+def set_option(function: Any) -> Any:
+    return click.option(
+        "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+        help="Override a scenario field, e.g. --set instruments.pv.tariff_yuan_per_kwh=0.75 "
+             "(repeatable; validated like the file).")(function)
+
+
+def registry_option(function: Any) -> Any:
+    return click.option(
+        "--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
+        help="Use this registry file (CSV or .xlsx) instead of the scenario's population.")(
+        function)
+
+
+def workers_option(function: Any) -> Any:
+    return click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Worker processes for the engine runs; results do not depend "
+                             "on it.")(function)
+
+
+def lang_option(function: Any) -> Any:
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
+                        show_default=True,
+                        help="Language of charts and documents: Chinese or English.")(function)
+
+
+def json_option(function: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print a machine-readable summary on stdout.")(function)
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(finite_or_null(payload), ensure_ascii=False, indent=2,
+                          default=json_default, allow_nan=False))
+
+
+
+
+def echo_lines(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def record(run: OutputRun, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
+            run_record: dict[str, Any] | None = None, **payload: Any) -> list[Path]:
+    """Commit the staged outputs with their manifest (all or nothing); with --json, print the
+    final paths and ``payload``. Returns the final paths, the manifest last."""
+    final = run.commit(outputs, provenance, run_record)
+    if as_json:
+        emit_json({"ok": True, "output_dir": run.target, "manifest": final[-1],
+                    "outputs": final[:-1], **payload})
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
+    return final
+
+
+
+
+
+
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tuopin")
+def cli() -> None:
+    """tuopin (脱贫): simulate and optimise a poverty-exit budget.
+
+    \b
+    Examples:
+      tuopin run                                   # the default scenario, outputs in out/
+      tuopin validate scenarios/*.toml
+      tuopin show ruyuan-2016 --set instruments.pv.tariff_yuan_per_kwh=0.75
+      tuopin population ruyuan-2016 -o households.csv --seed 1
+    """
+
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 ok, 1 user error, 2 internal error)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="tuopin", standalone_mode=False)
+        return result if isinstance(result, int) else EXIT_OK
+    except TuopinError as exc:
+        if "--json" in args:
+            emit_json({"ok": False, "errors": [{"source": p.source, "where": p.where,
+                                                 "message": p.message} for p in exc.problems]})
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USER_ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except Exception:  # anything else is a bug in tuopin, not in the user's input
+        traceback.print_exc()
+        click.echo("internal error: this is a bug in tuopin; please report it with the "
+                   "command and the traceback above", err=True)
+        return EXIT_INTERNAL_ERROR
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -41,7 +41,7 @@ def main() -> None:
 
     from simulator import load_scenario, population_of
     from simulator.optimizer.candidates import build_candidates, candidate_packages
-    from simulator.optimizer.model import solve_allocation
+    from simulator.optimizer.strategies import solve_allocation
 
     scenario = load_scenario("ruyuan-2016")
     registry = population_of(scenario)
@@ -95,7 +95,7 @@ def large_case(households: int, reps: int, budget_share: float, solver: str,
     from simulator import population_of
     from simulator.optimizer.candidates import build_candidates
     from simulator.optimizer.lagrangian import price_rows
-    from simulator.optimizer.model import solve_allocation
+    from simulator.optimizer.strategies import solve_allocation
 
     base, registry = tiled_registry(households)
     scenario = scaled_scenario(base, households / population_of(base).n_households,

@@ -19,9 +19,9 @@ from simulator.optimizer.model import (
     AllocationModel,
     _Settings,
     realised_stable_exits,
-    solve_allocation,
     tail_mean,
 )
+from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package
 from simulator.registry import Registry
 from simulator.scenario import load_scenario

@@ -27,7 +27,8 @@ import numpy as np
 from simulator.errors import InfeasibleError
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.evaluation import Evaluation, evaluate
-from simulator.optimizer.model import Solution, solve_allocation
+from simulator.optimizer.model import Solution
+from simulator.optimizer.strategies import solve_allocation
 from simulator.progress import Progress, step
 from simulator.statistics import paired, spread
 from simulator.units import YUAN_PER_WAN

@@ -12,9 +12,9 @@ LP. With about twenty multipliers, ``L`` is minimised by a box-step cutting-plan
 small LP over the multipliers, solved with scipy's HiGHS); each evaluation is a few numpy passes
 over the (H, K) arrays, about 0.1 s at 100,000 households.
 
-The priced values then play the part of LP reduced costs in :func:`model._lp_first`: a MILP over
-each household's near-best packages gives an allocation, and its distance to ``L`` is a proven
-gap.
+The priced values then play the part of LP reduced costs in :func:`strategies._lp_first`: a
+MILP over each household's near-best packages gives an allocation, and its distance to ``L`` is
+a proven gap.
 
 The risk-aware objective ``(1 − w)·E[S] + w·CVaR`` (the mean of the worst (1 − α) share of
 replications) decomposes the same way. CVaR is ``max_η η − Σ_r max(0, η − S_r) / ((1 − α) R)``;

@@ -15,7 +15,9 @@ cuts on the CVaR of each year's outlays. Cuts are added until the modelled and t
 or a round cap is reached, in which case the remaining difference is reported.
 
 Every constraint has a stable name so reports can say which limit binds; anything but an optimal
-(or time-limited feasible) status raises, infeasibility with a diagnosis of what cannot be met.
+(or time-limited feasible) status raises. How the model is solved is in
+:mod:`simulator.optimizer.strategies`; why it has no solution, in
+:mod:`simulator.optimizer.diagnosis`.
 """
 
 from __future__ import annotations
@@ -25,40 +27,24 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pulp
 
-from simulator.errors import InfeasibleError, Problem, TuopinError
+from simulator.errors import TuopinError
 from simulator.interventions.pv import households_per_site
-from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
-from simulator.optimizer.lagrangian import Tail, price_rows
+from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
 
-LP_CUT_ROUNDS = 60
-"""Most cutting-plane rounds on the LP relaxation (each a warm re-solve) before integer rounds.
-Kelley's cutting planes converge slowly on the CVaR term; past this cap the residual (how far
-the modelled tail is above the true one) is reported rather than hidden."""
 
-INTEGER_CUT_ROUNDS = 8
-"""Most rounds of cuts on integer solutions (each an LP-first solve)."""
 
-REDUCED_COST_NEIGHBOURHOOD = 0.02
-"""Packages whose LP reduced cost is within this many stable exits of a household's LP choice
-are offered to the heuristic MILP (on ruyuan-2016: about 11,000 of 70,000 pairs, and an
-allocation within 0.002 % of the LP bound)."""
 
-PRICED_NEIGHBOURHOOD = 0.002
-"""The same neighbourhood around the Lagrangian's priced choice. Narrower, because the priced
-values have many near-ties that the LP's basis breaks: at 20,000 households, 0.02 offered
-69,000 pairs and the MILP took 75 s; 0.002 offered 31,000 and it took 6 s, and the allocation
-was as close to the bound."""
 
 
 @dataclass
@@ -396,6 +382,10 @@ class AllocationModel:
             status = "Feasible (time limit)"
         return status, seconds
 
+    def objective_value(self) -> float:
+        """The objective at the solver's solution (0 when there is none)."""
+        return float(pulp.value(self.prob.objective) or 0.0)
+
     def choice(self) -> np.ndarray:
         """(H,) the package with the largest x for each household."""
         best = np.zeros(self.cands.n_households, dtype=np.int64)
@@ -462,366 +452,30 @@ def tail_mean(values: np.ndarray, share: float, lower: bool) -> float:
     return float(tail_weights(values, share, lower) @ values)
 
 
-def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
-                     objective: str | None = None, solver: str | None = None,
-                     time_limit: float | None = None, mip_gap: float | None = None,
-                     relax: bool = False, max_rounds: int = INTEGER_CUT_ROUNDS,
-                     budget_rule: str | None = None,
-                     write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
-    """Build and solve the allocation model.
-
-    Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
-    add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
-    until the modelled tail values agree with the true ones. ``budget_rule`` ("expected" or
-    "confidence") overrides the scenario's ``budget.rule``.
-    """
-    scenario = cands.scenario
-    settings = _Settings(
-        budgets=np.asarray(budgets, dtype=float),
-        objective=objective or scenario.optimizer.objective,
-        solver=solver or scenario.optimizer.solver,
-        time_limit=time_limit if time_limit is not None else scenario.optimizer.time_limit_seconds,
-        mip_gap=mip_gap if mip_gap is not None else scenario.optimizer.mip_gap,
-        relax=relax, budget_rule=budget_rule or scenario.budget.rule)
-    checker = _CutChecker(cands, settings)
-    if checker.cvar and not checker.confidence and not relax:
-        solved = _cvar_by_prices(cands, settings, checker, write_on_failure)
-        if solved is not None:
-            return solved
-    pool: list[Cut] = []
-    rounds = 0
-    if checker.active:
-        lp = AllocationModel(cands, replace(settings, relax=True))
-        status, _seconds = lp.solve(write_on_failure)
-        if status == "Infeasible":
-            raise diagnose_infeasibility(cands, settings)
-        for _ in range(LP_CUT_ROUNDS):
-            new = checker.violated(lp, lp.values())
-            if not new:
-                break
-            pool += new
-            in_place = all([lp.resolve_with(cut) for cut in new])
-            if not in_place:
-                lp = AllocationModel(cands, lp.settings, cuts=pool)
-                lp.solve(write_on_failure)
-        pool = _active_cuts(pool, lp)
-    while True:
-        if relax:
-            model = AllocationModel(cands, settings, cuts=pool)
-            status, seconds = model.solve(write_on_failure)
-            if status == "Infeasible":
-                raise diagnose_infeasibility(cands, settings)
-            solution = _solution(model, model.choice(), status, None, None,
-                                 model.build_seconds, seconds)
-            solution.budget_duals = model.budget_duals()
-        else:
-            solution, model = _lp_first(cands, settings, write_on_failure, pool)
-        one_hot = np.zeros(cands.feasible.shape)
-        one_hot[np.arange(cands.n_households), solution.choice] = 1.0
-        x = model.values() if relax else one_hot
-        new = checker.violated(model, x)
-        rounds += 1
-        if not new or rounds >= max_rounds:
-            solution.cut_rounds = rounds - 1
-            if checker.cvar:
-                checker.report_true_objective(solution, model, x)
-            return solution, model
-        pool += new
 
 
-CUT_ACTIVITY_TOLERANCE = 1e-6
-"""A tail cut counts as active when the tail variable is within this of its bound."""
 
 
-def _active_cuts(pool: list[Cut], lp: AllocationModel) -> list[Cut]:
-    """Keep the budget cuts and the tail cuts that bind at the LP optimum.
-
-    Every tail cut is a dense row (one coefficient per household and package); carrying the
-    slack ones into the integer rounds only slows them. Dropping a cut relaxes the model, and
-    the integer rounds add back any cut the solution then violates.
-    """
-    if not any(cut.kind == "tail" for cut in pool):
-        return pool
-    x = lp.values()
-    tail = lp.tail.varValue or 0.0
-    kept = [cut for cut in pool if cut.kind != "tail"
-            or tail - float((cut.coefficient * x).sum()) >= -CUT_ACTIVITY_TOLERANCE]
-    return kept
 
 
-class _CutChecker:
-    """Finds the cuts a solution violates (CVaR of exits, confidence budgets)."""
-
-    def __init__(self, cands: CandidateSet, settings: _Settings) -> None:
-        scenario = cands.scenario
-        self.cands = cands
-        self.settings = settings
-        self.cvar = settings.objective == "cvar"
-        self.confidence = settings.budget_rule == "confidence"
-        self.active = self.cvar or self.confidence
-        self.alpha = scenario.optimizer.cvar_alpha
-        self.tolerance = scenario.optimizer.cvar_tolerance
-        self.share = 1 - scenario.budget.confidence
-        self._cost_reps: np.ndarray | None = None
-
-    def cost_reps(self) -> np.ndarray:
-        """(K, R, H, P) outlays per replication, float32 [yuan]."""
-        if self._cost_reps is None:
-            self._cost_reps = np.stack([self.cands.cost_per_replication(k).astype(np.float32)
-                                        for k in range(self.cands.n_packages)])
-        return self._cost_reps
-
-    def _exits(self, x: np.ndarray) -> np.ndarray:
-        """(R,) stable exits in each replication under the (H, K) allocation ``x``."""
-        return np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
-
-    def overstatement(self, model: AllocationModel, x: np.ndarray) -> float:
-        """How far the model's tail variable is above the true lower-tail mean at ``x``."""
-        true_tail = tail_mean(self._exits(x), 1 - self.alpha, lower=True)
-        return (model.tail.varValue or 0.0) - true_tail
-
-    def report_true_objective(self, solution: Solution, model: AllocationModel,
-                              x: np.ndarray) -> None:
-        """Replace the modelled CVaR objective by its true value at the solution, and record by
-        how much the model overstated the tail (0 when the cuts converged)."""
-        residual = max(0.0, self.overstatement(model, x))
-        solution.objective -= self.cands.scenario.optimizer.cvar_weight * residual
-        solution.cvar_residual = residual
-        if residual > self.tolerance:
-            solution.status += " (CVaR cuts not converged)"
-            solution.gap = None
-
-    def true_objective(self, model: AllocationModel, x: np.ndarray) -> float:
-        """The model's objective at ``x`` with the CVaR term measured instead of modelled."""
-        modelled = float(pulp.value(model.prob.objective) or 0.0)
-        return modelled - self.cands.scenario.optimizer.cvar_weight * \
-            self.overstatement(model, x)
-
-    def violated(self, model: AllocationModel, x: np.ndarray) -> list[Cut]:
-        cuts = []
-        if self.cvar and self.overstatement(model, x) > self.tolerance:
-            weights = tail_weights(self._exits(x), 1 - self.alpha, lower=True)
-            cuts.append(tail_cut(self.cands, weights))
-        if self.confidence:
-            outlays = np.einsum("hk,krhp->rp", x, self.cost_reps(), optimize=True) \
-                + model.site_cost_by_year()[None, :]
-            for year in range(self.cands.plan_years):
-                budget = self.settings.budgets[year]
-                if tail_mean(outlays[:, year], self.share, lower=False) > \
-                        budget + MONEY_TOLERANCE_YUAN:
-                    cuts.append(budget_cut(self.cands, year, tail_weights(
-                        outlays[:, year], self.share, lower=False), self.cost_reps()))
-        return cuts
 
 
-def _solution(model: AllocationModel, choice: np.ndarray, status: str, bound: float | None,
-              gap: float | None, build_seconds: float, solve_seconds: float,
-              rounds: int = 0) -> Solution:
-    sites = {key: round(v.varValue or 0) for key, v in model.site_vars.items()}
-    return Solution(
-        choice=choice, objective=float(pulp.value(model.prob.objective) or 0.0), bound=bound,
-        gap=gap, status=status, build_seconds=build_seconds, solve_seconds=solve_seconds,
-        cut_rounds=rounds, sites=sites,
-        exit_target_shortfall=[float(s.varValue or 0.0) for s in model.short],
-        binding=model.binding())
 
 
-def _integral(model: AllocationModel) -> bool:
-    values = [v.varValue or 0.0 for v in model.x.values()]
-    values += [v.varValue or 0.0 for v in model.site_vars.values()]
-    return all(abs(v - round(v)) <= INTEGRALITY_TOLERANCE for v in values)
 
 
-@dataclass
-class _Bound:
-    """An upper bound on the allocation model and what it says about each pair."""
-
-    upper: float
-    near: np.ndarray
-    """(H, K) pairs offered to the heuristic MILP (used or nearly used by the bound)."""
-    keep: Callable[[float], np.ndarray]
-    """Given the value L of an allocation, the (H, K) pairs that a better one may use."""
-    duals: list[float]
-    name: str
-    build_seconds: float
-    solve_seconds: float
 
 
-def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
-              cuts: Sequence[Cut] = ()) -> tuple[Solution, AllocationModel]:
-    """Exact MILP solution through a bound and reduced-cost fixing.
-
-    1. Bound: the Lagrangian of the coupling rows for the expected objective
-       (:func:`_lagrangian_bound`, numpy), else the LP relaxation (:func:`_lp_bound`). Its
-       value U bounds every allocation.
-    2. Solve a small MILP over the packages the bound uses or nearly would (reduced cost within
-       :data:`REDUCED_COST_NEIGHBOURHOOD`), plus 'none', for a good allocation of value L. If
-       U − L is within the requested gap, L's allocation is returned: proven.
-    3. Any allocation better than L uses a pair only if U minus the pair's reduced cost is at
-       least L: every other pair is fixed at 0, and the MILP over what is left is solved to the
-       requested gap. Its optimum is the optimum of the full model.
-    """
-    if not cuts and settings.objective == "expected":
-        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings), cuts,
-                            write_on_failure)
-        if solved is not None:
-            return solved
-    bound = _lp_bound(cands, settings, cuts, write_on_failure)
-    if isinstance(bound, tuple):
-        return bound
-    solved = _close_gap(cands, settings, bound, cuts, write_on_failure)
-    if solved is None:
-        raise diagnose_infeasibility(cands, settings)
-    return solved
 
 
-def _lagrangian_bound(cands: CandidateSet, settings: _Settings) -> _Bound:
-    """Bound and priced values from :func:`simulator.optimizer.lagrangian.price_rows`: seconds
-    at 100,000 households, where the LP alone would not fit the time. Forcing x[h,k] = 1 lowers
-    the bound by at least the pair's margin below the household's best priced package."""
-    prices = price_rows(cands, settings.budgets)
-    margin = prices.margin()
-
-    def keep(lower: float) -> np.ndarray:
-        return cands.feasible & (prices.bound - margin >= lower - 1e-9)
-
-    return _Bound(prices.bound, margin <= PRICED_NEIGHBOURHOOD, keep,
-                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0)
 
 
-def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
-              write_on_failure: Path | None) -> _Bound | tuple[Solution, AllocationModel]:
-    """Bound and reduced costs from the LP relaxation (or the solution, when it is integral)."""
-    lp = AllocationModel(cands, replace(settings, relax=True), cuts=cuts)
-    status, solve_seconds = lp.solve(write_on_failure)
-    if status == "Infeasible":
-        raise diagnose_infeasibility(cands, settings)
-    upper = float(pulp.value(lp.prob.objective) or 0.0)
-    duals = lp.budget_duals()
-    if _integral(lp):
-        solution = _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
-                             lp.build_seconds, solve_seconds)
-        solution.budget_duals = duals
-        return solution, lp
-    values = lp.values()
-    reduced = np.full(cands.feasible.shape, np.inf)
-    for (h, k), var in lp.x.items():
-        reduced[h, k] = abs(var.dj or 0.0)
-
-    def keep(lower: float) -> np.ndarray:
-        allowed = cands.feasible.copy()
-        fixable = upper - reduced < lower - 1e-9
-        allowed[fixable & (values <= INTEGRALITY_TOLERANCE)] = False
-        ones = np.nonzero(fixable & (values >= 1 - INTEGRALITY_TOLERANCE))
-        allowed[ones[0]] = False
-        allowed[ones] = True
-        return allowed
-
-    near = (values > INTEGRALITY_TOLERANCE) | (reduced <= REDUCED_COST_NEIGHBOURHOOD)
-    return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds)
 
 
-def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Sequence[Cut],
-               write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
-    """Steps 2 and 3 of :func:`_lp_first`; None when no allocation meets the rows."""
-    near = bound.near & cands.feasible
-    near[:, 0] = True
-    heuristic = AllocationModel(cands, settings, allowed=near, cuts=cuts)
-    build = bound.build_seconds + heuristic.build_seconds
-    status, seconds = heuristic.solve(write_on_failure)
-    solve_seconds = bound.solve_seconds + seconds
-    found = status != "Infeasible"
-    lower = float(pulp.value(heuristic.prob.objective) or 0.0) if found else -math.inf
-    if found and bound.upper - lower <= settings.mip_gap * max(abs(lower), 1e-9):
-        gap = max(0.0, (bound.upper - lower) / max(abs(lower), 1e-9))
-        solution = _solution(heuristic, heuristic.choice(),
-                             f"Optimal (within gap of the {bound.name} bound)", bound.upper,
-                             gap, build, solve_seconds)
-        solution.budget_duals = bound.duals
-        return solution, heuristic
-    allowed = bound.keep(lower)
-    if found:
-        allowed[np.arange(cands.n_households), heuristic.choice()] = True
-    final = AllocationModel(cands, settings, allowed=allowed, cuts=cuts)
-    build += final.build_seconds
-    status, seconds = final.solve(write_on_failure)
-    solve_seconds += seconds
-    if status == "Infeasible":
-        return None
-    objective = float(pulp.value(final.prob.objective) or 0.0)
-    upper, _ = final.bound_and_gap()
-    upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
-    gap = max(0.0, (upper - objective) / max(abs(objective), 1e-9))
-    solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
-    solution.budget_duals = bound.duals
-    return solution, final
 
 
-PRICED_CVAR_ROUNDS = 15
-"""Most rounds of tail cuts on integer solutions (each a MILP over the priced neighbourhood,
-2–4 s on ruyuan-2016 at 200 replications). Measured there: the true objective gains about
-0.1 % over the first 10 rounds and 0.02 % over the next 30."""
 
 
-def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutChecker,
-                    write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
-    """The risk-aware objective through the Lagrangian decomposition (with CVaR weights).
-
-    1. :func:`~simulator.optimizer.lagrangian.price_rows` with the tail gives the bound U and
-       the priced values; its replication weights are a point of the CVaR's risk envelope, so
-       they give a valid first tail cut (T ≤ Σ_r weight_r·S_r) close to the optimum's.
-    2. A MILP over each household's near-best packages (reduced cost within
-       :data:`REDUCED_COST_NEIGHBOURHOOD`, and 'none') is solved; the true objective of its
-       allocation (the tail measured, not modelled) is a lower bound L. Tail cuts are added on
-       its integer solutions until U − L is within the requested gap, the restricted model's
-       tail is exact, or :data:`PRICED_CVAR_ROUNDS` rounds have run. (The narrower
-       neighbourhood of the expected objective loses 0.8 % here; fixing by margins leaves most
-       pairs free, as U − L is tens of stable exits, and a MILP over all 70,000 pairs with
-       dense tail cuts took 39 s a round.)
-    The best allocation found is returned with its proven gap to U. Returns None when the
-    restricted model has no solution (the LP route diagnoses why).
-    """
-    optimizer = cands.scenario.optimizer
-    tail = Tail(optimizer.cvar_alpha, optimizer.cvar_weight)
-    prices = price_rows(cands, settings.budgets, tail)
-    upper = prices.bound
-    allowed = (prices.margin() <= REDUCED_COST_NEIGHBOURHOOD) & cands.feasible
-    allowed[:, 0] = True
-    pool = [tail_cut(cands, prices.tail_weights / prices.tail_weights.sum())]
-    build, solve_seconds, rounds = prices.seconds, 0.0, 0
-    best: tuple[float, Solution, AllocationModel] | None = None
-    for _ in range(PRICED_CVAR_ROUNDS):
-        model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
-        build += model.build_seconds
-        # a round the solver cannot finish ends the rounds: the best allocation so far is kept
-        # (its gap says how good it is); a first round that fails goes the LP route instead
-        status, seconds = model.solve(write_on_failure, fail_quietly=best is not None)
-        solve_seconds += seconds
-        if status in ("Infeasible", "Not solved"):
-            break
-        rounds += 1
-        x = np.zeros(cands.feasible.shape)
-        x[np.arange(cands.n_households), model.choice()] = 1.0
-        true = checker.true_objective(model, x)
-        if best is None or true > best[0]:
-            best = (true, _solution(model, model.choice(), status, upper, None, 0.0, 0.0),
-                    model)
-        if upper - best[0] <= settings.mip_gap * max(abs(best[0]), 1e-9):
-            break
-        new = checker.violated(model, x)
-        if not new:
-            break
-        pool += new
-    if best is None:
-        return None
-    true, solution, model = best
-    gap = max(0.0, (upper - true) / max(abs(true), 1e-9))
-    solution.objective, solution.gap, solution.cut_rounds = true, gap, rounds
-    solution.build_seconds, solution.solve_seconds = build, solve_seconds
-    solution.status = "Optimal (within gap of the Lagrangian bound)" \
-        if gap <= settings.mip_gap else f"Feasible, {gap:.4%} from the Lagrangian bound"
-    solution.budget_duals = prices.budget_duals()
-    return solution, model
 
 
 def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:
@@ -830,35 +484,3 @@ def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray
     return cands.stable[choice, :, households].sum(axis=0).astype(float)
 
 
-def diagnose_infeasibility(cands: CandidateSet, settings: _Settings) -> InfeasibleError:
-    """Find which policy rows cannot be met within the budgets, and by how much."""
-    elastic = replace(settings, objective="expected", elastic=True)
-    model = AllocationModel(cands, elastic)
-    model.prob.solve(_solver(elastic))
-    problems = []
-    people = float(cands.registry.size[cands.registered()].sum())
-    policy = cands.scenario.policy
-    if model.prob.status != pulp.LpStatusOptimal:
-        return InfeasibleError([Problem("", "the allocation model has no solution and no "
-                                        "single policy rule explains it")])
-    for name, slack in model.elastic.items():
-        short = slack.varValue or 0.0
-        if short <= 1e-6:
-            continue
-        if name == "organisation_coverage":
-            need = policy.organisation_coverage_min_share * people
-            problems.append(Problem(
-                "policy.organisation_coverage_min_share",
-                f"at least {policy.organisation_coverage_min_share:.0%} of registered poor "
-                f"people ({need:,.0f}) must be brought in by organisations, but within the "
-                f"budgets and capacities at most {need - short:,.0f} can be: short by "
-                f"{short:,.0f} people"))
-        else:
-            problems.append(Problem(
-                "policy.non_poor_village_gap_max",
-                f"coverage of poor households in poor and non-poor villages cannot be kept "
-                f"within {policy.non_poor_village_gap_max:.0%} of each other: short by "
-                f"{short:.1%}"))
-    if not problems:
-        problems.append(Problem("", "the allocation model has no solution"))
-    return InfeasibleError(problems)

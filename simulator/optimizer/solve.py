@@ -35,7 +35,8 @@ from simulator.optimizer.frontier import (
     target_budget_summary,
 )
 from simulator.optimizer.lagrangian import price_rows
-from simulator.optimizer.model import Solution, solve_allocation
+from simulator.optimizer.model import Solution
+from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Plan
 from simulator.population import population_of
 from simulator.progress import stage

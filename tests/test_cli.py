@@ -134,7 +134,7 @@ def test_failed_write_keeps_the_old_file(cli, tmp_path: Path,
         yield ["household_id"]
         raise RuntimeError("disk trouble half-way")
 
-    monkeypatch.setattr("simulator.registry.registry_rows", failing_rows)
+    monkeypatch.setattr("simulator.registry.writing.registry_rows", failing_rows)
     result = cli("population", "ruyuan-2016", "-o", out, "--seed", "99")
     assert result.exit_code == 2
     assert out.read_bytes() == good

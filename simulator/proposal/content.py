@@ -3,6 +3,10 @@
 The HTML document and the xlsx workbook lay out the same :class:`Table` objects, and every
 number in them comes from the summary that ``summary.json`` holds, so the formats cannot
 disagree with each other or with the JSON.
+
+Why one long module: it is one table builder per section of the proposal, side by side, so that
+a change to what a proposal says happens in one place for every format; the words are in
+:mod:`.text`, the reasons of the per-household sheet in :mod:`.reasons`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ source (a citation of the bibliography in ``simulator/data/bibliography.toml`` s
 ``[Ruyuan2016 §一(三)]``, "scenario", "engineering choice" or "guess"). ``tuopin show
 --defaults`` prints it. Instrument parameters live beside their instruments in
 :mod:`simulator.interventions`.
+
+Why one long module: it is declarations (each field a ``param`` with its unit, range, meaning
+and source, a few lines each), read top to bottom as the scenario file is; splitting it would
+scatter the one place an expert checks every default against its source.
 """
 
 from __future__ import annotations

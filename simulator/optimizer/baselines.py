@@ -22,6 +22,7 @@ import numpy as np
 from simulator.interventions.base import Variant
 from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
+from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 from simulator.packages import Package
 from simulator.scenario.model import Scenario
 
@@ -79,70 +80,47 @@ def uniform_reward(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
 
 
 class _Capacities:
-    """Resources a greedy allocation uses up, checked package by package."""
+    """What a greedy allocation uses up, checked package by package: the model's own budget and
+    capacity rows (:mod:`simulator.optimizer.rows`, the one home of those rules), plus the PV
+    sites opened as PV households arrive (a site's fixed cost is charged to the budget of the
+    year the household's PV starts, and a township's cap on sites is kept)."""
 
     def __init__(self, cands: CandidateSet, budgets: np.ndarray) -> None:
         scenario = cands.scenario
         self.cands = cands
-        self.remaining = np.asarray(budgets, dtype=float).copy()
-        self.capacities = scenario.capacities
+        self.rows = [row for row in coupling_rows(cands, budgets)
+                     if row.kind in ("budget", "capacity")]
+        self.limit = np.array([row.rhs for row in self.rows])
+        self.used = np.zeros(len(self.rows))
+        self.budget_row = {row.year: i for i, row in enumerate(self.rows)
+                           if row.kind == "budget"}
         self.pv = scenario.instruments.pv
-        self.loans = scenario.instruments.loans
-        self.land = 0.0
-        self.jobs = np.zeros(cands.plan_years)
-        self.loan_volume = 0.0
-        self.enterprise, _ = cands.enterprise()
-        self.principal = cands.equity_principal()
-        self.absorbed: dict[int, float] = {}
-        self.pv_households: dict[str, int] = {}
+        self.site_cap = scenario.capacities.pv_sites_per_township_max
         self.per_site = households_per_site(self.pv)
+        self.pv_households: dict[str, int] = {}
 
-    def _site_cost(self, h: int) -> tuple[float, bool]:
-        """Extra site cost of adding household h's PV, and whether a site cap allows it."""
-        town = self.cands.registry.township[h]
-        served = self.pv_households.get(town, 0)
-        sites_now = math.ceil(served / self.per_site)
-        sites_after = math.ceil((served + 1) / self.per_site)
-        cap = self.capacities.pv_sites_per_township_max
-        allowed = cap is None or sites_after <= cap
-        return (sites_after - sites_now) * self.pv.site_fixed_cost_yuan, allowed
+    def _new_sites(self, h: int) -> tuple[int, bool]:
+        """Sites household h's PV would open, and whether the township's cap allows them."""
+        served = self.pv_households.get(self.cands.registry.township[h], 0)
+        after = math.ceil((served + 1) / self.per_site)
+        return after - math.ceil(served / self.per_site), \
+            self.site_cap is None or after <= self.site_cap
 
     def try_take(self, h: int, k: int) -> bool:
-        package = self.cands.packages[k]
-        cost = self.cands.cost[h, k].copy()
-        keys = {v.key: v.start_year for v in package.variants}
+        """Give household h package k if every row still allows it."""
+        add = np.array([row.coefficient(h, k) for row in self.rows])
+        keys = {v.key: v.start_year for v in self.cands.packages[k].variants}
         if "pv" in keys:
-            site_cost, allowed = self._site_cost(h)
-            if not allowed or (self.capacities.pv_land_kw is not None and self.land
-                               + self.pv.land_kw_per_household > self.capacities.pv_land_kw):
+            sites, allowed = self._new_sites(h)
+            if not allowed:
                 return False
-            cost[keys["pv"]] += site_cost
-        if "employment" in keys and self.capacities.job_slots_per_year is not None and \
-                self.jobs[keys["employment"]] + 1 > self.capacities.job_slots_per_year:
+            add[self.budget_row[keys["pv"]]] += sites * self.pv.site_fixed_cost_yuan / MONEY_UNIT
+        if np.any(self.used + add > self.limit + MONEY_TOLERANCE_YUAN / MONEY_UNIT):
             return False
-        if "loans" in keys and self.capacities.loan_risk_fund_yuan is not None and \
-                self.loan_volume + self.loans.amount_yuan > \
-                self.capacities.loan_risk_fund_yuan * self.loans.risk_fund_leverage:
-            return False
-        enterprises = self.cands.scenario.instruments.equity.enterprises
-        if "equity" in keys and enterprises:
-            e = int(self.enterprise[h])
-            if self.absorbed.get(e, 0.0) + self.principal[h] > enterprises[e].absorption_yuan > 0:
-                return False
-        if np.any(cost > self.remaining + MONEY_TOLERANCE_YUAN):
-            return False
-        self.remaining -= cost
+        self.used += add
         if "pv" in keys:
-            self.land += self.pv.land_kw_per_household
             town = self.cands.registry.township[h]
             self.pv_households[town] = self.pv_households.get(town, 0) + 1
-        if "employment" in keys:
-            self.jobs[keys["employment"]] += 1
-        if "loans" in keys:
-            self.loan_volume += self.loans.amount_yuan
-        if "equity" in keys and enterprises:
-            e = int(self.enterprise[h])
-            self.absorbed[e] = self.absorbed.get(e, 0.0) + self.principal[h]
         return True
 
 

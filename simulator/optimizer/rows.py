@@ -51,6 +51,15 @@ class Row:
     elastic: str | None = None
     """Name of the elastic slack of a policy row in infeasibility diagnosis."""
 
+    def coefficient(self, household: int, package: int) -> float:
+        """The coefficient of one pair (household, package)."""
+        value = 0.0
+        if self.full is not None:
+            value += float(self.full[household, package])
+        if self.household is not None:
+            value += float(self.household[household] * self.package[package])
+        return value
+
     def at(self, households: np.ndarray, packages: np.ndarray) -> np.ndarray:
         """Coefficients of the pairs (households[i], packages[i])."""
         out = np.zeros(len(households))

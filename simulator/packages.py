@@ -94,13 +94,17 @@ def _instrument_order(variant: Variant) -> tuple[int, int]:
     return (keys.index(variant.key), variant.start_year)
 
 
-def default_packages(keys: Iterable[str] | None = None, max_size: int = 2) -> list[Package]:
-    """'none', every single instrument and every pair (16 packages for 5 instruments)."""
+def default_packages(keys: Iterable[str] | None = None, max_size: int = 2,
+                     start_years: Iterable[int] = (0,)) -> list[Package]:
+    """'none', then every combination of up to ``max_size`` instruments starting in each of
+    ``start_years`` (0 = the first plan year): 16 packages for 5 instruments in pairs."""
     keys = list(keys) if keys is not None else [m.KEY for m in INSTRUMENTS]
+    starts = list(start_years)
     packages = [Package()]
     for size in range(1, max_size + 1):
         for combo in combinations(keys, size):
-            packages.append(Package(tuple(Variant(k) for k in combo)))
+            for start in starts:
+                packages.append(Package(tuple(Variant(k, start) for k in combo)))
     return packages
 
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
 from simulator.engine import enterprise_assignment, simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
-from simulator.interventions.base import Variant
 from simulator.interventions.pv import households_per_site
-from simulator.packages import Package
+from simulator.packages import Package, default_packages
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
@@ -32,15 +30,10 @@ def candidate_packages(scenario: Scenario) -> list[Package]:
     """'none', and every package of up to ``optimizer.max_instruments_per_package``
     instruments, starting in each plan year allowed by ``optimizer.start_years``."""
     settings = scenario.optimizer
-    keys = [m.KEY for m in INSTRUMENTS]
     start_years = range(scenario.horizon.plan_years) if settings.start_years == "all" \
         else range(1)
-    packages = [Package()]
-    for size in range(1, settings.max_instruments_per_package + 1):
-        for combo in combinations(keys, size):
-            for start in start_years:
-                packages.append(Package(tuple(Variant(k, start) for k in combo)))
-    return packages
+    return default_packages(max_size=settings.max_instruments_per_package,
+                            start_years=start_years)
 
 
 @dataclass(frozen=True, eq=False)

@@ -78,37 +78,75 @@ def household_net_income(components: Mapping[str, np.ndarray], production_expens
     unknown = [name for name in (*components, *counted) if name not in INCOME_SOURCES]
     if unknown:
         raise ValueError(f"unknown income sources {unknown}; known: {list(INCOME_SOURCES)}")
+    # The inputs' own precision: the engine keeps its block arrays in float32.
+    dtype = np.result_type(*components.values(), production_expenses, np.float32)
     total = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in components.values()),
-                                         np.shape(production_expenses)))
+                                         np.shape(production_expenses)), dtype=dtype)
     for name in counted:
         if name in components:
-            total = total + components[name]
-    return total - production_expenses
+            total += components[name]
+    total -= production_expenses
+    return total
 
 
-def per_capita(net_income: np.ndarray, members: np.ndarray, *,
-               year_axis: bool = True) -> np.ndarray:
+def per_capita(net_income: np.ndarray, members: np.ndarray, *, year_axis: bool = True,
+               out: np.ndarray | None = None) -> np.ndarray:
     """Per-capita net income [yuan/(person·year)] = household net income ÷ resident members.
 
     Parameters
     ----------
     net_income : array, shape ``(..., households, years)`` (or ``(..., households)``)
-        Household net income [yuan/year].
+        Household net income [yuan/year]; a floating array keeps its precision.
     members : int array, shape ``(households,)``
         Resident members; each at least 1.
     year_axis : bool
         Whether ``net_income`` ends with a year axis (default) or with the household axis.
+    out : array, optional
+        Where to write the result (the engine fills one package's slice of a float32 array).
     """
     members = np.asarray(members)
     if np.any(members < 1):
         raise ValueError("every household must have at least one resident member")
-    divisor = members[:, None] if year_axis else members
-    return np.asarray(net_income, dtype=float) / divisor
+    income = np.asarray(net_income)
+    if not np.issubdtype(income.dtype, np.floating):
+        income = income.astype(float)
+    divisor = (members[:, None] if year_axis else members).astype(income.dtype)
+    return np.divide(income, divisor, out=out)
+
+
+def dibao_top_up(net_income: np.ndarray, covered: np.ndarray,
+                 standard: np.ndarray) -> np.ndarray:
+    """Household income after the dibao top-up: covered households are raised to the year's
+    guaranteed income (the dibao standard × members); others keep their own.
+
+    Parameters
+    ----------
+    net_income : array, shape ``(..., households, years)``
+        Counted household net income [yuan/year].
+    covered : bool array, shape ``(households,)``
+        Households the top-up covers (without labour capacity).
+    standard : array broadcastable to ``net_income``
+        Guaranteed household income [yuan/year].
+    """
+    covered = np.asarray(covered, dtype=bool)[:, None]
+    return np.where(covered, np.maximum(net_income, standard), net_income)
+
+
+def lines_by_household(by_safety_net: np.ndarray, exit_lines: np.ndarray,
+                       safety_net_lines: np.ndarray) -> np.ndarray:
+    """(households, years) the line each household is judged against [yuan/(person·year)]:
+    the safety-net line for households that exit through the safety net, the exit line for
+    everyone else."""
+    return np.where(np.asarray(by_safety_net, dtype=bool)[:, None],
+                    np.asarray(safety_net_lines)[None, :], np.asarray(exit_lines)[None, :])
 
 
 def above_line(per_capita_income: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """Whether per-capita income reaches each year's line (shape ``(..., years)``)."""
-    return np.asarray(per_capita_income) >= np.asarray(lines, dtype=float)
+    lines = np.asarray(lines)
+    if not np.issubdtype(lines.dtype, np.floating):
+        lines = lines.astype(float)
+    return np.asarray(per_capita_income) >= lines  # in the inputs' precision (float32 engine)
 
 
 def first_true(flags: np.ndarray) -> np.ndarray:
@@ -175,22 +213,6 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
     unconfirmed = exited & ~stable & ~returned
     return ExitOutcome(exit_year=exit_year, stable=stable, returned=returned,
                        return_year=return_year, unconfirmed=unconfirmed)
-
-
-def safety_net_above(above: np.ndarray, covered_from: np.ndarray) -> np.ndarray:
-    """Mark safety-net households as above the line from the year dibao covers them.
-
-    Parameters
-    ----------
-    above : bool array, shape ``(..., households, years)``
-    covered_from : int array, shape ``(households,)``
-        Index of the first covered year, :data:`NO_YEAR` for households exiting by income.
-    """
-    above = np.asarray(above, dtype=bool)
-    years = np.arange(above.shape[-1])
-    covered_from = np.asarray(covered_from)
-    covered = (covered_from[:, None] != NO_YEAR) & (years[None, :] >= covered_from[:, None])
-    return above | covered
 
 
 def judged_by_safety_net(laborers: np.ndarray, safety_net_exit: bool) -> np.ndarray:

@@ -25,7 +25,15 @@ from multiprocessing import get_context
 import numpy as np
 import simpy
 
-from simulator.accounting import exit_outcomes, judged_by_safety_net
+from simulator.accounting import (
+    above_line,
+    dibao_top_up,
+    exit_outcomes,
+    household_net_income,
+    judged_by_safety_net,
+    lines_by_household,
+    per_capita,
+)
 from simulator.baseline import OWNER as BASELINE
 from simulator.baseline import baseline_income
 from simulator.calendar import FLOAT, Block, Households, by_household
@@ -115,12 +123,13 @@ def _simulate_block(task: _BlockInput) -> _BlockOutput:
 def _owner_income(block: Block, owner: str, sources: Sequence[str], counted: set[str],
                   zeros: np.ndarray) -> np.ndarray:
     """(reps, households, years) counted net income one owner recorded [yuan/year]."""
-    total = zeros.copy()
-    for source in sources:
-        if source in counted:
-            total += block.income.get((owner, source), zeros)
-    total -= block.expenses.get(owner, zeros)
-    return by_household(total)
+    components = {source: block.income[(owner, source)] for source in sources
+                  if (owner, source) in block.income}
+    # Summed in the instrument's own order of sources (``counted`` is a set, whose order can
+    # differ between worker processes): float32 sums must not depend on the number of workers.
+    in_order = [source for source in sources if source in counted]
+    return by_household(household_net_income(components, block.expenses.get(owner, zeros),
+                                              in_order))
 
 
 def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
@@ -145,8 +154,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     top_up = "dibao_topup" in counted and bool(no_labour.any())
     standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] * size
     by_safety_net = judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
-    lines = np.where(by_safety_net[:, None], scenario.safety_net_lines_yuan_per_capita[None, :],
-                     scenario.lines_yuan_per_capita[None, :]).astype(FLOAT)  # (households, years)
+    lines = lines_by_household(by_safety_net, scenario.lines_yuan_per_capita,
+                               scenario.safety_net_lines_yuan_per_capita).astype(FLOAT)
     window = scenario.exit_rule.monitoring_years
 
     def counted_total(p: int) -> np.ndarray:
@@ -159,16 +168,15 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         return total
 
     def topped_up(total: np.ndarray) -> np.ndarray:
-        if not top_up:
-            return total
-        return np.where(no_labour[None, :, None], np.maximum(total, standard), total)
+        return dibao_top_up(total, no_labour, standard) if top_up else total
 
+    members = households.size
     n_packages = task.weights.shape[0]
-    per_capita = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT)
+    income = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT)
     for p in range(n_packages):
-        np.divide(topped_up(counted_total(p)), size, out=per_capita[p])
-    outcome = exit_outcomes(per_capita >= lines, window)
-    without = exit_outcomes(topped_up(base) / size >= lines, window)
+        per_capita(topped_up(counted_total(p)), members, out=income[p])
+    outcome = exit_outcomes(above_line(income, lines), window)
+    without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
         kept = {}
@@ -185,7 +193,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     if task.keep_income and n_packages == 1:
         income_by_category = _income_by_category(block, task, counted_total(0), topped_up)
     return _BlockOutput(
-        per_capita=per_capita if task.keep_income else None,
+        per_capita=income if task.keep_income else None,
         exit_year=outcome.exit_year.astype(np.int8),
         return_year=outcome.return_year.astype(np.int8),
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,

@@ -15,12 +15,13 @@ from simulator.accounting import (
     above_line,
     at_risk,
     classify_edge,
+    dibao_top_up,
     exit_outcomes,
     first_true,
     household_net_income,
     line_from_growth,
+    lines_by_household,
     per_capita,
-    safety_net_above,
 )
 from simulator.vocabulary import INCOME_SOURCES
 
@@ -67,10 +68,27 @@ def test_per_capita_divides_each_household_by_its_members() -> None:
         per_capita(net, np.array([0, 3]))
 
 
-def test_safety_net_marks_covered_years() -> None:
-    above = np.zeros((3, 4), dtype=bool)
-    covered = safety_net_above(above, np.array([NO_YEAR, 0, 2]))
-    assert covered.tolist() == [[False] * 4, [True] * 4, [False, False, True, True]]
+def test_dibao_top_up_raises_only_covered_households_to_the_standard() -> None:
+    income = np.array([[1000.0, 5000.0], [1000.0, 5000.0]], dtype=np.float32)  # hh × years
+    standard = np.array([[3000.0, 3000.0], [3000.0, 3000.0]], dtype=np.float32)
+    topped = dibao_top_up(income, np.array([True, False]), standard)
+    assert topped.tolist() == [[3000, 5000], [1000, 5000]]
+    assert topped.dtype == np.float32
+
+
+def test_each_household_is_judged_against_its_own_line() -> None:
+    lines = lines_by_household(np.array([True, False]), np.array([2952.0, 3146.0]),
+                               np.array([2800.0, 2900.0]))
+    assert lines.tolist() == [[2800, 2900], [2952, 3146]]
+
+
+def test_float32_income_keeps_its_precision() -> None:
+    income = np.array([[2952.7]], dtype=np.float32)
+    assert per_capita(income, np.array([1])).dtype == np.float32
+    assert household_net_income({"wages": income}, np.zeros((1, 1), np.float32),
+                                ["wages"]).dtype == np.float32
+    # compared in float32, as the engine stores it: exactly at a float32 line is at the line
+    assert above_line(income, np.array([2952.7], dtype=np.float32)).all()
 
 
 def test_edge_classification() -> None:

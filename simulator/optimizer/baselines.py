@@ -15,14 +15,12 @@ the optimised plan.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simulator.interventions.base import Variant
-from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
+from simulator.optimizer.sites import SiteRules
 from simulator.packages import Package
 from simulator.scenario.model import Scenario
 
@@ -94,17 +92,13 @@ class _Capacities:
         self.used = np.zeros(len(self.rows))
         self.budget_row = {row.year: i for i, row in enumerate(self.rows)
                            if row.kind == "budget"}
-        self.pv = scenario.instruments.pv
-        self.site_cap = scenario.capacities.pv_sites_per_township_max
-        self.per_site = households_per_site(self.pv)
+        self.sites = SiteRules.of(scenario)
         self.pv_households: dict[str, int] = {}
 
     def _new_sites(self, h: int) -> tuple[int, bool]:
         """Sites household h's PV would open, and whether the township's cap allows them."""
         served = self.pv_households.get(self.cands.registry.township[h], 0)
-        after = math.ceil((served + 1) / self.per_site)
-        return after - math.ceil(served / self.per_site), \
-            self.site_cap is None or after <= self.site_cap
+        return self.sites.new_sites(served), self.sites.allows(self.sites.sites_for(served + 1))
 
     def try_take(self, h: int, k: int) -> bool:
         """Give household h package k if every row still allows it."""
@@ -114,7 +108,7 @@ class _Capacities:
             sites, allowed = self._new_sites(h)
             if not allowed:
                 return False
-            add[self.budget_row[keys["pv"]]] += sites * self.pv.site_fixed_cost_yuan / MONEY_UNIT
+            add[self.budget_row[keys["pv"]]] += sites * self.sites.fixed_cost_yuan / MONEY_UNIT
         if np.any(self.used + add > self.limit + MONEY_TOLERANCE_YUAN / MONEY_UNIT):
             return False
         self.used += add

@@ -18,7 +18,7 @@ import numpy as np
 from simulator.engine import enterprise_assignment, simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
-from simulator.interventions.pv import households_per_site
+from simulator.optimizer.sites import SiteRules
 from simulator.packages import Package, default_packages
 from simulator.registry import Registry
 from simulator.results import SimulationResult
@@ -103,15 +103,14 @@ class CandidateSet:
     def sites_opened(self, choice: np.ndarray) -> dict[tuple[str, int], int]:
         """The fewest PV sites that serve the PV households of ``choice``: (township, plan year)
         → sites opened that year (a household's PV needs its site from its start year)."""
-        pv = self.scenario.instruments.pv
-        per_site = households_per_site(pv)
+        rules = SiteRules.of(self.scenario)
         towns = self.registry.township
         uses = [self.uses("pv", year)[choice] for year in range(self.plan_years)]
         opened = {}
         for town in sorted(set(towns.tolist())):
             members = towns == town
             served = np.cumsum([int(u[members].sum()) for u in uses])
-            new = np.diff(np.ceil(served / per_site), prepend=0.0)
+            new = np.diff(rules.sites_for(served), prepend=0.0)
             opened.update({(town, year): int(n) for year, n in enumerate(new) if n})
         return opened
 
@@ -120,7 +119,7 @@ class CandidateSet:
         """(P,) fixed cost of the sites of :meth:`sites_opened`, charged to the plan year each
         opens [yuan]. ``households`` (a boolean mask, e.g. a township) keeps the sites of the
         townships it touches."""
-        cost = self.scenario.instruments.pv.site_fixed_cost_yuan
+        cost = SiteRules.of(self.scenario).fixed_cost_yuan
         out = np.zeros(self.plan_years)
         if cost <= 0:
             return out

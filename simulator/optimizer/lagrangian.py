@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.rows import MONEY_UNIT, Row, coupling_rows
+from simulator.optimizer.sites import SiteRules
 
 BUNDLE_TOLERANCE = 1e-7
 """Stop when the cutting-plane model predicts less than this relative decrease of L."""
@@ -137,9 +137,8 @@ class _Dual:
         self._sites()
 
     def _sites(self) -> None:
-        pv = self.cands.scenario.instruments.pv
         self.budget_index = [i for i, row in enumerate(self.rows) if row.kind == "budget"]
-        self.site_cost = pv.site_fixed_cost_yuan / MONEY_UNIT / households_per_site(pv)
+        self.site_cost = SiteRules.of(self.cands.scenario).cost_per_household / MONEY_UNIT
         self.pv_start = [self.cands.uses("pv", year).astype(float)
                          for year in range(self.cands.plan_years)]
 
@@ -270,13 +269,11 @@ def _master(points: list[np.ndarray], values: list[float], gradients: list[np.nd
 
 def _site_cap_rows(cands: CandidateSet) -> list[Row]:
     """A township's site cap as a cap on its PV households (the LP relaxation of the sites)."""
-    scenario = cands.scenario
-    cap = scenario.capacities.pv_sites_per_township_max
+    cap = SiteRules.of(cands.scenario).households_cap
     if cap is None:
         return []
-    per_site = households_per_site(scenario.instruments.pv)
     townships = cands.registry.township
     uses = cands.uses("pv").astype(float)
-    return [Row(f"pv_site_cap_{t}", "capacity", "<=", float(cap * per_site),
+    return [Row(f"pv_site_cap_{t}", "capacity", "<=", cap,
                 household=(townships == town).astype(float), package=uses)
             for t, town in enumerate(sorted(set(townships.tolist())))]

@@ -35,9 +35,9 @@ import numpy as np
 import pulp
 
 from simulator.errors import TuopinError
-from simulator.interventions.pv import households_per_site
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
+from simulator.optimizer.sites import SiteRules
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
@@ -165,6 +165,7 @@ class AllocationModel:
         started = time.perf_counter()
         self.cands = cands
         self.settings = settings
+        self.site_rules = SiteRules.of(cands.scenario)
         self.prob = pulp.LpProblem("tuopin_allocation", pulp.LpMaximize)
         cat = pulp.LpContinuous if settings.relax else pulp.LpBinary
         allowed = cands.feasible if allowed is None else allowed
@@ -205,13 +206,11 @@ class AllocationModel:
 
     def _sites(self) -> None:
         """PV sites: integer counts per township and plan year where sites are lumpy."""
-        scenario = self.cands.scenario
-        pv = scenario.instruments.pv
-        capacities = scenario.capacities
+        rules = self.site_rules
         self.site_vars: dict[tuple[str, int], pulp.LpVariable] = {}
-        if pv.site_fixed_cost_yuan <= 0 and capacities.pv_sites_per_township_max is None:
+        if not rules.lumpy:
             return
-        per_site = households_per_site(pv)
+        per_site = rules.households_per_site
         townships = self.cands.registry.township
         cat = pulp.LpContinuous if self.settings.relax else pulp.LpInteger
         for t_index, town in enumerate(sorted(set(townships.tolist()))):
@@ -226,16 +225,16 @@ class AllocationModel:
                           if members[h] and self._pv_start(k) <= year]
                 self._add(self._expr(served) - self._expr(opened) <= 0,
                           f"pv_sites_{t_index}_{year}")
-            if capacities.pv_sites_per_township_max is not None:
+            if rules.cap_per_township is not None:
                 self._add(self._expr([(v, 1.0) for v, _ in opened])
-                          <= capacities.pv_sites_per_township_max, f"pv_site_cap_{t_index}")
+                          <= rules.cap_per_township, f"pv_site_cap_{t_index}")
 
     def _pv_start(self, k: int) -> int:
         return next(v.start_year for v in self.cands.packages[k].variants if v.key == "pv")
 
     def _rows(self) -> None:
         """Budgets, capacities and policy rules (:mod:`simulator.optimizer.rows`)."""
-        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan / MONEY_UNIT
+        site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
         households = np.array([h for h, _ in self.pairs], dtype=np.int64)
         packages = np.array([k for _, k in self.pairs], dtype=np.int64)
         variables = [self.x[pair] for pair in self.pairs]
@@ -297,7 +296,7 @@ class AllocationModel:
             self._add(pulp.LpAffineExpression([(self.tail, 1.0)]) - self._expr(terms) <= 0,
                       f"tail_cut_{self.cuts}")
             return
-        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan / MONEY_UNIT
+        site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
         terms += [(site, site_cost) for (_, y), site in self.site_vars.items()
                   if y == cut.year]
         self._add(self._expr(terms) <= float(self.settings.budgets[cut.year]) / MONEY_UNIT,
@@ -324,7 +323,7 @@ class AllocationModel:
             columns = [(i, -c) for i, c in columns] + [(self.tail.index, 1.0)]
             low, high = -highspy.kHighsInf, 0.0
         else:
-            site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan / MONEY_UNIT
+            site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
             columns += [(site.index, site_cost) for (_, y), site in self.site_vars.items()
                         if y == cut.year]
             low = -highspy.kHighsInf
@@ -351,7 +350,7 @@ class AllocationModel:
     def site_cost_by_year(self) -> np.ndarray:
         """(P,) fixed cost of the PV sites the solution opens in each plan year [yuan]."""
         cost = np.zeros(self.cands.plan_years)
-        site_cost = self.cands.scenario.instruments.pv.site_fixed_cost_yuan
+        site_cost = self.site_rules.fixed_cost_yuan
         for (_, year), site in self.site_vars.items():
             cost[year] += site_cost * (site.varValue or 0.0)
         return cost

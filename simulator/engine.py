@@ -120,6 +120,25 @@ def _simulate_block(task: _BlockInput) -> _BlockOutput:
     return _reduce(block, task)
 
 
+class UndeclaredError(RuntimeError):
+    """An instrument paid an income source, or booked a budget line, that its module does not
+    declare: a bug in the instrument module (its income would count for nothing, its money
+    would be missing from every report)."""
+
+
+def _check_declared(block: Block, variants: Sequence[Variant]) -> None:
+    """Stop when an instrument's process used a source, line or recovery its module does not
+    declare (``INCOME_SOURCES``, ``LINES``, ``RECOVERIES``)."""
+    modules = {v.name: BY_KEY[v.key] for v in variants}
+    for store, declared in ((block.income, "INCOME_SOURCES"), (block.outlays, "LINES"),
+                            (block.recoveries, "RECOVERIES")):
+        for owner, name in store:
+            module = modules.get(owner)
+            if module is not None and name not in getattr(module, declared, ()):
+                raise UndeclaredError(f"instrument {module.KEY!r} used {name!r}, which its "
+                                      f"module does not list in {declared}")
+
+
 def _owner_income(block: Block, owner: str, sources: Sequence[str], counted: set[str],
                   zeros: np.ndarray) -> np.ndarray:
     """(reps, households, years) counted net income one owner recorded [yuan/year]."""
@@ -141,6 +160,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     The same accounting without any instrument gives every household's outcome without support,
     on the same random numbers, so a plan's *added* stable exits are a paired difference.
     """
+    _check_declared(block, task.variants)
     scenario = task.scenario
     households = task.households
     counted = set(scenario.exit_rule.counted_sources)

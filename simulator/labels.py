@@ -79,29 +79,20 @@ TEXT: dict[str, dict[str, str]] = {
     "cmp_coverage": {"zh": "{town}覆盖率", "en": "coverage in {town}"},
 }
 
-INSTRUMENTS: dict[str, dict[str, str]] = {
-    "equity": {"zh": "股权分红", "en": "equity dividends"},
-    "pv": {"zh": "光伏收益", "en": "photovoltaic returns"},
-    "employment": {"zh": "就业奖补", "en": "employment awards"},
-    "loans": {"zh": "小额信贷", "en": "microloans"},
-    "industry": {"zh": "产业奖补", "en": "household industry reward"},
-}
+def _instrument_labels() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Names of the instruments and of their budget lines and recoveries, as each instrument
+    module declares them (one home: the module)."""
+    from simulator.interventions import INSTRUMENTS as MODULES
 
-LINES: dict[str, dict[str, str]] = {
-    "training": {"zh": "订单式培训", "en": "training"},
-    "employment_awards": {"zh": "就业奖补", "en": "employment awards"},
-    "equity_principal": {"zh": "入股本金", "en": "equity principal"},
-    "organisation_rewards": {"zh": "带动主体奖励", "en": "organisation rewards"},
-    "equity_recoveries": {"zh": "企业失败后回收股金", "en": "equity recovered after failures"},
-    "equity_principal_kept": {"zh": "转为县扶贫基金的入股本金",
-                              "en": "equity principal kept by the county"},
-    "household_rewards": {"zh": "农户产业奖补", "en": "household rewards"},
-    "loan_interest_subsidy": {"zh": "贷款贴息", "en": "loan interest subsidy"},
-    "loan_insurance": {"zh": "贷款保证保险", "en": "loan insurance"},
-    "loan_risk_compensation": {"zh": "风险补偿金", "en": "loan risk compensation"},
-    "pv_capex": {"zh": "光伏建设投入", "en": "PV capital cost"},
-    "pv_sites": {"zh": "光伏电站场地", "en": "PV site fixed cost"},
-}
+    names = {m.KEY: {"zh": m.LABEL_ZH, "en": m.LABEL} for m in MODULES}
+    lines = {key: {"zh": line.zh, "en": line.en} for m in MODULES
+             for key, line in {**m.LINES, **getattr(m, "RECOVERIES", {})}.items()}
+    return names, lines
+
+
+INSTRUMENTS, LINES = _instrument_labels()
+"""Instrument key → {"zh", "en"} name; budget line → {"zh", "en"} name."""
+
 
 PLANS: dict[str, dict[str, str]] = {
     "optimised": {"zh": "优化方案", "en": "optimised plan"},

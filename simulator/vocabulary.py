@@ -22,26 +22,43 @@ REGISTERED_CATEGORIES: tuple[str, ...] = ("general", "dibao", "wubao")
 SAFETY_NET_CATEGORIES: tuple[str, ...] = ("dibao", "wubao")
 """Categories covered by the minimum-living guarantee or five-guarantees (政策兜底)."""
 
-IncomeSource = Literal[
-    "wages", "business", "property", "transfers",
-    "equity_dividends", "pv_returns", "employment_wages", "loan_project",
-    "industry_income", "household_reward", "dibao_topup",
-]
-
-INCOME_SOURCES: dict[str, str] = {
+REGISTRY_SOURCES: dict[str, str] = {
     "wages": "wage income in the registry (工资性收入)",
     "business": "household business income in the registry, gross of expenses (家庭经营收入)",
     "property": "property income in the registry (财产性收入)",
     "transfers": "regular transfers in the registry: pensions, dibao, wubao (转移性收入)",
-    "equity_dividends": "dividends on equity invested for the household (property income)",
-    "pv_returns": "revenue of the household's PV capacity (property income)",
-    "employment_wages": "wages from a job found through the employment instrument",
-    "loan_project": "net business income of the project a microloan funds",
-    "industry_income": "business income of an industry the household develops for the reward",
-    "household_reward": "one-off industry reward paid to the household (以奖代补)",
+}
+"""Income sources a registry records, in the national statistics' four components."""
+
+SAFETY_NET_SOURCES: dict[str, str] = {
     "dibao_topup": "dibao top-up paid to households without labour capacity (safety net)",
 }
-"""Every income source tuopin tracks. Loan principal is not among them: it is never income."""
+"""Income the safety net adds (the engine's top-up, not an instrument)."""
+
+
+def _instrument_sources() -> dict:
+    from simulator.interventions import INSTRUMENTS
+
+    return {name: source for module in INSTRUMENTS for name, source in module.SOURCES.items()}
+
+
+INCOME_SOURCES: dict[str, str] = {
+    **REGISTRY_SOURCES,
+    **{name: source.doc for name, source in _instrument_sources().items()},
+    **SAFETY_NET_SOURCES,
+}
+"""Every income source tuopin tracks: the registry's, each instrument's own (declared in its
+module, :data:`simulator.interventions.base.Source`) and the safety net's. Loan principal is not
+among them: it is never income."""
+
+IncomeSource = Literal[tuple(INCOME_SOURCES)]  # type: ignore[valid-type]
+"""An income source name (a scenario's ``exit_rule.counted_sources`` is checked against it)."""
+
+COUNTED_BY_DEFAULT: tuple[str, ...] = tuple(
+    name for name in INCOME_SOURCES
+    if name not in _instrument_sources() or _instrument_sources()[name].counted_by_default)
+"""Sources the exit rule counts unless a scenario says otherwise: all but those an instrument
+declares as not counted (one-off rewards)."""
 
 REGISTRY_INCOME_COLUMNS: tuple[str, ...] = ("wages", "business", "property", "transfers")
 """Income components a registry records for the baseline year."""
@@ -51,16 +68,8 @@ INCOME_CATEGORIES: tuple[str, ...] = ("wages", "business", "property", "transfer
 转移净收入), in which published income structures are given."""
 
 INCOME_CATEGORY: dict[str, str] = {
-    "wages": "wages",
-    "business": "business",
-    "property": "property",
-    "transfers": "transfers",
-    "equity_dividends": "property",
-    "pv_returns": "property",
-    "employment_wages": "wages",
-    "loan_project": "business",
-    "industry_income": "business",
-    "household_reward": "transfers",
+    **{name: name for name in REGISTRY_SOURCES},
+    **{name: source.category for name, source in _instrument_sources().items()},
     "dibao_topup": "transfers",
 }
 """The statistical component each income source belongs to (production expenses are deducted

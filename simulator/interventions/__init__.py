@@ -1,9 +1,12 @@
 """The instruments a 以奖代补 fund can buy, one module each.
 
 Every instrument module keeps the contract described in :mod:`simulator.interventions.base`:
-its key and labels, its parameters (with units and sources), the income sources it pays, the
-budget lines it spends on, who is eligible, and its SimPy process. Adding an instrument means
-adding a module and listing it in :data:`INSTRUMENTS`; no other instrument changes.
+its key and labels, its parameters (with units and sources), the income sources it pays and
+those it introduces, the budget lines it spends on (with their names), who is eligible, and its
+SimPy process. The vocabulary of income sources and the report labels are built from these
+declarations, and the engine stops an instrument that pays or books anything undeclared
+(``tests/test_instruments.py``). Adding an instrument means adding a module and listing it in
+:data:`INSTRUMENTS`.
 """
 
 from __future__ import annotations

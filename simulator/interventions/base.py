@@ -7,9 +7,14 @@ An instrument module declares:
 ``Parameters``
     Frozen dataclass of its parameters, each with unit, default and source.
 ``INCOME_SOURCES``
-    Income sources (:data:`simulator.vocabulary.INCOME_SOURCES`) it pays households.
-``LINES``
-    Budget lines it spends on, each with a description.
+    Income sources it pays households (names in :data:`simulator.vocabulary.INCOME_SOURCES`).
+``SOURCES``
+    The income sources it introduces, each a :class:`Source` (its statistical component and
+    whether the exit rule counts it by default): :mod:`simulator.vocabulary` is built from
+    these, so an instrument's income can never count for nothing unnoticed.
+``LINES`` (and ``RECOVERIES``)
+    Budget lines it spends on (and money that comes back), each a :class:`Line` with its
+    Chinese and English names: the labels of reports are built from these.
 ``BRINGS_IN_BY_ORGANISATION``
     Whether taking part means an organisation brings the household in ([Jishou2016]'s 20 % rule).
 ``parameters(scenario) -> Parameters``
@@ -30,6 +35,27 @@ shocks are the same under every package (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """An income source an instrument introduces."""
+
+    category: str
+    """Statistical component: 'wages', 'business', 'property' or 'transfers'."""
+    doc: str
+    counted_by_default: bool = True
+    """Whether the exit rule counts it unless a scenario says otherwise (a one-off reward is
+    not income the household can count on)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A budget line an instrument books money on, or a recovery."""
+
+    zh: str
+    en: str
+    doc: str
 
 
 @dataclass(frozen=True, order=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.interventions.base import Line, Source
 from simulator.randomness import monthly_probability, standard_normal
 from simulator.schema import param
 
@@ -27,9 +28,12 @@ LABEL = "employment awards"
 LABEL_ZH = "就业奖补"
 INCOME_SOURCES = ("employment_wages", "wages", "business")
 """Wages of the placed job; the registry's wages and business income it replaces (negative)."""
+SOURCES = {"employment_wages": Source(
+    "wages", "wages from a job found through the employment instrument")}
 LINES = {
-    "training": "order-based training of the job seeker",
-    "employment_awards": "awards to employers, paid after the job lasted (verified)",
+    "training": Line("订单式培训", "training", "order-based training of the job seeker"),
+    "employment_awards": Line("就业奖补", "employment awards",
+                              "awards to employers, paid after the job lasted (verified)"),
 }
 BRINGS_IN_BY_ORGANISATION = True
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.interventions.base import Line, Source
 from simulator.randomness import probability_per_period
 from simulator.schema import param, table_array
 from simulator.units import MONTHS_PER_YEAR
@@ -28,16 +29,24 @@ if TYPE_CHECKING:
 
 KEY = "equity"
 LABEL = "equity dividends"
-LABEL_ZH = "资产收益分红"
+LABEL_ZH = "股权分红"
 INCOME_SOURCES = ("equity_dividends",)
+SOURCES = {"equity_dividends": Source(
+    "property", "dividends on equity invested for the household (property income)")}
 LINES = {
-    "equity_principal": "principal invested on the household's behalf",
-    "organisation_rewards": "one-off reward per poor person brought into the equity scheme",
+    "equity_principal": Line("入股本金", "equity principal",
+                             "principal invested on the household's behalf"),
+    "organisation_rewards": Line(
+        "带动主体奖励", "organisation rewards",
+        "one-off reward per poor person brought into the equity scheme"),
 }
 RECOVERIES = {
-    "equity_recoveries": "principal recovered from failed enterprises",
-    "equity_principal_kept": "principal the county keeps: it becomes a county fund at the end "
-                             "of the term (or is still invested at the horizon's end)",
+    "equity_recoveries": Line("企业失败后回收股金", "equity recovered after failures",
+                              "principal recovered from failed enterprises"),
+    "equity_principal_kept": Line(
+        "转为县扶贫基金的入股本金", "equity principal kept by the county",
+        "principal the county keeps: it becomes a county fund at the end of the term (or is "
+        "still invested at the horizon's end)"),
 }
 """Money that comes back to the county: not spending, so it never relaxes a yearly budget, but it
 makes the net fiscal cost smaller than the gross outlay."""

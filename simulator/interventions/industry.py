@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.interventions.base import Line, Source
 from simulator.units import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -27,9 +28,19 @@ KEY = "industry"
 LABEL = "household industry reward"
 LABEL_ZH = "产业奖补"
 INCOME_SOURCES = ("industry_income", "household_reward")
+SOURCES = {
+    "industry_income": Source(
+        "business", "business income of an industry the household develops for the reward"),
+    "household_reward": Source(
+        "transfers", "one-off industry reward paid to the household (以奖代补)",
+        counted_by_default=False),
+}
 LINES = {
-    "household_rewards": "reward to households whose own industry passed verification",
-    "organisation_rewards": "one-off reward per poor person an organisation helps directly",
+    "household_rewards": Line("农户产业奖补", "household rewards",
+                              "reward to households whose own industry passed verification"),
+    "organisation_rewards": Line(
+        "带动主体奖励", "organisation rewards",
+        "one-off reward per poor person an organisation helps directly"),
 }
 BRINGS_IN_BY_ORGANISATION = True
 Parameters = None  # its parameters are the scenario's [rewards] table

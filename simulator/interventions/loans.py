@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.interventions.base import Line, Source
 from simulator.randomness import standard_normal
 from simulator.schema import param
 from simulator.units import MONTHS_PER_YEAR
@@ -26,12 +27,17 @@ if TYPE_CHECKING:
 
 KEY = "loans"
 LABEL = "microloans"
-LABEL_ZH = "扶贫小额信贷"
+LABEL_ZH = "小额信贷"
 INCOME_SOURCES = ("loan_project",)
+SOURCES = {"loan_project": Source(
+    "business", "net business income of the project a microloan funds")}
 LINES = {
-    "loan_interest_subsidy": "interest paid by the fund",
-    "loan_insurance": "loan-guarantee insurance premium paid by the fund",
-    "loan_risk_compensation": "risk-compensation fund's share of defaulted principal",
+    "loan_interest_subsidy": Line("贷款贴息", "loan interest subsidy",
+                                  "interest paid by the fund"),
+    "loan_insurance": Line("贷款保证保险", "loan insurance",
+                           "loan-guarantee insurance premium paid by the fund"),
+    "loan_risk_compensation": Line("风险补偿金", "loan risk compensation",
+                                   "risk-compensation fund's share of defaulted principal"),
 }
 BRINGS_IN_BY_ORGANISATION = False
 

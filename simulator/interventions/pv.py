@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
+from simulator.interventions.base import Line, Source
 from simulator.randomness import standard_normal
 from simulator.schema import param
 from simulator.units import MONTHS_PER_YEAR
@@ -27,9 +28,16 @@ if TYPE_CHECKING:
 
 KEY = "pv"
 LABEL = "photovoltaic returns"
-LABEL_ZH = "光伏扶贫收益"
+LABEL_ZH = "光伏收益"
 INCOME_SOURCES = ("pv_returns",)
-LINES = {"pv_capex": "capital cost of the household's PV capacity paid by the fund"}
+SOURCES = {"pv_returns": Source("property",
+                                "revenue of the household's PV capacity (property income)")}
+LINES = {
+    "pv_capex": Line("光伏建设投入", "PV capital cost",
+                     "capital cost of the household's PV capacity paid by the fund"),
+    "pv_sites": Line("光伏电站场地", "PV site fixed cost",
+                     "fixed cost of a village PV site, paid in the year the optimiser opens it"),
+}
 BRINGS_IN_BY_ORGANISATION = False
 
 

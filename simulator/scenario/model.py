@@ -23,9 +23,7 @@ from simulator.errors import did_you_mean
 from simulator.interventions import Instruments
 from simulator.schema import Report, param, section, table_array
 from simulator.units import MONTHS_PER_YEAR
-from simulator.vocabulary import INCOME_SOURCES, Category, IncomeSource
-
-_DEFAULT_COUNTED = tuple(s for s in INCOME_SOURCES if s != "household_reward")
+from simulator.vocabulary import COUNTED_BY_DEFAULT, Category, IncomeSource
 
 MAX_REPLICATIONS = 100_000
 """Most Monte Carlo replications a run may ask for: beyond it, the per-household results of
@@ -148,7 +146,7 @@ class ExitRule:
     """How exit and stable exit are decided."""
 
     counted_sources: tuple[IncomeSource, ...] = param(
-        _DEFAULT_COUNTED, unit="",
+        COUNTED_BY_DEFAULT, unit="",
         doc="Income sources that count towards exit. One-off rewards do not count by default; "
             "loan principal is never income and cannot be listed.",
         source="[IncomeCounting]; [Changchun2018 §三] (what counts)")

@@ -102,19 +102,6 @@ def test_disasters_hit_whole_villages(tiny_scenario_path, tiny_registry) -> None
     assert damaged.any()
 
 
-ZERO_EFFECT = {
-    "equity": ["instruments.equity.principal_yuan_per_person=0",
-               "rewards.organisation_equity_yuan_per_person=0"],
-    "pv": ["instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_yuan_per_kw_year=0",
-           "instruments.pv.fund_capex_yuan_per_kw=0"],
-    "employment": ["instruments.employment.placement_probability_trained_per_month=0",
-                   "instruments.employment.placement_probability_per_month=0",
-                   "instruments.employment.training=false"],
-    "loans": ["instruments.loans.benchmark_rate=0",
-              "instruments.loans.project_return_yuan_per_year=0",
-              "instruments.loans.project_failure_probability_over_term=0"],
-    "industry": ["rewards.industry_success_probability=0"],
-}
 
 
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
@@ -135,7 +122,7 @@ def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
     for (_variant, line) in result.outlays:
         assert line in module.LINES, line
     # zero parameters, zero effect
-    zero = load_scenario(tiny_scenario_path, ZERO_EFFECT[module.KEY])
+    zero = load_scenario(tiny_scenario_path, list(module.ZERO_EFFECT))
     nothing = simulate(zero, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
     np.testing.assert_allclose(nothing.per_capita[1], nothing.per_capita[0], atol=1e-3)
     assert np.abs(nothing.household_outlays(1)).max() == 0

@@ -20,7 +20,7 @@ from simulator.vocabulary import (
 )
 
 CONTRACT = ("KEY", "LABEL", "LABEL_ZH", "Parameters", "INCOME_SOURCES", "SOURCES", "LINES",
-            "BRINGS_IN_BY_ORGANISATION", "parameters", "eligible", "process")
+            "BRINGS_IN_BY_ORGANISATION", "ZERO_EFFECT", "parameters", "eligible", "process")
 
 
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)

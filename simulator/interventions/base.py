@@ -15,6 +15,8 @@ An instrument module declares:
 ``LINES`` (and ``RECOVERIES``)
     Budget lines it spends on (and money that comes back), each a :class:`Line` with its
     Chinese and English names: the labels of reports are built from these.
+``ZERO_EFFECT``
+    Scenario overrides (``path=value``) under which it has no effect at all.
 ``BRINGS_IN_BY_ORGANISATION``
     Whether taking part means an organisation brings the household in ([Jishou2016]'s 20 % rule).
 ``parameters(scenario) -> Parameters``

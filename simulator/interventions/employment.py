@@ -36,6 +36,11 @@ LINES = {
                               "awards to employers, paid after the job lasted (verified)"),
 }
 BRINGS_IN_BY_ORGANISATION = True
+ZERO_EFFECT = ("instruments.employment.placement_probability_trained_per_month=0",
+               "instruments.employment.placement_probability_per_month=0",
+               "instruments.employment.training=false")
+"""Scenario overrides under which the instrument has no effect at all (no income, no outlay):
+the contract test checks that it then changes nothing."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ RECOVERIES = {
 """Money that comes back to the county: not spending, so it never relaxes a yearly budget, but it
 makes the net fiscal cost smaller than the gross outlay."""
 BRINGS_IN_BY_ORGANISATION = True
+ZERO_EFFECT = ("instruments.equity.principal_yuan_per_person=0",
+               "rewards.organisation_equity_yuan_per_person=0")
+"""Scenario overrides under which the instrument has no effect at all (no income, no outlay):
+the contract test checks that it then changes nothing."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ LINES = {
         "one-off reward per poor person an organisation helps directly"),
 }
 BRINGS_IN_BY_ORGANISATION = True
+ZERO_EFFECT = ("rewards.industry_success_probability=0",)
+"""Scenario overrides under which the instrument has no effect at all (no income, no outlay):
+the contract test checks that it then changes nothing."""
 Parameters = None  # its parameters are the scenario's [rewards] table
 
 

@@ -40,6 +40,11 @@ LINES = {
                                    "risk-compensation fund's share of defaulted principal"),
 }
 BRINGS_IN_BY_ORGANISATION = False
+ZERO_EFFECT = ("instruments.loans.benchmark_rate=0",
+               "instruments.loans.project_return_yuan_per_year=0",
+               "instruments.loans.project_failure_probability_over_term=0")
+"""Scenario overrides under which the instrument has no effect at all (no income, no outlay):
+the contract test checks that it then changes nothing."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ LINES = {
                      "fixed cost of a village PV site, paid in the year the optimiser opens it"),
 }
 BRINGS_IN_BY_ORGANISATION = False
+ZERO_EFFECT = ("instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_yuan_per_kw_year=0",
+               "instruments.pv.fund_capex_yuan_per_kw=0")
+"""Scenario overrides under which the instrument has no effect at all (no income, no outlay):
+the contract test checks that it then changes nothing."""
 
 
 @dataclass(frozen=True)

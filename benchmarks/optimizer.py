@@ -67,7 +67,7 @@ def scaled_scenario(scenario, factor: float, budget_share: float):
     """Ruyuan with capacities × ``factor`` and budgets × ``factor × budget_share``."""
     from dataclasses import replace
 
-    from simulator.sensitivity import value_at, with_value
+    from simulator.schema import value_at, with_value
 
     edits = {
         "budget.yearly_yuan": tuple(b * factor * budget_share

@@ -347,3 +347,20 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [to_plain(v) for v in value]
     return value
+
+
+def value_at(scenario: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario."""
+    value: Any = scenario
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def with_value(scenario: Any, path: str, value: Any) -> Any:
+    """A copy of ``scenario`` with the field at ``path`` replaced (frozen dataclasses)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return dataclasses.replace(scenario, **{head: value})
+    return dataclasses.replace(scenario, **{head: with_value(getattr(scenario, head), rest,
+                                                              value)})

@@ -20,7 +20,8 @@ from simulator.vocabulary import (
 )
 
 CONTRACT = ("KEY", "LABEL", "LABEL_ZH", "Parameters", "INCOME_SOURCES", "SOURCES", "LINES",
-            "BRINGS_IN_BY_ORGANISATION", "ZERO_EFFECT", "parameters", "eligible", "process")
+            "BRINGS_IN_BY_ORGANISATION", "ZERO_EFFECT", "SENSITIVITY", "parameters", "eligible",
+            "process")
 
 
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
@@ -37,6 +38,8 @@ def test_module_declares_the_contract(module) -> None:
     # its own income counts unless it says why not (a one-off reward)
     for name, source in module.SOURCES.items():
         assert (name in COUNTED_BY_DEFAULT) == source.counted_by_default, name
+    # its sensitivity ranges vary its own parameters
+    assert all(a.path.startswith(("instruments.", "rewards.")) for a in module.SENSITIVITY)
     # every report can name it and every line it books
     for lang in ("zh", "en"):
         assert labels.instrument(module.KEY, lang)

@@ -6,7 +6,8 @@ import numpy as np
 
 from simulator.engine import simulate
 from simulator.packages import plan_from_rule
-from simulator.sensitivity import ASSUMPTIONS, sensitivity, value_at, with_value
+from simulator.schema import value_at, with_value
+from simulator.sensitivity import ASSUMPTIONS, sensitivity
 
 
 def test_central_run_passed_in_gives_the_same_answer(tiny_scenario, tiny_registry) -> None:

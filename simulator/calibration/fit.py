@@ -40,7 +40,7 @@ from simulator.population import population_of
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
-from simulator.sensitivity import value_at, with_value
+from simulator.schema import value_at, with_value
 from simulator.statistics import INTERVAL
 
 DIGITS_OF_RANGE = 4

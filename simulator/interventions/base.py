@@ -15,6 +15,9 @@ An instrument module declares:
 ``LINES`` (and ``RECOVERIES``)
     Budget lines it spends on (and money that comes back), each a :class:`Line` with its
     Chinese and English names: the labels of reports are built from these.
+``SENSITIVITY``
+    Its parameters in the sensitivity analysis, each an :class:`Assumption` with a published
+    range.
 ``ZERO_EFFECT``
     Scenario overrides (``path=value``) under which it has no effect at all.
 ``BRINGS_IN_BY_ORGANISATION``
@@ -37,6 +40,7 @@ shocks are the same under every package (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,35 @@ class Variant:
     def name(self) -> str:
         """``pv`` for the first plan year, ``pv@2`` for the second, and so on."""
         return self.key if self.start_year == 0 else f"{self.key}@{self.start_year + 1}"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A parameter varied in the sensitivity analysis."""
+
+    path: str
+    """Dotted path in the scenario (``instruments.pv.tariff_yuan_per_kwh``)."""
+    label_zh: str
+    label_en: str
+    low: float
+    high: float
+    relative: bool
+    """True: ``low`` and ``high`` multiply the scenario's value; False: they replace it."""
+    source: str
+    source_zh: str
+    """The source in Chinese, citing the same bibliography entries."""
+
+    def values(self, scenario: Any) -> tuple[float, float]:
+        """The low and high values for this scenario, in the parameter's own unit."""
+        if self.relative:
+            from simulator.schema import value_at
+
+            central = float(value_at(scenario, self.path))
+            return central * self.low, central * self.high
+        return self.low, self.high
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def source_text(self, lang: str) -> str:
+        return self.source_zh if lang == "zh" else self.source

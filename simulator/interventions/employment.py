@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
-from simulator.interventions.base import Line, Source
+from simulator.interventions.base import Assumption, Line, Source
 from simulator.randomness import monthly_probability, standard_normal
 from simulator.schema import param
 
@@ -41,6 +41,18 @@ ZERO_EFFECT = ("instruments.employment.placement_probability_trained_per_month=0
                "instruments.employment.training=false")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):
 the contract test checks that it then changes nothing."""
+SENSITIVITY = (
+    Assumption("instruments.employment.separation_probability_per_year", "就业岗位流失率",
+               "job separation (retention)", 0.25, 0.50, False,
+               "[CaoZhao]: job separation 25–50 %/yr",
+               "[CaoZhao]：每年离职率25–50 %"),
+    Assumption("instruments.employment.replaced_income_share", "务工挤占的原有收入比例",
+               "income a job replaces", 0.0, 1.0, False,
+               "guess: the exit schedule does not pin it down, so it is not fitted; from none "
+               "of the worker's own income given up to all of it",
+               "估计：脱贫进度数字无法确定此值，故不作校准；从务工不挤占原有收入到全部挤占"),
+)
+"""Its parameters in the sensitivity analysis (tornado chart), with published ranges."""
 
 
 @dataclass(frozen=True)

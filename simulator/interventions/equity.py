@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
-from simulator.interventions.base import Line, Source
+from simulator.interventions.base import Assumption, Line, Source
 from simulator.randomness import probability_per_period
 from simulator.schema import param, table_array
 from simulator.units import MONTHS_PER_YEAR
@@ -55,6 +55,17 @@ ZERO_EFFECT = ("instruments.equity.principal_yuan_per_person=0",
                "rewards.organisation_equity_yuan_per_person=0")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):
 the contract test checks that it then changes nothing."""
+SENSITIVITY = (
+    Assumption("instruments.equity.dividend_rate", "入股分红率", "equity dividend rate",
+               0.05, 0.12, False,
+               "[SichuanCoop], [Hubei2017], [Dongguo]: dividends promised 5–12 %/yr",
+               "[SichuanCoop]、[Hubei2017]、[Dongguo]：承诺分红率每年5–12 %"),
+    Assumption("instruments.equity.failure_probability_over_term", "企业经营失败概率",
+               "enterprise failure", 0.02, 0.10, False,
+               "guess: 2–10 % lose principal over the term [Boullenois2020]",
+               "估计：期内2–10 %的企业损失本金[Boullenois2020]"),
+)
+"""Its parameters in the sensitivity analysis (tornado chart), with published ranges."""
 
 
 @dataclass(frozen=True)

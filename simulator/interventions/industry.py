@@ -46,6 +46,9 @@ BRINGS_IN_BY_ORGANISATION = True
 ZERO_EFFECT = ("rewards.industry_success_probability=0",)
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):
 the contract test checks that it then changes nothing."""
+SENSITIVITY: tuple = ()
+"""Its parameters in the sensitivity analysis: none so far (no published range for the success
+rate of verified household industries has been found)."""
 Parameters = None  # its parameters are the scenario's [rewards] table
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.calendar import FLOAT, Block
-from simulator.interventions.base import Line, Source
+from simulator.interventions.base import Assumption, Line, Source
 from simulator.randomness import standard_normal
 from simulator.schema import param
 from simulator.units import MONTHS_PER_YEAR
@@ -43,6 +43,17 @@ ZERO_EFFECT = ("instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_y
                "instruments.pv.fund_capex_yuan_per_kw=0")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):
 the contract test checks that it then changes nothing."""
+SENSITIVITY = (
+    Assumption("instruments.pv.tariff_yuan_per_kwh", "光伏上网电价", "PV tariff", 0.867, 1.1, True,
+               "[Tariff2017]: low 0.85/0.98, the 2017+ zone III tariff against 2016's; "
+               "high: guess, +10 %",
+               "[Tariff2017]：低值为0.85/0.98，即2017年起三类资源区电价与2016年电价之比；"
+               "高值为估计，上浮10 %"),
+    Assumption("instruments.pv.specific_yield_kwh_per_kwp", "光伏年发电量", "PV specific yield",
+               0.85, 1.15, True, "[EnergyPortal2015]: specific yield ±15 %",
+               "[EnergyPortal2015]：各地年发电量相差约±15 %"),
+)
+"""Its parameters in the sensitivity analysis (tornado chart), with published ranges."""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from simulator.bibliography import GRADE_WORDS_ZH, GRADES_EN, GRADES_ZH, referen
 from simulator.labels import Language
 from simulator.parameter_texts import parameter_text, source_text, value_text
 from simulator.proposal.text import word
-from simulator.schema import to_plain, walk
-from simulator.sensitivity import Sensitivity, value_at
+from simulator.schema import to_plain, value_at, walk
+from simulator.sensitivity import Sensitivity
 from simulator.units import YUAN_PER_WAN  # money in the tables is in 万元
 from simulator.vocabulary import CATEGORY_LABELS_ZH
 

@@ -21,7 +21,7 @@ from simulator.vocabulary import (
 
 CONTRACT = ("KEY", "LABEL", "LABEL_ZH", "Parameters", "INCOME_SOURCES", "SOURCES", "LINES",
             "BRINGS_IN_BY_ORGANISATION", "ZERO_EFFECT", "SENSITIVITY", "parameters", "eligible",
-            "process")
+            "capacity_rows", "process")
 
 
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
@@ -70,3 +70,25 @@ def test_an_undeclared_source_or_line_stops_the_engine(module, monkeypatch, tiny
     monkeypatch.setattr(module, "LINES", {k: v for k, v in module.LINES.items() if k != booked})
     with pytest.raises(UndeclaredError, match=booked):
         simulate(scenario, registry=tiny_registry, packages=packages, reps=2, seed=3)
+
+
+def test_every_declared_capacity_row_is_in_the_model(tiny_scenario_path, tiny_registry) -> None:
+    """A capacity row an instrument declares is a constraint of the PuLP model and a price of
+    the decomposition (declared but unused would be a silent no-op)."""
+    from simulator.optimizer import build_candidates, candidate_packages
+    from simulator.optimizer.lagrangian import price_rows
+    from simulator.optimizer.model import AllocationModel, _Settings
+
+    scenario = load_scenario(tiny_scenario_path, [
+        "capacities.pv_land_kw=60", "capacities.job_slots_per_year=3",
+        "capacities.loan_risk_fund_yuan=100000"])
+    cands = build_candidates(scenario, tiny_registry, reps=2, seed=1,
+                             packages=candidate_packages(scenario))
+    declared = [row.name for m in INSTRUMENTS for row in m.capacity_rows(cands)]
+    assert {"pv_land", "job_slots_0", "loan_volume"} <= set(declared)
+    budgets = [1e6, 1e6]
+    model = AllocationModel(cands, _Settings(budgets=budgets, objective="expected",
+                                             solver="highs", time_limit=10, mip_gap=1e-4))
+    assert set(declared) <= set(model.prob._constraints)
+    priced = {row.name for row in price_rows(cands, budgets).rows}
+    assert set(declared) <= priced

@@ -26,6 +26,9 @@ An instrument module declares:
     Its parameters in a scenario.
 ``eligible(households, scenario) -> bool array``
     Which households may take it (eligibility is data, applied by the engine).
+``capacity_rows(candidates) -> list[Row]``
+    Its capacity rows in the allocation model (land, job slots, absorption, loan volume…),
+    read by the PuLP model, the Lagrangian decomposition and the greedy baseline.
 ``process(block, owner, start_month, scenario)``
     Its SimPy process over a :class:`~simulator.calendar.Block`: what it pays the household
     (``block.add_income``), the household's production expenses (``block.add_expense``) and

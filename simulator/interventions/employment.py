@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import simpy
 
     from simulator.calendar import Households
+    from simulator.optimizer.candidates import CandidateSet
+    from simulator.optimizer.rows import Row
     from simulator.scenario.model import Scenario
 
 KEY = "employment"
@@ -218,3 +220,20 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if block.month + 1 >= block.months:
             return
         yield block.tick("instruments")
+
+
+def capacity_rows(cands: CandidateSet) -> list[Row]:
+    """Its rows in the allocation model: job slots in each plan year
+    (``capacities.job_slots_per_year``)."""
+    from simulator.optimizer.rows import Row
+
+    slots = cands.scenario.capacities.job_slots_per_year
+    if slots is None:
+        return []
+    rows = []
+    for year in range(cands.plan_years):
+        uses = cands.uses("employment", year)
+        if uses.any():
+            rows.append(Row(f"job_slots_{year}", "capacity", "<=", float(slots),
+                            household=np.ones(cands.n_households), package=uses.astype(float)))
+    return rows

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import simpy
 
     from simulator.calendar import Households
+    from simulator.optimizer.candidates import CandidateSet
+    from simulator.optimizer.rows import Row
     from simulator.scenario.model import Scenario
 
 KEY = "equity"
@@ -214,3 +216,23 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if month + 1 >= block.months:
             return
         yield block.tick("instruments")
+
+
+def capacity_rows(cands: CandidateSet) -> list[Row]:
+    """Its rows in the allocation model: the principal each enterprise can absorb."""
+    from simulator.optimizer.rows import MONEY_UNIT, Row
+
+    enterprises = cands.scenario.instruments.equity.enterprises
+    if not enterprises:
+        return []
+    assignment, _ = cands.enterprise()
+    principal = cands.equity_principal() / MONEY_UNIT
+    uses = cands.uses("equity").astype(float)
+    rows = []
+    for e, enterprise in enumerate(enterprises):
+        members = assignment == e
+        if members.any() and uses.any() and enterprise.absorption_yuan > 0:
+            rows.append(Row(f"enterprise_absorption_{e}", "capacity", "<=",
+                            enterprise.absorption_yuan / MONEY_UNIT,
+                            household=np.where(members, principal, 0.0), package=uses))
+    return rows

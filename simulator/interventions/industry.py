@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import simpy
 
     from simulator.calendar import Households
+    from simulator.optimizer.candidates import CandidateSet
+    from simulator.optimizer.rows import Row
     from simulator.scenario.model import Rewards, Scenario
 
 KEY = "industry"
@@ -86,3 +88,8 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if block.month + 1 >= block.months:
             return
         yield block.tick("instruments")
+
+
+def capacity_rows(cands: CandidateSet) -> list[Row]:
+    """Its rows in the allocation model: none (organisations' reach is a policy row)."""
+    return []

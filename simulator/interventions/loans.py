@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import simpy
 
     from simulator.calendar import Households
+    from simulator.optimizer.candidates import CandidateSet
+    from simulator.optimizer.rows import Row
     from simulator.scenario.model import Scenario
 
 KEY = "loans"
@@ -162,3 +164,17 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if month + 1 >= block.months:
             return
         yield block.tick("instruments")
+
+
+def capacity_rows(cands: CandidateSet) -> list[Row]:
+    """Its rows in the allocation model: loan volume within the risk fund × leverage
+    (``capacities.loan_risk_fund_yuan``)."""
+    from simulator.optimizer.rows import MONEY_UNIT, Row
+
+    fund = cands.scenario.capacities.loan_risk_fund_yuan
+    if fund is None:
+        return []
+    loans = cands.scenario.instruments.loans
+    return [Row("loan_volume", "capacity", "<=", fund * loans.risk_fund_leverage / MONEY_UNIT,
+                household=np.ones(cands.n_households),
+                package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT)]

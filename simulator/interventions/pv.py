@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import simpy
 
     from simulator.calendar import Households
+    from simulator.optimizer.candidates import CandidateSet
+    from simulator.optimizer.rows import Row
     from simulator.scenario.model import Scenario
 
 KEY = "pv"
@@ -201,3 +203,16 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
         if month + 1 >= block.months:
             return
         yield block.tick("instruments")
+
+
+def capacity_rows(cands: CandidateSet) -> list[Row]:
+    """Its rows in the allocation model: PV land (``capacities.pv_land_kw``). The site rules
+    are :mod:`simulator.optimizer.sites`."""
+    from simulator.optimizer.rows import Row
+
+    capacities, pv = cands.scenario.capacities, cands.scenario.instruments.pv
+    if capacities.pv_land_kw is None:
+        return []
+    return [Row("pv_land", "capacity", "<=", float(capacities.pv_land_kw),
+                household=np.ones(cands.n_households),
+                package=cands.uses("pv") * float(pv.land_kw_per_household))]

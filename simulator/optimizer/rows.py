@@ -1,10 +1,11 @@
 """The linear rows that couple households in the allocation model, as numpy coefficients.
 
 Budgets, capacities and policy rules each sum something over all households' choices; they are
-the only rows besides "one package per household" and the PV-site rows. They are written once,
-here, and read by both solvers of the allocation problem: the PuLP model
-(:mod:`simulator.optimizer.model`) turns them into constraints, and the Lagrangian decomposition
-(:mod:`simulator.optimizer.lagrangian`) prices them. No solver is imported here.
+the only rows besides "one package per household" and the PV-site rows. Budgets and policy rules
+are written here; each instrument's capacities in its own module (``capacity_rows``). All are
+read by both solvers of the allocation problem — the PuLP model (:mod:`simulator.optimizer.model`)
+turns them into constraints and the Lagrangian decomposition (:mod:`simulator.optimizer.lagrangian`)
+prices them — and by the greedy baseline, which keeps them. No solver is imported here.
 
 A row's coefficient on x[h,k] is ``full[h,k] + household[h] · package[k]``: most rows are
 rank one (a household attribute times a package attribute), which keeps them small at 100,000
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.interventions import INSTRUMENTS
 from simulator.optimizer.candidates import CandidateSet
 from simulator.units import YUAN_PER_WAN
 
@@ -83,43 +85,9 @@ def _budget_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
             for year in range(cands.plan_years)]
 
 
-def _every(cands: CandidateSet) -> np.ndarray:
-    return np.ones(cands.n_households)
-
-
 def _capacity_rows(cands: CandidateSet) -> list[Row]:
-    scenario = cands.scenario
-    capacities, pv = scenario.capacities, scenario.instruments.pv
-    rows = []
-    if capacities.pv_land_kw is not None:
-        rows.append(Row("pv_land", "capacity", "<=", float(capacities.pv_land_kw),
-                        household=_every(cands),
-                        package=cands.uses("pv") * float(pv.land_kw_per_household)))
-    if capacities.job_slots_per_year is not None:
-        for year in range(cands.plan_years):
-            uses = cands.uses("employment", year)
-            if uses.any():
-                rows.append(Row(f"job_slots_{year}", "capacity", "<=",
-                                float(capacities.job_slots_per_year),
-                                household=_every(cands), package=uses.astype(float)))
-    enterprises = scenario.instruments.equity.enterprises
-    if enterprises:
-        assignment, _ = cands.enterprise()
-        principal = cands.equity_principal() / MONEY_UNIT
-        uses = cands.uses("equity").astype(float)
-        for e, enterprise in enumerate(enterprises):
-            members = assignment == e
-            if members.any() and uses.any() and enterprise.absorption_yuan > 0:
-                rows.append(Row(f"enterprise_absorption_{e}", "capacity", "<=",
-                                enterprise.absorption_yuan / MONEY_UNIT,
-                                household=np.where(members, principal, 0.0), package=uses))
-    if capacities.loan_risk_fund_yuan is not None:
-        loans = scenario.instruments.loans
-        rows.append(Row("loan_volume", "capacity", "<=",
-                        capacities.loan_risk_fund_yuan * loans.risk_fund_leverage / MONEY_UNIT,
-                        household=_every(cands),
-                        package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT))
-    return rows
+    """Each instrument's capacity rows, as its module declares them (``capacity_rows``)."""
+    return [row for module in INSTRUMENTS for row in module.capacity_rows(cands)]
 
 
 def _policy_rows(cands: CandidateSet) -> list[Row]:

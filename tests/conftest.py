@@ -31,6 +31,9 @@ yearly_yuan = [1_000_000, 1_000_000]
 [policy]
 exit_targets_share_of_people = [0.5, 0.5]
 
+[optimizer]
+frontier_budget_factors = [0.5, 1.0, 2.0]  # three levels keep the many tiny proposals quick
+
 [population.synthetic]
 id_prefix = "T"
 disabled_households = 10

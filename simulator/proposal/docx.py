@@ -13,7 +13,7 @@ import io
 import itertools
 from typing import Any
 
-from simulator.files import figure_bytes, reproducible_zip
+from simulator.files import reproducible_zip
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
 from simulator.proposal.html import format_cell
@@ -31,7 +31,8 @@ LONG_TABLE_ROWS = 400
 
 def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, Table],
                 figures: dict[str, Any], lang: Language) -> bytes:
-    """The document's bytes."""
+    """The document's bytes; ``figures`` maps each chart name to its rendered
+    ``{"png": …, "svg": …}``."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
@@ -59,7 +60,7 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     _table(document, tables["cover"])
 
     def chart(name: str) -> None:
-        document.add_picture(io.BytesIO(figure_bytes(figures[name], "png")),
+        document.add_picture(io.BytesIO(figures[name]["png"]),
                              width=Cm(CHART_WIDTH_CM))
 
     document.add_heading(word("section_allocation", lang), level=1)

@@ -13,7 +13,6 @@ import html
 import io
 from typing import Any
 
-from simulator.files import figure_bytes
 from simulator.fonts import CJK_FAMILY, cjk_font_path
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
@@ -57,7 +56,8 @@ footer { margin-top: 8mm; font-size: 8pt; color: #777; }
 
 def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, Table],
                 figures: dict[str, Any], lang: Language) -> str:
-    """The complete HTML document."""
+    """The complete HTML document; ``figures`` maps each chart name to its rendered
+    ``{"png": …, "svg": …}``."""
     years = proposal.plan_years()
     county = proposal.scenario.county or proposal.scenario.display_name(lang)
     title = word("title", lang, county=county)
@@ -198,8 +198,9 @@ def _table(table: Table, small: bool = False) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _figure(figure: Any) -> str:
-    svg = figure_bytes(figure, "svg").decode("utf-8")
+def _figure(chart: dict[str, bytes]) -> str:
+    """A chart (its rendered formats) as inline SVG."""
+    svg = chart["svg"].decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: inline SVG needs neither
     return f"<figure>{svg}</figure>"
 

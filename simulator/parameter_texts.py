@@ -33,9 +33,28 @@ class ParameterText:
 
 @cache
 def chinese_texts() -> dict[str, ParameterText]:
-    """Every field's Chinese text, by dotted path."""
+    """Every field's Chinese text, by dotted path: ``data/parameters_zh.toml``, and the texts
+    instrument modules carry in their own fields (``param(..., zh=...)``)."""
+    from simulator.scenario.model import Scenario
+    from simulator.schema import walk
+
     text = resources.files("simulator").joinpath("data/parameters_zh.toml").read_text("utf-8")
-    return {path: ParameterText(**entry) for path, entry in tomllib.loads(text).items()}
+    texts = {path: ParameterText(**entry) for path, entry in tomllib.loads(text).items()}
+    for entry in walk(Scenario):
+        if entry.path not in texts and entry.doc.zh is not None:
+            texts[entry.path] = ParameterText(**entry.doc.zh)
+    return texts
+
+
+def code_words_zh() -> dict[str, str]:
+    """Chinese words of the codes instruments declare: their keys (a plan rule lists them) and
+    the income sources they introduce."""
+    from simulator.interventions import INSTRUMENTS
+
+    words = {m.KEY: m.LABEL_ZH for m in INSTRUMENTS}
+    words.update({name: source.zh for m in INSTRUMENTS for name, source in m.SOURCES.items()
+                  if source.zh})
+    return words
 
 
 def parameter_text(path: str, lang: Language) -> ParameterText:
@@ -56,6 +75,8 @@ def value_text(path: str, value: Any, lang: Language) -> str:
     """A parameter value as a reader of ``lang`` reads it: numbers as written, yes/no, and text
     codes in words (是/否 and the Chinese words of ``values`` in Chinese)."""
     words = chinese_texts()[path].values if lang == "zh" and path in chinese_texts() else {}
+    if lang == "zh":
+        words = {**code_words_zh(), **words}
     return _value(value, words, lang)
 
 

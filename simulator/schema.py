@@ -39,6 +39,9 @@ class FieldDoc:
     gt: float | None = None
     le: float | None = None
     lt: float | None = None
+    zh: dict[str, Any] | None = None
+    """The field in Chinese (name, unit, meaning, source and, for text codes, their words),
+    when its module carries it rather than ``simulator/data/parameters_zh.toml``."""
 
     def range_text(self) -> str:
         """The allowed range in words, e.g. ``in [0, 1]`` or ``≥ 0``."""
@@ -73,11 +76,15 @@ def _num(value: float | None) -> str:
 
 
 def param(default: Any, *, unit: str, doc: str, source: str, ge: float | None = None,
-          gt: float | None = None, le: float | None = None, lt: float | None = None) -> Any:
-    """Declare a scenario field with its default, unit, meaning, source and allowed range."""
+          gt: float | None = None, le: float | None = None, lt: float | None = None,
+          zh: dict[str, Any] | None = None) -> Any:
+    """Declare a scenario field with its default, unit, meaning, source and allowed range, and
+    optionally its Chinese texts (``zh``: name, unit, meaning, source, values) — an instrument
+    module carries its own, so adding an instrument touches no shared file."""
     if isinstance(default, list):
         default = tuple(default)
-    return field(default=default, metadata={"doc": FieldDoc(unit, doc, source, ge, gt, le, lt)})
+    return field(default=default,
+                 metadata={"doc": FieldDoc(unit, doc, source, ge, gt, le, lt, zh)})
 
 
 def section(cls: type, doc: str) -> Any:

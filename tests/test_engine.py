@@ -106,7 +106,8 @@ def test_disasters_hit_whole_villages(tiny_scenario_path, tiny_registry) -> None
 
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
 def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
-    scenario: Scenario = load_scenario(tiny_scenario_path)
+    active = list(getattr(module, "ACTIVE", ()))  # settings that give it eligible households
+    scenario: Scenario = load_scenario(tiny_scenario_path, active)
     packages = [Package(), Package.parse(module.KEY)]
     result = simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
     assert result.per_capita.shape == (2, REPS, 60, scenario.horizon.years)
@@ -122,7 +123,7 @@ def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
     for (_variant, line) in result.outlays:
         assert line in module.LINES, line
     # zero parameters, zero effect
-    zero = load_scenario(tiny_scenario_path, list(module.ZERO_EFFECT))
+    zero = load_scenario(tiny_scenario_path, [*active, *module.ZERO_EFFECT])
     nothing = simulate(zero, registry=tiny_registry, packages=packages, reps=REPS, seed=6)
     np.testing.assert_allclose(nothing.per_capita[1], nothing.per_capita[0], atol=1e-3)
     assert np.abs(nothing.household_outlays(1)).max() == 0

@@ -57,7 +57,7 @@ def test_no_two_instruments_introduce_the_same_source_or_key() -> None:
 def test_an_undeclared_source_or_line_stops_the_engine(module, monkeypatch, tiny_scenario_path,
                                                        tiny_registry) -> None:
     """Drop one declared name from the module: the engine must refuse, not count nothing."""
-    scenario = load_scenario(tiny_scenario_path)
+    scenario = load_scenario(tiny_scenario_path, list(getattr(module, "ACTIVE", ())))
     packages = [Package(), Package.parse(module.KEY)]
     simulate(scenario, registry=tiny_registry, packages=packages, reps=2, seed=3)  # declared: ok
     own = next(iter(module.SOURCES))

@@ -20,6 +20,8 @@ An instrument module declares:
     range.
 ``ZERO_EFFECT``
     Scenario overrides (``path=value``) under which it has no effect at all.
+``ACTIVE`` (optional)
+    Overrides that give the test scenario eligible households, when none are by default.
 ``BRINGS_IN_BY_ORGANISATION``
     Whether taking part means an organisation brings the household in ([Jishou2016]'s 20 % rule).
 ``parameters(scenario) -> Parameters``
@@ -56,6 +58,8 @@ class Source:
     counted_by_default: bool = True
     """Whether the exit rule counts it unless a scenario says otherwise (a one-off reward is
     not income the household can count on)."""
+    zh: str = ""
+    """Its name in Chinese documents (the shared parameter texts may give it instead)."""
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,17 @@ from simulator.scenario.model import Scenario
 from simulator.vocabulary import REGISTERED_CATEGORIES
 
 
-def candidate_packages(scenario: Scenario) -> list[Package]:
+def candidate_packages(scenario: Scenario, registry: Registry | None = None) -> list[Package]:
     """'none', and every package of up to ``optimizer.max_instruments_per_package``
-    instruments, starting in each plan year allowed by ``optimizer.start_years``."""
+    instruments, starting in each plan year allowed by ``optimizer.start_years``. Given the
+    registry, instruments no household is eligible for are left out (their packages could only
+    be infeasible, and simulating them would cost time)."""
     settings = scenario.optimizer
     start_years = range(scenario.horizon.plan_years) if settings.start_years == "all" \
         else range(1)
-    return default_packages(max_size=settings.max_instruments_per_package,
+    keys = [m.KEY for m in INSTRUMENTS
+            if registry is None or np.asarray(m.eligible(registry, scenario)).any()]
+    return default_packages(keys, max_size=settings.max_instruments_per_package,
                             start_years=start_years)
 
 
@@ -146,7 +150,8 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
                      packages: Sequence[Package] | None = None, workers: int = 1,
                      progress=None) -> CandidateSet:
     """Run the engine on every candidate package and gather the optimiser's inputs."""
-    packages = list(packages) if packages is not None else candidate_packages(scenario)
+    packages = list(packages) if packages is not None \
+        else candidate_packages(scenario, registry)
     if not packages or packages[0] != Package():
         raise ValueError("the first candidate package must be 'none'")
     result = simulate(scenario, registry=registry, packages=packages, reps=reps, seed=seed,

@@ -289,7 +289,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     seed = scenario.simulation.seed if seed is None else seed
     budgets = np.asarray(scenario.budget.yearly_yuan if budgets is None else budgets, float)
     check_budgets(budgets, scenario.horizon.plan_years)
-    packages = candidate_packages(scenario)
+    packages = candidate_packages(scenario, registry)
     for package in rule_packages(scenario):
         if package not in packages:
             packages.append(package)

@@ -134,7 +134,8 @@ def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
 
 def test_default_packages_cover_singles_and_pairs() -> None:
     names = [p.name for p in default_packages()]
-    assert len(names) == 16 and names[0] == "none"
+    n = len(INSTRUMENTS)
+    assert len(names) == 1 + n + n * (n - 1) // 2 and names[0] == "none"  # none, singles, pairs
     assert "equity+pv" in names and "pv+employment" in names
     assert Package.parse("pv+equity") == Package.parse("equity+pv")
     assert Package.parse("pv@2").variants[0].start_year == 1

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import make_dataclass
 from types import ModuleType
 
-from simulator.interventions import employment, equity, industry, loans, pv
+from simulator.interventions import employment, equity, industry, loans, pv, relocation
 from simulator.schema import section
 
-INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans, industry)
+INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans, industry, relocation)
 """Registered instrument modules, in the order reports list them."""
 
 BY_KEY: dict[str, ModuleType] = {m.KEY: m for m in INSTRUMENTS}

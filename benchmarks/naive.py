@@ -17,8 +17,9 @@ import simpy
 from scipy import special
 
 from simulator.baseline import seasonal_weights
-from simulator.engine import enterprise_assignment, village_index
+from simulator.engine import village_index
 from simulator.interventions import equity as equity_module
+from simulator.interventions.equity import enterprise_assignment
 from simulator.interventions.pv import degradation_factor
 from simulator.packages import Plan
 from simulator.randomness import Streams

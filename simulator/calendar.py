@@ -46,16 +46,15 @@ class Households:
     """Chronically ill members [people]."""
     village: np.ndarray
     """Global village index (shared disaster shocks)."""
-    enterprise: np.ndarray
-    """Index of the enterprise that would hold the household's equity."""
     base_income: dict[str, np.ndarray]
     """Registry-year income by registry source [yuan/year]."""
     base_expenses: np.ndarray
     pv_site: np.ndarray
     n_villages: int
     """Villages in the whole registry (shared draws are laid out over all of them)."""
-    n_enterprises: int
-    """Enterprises taking equity in the whole scenario."""
+    facts: dict[str, dict[str, Any]]
+    """Household facts each instrument prepared for itself (its module's ``prepare``), by
+    instrument key: per-household arrays cut to the block, and whole-registry counts."""
 
     @property
     def n(self) -> int:

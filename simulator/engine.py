@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 import simpy
@@ -37,7 +38,7 @@ from simulator.accounting import (
 from simulator.baseline import OWNER as BASELINE
 from simulator.baseline import baseline_income
 from simulator.calendar import FLOAT, Block, Households, by_household
-from simulator.interventions import BY_KEY
+from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan, plan_from_rule
 from simulator.population import population_of
@@ -271,29 +272,22 @@ def village_index(registry: Registry) -> tuple[np.ndarray, int]:
     return index.astype(np.int64), int(index.max()) + 1 if len(index) else 0
 
 
-def enterprise_assignment(registry: Registry, scenario: Scenario) -> tuple[np.ndarray, int]:
-    """Which enterprise would hold each household's equity, and how many enterprises there are.
+def prepared_facts(registry: Registry, scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """The household facts every instrument prepares for itself once per run (its module's
+    optional ``prepare(registry, scenario)``: which enterprise would hold a household's equity,
+    for instance), by instrument key."""
+    return {m.KEY: m.prepare(registry, scenario) for m in INSTRUMENTS if hasattr(m, "prepare")}
 
-    Eligible households are spread over enterprises in registry order, in proportion to their
-    absorption capacities; with no enterprises listed, one county-wide enterprise holds all.
-    """
-    enterprises = scenario.instruments.equity.enterprises
-    assignment = np.zeros(registry.n_households, dtype=np.int64)
-    if not enterprises:
-        return assignment, 1
-    capacity = np.array([e.absorption_yuan for e in enterprises], dtype=float)
-    if capacity.sum() <= 0:
-        capacity = np.ones(len(enterprises))
-    eligible = np.flatnonzero(BY_KEY["equity"].eligible(registry, scenario))
-    if len(eligible):
-        position = (np.arange(len(eligible)) + 0.5) / len(eligible)
-        edges = np.cumsum(capacity) / capacity.sum()
-        assignment[eligible] = np.minimum(np.searchsorted(edges, position), len(enterprises) - 1)
-    return assignment, len(enterprises)
+
+def _block_facts(facts: dict[str, dict[str, Any]], part: slice, n: int) -> dict:
+    """Per-household arrays (one entry per registry household) cut to the block's part."""
+    return {key: {name: value[part] if isinstance(value, np.ndarray) and len(value) == n
+                  else value for name, value in values.items()}
+            for key, values in facts.items()}
 
 
 def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
-                n_villages: int, enterprises: np.ndarray, n_enterprises: int) -> Households:
+                n_villages: int, facts: dict[str, dict[str, Any]]) -> Households:
     part = slice(start, stop)
     return Households(
         start=start,
@@ -302,12 +296,11 @@ def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
         category=registry.category[part],
         chronically_ill=registry.chronically_ill[part],
         village=villages[part],
-        enterprise=enterprises[part],
         base_income={c: getattr(registry, c)[part] for c in REGISTRY_INCOME_COLUMNS},
         base_expenses=registry.production_expenses[part],
         pv_site=registry.pv_site[part],
         n_villages=n_villages,
-        n_enterprises=n_enterprises,
+        facts=_block_facts(facts, part, registry.n_households),
     )
 
 
@@ -372,7 +365,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     else:
         weights = (gives[:, None, :] & eligible[None]).astype(FLOAT)
     villages, n_villages = village_index(registry)
-    enterprises, n_enterprises = enterprise_assignment(registry, scenario)
+    facts = prepared_facts(registry, scenario)
     registered = np.isin(registry.category, REGISTERED_CATEGORIES)
 
     tasks = []
@@ -380,8 +373,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         stop = min(start + block_households, n)
         tasks.append(_BlockInput(
             scenario=scenario,
-            households=_households(registry, start, stop, villages, n_villages, enterprises,
-                                   n_enterprises),
+            households=_households(registry, start, stop, villages, n_villages, facts),
             reps=reps, seed=seed, variants=variants,
             weights=weights[:, start:stop], eligible=eligible[start:stop],
             registered=registered[start:stop], keep_income=keep_income))

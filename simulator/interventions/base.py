@@ -28,6 +28,10 @@ An instrument module declares:
     Its parameters in a scenario.
 ``eligible(households, scenario) -> bool array``
     Which households may take it (eligibility is data, applied by the engine).
+``prepare(registry, scenario) -> dict`` (optional)
+    Household facts its process needs, prepared once per run over the whole registry (which
+    enterprise would hold a household's equity…): per-household arrays reach each block cut to
+    its households, as ``block.households.facts[KEY]``.
 ``capacity_rows(candidates) -> list[Row]``
     Its capacity rows in the allocation model (land, job slots, absorption, loan volume…),
     read by the PuLP model, the Lagrangian decomposition and the greedy baseline.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from simulator.calendar import Households
     from simulator.optimizer.candidates import CandidateSet
     from simulator.optimizer.rows import Row
+    from simulator.registry import Registry
     from simulator.scenario.model import Scenario
 
 KEY = "equity"
@@ -159,12 +160,41 @@ def eligible(households: Households | Any, scenario: Scenario) -> np.ndarray:
     return np.asarray(households.laborers) > 0
 
 
+def enterprise_assignment(registry: Registry, scenario: Scenario) -> tuple[np.ndarray, int]:
+    """Which enterprise would hold each household's equity, and how many enterprises there are.
+
+    Eligible households are spread over enterprises in registry order, in proportion to their
+    absorption capacities; with no enterprises listed, one county-wide enterprise holds all.
+    """
+    enterprises = scenario.instruments.equity.enterprises
+    assignment = np.zeros(registry.n_households, dtype=np.int64)
+    if not enterprises:
+        return assignment, 1
+    capacity = np.array([e.absorption_yuan for e in enterprises], dtype=float)
+    if capacity.sum() <= 0:
+        capacity = np.ones(len(enterprises))
+    eligible_at = np.flatnonzero(eligible(registry, scenario))
+    if len(eligible_at):
+        position = (np.arange(len(eligible_at)) + 0.5) / len(eligible_at)
+        edges = np.cumsum(capacity) / capacity.sum()
+        assignment[eligible_at] = np.minimum(np.searchsorted(edges, position),
+                                             len(enterprises) - 1)
+    return assignment, len(enterprises)
+
+
+def prepare(registry: Registry, scenario: Scenario) -> dict[str, Any]:
+    """Household facts the process needs, prepared once per run over the whole registry: the
+    enterprise that would hold each household's equity, and the number of enterprises."""
+    assignment, count = enterprise_assignment(registry, scenario)
+    return {"enterprise": assignment, "n_enterprises": count}
+
+
 def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
     """Month in which each enterprise fails for good (beyond the horizon = never), (reps, E)."""
     hazard = float(probability_per_period(params.failure_probability_over_term,
                                           params.term_years * MONTHS_PER_YEAR))
     u = block.streams.shared_uniforms("enterprise_failure", 0, block.reps,
-                                      block.households.n_enterprises)[:, :, 0]
+                                      block.households.facts[KEY]["n_enterprises"])[:, :, 0]
     if hazard <= 0:
         return np.full(u.shape, np.iinfo(np.int32).max, dtype=np.int64)
     if hazard >= 1:
@@ -178,7 +208,7 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
     params = parameters(scenario)
     households = block.households
     principal = (params.principal_yuan_per_person * entitled_people(households, params))
-    enterprise = households.enterprise
+    enterprise = households.facts[KEY]["enterprise"]
     rates = np.array([e.dividend_rate if e.dividend_rate is not None else params.dividend_rate
                       for e in params.enterprises] or [params.dividend_rate], dtype=FLOAT)
     yearly_dividend = principal * rates[enterprise]  # (households,)
@@ -207,7 +237,7 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
             months_held = min(MONTHS_PER_YEAR, month - start_month + 1)
             share = 1.0 if month < term_end else params.dividend_share_after_term
             u = block.streams.shared_uniforms("enterprise_underpay", block.year, block.reps,
-                                              households.n_enterprises)[:, :, 0]
+                                              households.facts[KEY]["n_enterprises"])[:, :, 0]
             pays = (u[:, enterprise] >= params.underpay_probability_per_year) & \
                 (fails_at > month)
             block.add_income(owner, "equity_dividends",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine import enterprise_assignment, simulate
+from simulator.engine import simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
 from simulator.optimizer.sites import SiteRules
@@ -102,7 +102,7 @@ class CandidateSet:
 
     def enterprise(self) -> tuple[np.ndarray, int]:
         """(H,) enterprise that would hold each household's equity, and their number."""
-        return enterprise_assignment(self.registry, self.scenario)
+        return equity_module.enterprise_assignment(self.registry, self.scenario)
 
     def sites_opened(self, choice: np.ndarray) -> dict[tuple[str, int], int]:
         """The fewest PV sites that serve the PV households of ``choice``: (township, plan year)

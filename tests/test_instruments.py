@@ -92,3 +92,13 @@ def test_every_declared_capacity_row_is_in_the_model(tiny_scenario_path, tiny_re
     assert set(declared) <= set(model.prob._constraints)
     priced = {row.name for row in price_rows(cands, budgets).rows}
     assert set(declared) <= priced
+
+
+def test_the_capacities_table_is_built_from_the_modules() -> None:
+    import dataclasses
+
+    from simulator.scenario.model import Capacities
+
+    declared = [name for m in INSTRUMENTS for name in getattr(m, "CAPACITIES", {})]
+    assert [f.name for f in dataclasses.fields(Capacities)] == declared
+    assert "pv_land_kw" in declared and "job_slots_per_year" in declared

@@ -32,6 +32,9 @@ An instrument module declares:
     Household facts its process needs, prepared once per run over the whole registry (which
     enterprise would hold a household's equity…): per-household arrays reach each block cut to
     its households, as ``block.households.facts[KEY]``.
+``CAPACITIES`` (optional)
+    Its fields of the scenario's ``[capacities]`` table, name → (type, ``param(...)``): the
+    table is built from the modules.
 ``capacity_rows(candidates) -> list[Row]``
     Its capacity rows in the allocation model (land, job slots, absorption, loan volume…),
     read by the PuLP model, the Lagrangian decomposition and the greedy baseline.

@@ -38,6 +38,13 @@ LINES = {
                               "awards to employers, paid after the job lasted (verified)"),
 }
 BRINGS_IN_BY_ORGANISATION = True
+CAPACITIES = {
+    "job_slots_per_year": (int | None, param(
+        None, unit="jobs/year", ge=0,
+        doc="New placements employers can offer per year; left out means unlimited.",
+        source="scenario")),
+}
+"""Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows`)."""
 ZERO_EFFECT = ("instruments.employment.placement_probability_trained_per_month=0",
                "instruments.employment.placement_probability_per_month=0",
                "instruments.employment.training=false")

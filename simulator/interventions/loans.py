@@ -42,6 +42,14 @@ LINES = {
                                    "risk-compensation fund's share of defaulted principal"),
 }
 BRINGS_IN_BY_ORGANISATION = False
+CAPACITIES = {
+    "loan_risk_fund_yuan": (float | None, param(
+        None, unit="yuan", ge=0,
+        doc="Risk-compensation fund; loan volume ≤ fund × loans.risk_fund_leverage. Left out "
+            "means unlimited.",
+        source="[Ruyuan2016 §二(一)7]; Henan 50 million per county [Directors2017]")),
+}
+"""Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows`)."""
 ZERO_EFFECT = ("instruments.loans.benchmark_rate=0",
                "instruments.loans.project_return_yuan_per_year=0",
                "instruments.loans.project_failure_probability_over_term=0")

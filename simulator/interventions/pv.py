@@ -41,6 +41,18 @@ LINES = {
                      "fixed cost of a village PV site, paid in the year the optimiser opens it"),
 }
 BRINGS_IN_BY_ORGANISATION = False
+CAPACITIES = {
+    "pv_land_kw": (float | None, param(
+        None, unit="kW", ge=0,
+        doc="PV capacity the county's land allows in total; left out means unlimited.",
+        source="[Ruyuan2016 §二(一)9] (44,160 kW for 2,944 households)")),
+    "pv_sites_per_township_max": (int | None, param(
+        None, unit="sites/township", ge=0,
+        doc="Most PV sites per township; left out means unlimited.",
+        source="[Ruyuan2016 §二(一)9] (2–3 pilot sites per town to start)")),
+}
+"""Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows` and the
+site rules)."""
 ZERO_EFFECT = ("instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_yuan_per_kw_year=0",
                "instruments.pv.fund_capex_yuan_per_kw=0")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):

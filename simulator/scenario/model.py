@@ -13,14 +13,14 @@ scatter the one place an expert checks every default against its source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from simulator.errors import did_you_mean
-from simulator.interventions import Instruments
+from simulator.interventions import INSTRUMENTS, Instruments
 from simulator.schema import Report, param, section, table_array
 from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import COUNTED_BY_DEFAULT, Category, IncomeSource
@@ -348,27 +348,15 @@ class Budget:
         source="scenario choice")
 
 
-@dataclass(frozen=True)
-class Capacities:
-    """Physical and financial limits on what the fund can buy."""
-
-    pv_land_kw: float | None = param(
-        None, unit="kW", ge=0,
-        doc="PV capacity the county's land allows in total; left out means unlimited.",
-        source="[Ruyuan2016 §二(一)9] (44,160 kW for 2,944 households)")
-    pv_sites_per_township_max: int | None = param(
-        None, unit="sites/township", ge=0,
-        doc="Most PV sites per township; left out means unlimited.",
-        source="[Ruyuan2016 §二(一)9] (2–3 pilot sites per town to start)")
-    job_slots_per_year: int | None = param(
-        None, unit="jobs/year", ge=0,
-        doc="New placements employers can offer per year; left out means unlimited.",
-        source="scenario")
-    loan_risk_fund_yuan: float | None = param(
-        None, unit="yuan", ge=0,
-        doc="Risk-compensation fund; loan volume ≤ fund × loans.risk_fund_leverage. Left out "
-            "means unlimited.",
-        source="[Ruyuan2016 §二(一)7]; Henan 50 million per county [Directors2017]")
+Capacities = make_dataclass(
+    "Capacities",
+    [(name, kind, spec) for module in INSTRUMENTS
+     for name, (kind, spec) in getattr(module, "CAPACITIES", {}).items()],
+    frozen=True,
+)
+Capacities.__doc__ = ("Physical and financial limits on what the fund can buy: each instrument "
+                      "declares its own (its module's ``CAPACITIES``).")
+Capacities.__module__ = __name__
 
 
 @dataclass(frozen=True)

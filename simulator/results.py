@@ -11,6 +11,7 @@ whatever block size or number of workers produced them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -214,30 +215,45 @@ class SimulationResult:
             lines[key] = lines.get(key, 0) + np.einsum("rhy,h->ry", amount, weight)
         return lines
 
-    def outlays_by_line(self, k: int = 0) -> dict[str, np.ndarray]:
-        """Budget line → (R, Y) fund outlays under option k [yuan]."""
-        return self._lines(self.weights[k])
-
-    def plan_outlays_by_line(self, choice: np.ndarray, households: np.ndarray | None = None,
-                             by_instrument: bool = False) -> dict[str, np.ndarray]:
-        """Budget line (or, with ``by_instrument``, instrument key) → (R, Y) outlays when
-        household h gets option ``choice[h]``.
-
-        ``households`` (a boolean mask) restricts the sum, e.g. to one township.
-        """
-        chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
+    def outlays_by_line(self, k: int = 0, households: np.ndarray | None = None,
+                        by_instrument: bool = False) -> dict[str, np.ndarray]:
+        """Budget line (or, with ``by_instrument``, instrument key) → (R, Y) fund outlays under
+        option k [yuan]; ``households`` (a boolean mask) restricts the sum, e.g. to a township."""
+        weights = self.weights[k]
         if households is not None:
-            chosen = chosen * households[:, None]
-        return self._lines(chosen, by_instrument)
+            weights = weights * households[:, None]
+        return self._lines(weights, by_instrument)
 
-    def plan_recoveries(self, choice: np.ndarray) -> np.ndarray:
-        """(R, Y) money coming back to the county when household h gets option ``choice[h]``
-        [yuan]."""
-        chosen = self.weights[choice, np.arange(len(choice))]  # (H, V)
+    def recovered(self, k: int = 0) -> np.ndarray:
+        """(R, Y) money coming back to the county under option k, all lines [yuan]."""
         total = np.zeros((self.reps, len(self.years)))
-        for _variant, _line, amount, weight in self._variant_weights(chosen, self.recoveries):
+        for _variant, _line, amount, weight in self._variant_weights(self.weights[k],
+                                                                    self.recoveries):
             total += np.einsum("rhy,h->ry", amount, weight)
         return total
+
+    def chosen(self, choice: np.ndarray) -> SimulationResult:
+        """This run as a one-option result in which household h takes option ``choice[h]`` —
+        an allocation of candidate packages, on the same replications — so that it is summed
+        up by the same methods as a plan run (one home for every county figure)."""
+        choice = np.asarray(choice)
+        households = np.arange(len(choice))
+
+        def pick(values: np.ndarray | None) -> np.ndarray | None:
+            # advanced indices around a slice come first: (H, R[, Y]) → (1, R, H[, Y])
+            return None if values is None else np.moveaxis(values[choice, :, households],
+                                                           0, 1)[None]
+
+        used = sorted(set(choice.tolist()))
+        index = {k: i for i, k in enumerate(used)}
+        plan = Plan(tuple(self.packages[k] for k in used),
+                    np.array([index[k] for k in choice.tolist()], dtype=np.int64), "chosen")
+        return dataclasses.replace(
+            self, plan=plan, packages=list(plan.packages),
+            weights=self.weights[choice, households][None], per_capita=pick(self.per_capita),
+            exit_year=pick(self.exit_year), return_year=pick(self.return_year),
+            stable=pick(self.stable), returned=pick(self.returned),
+            unconfirmed=pick(self.unconfirmed))
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts

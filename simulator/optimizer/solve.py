@@ -147,17 +147,16 @@ class AllocationResult:
         plan_years = years[:cands.plan_years]
         result = cands.result
         choice = self.optimised.choice
-        exits_by_year = np.stack([
-            (result.exit_year[choice, :, np.arange(len(choice))] == y).sum(axis=0)
-            for y in range(len(years))], axis=1)  # (R, Y)
-        returned = result.returned[choice, :, np.arange(len(choice))].sum(axis=0)
-        lines = result.plan_outlays_by_line(choice)
+        plan = result.chosen(choice)  # the allocation, summed up like any plan run
+        exits_by_year = plan.exits_by_year()  # (R, Y)
+        returned = plan.returns()
+        lines = plan.outlays_by_line()
         townships = sorted(set(self.registry.township.tolist()))
         by_township = {}
         for town in townships:
             mask = self.registry.township == town
             total = np.zeros((result.reps, cands.plan_years))
-            for amount in result.plan_outlays_by_line(choice, mask).values():
+            for amount in plan.outlays_by_line(households=mask).values():
                 total += fold_to_plan_years(amount, cands.plan_years)
             total += cands.site_costs(choice, mask)[None, :]
             by_township[town] = {str(y): round(float(v), 2) for y, v in
@@ -165,10 +164,7 @@ class AllocationResult:
         stable = self.optimised.stable_exits
         total_outlays = self.optimised.outlays.sum(axis=1)
         without_support = result.stable_exits_without_support()
-        net_cost = total_outlays - result.plan_recoveries(choice).sum(axis=1)
-        # advanced indices around a slice come first: (H, R), hence the transpose
-        stable_by_household = result.stable[choice, :, np.arange(len(choice))].T  # (R, H)
-        safety_net = result.by_safety_net
+        net_cost = total_outlays - plan.recovered().sum(axis=1)
         counts = np.bincount(choice, minlength=len(cands.packages))
         solution = self.solution
         summary: dict[str, Any] = {
@@ -192,8 +188,8 @@ class AllocationResult:
             "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
             **headline(stable, without_support, total_outlays, net_cost),
             "stable_exits": spread(stable),
-            "stable_exits_by_income": spread(stable_by_household[:, ~safety_net].sum(axis=1)),
-            "stable_exits_by_safety_net": spread(stable_by_household[:, safety_net].sum(axis=1)),
+            "stable_exits_by_income": spread(plan.stable_exits_by_income()),
+            "stable_exits_by_safety_net": spread(plan.stable_exits_by_safety_net()),
             "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
                                                                   strict=True)},
             "returns_to_poverty": spread(returned),
@@ -206,7 +202,7 @@ class AllocationResult:
                 for y, v in zip(plan_years, self.optimised.outlays.T, strict=True)},
             "outlays_by_line": self._by_plan_year(lines, site_key="pv_sites"),
             "outlays_by_instrument": self._by_plan_year(
-                result.plan_outlays_by_line(choice, by_instrument=True), site_key="pv"),
+                plan.outlays_by_line(by_instrument=True), site_key="pv"),
             "outlays_by_township": by_township,
             "shadow_price_stable_exits_per_10000_yuan": {
                 str(y): round(v, 4) for y, v in zip(plan_years, self.shadow_price, strict=True)},
@@ -224,7 +220,7 @@ class AllocationResult:
             outlays = baseline.outlays.sum(axis=1)
             summary["baselines"][name] = {
                 **headline(baseline.stable_exits, without_support, outlays,
-                           outlays - result.plan_recoveries(baseline.choice).sum(axis=1)),
+                           outlays - result.chosen(baseline.choice).recovered().sum(axis=1)),
                 "stable_exits": spread(baseline.stable_exits),
                 "optimised_gain": paired(stable, baseline.stable_exits),
             }

@@ -43,6 +43,12 @@ An instrument module declares:
     (``block.add_income``), the household's production expenses (``block.add_expense``) and
     what it costs the fund and when (``block.pay``).
 
+An instrument acts on the household's own baseline through ``block.labour_income`` (what the
+household's own labour earned this month — wages and net farm income, disaster losses included —
+set by the baseline before instruments run): employment gives up a labourer's share of it,
+relocation the farm share, by paying negative ``wages``/``business`` income, which their modules
+declare. Household facts an instrument needs are prepared by its ``prepare``.
+
 Processes compute the instrument's effect for *every* household of the block; the engine keeps
 it only where the household is eligible and its package includes the instrument. Instruments use
 only their own named random sources and the block's shared labour factor, so one household's

@@ -32,24 +32,27 @@ TARGET_PEAK_MB = 1024.0
 CHILD = """
 import time
 STARTED = time.perf_counter()
-import json, sys
+import json, resource, sys
 import simulator.cli.runs as runs
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 stages = []
 
 class Timer:
     def __init__(self, label):
         self.started = STARTED
-        stages.append(["imports, scenario, registry", 0.0])
+        stages.append(["imports, scenario, registry", 0.0, 0.0])
     def stage(self, label, unit):
         now = time.perf_counter()
-        stages[-1][1] = now - self.started
-        stages.append([label, 0.0])
+        stages[-1][1:] = [now - self.started, peak_mb()]
+        stages.append([label, 0.0, 0.0])
         self.started = now
     def __call__(self, done, total):
         pass
     def finish(self):
-        stages[-1][1] = time.perf_counter() - self.started
+        stages[-1][1:] = [time.perf_counter() - self.started, peak_mb()]
 
 runs.ProgressBar = Timer
 from simulator.cli import main
@@ -81,9 +84,9 @@ def main() -> None:
                                       ("peak memory", peak_mb, TARGET_PEAK_MB, "MB")):
         status = "met" if value <= target else "not met"
         print(f"{name:<28}{value:>10,.1f} {unit:<2}{target:>9,.0f} {unit:<2} {status}")
-    print("time by stage:")
-    for label, stage_seconds in record["stages"]:
-        print(f"  {label:<50}{stage_seconds:>8.1f} s")
+    print(f"{'stage':<52}{'seconds':>8}{'peak MB so far':>16}")
+    for label, stage_seconds, peak in record["stages"]:
+        print(f"  {label:<50}{stage_seconds:>8.1f}{peak:>16,.0f}")
 
 
 if __name__ == "__main__":

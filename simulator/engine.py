@@ -16,6 +16,7 @@ worker processes, and give identical results whatever the block size or number o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,7 @@ import numpy as np
 import simpy
 
 from simulator.accounting import (
+    ExitOutcome,
     above_line,
     dibao_top_up,
     exit_outcomes,
@@ -53,6 +55,9 @@ from simulator.vocabulary import (
     REGISTERED_CATEGORIES,
     REGISTRY_INCOME_COLUMNS,
 )
+
+OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(ExitOutcome))
+"""The arrays of an exit outcome, stacked over packages."""
 
 HOUSEHOLD_REPS_PER_BLOCK = 500_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
@@ -193,10 +198,18 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     members = households.size
     n_packages = task.weights.shape[0]
-    income = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT)
+    # One package at a time: every package's income at once would be (packages × reps ×
+    # households × years) floats per block — about 0.5 GB for Ruyuan's 48 candidate packages —
+    # and its line test and outcomes as many again. It is kept only for plan runs' charts.
+    income = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT) \
+        if task.keep_income else None
+    outcomes = []
     for p in range(n_packages):
-        per_capita(topped_up(counted_total(p)), members, out=income[p])
-    outcome = exit_outcomes(above_line(income, lines), window)
+        package_income = per_capita(topped_up(counted_total(p)), members,
+                                    out=None if income is None else income[p])
+        outcomes.append(exit_outcomes(above_line(package_income, lines), window))
+    outcome = ExitOutcome(**{name: np.stack([getattr(o, name) for o in outcomes])
+                             for name in OUTCOME_FIELDS})
     without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
@@ -214,7 +227,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     if task.keep_income and n_packages == 1:
         income_by_category = _income_by_category(block, task, counted_total(0), topped_up)
     return _BlockOutput(
-        per_capita=income if task.keep_income else None,
+        per_capita=income,
         exit_year=outcome.exit_year.astype(np.int8),
         return_year=outcome.return_year.astype(np.int8),
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,

@@ -59,9 +59,10 @@ from simulator.vocabulary import (
 OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(ExitOutcome))
 """The arrays of an exit outcome, stacked over packages."""
 
-HOUSEHOLD_REPS_PER_BLOCK = 500_000
+HOUSEHOLD_REPS_PER_BLOCK = 200_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
-big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB."""
+big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB
+with Ruyuan's 48 candidate packages (500,000 reached 2 GB there, and was no faster)."""
 
 Progress = Callable[[int, int], None]
 """Callback ``progress(households_done, households_total)``."""

@@ -162,8 +162,12 @@ class _CutChecker:
     def cost_reps(self) -> np.ndarray:
         """(K, R, H, P) outlays per replication, float32 [yuan]."""
         if self._cost_reps is None:
-            self._cost_reps = np.stack([self.cands.cost_per_replication(k).astype(np.float32)
-                                        for k in range(self.cands.n_packages)])
+            first = self.cands.cost_per_replication(0)
+            # filled package by package: stacking a list would hold every package twice
+            self._cost_reps = np.empty((self.cands.n_packages, *first.shape), dtype=np.float32)
+            self._cost_reps[0] = first
+            for k in range(1, self.cands.n_packages):
+                self._cost_reps[k] = self.cands.cost_per_replication(k)
         return self._cost_reps
 
     def _exits(self, x: np.ndarray) -> np.ndarray:

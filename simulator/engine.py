@@ -141,7 +141,7 @@ def _check_declared(block: Block, variants: Sequence[Variant]) -> None:
                             (block.recoveries, "RECOVERIES")):
         for owner, name in store:
             module = modules.get(owner)
-            if module is not None and name not in getattr(module, declared, ()):
+            if module is not None and name not in getattr(module, declared):
                 raise UndeclaredError(f"instrument {module.KEY!r} used {name!r}, which its "
                                       f"module does not list in {declared}")
 
@@ -176,10 +176,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     contributions = [_owner_income(block, v.name, BY_KEY[v.key].INCOME_SOURCES, counted, zeros)
                      for v in task.variants]
 
-    size = households.size.astype(FLOAT)[None, :, None]
+    members = households.size
     no_labour = households.laborers == 0
     top_up = "dibao_topup" in counted and bool(no_labour.any())
-    standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] * size
+    # the guaranteed household income: the year's standard per person × members
+    standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] \
+        * members.astype(FLOAT)[None, :, None]
     by_safety_net = judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
     lines = lines_by_household(by_safety_net, scenario.lines_yuan_per_capita,
                                scenario.safety_net_lines_yuan_per_capita).astype(FLOAT)
@@ -197,7 +199,6 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     def topped_up(total: np.ndarray) -> np.ndarray:
         return dibao_top_up(total, no_labour, standard) if top_up else total
 
-    members = households.size
     n_packages = task.weights.shape[0]
     # One package at a time: every package's income at once would be (packages × reps ×
     # households × years) floats per block — about 0.5 GB for Ruyuan's 48 candidate packages —
@@ -290,7 +291,7 @@ def prepared_facts(registry: Registry, scenario: Scenario) -> dict[str, dict[str
     """The household facts every instrument prepares for itself once per run (its module's
     optional ``prepare(registry, scenario)``: which enterprise would hold a household's equity,
     for instance), by instrument key."""
-    return {m.KEY: m.prepare(registry, scenario) for m in INSTRUMENTS if hasattr(m, "prepare")}
+    return {m.KEY: m.prepare(registry, scenario) for m in INSTRUMENTS if m.prepare is not None}
 
 
 def _block_facts(facts: dict[str, dict[str, Any]], part: slice, n: int) -> dict:

@@ -112,8 +112,12 @@ FIGURE_DPI = 150
 """Resolution of PNG charts: sharp on screen and on an A4 printout."""
 
 
+CHART_FORMATS = ("png", "svg")
+"""Formats every chart is written in (an HTML document inlines the SVG, Word takes the PNG)."""
+
+
 def save_figure(figure: Any, directory: str | os.PathLike[str], stem: str,
-                formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+                formats: tuple[str, ...] = CHART_FORMATS) -> list[Path]:
     """Save a matplotlib figure as ``stem.png`` and ``stem.svg``, each atomically.
 
     Dates and random element ids are left out, so the same figure gives the same bytes.

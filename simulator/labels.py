@@ -86,7 +86,7 @@ def _instrument_labels() -> tuple[dict[str, dict[str, str]], dict[str, dict[str,
 
     names = {m.KEY: {"zh": m.LABEL_ZH, "en": m.LABEL} for m in MODULES}
     lines = {key: {"zh": line.zh, "en": line.en} for m in MODULES
-             for key, line in {**m.LINES, **getattr(m, "RECOVERIES", {})}.items()}
+             for key, line in {**m.LINES, **m.RECOVERIES}.items()}
     return names, lines
 
 

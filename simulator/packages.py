@@ -119,6 +119,17 @@ class Plan:
     source: str = ""
 
     @classmethod
+    def from_choice(cls, packages: Sequence[Package], choice: np.ndarray,
+                    source: str = "") -> Plan:
+        """The plan in which household h gets ``packages[choice[h]]`` (only the packages used
+        are kept)."""
+        used = sorted(set(np.asarray(choice).tolist()))
+        index = {k: i for i, k in enumerate(used)}
+        return cls(tuple(packages[k] for k in used),
+                   np.array([index[k] for k in np.asarray(choice).tolist()], dtype=np.int64),
+                   source)
+
+    @classmethod
     def everyone(cls, package: Package | str, households: int) -> Plan:
         """The same package for every household (``Plan.everyone("none", n)``: no support)."""
         chosen = Package.parse(package) if isinstance(package, str) else package

@@ -46,6 +46,7 @@ def chinese_texts() -> dict[str, ParameterText]:
     return texts
 
 
+@cache
 def code_words_zh() -> dict[str, str]:
     """Chinese words of the codes instruments declare: their keys (a plan rule lists them) and
     the income sources they introduce."""

@@ -244,10 +244,7 @@ class SimulationResult:
             return None if values is None else np.moveaxis(values[choice, :, households],
                                                            0, 1)[None]
 
-        used = sorted(set(choice.tolist()))
-        index = {k: i for i, k in enumerate(used)}
-        plan = Plan(tuple(self.packages[k] for k in used),
-                    np.array([index[k] for k in choice.tolist()], dtype=np.int64), "chosen")
+        plan = Plan.from_choice(self.packages, choice, "chosen")
         return dataclasses.replace(
             self, plan=plan, packages=list(plan.packages),
             weights=self.weights[choice, households][None], per_capita=pick(self.per_capita),

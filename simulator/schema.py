@@ -97,6 +97,17 @@ def table_array(doc: str, *, source: str = "", default: tuple[Any, ...] = ()) ->
     return field(default=default, metadata={"doc": FieldDoc("", doc, source)})
 
 
+def assembled_section(name: str, fields: list[tuple[str, Any, Any]], doc: str,
+                      module: str) -> type:
+    """A section (frozen dataclass) assembled from fields other modules declare — each
+    ``(name, type, param(...) or section(...))`` — such as ``[instruments]`` and
+    ``[capacities]``, whose fields the instrument modules own."""
+    cls = dataclasses.make_dataclass(name, fields, frozen=True)
+    cls.__doc__ = doc
+    cls.__module__ = module
+    return cls
+
+
 def schema_fields(cls: type) -> list[dataclasses.Field[Any]]:
     """The fields of section ``cls`` that belong to the schema (internal fields left out)."""
     return [f for f in dataclasses.fields(cls) if "doc" in f.metadata]

@@ -42,9 +42,12 @@ def _instrument_sources() -> dict:
     return {name: source for module in INSTRUMENTS for name, source in module.SOURCES.items()}
 
 
+_INSTRUMENT_SOURCES = _instrument_sources()
+
+
 INCOME_SOURCES: dict[str, str] = {
     **REGISTRY_SOURCES,
-    **{name: source.doc for name, source in _instrument_sources().items()},
+    **{name: source.doc for name, source in _INSTRUMENT_SOURCES.items()},
     **SAFETY_NET_SOURCES,
 }
 """Every income source tuopin tracks: the registry's, each instrument's own (declared in its
@@ -56,7 +59,7 @@ IncomeSource = Literal[tuple(INCOME_SOURCES)]  # type: ignore[valid-type]
 
 COUNTED_BY_DEFAULT: tuple[str, ...] = tuple(
     name for name in INCOME_SOURCES
-    if name not in _instrument_sources() or _instrument_sources()[name].counted_by_default)
+    if name not in _INSTRUMENT_SOURCES or _INSTRUMENT_SOURCES[name].counted_by_default)
 """Sources the exit rule counts unless a scenario says otherwise: all but those an instrument
 declares as not counted (one-off rewards)."""
 
@@ -69,7 +72,7 @@ INCOME_CATEGORIES: tuple[str, ...] = ("wages", "business", "property", "transfer
 
 INCOME_CATEGORY: dict[str, str] = {
     **{name: name for name in REGISTRY_SOURCES},
-    **{name: source.category for name, source in _instrument_sources().items()},
+    **{name: source.category for name, source in _INSTRUMENT_SOURCES.items()},
     "dibao_topup": "transfers",
 }
 """The statistical component each income source belongs to (production expenses are deducted

@@ -30,7 +30,7 @@ def test_module_declares_the_contract(module) -> None:
     assert not missing, missing
     assert all(isinstance(s, Source) for s in module.SOURCES.values())
     assert all(isinstance(line, Line) for line in module.LINES.values())
-    assert all(isinstance(line, Line) for line in getattr(module, "RECOVERIES", {}).values())
+    assert all(isinstance(line, Line) for line in module.RECOVERIES.values())
     # what it introduces, it pays; what it pays is a known source with a statistical component
     assert set(module.SOURCES) <= set(module.INCOME_SOURCES)
     for source in module.INCOME_SOURCES:
@@ -43,7 +43,7 @@ def test_module_declares_the_contract(module) -> None:
     # every report can name it and every line it books
     for lang in ("zh", "en"):
         assert labels.instrument(module.KEY, lang)
-        for line in (*module.LINES, *getattr(module, "RECOVERIES", {})):
+        for line in (*module.LINES, *module.RECOVERIES):
             assert labels.LINES[line][lang], line
 
 
@@ -57,7 +57,7 @@ def test_no_two_instruments_introduce_the_same_source_or_key() -> None:
 def test_an_undeclared_source_or_line_stops_the_engine(module, monkeypatch, tiny_scenario_path,
                                                        tiny_registry) -> None:
     """Drop one declared name from the module: the engine must refuse, not count nothing."""
-    scenario = load_scenario(tiny_scenario_path, list(getattr(module, "ACTIVE", ())))
+    scenario = load_scenario(tiny_scenario_path, list(module.ACTIVE))
     packages = [Package(), Package.parse(module.KEY)]
     simulate(scenario, registry=tiny_registry, packages=packages, reps=2, seed=3)  # declared: ok
     own = next(iter(module.SOURCES))
@@ -99,6 +99,6 @@ def test_the_capacities_table_is_built_from_the_modules() -> None:
 
     from simulator.scenario.model import Capacities
 
-    declared = [name for m in INSTRUMENTS for name in getattr(m, "CAPACITIES", {})]
+    declared = [name for m in INSTRUMENTS for name in m.CAPACITIES]
     assert [f.name for f in dataclasses.fields(Capacities)] == declared
     assert "pv_land_kw" in declared and "job_slots_per_year" in declared

@@ -11,25 +11,23 @@ declarations, and the engine stops an instrument that pays or books anything und
 
 from __future__ import annotations
 
-from dataclasses import make_dataclass
 from types import ModuleType
 
 from simulator.interventions import employment, equity, industry, loans, pv, relocation
-from simulator.schema import section
+from simulator.interventions.base import complete
+from simulator.schema import assembled_section, section
 
-INSTRUMENTS: tuple[ModuleType, ...] = (equity, pv, employment, loans, industry, relocation)
+INSTRUMENTS: tuple[ModuleType, ...] = tuple(
+    complete(m) for m in (equity, pv, employment, loans, industry, relocation))
 """Registered instrument modules, in the order reports list them."""
 
 BY_KEY: dict[str, ModuleType] = {m.KEY: m for m in INSTRUMENTS}
 """Instrument modules by key."""
 
-Instruments = make_dataclass(
+Instruments = assembled_section(
     "Instruments",
     [(m.KEY, m.Parameters, section(m.Parameters, f"Parameters of {m.LABEL} ({m.LABEL_ZH})."))
      for m in INSTRUMENTS if m.Parameters is not None],
-    frozen=True,
-)
-Instruments.__doc__ = "Parameters of instruments that have their own [instruments.<key>] table."
-Instruments.__module__ = __name__
+    "Parameters of instruments that have their own [instruments.<key>] table.", __name__)
 
 __all__ = ["BY_KEY", "INSTRUMENTS", "Instruments"]

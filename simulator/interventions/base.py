@@ -60,6 +60,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+OPTIONAL: dict[str, Any] = {"RECOVERIES": {}, "CAPACITIES": {}, "ACTIVE": (), "prepare": None}
+"""Declarations a module may leave out, and what leaving them out means (no recoveries, no
+capacity fields, active with the test scenario as it is, no household facts to prepare)."""
+
+
+def complete(module: Any) -> Any:
+    """The module with every optional declaration it leaves out set to its default, so the rest
+    of tuopin reads every declaration the same way."""
+    for name, default in OPTIONAL.items():
+        if not hasattr(module, name):
+            setattr(module, name, default)
+    return module
+
 
 @dataclass(frozen=True)
 class Source:

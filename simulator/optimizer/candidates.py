@@ -104,6 +104,10 @@ class CandidateSet:
         """(H,) enterprise that would hold each household's equity, and their number."""
         return equity_module.enterprise_assignment(self.registry, self.scenario)
 
+    def expected_stable_exits(self, choice: np.ndarray) -> float:
+        """Σ P(stable exit) of each household's chosen package (these replications)."""
+        return float(self.p_stable[np.arange(self.n_households), choice].sum())
+
     def sites_opened(self, choice: np.ndarray) -> dict[tuple[str, int], int]:
         """The fewest PV sites that serve the PV households of ``choice``: (township, plan year)
         → sites opened that year (a household's PV needs its site from its start year)."""

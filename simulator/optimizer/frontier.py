@@ -103,7 +103,7 @@ def budget_frontier(cands: CandidateSet, evaluation_set: CandidateSet, budgets: 
         previous = solution
         points.append(FrontierPoint(
             factor, [float(b) for b in scaled],
-            float(cands.p_stable[np.arange(cands.n_households), solution.choice].sum()),
+            cands.expected_stable_exits(solution.choice),
             list(solution.exit_target_shortfall),
             evaluate(evaluation_set, f"frontier_{factor:g}", solution.choice)))
     step(progress, len(levels), len(levels))

@@ -69,10 +69,7 @@ class AllocationResult:
     @property
     def plan(self) -> Plan:
         """The allocation as a plan (one package per household)."""
-        used = sorted(set(self.optimised.choice.tolist()))
-        index = {k: i for i, k in enumerate(used)}
-        return Plan(tuple(self.candidates.packages[k] for k in used),
-                    np.array([index[k] for k in self.optimised.choice]), "optimised")
+        return Plan.from_choice(self.candidates.packages, self.optimised.choice, "optimised")
 
     def allocation_table(self) -> dict[str, list[Any]]:
         """Per household: package, cost by year, P(stable exit) with it, with nothing, and with
@@ -182,8 +179,8 @@ class AllocationResult:
                           "gap": solution.gap, "status": solution.status,
                           "cut_rounds": solution.cut_rounds,
                           "cvar_residual_stable_exits": round(solution.cvar_residual, 4),
-                          "expected_stable_exits": round(float(
-                              self.candidates.p_stable[np.arange(len(choice)), choice].sum()), 2)},
+                          "expected_stable_exits": round(
+                              self.candidates.expected_stable_exits(choice), 2)},
             "out_of_sample": {"seed": cands.result.seed, "replications": cands.result.reps},
             "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
             **headline(stable, without_support, total_outlays, net_cost),

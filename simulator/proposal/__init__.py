@@ -24,9 +24,6 @@ FORMATS = ("html", "xlsx", "docx", "pdf")
 
 DEFAULT_FORMATS = ("html", "xlsx", "docx")
 
-CHART_FORMATS = ("png", "svg")
-"""Formats every proposal chart is written in (the HTML inlines the SVG, Word takes the PNG)."""
-
 
 def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int | None = None,
             seed: int | None = None, workers: int = 1, allocation=None,
@@ -98,7 +95,13 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     ``allocation.csv``
     and the charts (PNG and SVG) into ``output_dir``, each file atomically. ``summary`` is
     ``proposal.summary()``, passed in by a caller that has it already."""
-    from simulator.files import atomic_write_bytes, figure_bytes, write_json, write_table
+    from simulator.files import (
+        CHART_FORMATS,
+        atomic_write_bytes,
+        figure_bytes,
+        write_json,
+        write_table,
+    )
     from simulator.proposal.html import render_html
     from simulator.proposal.text import word
     from simulator.proposal.xlsx import render_xlsx

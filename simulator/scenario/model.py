@@ -13,7 +13,7 @@ scatter the one place an expert checks every default against its source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from simulator.errors import did_you_mean
 from simulator.interventions import INSTRUMENTS, Instruments
-from simulator.schema import Report, param, section, table_array
+from simulator.schema import Report, assembled_section, param, section, table_array
 from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import COUNTED_BY_DEFAULT, Category, IncomeSource
 
@@ -348,15 +348,12 @@ class Budget:
         source="scenario choice")
 
 
-Capacities = make_dataclass(
+Capacities = assembled_section(
     "Capacities",
     [(name, kind, spec) for module in INSTRUMENTS
-     for name, (kind, spec) in getattr(module, "CAPACITIES", {}).items()],
-    frozen=True,
-)
-Capacities.__doc__ = ("Physical and financial limits on what the fund can buy: each instrument "
-                      "declares its own (its module's ``CAPACITIES``).")
-Capacities.__module__ = __name__
+     for name, (kind, spec) in module.CAPACITIES.items()],
+    "Physical and financial limits on what the fund can buy: each instrument declares its own "
+    "(its module's ``CAPACITIES``).", __name__)
 
 
 @dataclass(frozen=True)

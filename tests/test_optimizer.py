@@ -18,13 +18,20 @@ from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import (
     AllocationModel,
     _Settings,
-    realised_stable_exits,
     tail_mean,
 )
 from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package
 from simulator.registry import Registry
 from simulator.scenario import load_scenario
+
+
+def realised_stable_exits(cands, choice: np.ndarray) -> np.ndarray:
+    """(R,) stable exits in each replication under a choice of packages, worked out directly
+    from the candidate arrays (an independent check of the library's evaluation)."""
+    households = np.arange(cands.n_households)
+    return cands.stable[choice, :, households].sum(axis=0).astype(float)
+
 
 TINY_PACKAGES = [Package(), Package.parse("pv"), Package.parse("equity"),
                  Package.parse("employment")]

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.optimizer.candidates import CandidateSet
-from simulator.optimizer.model import realised_stable_exits
+from simulator.optimizer.candidates import CandidateSet, fold_to_plan_years
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,9 +28,7 @@ class Evaluation:
 
 def evaluate(cands: CandidateSet, name: str, choice: np.ndarray) -> Evaluation:
     """Stable exits and outlays of a choice of packages on ``cands``' replications."""
-    outlays = np.zeros((cands.stable.shape[1], cands.plan_years))
-    for k in np.unique(choice):
-        members = choice == k
-        outlays += cands.cost_per_replication(int(k))[:, members].sum(axis=1)
-    outlays += cands.site_costs(choice)[None, :]
-    return Evaluation(name, choice, realised_stable_exits(cands, choice), outlays)
+    chosen = cands.result.chosen(choice)
+    outlays = fold_to_plan_years(chosen.outlays_by_year(), cands.plan_years) \
+        + cands.site_costs(choice)[None, :]
+    return Evaluation(name, choice, chosen.stable_exit_households().astype(float), outlays)

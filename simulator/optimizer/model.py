@@ -449,37 +449,3 @@ def tail_weights(values: np.ndarray, share: float, lower: bool) -> np.ndarray:
 def tail_mean(values: np.ndarray, share: float, lower: bool) -> float:
     """Mean of the worst ``share`` of values (lower tail of exits, upper tail of outlays)."""
     return float(tail_weights(values, share, lower) @ values)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def realised_stable_exits(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:
-    """(R,) stable exits in each replication under a choice of packages."""
-    households = np.arange(cands.n_households)
-    return cands.stable[choice, :, households].sum(axis=0).astype(float)
-
-

@@ -52,9 +52,9 @@ class Households:
     pv_site: np.ndarray
     n_villages: int
     """Villages in the whole registry (shared draws are laid out over all of them)."""
-    facts: dict[str, dict[str, Any]]
+    facts: dict[str, dict[str, np.ndarray]]
     """Household facts each instrument prepared for itself (its module's ``prepare``), by
-    instrument key: per-household arrays cut to the block, and whole-registry counts."""
+    instrument key: per-household arrays cut to the block."""
 
     @property
     def n(self) -> int:

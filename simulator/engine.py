@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Any
 
 import numpy as np
 import simpy
@@ -287,22 +286,21 @@ def village_index(registry: Registry) -> tuple[np.ndarray, int]:
     return index.astype(np.int64), int(index.max()) + 1 if len(index) else 0
 
 
-def prepared_facts(registry: Registry, scenario: Scenario) -> dict[str, dict[str, Any]]:
+def prepared_facts(registry: Registry, scenario: Scenario) -> dict[str, dict[str, np.ndarray]]:
     """The household facts every instrument prepares for itself once per run (its module's
     optional ``prepare(registry, scenario)``: which enterprise would hold a household's equity,
     for instance), by instrument key."""
     return {m.KEY: m.prepare(registry, scenario) for m in INSTRUMENTS if m.prepare is not None}
 
 
-def _block_facts(facts: dict[str, dict[str, Any]], part: slice, n: int) -> dict:
-    """Per-household arrays (one entry per registry household) cut to the block's part."""
-    return {key: {name: value[part] if isinstance(value, np.ndarray) and len(value) == n
-                  else value for name, value in values.items()}
+def _block_facts(facts: dict[str, dict[str, np.ndarray]], part: slice) -> dict:
+    """The prepared per-household arrays cut to the block's households."""
+    return {key: {name: value[part] for name, value in values.items()}
             for key, values in facts.items()}
 
 
 def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
-                n_villages: int, facts: dict[str, dict[str, Any]]) -> Households:
+                n_villages: int, facts: dict[str, dict[str, np.ndarray]]) -> Households:
     part = slice(start, stop)
     return Households(
         start=start,
@@ -315,7 +313,7 @@ def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
         base_expenses=registry.production_expenses[part],
         pv_site=registry.pv_site[part],
         n_villages=n_villages,
-        facts=_block_facts(facts, part, registry.n_households),
+        facts=_block_facts(facts, part),
     )
 
 

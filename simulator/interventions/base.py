@@ -28,10 +28,10 @@ An instrument module declares:
     Its parameters in a scenario.
 ``eligible(households, scenario) -> bool array``
     Which households may take it (eligibility is data, applied by the engine).
-``prepare(registry, scenario) -> dict`` (optional)
-    Household facts its process needs, prepared once per run over the whole registry (which
-    enterprise would hold a household's equity…): per-household arrays reach each block cut to
-    its households, as ``block.households.facts[KEY]``.
+``prepare(registry, scenario) -> dict[str, array]`` (optional)
+    Household facts its process needs, one entry per registry household, prepared once per run
+    over the whole registry (which enterprise would hold a household's equity…); each block
+    gets its households' part as ``block.households.facts[KEY]``.
 ``CAPACITIES`` (optional)
     Its fields of the scenario's ``[capacities]`` table, name → (type, ``param(...)``): the
     table is built from the modules.

@@ -166,10 +166,11 @@ def enterprise_assignment(registry: Registry, scenario: Scenario) -> tuple[np.nd
     Eligible households are spread over enterprises in registry order, in proportion to their
     absorption capacities; with no enterprises listed, one county-wide enterprise holds all.
     """
-    enterprises = scenario.instruments.equity.enterprises
+    params = scenario.instruments.equity
+    enterprises = params.enterprises
     assignment = np.zeros(registry.n_households, dtype=np.int64)
     if not enterprises:
-        return assignment, 1
+        return assignment, enterprise_count(params)
     capacity = np.array([e.absorption_yuan for e in enterprises], dtype=float)
     if capacity.sum() <= 0:
         capacity = np.ones(len(enterprises))
@@ -179,14 +180,19 @@ def enterprise_assignment(registry: Registry, scenario: Scenario) -> tuple[np.nd
         edges = np.cumsum(capacity) / capacity.sum()
         assignment[eligible_at] = np.minimum(np.searchsorted(edges, position),
                                              len(enterprises) - 1)
-    return assignment, len(enterprises)
+    return assignment, enterprise_count(params)
 
 
-def prepare(registry: Registry, scenario: Scenario) -> dict[str, Any]:
+def enterprise_count(params: Parameters) -> int:
+    """Enterprises taking equity: those listed, or one county-wide enterprise when none is."""
+    return max(1, len(params.enterprises))
+
+
+def prepare(registry: Registry, scenario: Scenario) -> dict[str, np.ndarray]:
     """Household facts the process needs, prepared once per run over the whole registry: the
     enterprise that would hold each household's equity, and the number of enterprises."""
-    assignment, count = enterprise_assignment(registry, scenario)
-    return {"enterprise": assignment, "n_enterprises": count}
+    assignment, _count = enterprise_assignment(registry, scenario)
+    return {"enterprise": assignment}
 
 
 def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
@@ -194,7 +200,7 @@ def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
     hazard = float(probability_per_period(params.failure_probability_over_term,
                                           params.term_years * MONTHS_PER_YEAR))
     u = block.streams.shared_uniforms("enterprise_failure", 0, block.reps,
-                                      block.households.facts[KEY]["n_enterprises"])[:, :, 0]
+                                      enterprise_count(params))[:, :, 0]
     if hazard <= 0:
         return np.full(u.shape, np.iinfo(np.int32).max, dtype=np.int64)
     if hazard >= 1:
@@ -237,7 +243,7 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
             months_held = min(MONTHS_PER_YEAR, month - start_month + 1)
             share = 1.0 if month < term_end else params.dividend_share_after_term
             u = block.streams.shared_uniforms("enterprise_underpay", block.year, block.reps,
-                                              households.facts[KEY]["n_enterprises"])[:, :, 0]
+                                              enterprise_count(params))[:, :, 0]
             pays = (u[:, enterprise] >= params.underpay_probability_per_year) & \
                 (fails_at > month)
             block.add_income(owner, "equity_dividends",

@@ -296,6 +296,66 @@ def test_confidence_budget_holds_in_enough_replications(tiny_case, tmp_path) -> 
     assert within >= 0.8 - 1e-9
 
 
+def _confidence_case(tiny_case, confidence: float = 0.8):
+    scenario, cands = tiny_case
+    scenario = load_scenario(scenario.origin.path, [
+        *SIMPLE, "capacities.pv_land_kw=60", "capacities.job_slots_per_year=3",
+        'budget.rule="confidence"', f"budget.confidence={confidence}"])
+    return build_candidates(scenario, cands.registry, reps=10, seed=2, packages=TINY_PACKAGES)
+
+
+def test_outlays_of_an_allocation_sum_its_packages(tiny_case) -> None:
+    """Outlays and cut coefficients kept per instrument variant agree with the packages'
+    own per-replication outlays, for one-hot and for relaxed allocations."""
+    cands = _confidence_case(tiny_case)
+    rng = np.random.default_rng(5)
+    per_package = np.stack([cands.cost_per_replication(k) for k in range(cands.n_packages)])
+    for _ in range(3):
+        x = rng.random(cands.feasible.shape) * cands.feasible
+        x /= x.sum(axis=1, keepdims=True)
+        expected = np.einsum("hk,krhp->rp", x, per_package)
+        assert np.allclose(cands.outlays_per_replication(x), expected, rtol=1e-9)
+        weights = rng.random(cands.result.reps)
+        for year in range(cands.plan_years):
+            reference = np.einsum("r,krh->hk", weights, per_package[..., year])
+            assert np.allclose(cands.tail_cost(weights, year), reference, rtol=1e-9)
+        exits = np.einsum("hk,krh->r", x, cands.stable.astype(float))
+        assert np.allclose(cands.stable_exits_per_replication(x), exits)
+
+
+@pytest.mark.parametrize("budget", [5_000.0, 8_000.0, 12_000.0])
+def test_confidence_rule_optimum_equals_brute_force(tiny_case, budget: float) -> None:
+    """The confidence rule's MILP (cut rounds on the LP, its LP kept as the bound, then integer
+    rounds) finds the best allocation whose upper-tail mean outlay keeps every year's budget."""
+    cands = _confidence_case(tiny_case)
+    budgets = [budget] * cands.plan_years
+    share = 1 - cands.scenario.budget.confidence
+    per_package = np.stack([cands.cost_per_replication(k) for k in range(cands.n_packages)])
+    households = np.arange(cands.n_households)
+    best = -np.inf
+    for choice in feasible_choices(cands, budgets):
+        outlays = per_package[choice, :, households].sum(axis=0)  # (R, P)
+        if all(tail_mean(outlays[:, year], share, lower=False) <= budgets[year] + 1e-6
+               for year in range(cands.plan_years)):
+            best = max(best, float(cands.p_stable[households, choice].sum()))
+    assert best < brute_force(cands, budgets) - 0.1  # the rule binds: it costs exits here
+    solution, _ = solve_allocation(cands, budgets, mip_gap=1e-9)
+    assert solution.objective == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.parametrize("share", [0.3, 1.0, 3.0])
+def test_warm_started_prices_reach_the_same_bound(medium_cands, share: float) -> None:
+    """Prices found at one budget warm-start the decomposition at another: the bound is the
+    cold one, and at the same budget it is reached at once."""
+    cold = price_rows(medium_cands, MEDIUM_BUDGETS)
+    again = price_rows(medium_cands, MEDIUM_BUDGETS, warm=cold)
+    assert again.bound == pytest.approx(cold.bound, rel=1e-9)
+    assert again.evaluations <= 2
+    budgets = [b * share for b in MEDIUM_BUDGETS]
+    warm = price_rows(medium_cands, budgets, warm=cold)
+    assert warm.bound == pytest.approx(price_rows(medium_cands, budgets).bound, rel=1e-5)
+
+
 def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
     scenario = load_scenario("ruyuan-2016", ["budget.rule=expected"])  # confidence: slow test
     allocation = optimize(scenario, reps=12, seed=5)

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -38,6 +39,9 @@ from simulator.errors import TuopinError
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 from simulator.optimizer.sites import SiteRules
+
+if TYPE_CHECKING:
+    from simulator.optimizer.lagrangian import Prices
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
@@ -73,6 +77,9 @@ class Solution:
     """How far the modelled lower-tail mean is above the true one at the solution."""
     budget_duals: list[float] = field(default_factory=list)
     """Shadow price of each plan year's budget in the LP relaxation [objective per 万元]."""
+    prices: Prices | None = None
+    """The Lagrangian prices behind the solution, if any: they warm-start a solve at other
+    budgets (``solve_allocation(warm=)``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,14 +95,14 @@ class Cut:
 
 def tail_cut(cands: CandidateSet, weights: np.ndarray) -> Cut:
     """Cut of the lower-tail mean of stable exits for tail weights over replications."""
-    return Cut("tail", np.tensordot(weights, cands.stable, axes=([0], [1])).T)
+    coefficient = np.stack([weights @ cands.stable[k] for k in range(cands.n_packages)])
+    return Cut("tail", coefficient.T)
 
 
-def budget_cut(cands: CandidateSet, year: int, weights: np.ndarray,
-               cost_reps: np.ndarray) -> Cut:
-    """Cut of the upper-tail mean of a plan year's outlays; ``cost_reps`` is (K, R, H, P)."""
-    coefficient = np.tensordot(weights, cost_reps[..., year], axes=([0], [1])).T
-    return Cut("budget", coefficient / MONEY_UNIT, year)
+def budget_cut(cands: CandidateSet, year: int, weights: np.ndarray) -> Cut:
+    """Cut of the upper-tail mean of a plan year's outlays for tail weights over
+    replications."""
+    return Cut("budget", cands.tail_cost(weights, year) / MONEY_UNIT, year)
 
 
 class SolverError(TuopinError):
@@ -177,6 +184,11 @@ class AllocationModel:
             self.by_package[k].append(h)
         self.elastic: dict[str, pulp.LpVariable] = {}
         self.cuts = 0
+        self.solve_seconds = 0.0
+        """Seconds spent solving (and re-solving in place) so far."""
+        self.solver_rows: dict[str, tuple[int, float, float, float]] = {}
+        """Cuts added to the solver's copy only (:meth:`resolve_with`): name → (row index,
+        right-hand side, row dual, row slack), the last two filled by :meth:`refresh`."""
         self._assignment()
         self._sites()
         self._rows()
@@ -322,16 +334,21 @@ class AllocationModel:
         if cut.kind == "tail":
             columns = [(i, -c) for i, c in columns] + [(self.tail.index, 1.0)]
             low, high = -highspy.kHighsInf, 0.0
+            name = f"tail_cut_{self.cuts}"
         else:
             site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
             columns += [(site.index, site_cost) for (_, y), site in self.site_vars.items()
                         if y == cut.year]
             low = -highspy.kHighsInf
             high = float(self.settings.budgets[cut.year]) / MONEY_UNIT
+            name = f"budget_confidence_{cut.year}_{self.cuts}"
         indices, values = zip(*columns, strict=True)
         highs.addRow(low, high, len(indices), np.array(indices, dtype=np.int32),
                      np.array(values, dtype=float))
+        self.solver_rows[name] = (highs.getNumRow() - 1, high, 0.0, high)
+        started = time.perf_counter()
         highs.run()
+        self.solve_seconds += time.perf_counter() - started
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False
         solution = highs.getSolution().col_value
@@ -339,6 +356,18 @@ class AllocationModel:
             if getattr(var, "index", None) is not None and var.index < len(solution):
                 var.varValue = solution[var.index]
         return True
+
+    def refresh(self) -> None:
+        """Read every value, reduced cost, dual and slack of an LP re-solved in place
+        (:meth:`resolve_with` updates the variables' values only), so that the model can serve
+        as a bound with reduced costs, duals and binding rows like a freshly solved one."""
+        if not self.solver_rows:
+            return
+        self.prob.solver.findSolutionValues(self.prob)
+        solution = self.prob.solverModel.getSolution()
+        for name, (row, high, _dual, _slack) in self.solver_rows.items():
+            self.solver_rows[name] = (row, high, solution.row_dual[row],
+                                      high - solution.row_value[row])
 
     def values(self) -> np.ndarray:
         """(H, K) solved values of x (0 where a pair is not in the model)."""
@@ -365,6 +394,7 @@ class AllocationModel:
         started = time.perf_counter()
         self.prob.solve(_solver(self.settings))
         seconds = time.perf_counter() - started
+        self.solve_seconds += seconds
         status = pulp.LpStatus[self.prob.status]
         if self.prob.status == pulp.LpStatusInfeasible:
             return "Infeasible", seconds
@@ -413,12 +443,14 @@ class AllocationModel:
         derivative of the optimum with respect to the budget is the sum of their duals: under
         the confidence rule the cuts bind while the expected-spending row has slack.
         """
+        rows = [(name, constraint.pi) for name, constraint in self.prob._constraints.items()]
+        rows += [(name, dual) for name, (_row, _rhs, dual, _slack) in self.solver_rows.items()]
         duals = [0.0] * len(self.budget_names)
         for year, name in enumerate(self.budget_names):
             cut = f"budget_confidence_{year}_"
-            for cname, constraint in self.prob._constraints.items():
+            for cname, pi in rows:
                 if cname == name or cname.startswith(cut):
-                    duals[year] += abs(constraint.pi or 0.0)
+                    duals[year] += abs(pi or 0.0)
         return duals
 
     def binding(self, tolerance: float = 1e-6) -> list[str]:
@@ -429,6 +461,9 @@ class AllocationModel:
                 continue
             if constraint.sense != pulp.LpConstraintEQ and abs(constraint.slack) <= \
                     tolerance * max(1.0, abs(constraint.constant)):
+                names.append(name)
+        for name, (_row, rhs, _dual, slack) in self.solver_rows.items():
+            if abs(slack) <= tolerance * max(1.0, abs(rhs)):
                 names.append(name)
         return names
 

@@ -296,8 +296,11 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
     # already; the risk-aware one prices other rows, so the expected prices are computed anew.
     expected = (objective or scenario.optimizer.objective) == "expected"
+    prices = solution.prices
+    if not (expected and solution.budget_duals):
+        prices = price_rows(cands, budgets)
     shadow = solution.budget_duals if expected and solution.budget_duals else \
-        price_rows(cands, budgets).budget_duals()
+        prices.budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers,
@@ -310,7 +313,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     if frontier:
         points = budget_frontier(cands, evaluation_set, budgets,
                                  scenario.optimizer.frontier_budget_factors, solver=solver,
-                                 time_limit=time_limit,
+                                 time_limit=time_limit, warm=prices,
                                  progress=stage(progress, "budget frontier", unit="levels"))
         stage(progress, "smallest budget meeting the exit targets", unit="")
         target = smallest_budget_for_targets(cands, budgets, points, solver=solver,

@@ -21,7 +21,7 @@ import numpy as np
 
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.optimizer.diagnosis import diagnose_infeasibility
-from simulator.optimizer.lagrangian import Tail, price_rows
+from simulator.optimizer.lagrangian import Prices, Tail, price_rows
 from simulator.optimizer.model import (
     INTEGRALITY_TOLERANCE,
     AllocationModel,
@@ -61,14 +61,16 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      objective: str | None = None, solver: str | None = None,
                      time_limit: float | None = None, mip_gap: float | None = None,
                      relax: bool = False, max_rounds: int = INTEGER_CUT_ROUNDS,
-                     budget_rule: str | None = None,
+                     budget_rule: str | None = None, warm: Prices | None = None,
                      write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
     """Build and solve the allocation model.
 
     Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
     add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
     until the modelled tail values agree with the true ones. ``budget_rule`` ("expected" or
-    "confidence") overrides the scenario's ``budget.rule``.
+    "confidence") overrides the scenario's ``budget.rule``. ``warm``, the Lagrangian prices of
+    an earlier solve on the same candidates (``Solution.prices``, at other budgets), starts the
+    decomposition of the expected objective from what that solve learnt.
     """
     scenario = cands.scenario
     settings = _Settings(
@@ -85,6 +87,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
             return solved
     pool: list[Cut] = []
     rounds = 0
+    lp: AllocationModel | None = None
     if checker.active:
         lp = AllocationModel(cands, replace(settings, relax=True))
         status, _seconds = lp.solve(write_on_failure)
@@ -110,7 +113,10 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                                  model.build_seconds, seconds)
             solution.budget_duals = model.budget_duals()
         else:
-            solution, model = _lp_first(cands, settings, write_on_failure, pool)
+            # The first round's bound is the cut rounds' LP, already solved: dropping the cuts
+            # that are slack at an LP optimum changes neither its value nor its reduced costs.
+            solution, model = _lp_first(cands, settings, write_on_failure, pool, lp, warm)
+            lp = None
         one_hot = np.zeros(cands.feasible.shape)
         one_hot[np.arange(cands.n_households), solution.choice] = 1.0
         x = model.values() if relax else one_hot
@@ -157,22 +163,10 @@ class _CutChecker:
         self.alpha = scenario.optimizer.cvar_alpha
         self.tolerance = scenario.optimizer.cvar_tolerance
         self.share = 1 - scenario.budget.confidence
-        self._cost_reps: np.ndarray | None = None
-
-    def cost_reps(self) -> np.ndarray:
-        """(K, R, H, P) outlays per replication, float32 [yuan]."""
-        if self._cost_reps is None:
-            first = self.cands.cost_per_replication(0)
-            # filled package by package: stacking a list would hold every package twice
-            self._cost_reps = np.empty((self.cands.n_packages, *first.shape), dtype=np.float32)
-            self._cost_reps[0] = first
-            for k in range(1, self.cands.n_packages):
-                self._cost_reps[k] = self.cands.cost_per_replication(k)
-        return self._cost_reps
 
     def _exits(self, x: np.ndarray) -> np.ndarray:
         """(R,) stable exits in each replication under the (H, K) allocation ``x``."""
-        return np.einsum("hk,krh->r", x, self.cands.stable, optimize=True)
+        return self.cands.stable_exits_per_replication(x)
 
     def overstatement(self, model: AllocationModel, x: np.ndarray) -> float:
         """How far the model's tail variable is above the true lower-tail mean at ``x``."""
@@ -202,14 +196,14 @@ class _CutChecker:
             weights = tail_weights(self._exits(x), 1 - self.alpha, lower=True)
             cuts.append(tail_cut(self.cands, weights))
         if self.confidence:
-            outlays = np.einsum("hk,krhp->rp", x, self.cost_reps(), optimize=True) \
+            outlays = self.cands.outlays_per_replication(x) \
                 + model.site_cost_by_year()[None, :]
             for year in range(self.cands.plan_years):
                 budget = self.settings.budgets[year]
                 if tail_mean(outlays[:, year], self.share, lower=False) > \
                         budget + MONEY_TOLERANCE_YUAN:
                     cuts.append(budget_cut(self.cands, year, tail_weights(
-                        outlays[:, year], self.share, lower=False), self.cost_reps()))
+                        outlays[:, year], self.share, lower=False)))
         return cuts
 
 
@@ -244,10 +238,13 @@ class _Bound:
     name: str
     build_seconds: float
     solve_seconds: float
+    prices: Prices | None = None
+    """The Lagrangian prices, when the bound is the Lagrangian's."""
 
 
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
-              cuts: Sequence[Cut] = ()) -> tuple[Solution, AllocationModel]:
+              cuts: Sequence[Cut] = (), lp: AllocationModel | None = None,
+              warm: Prices | None = None) -> tuple[Solution, AllocationModel]:
     """Exact MILP solution through a bound and reduced-cost fixing.
 
     1. Bound: the Lagrangian of the coupling rows for the expected objective
@@ -259,13 +256,16 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     3. Any allocation better than L uses a pair only if U minus the pair's reduced cost is at
        least L: every other pair is fixed at 0, and the MILP over what is left is solved to the
        requested gap. Its optimum is the optimum of the full model.
+
+    ``lp``, when given, is the LP relaxation already solved with ``cuts`` (and perhaps more cuts
+    that are slack at its optimum): it is the bound instead of a new one.
     """
     if not cuts and settings.objective == "expected":
-        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings), cuts,
+        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings, warm), cuts,
                             write_on_failure)
         if solved is not None:
             return solved
-    bound = _lp_bound(cands, settings, cuts, write_on_failure)
+    bound = _lp_bound(cands, settings, cuts, write_on_failure, lp)
     if isinstance(bound, tuple):
         return bound
     solved = _close_gap(cands, settings, bound, cuts, write_on_failure)
@@ -274,27 +274,34 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     return solved
 
 
-def _lagrangian_bound(cands: CandidateSet, settings: _Settings) -> _Bound:
+def _lagrangian_bound(cands: CandidateSet, settings: _Settings,
+                      warm: Prices | None = None) -> _Bound:
     """Bound and priced values from :func:`simulator.optimizer.lagrangian.price_rows`: seconds
     at 100,000 households, where the LP alone would not fit the time. Forcing x[h,k] = 1 lowers
     the bound by at least the pair's margin below the household's best priced package."""
-    prices = price_rows(cands, settings.budgets)
+    prices = price_rows(cands, settings.budgets, warm=warm)
     margin = prices.margin()
 
     def keep(lower: float) -> np.ndarray:
         return cands.feasible & (prices.bound - margin >= lower - 1e-9)
 
     return _Bound(prices.bound, margin <= PRICED_NEIGHBOURHOOD, keep,
-                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0)
+                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0, prices)
 
 
 def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
-              write_on_failure: Path | None) -> _Bound | tuple[Solution, AllocationModel]:
-    """Bound and reduced costs from the LP relaxation (or the solution, when it is integral)."""
-    lp = AllocationModel(cands, replace(settings, relax=True), cuts=cuts)
-    status, solve_seconds = lp.solve(write_on_failure)
-    if status == "Infeasible":
-        raise diagnose_infeasibility(cands, settings)
+              write_on_failure: Path | None, lp: AllocationModel | None = None
+              ) -> _Bound | tuple[Solution, AllocationModel]:
+    """Bound and reduced costs from the LP relaxation (or the solution, when it is integral);
+    ``lp`` is one already solved."""
+    if lp is None:
+        lp = AllocationModel(cands, replace(settings, relax=True), cuts=cuts)
+        status, solve_seconds = lp.solve(write_on_failure)
+        if status == "Infeasible":
+            raise diagnose_infeasibility(cands, settings)
+    else:
+        lp.refresh()
+        solve_seconds = lp.solve_seconds
     upper = lp.objective_value()
     duals = lp.budget_duals()
     if _integral(lp):
@@ -336,7 +343,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
         solution = _solution(heuristic, heuristic.choice(),
                              f"Optimal (within gap of the {bound.name} bound)", bound.upper,
                              gap, build, solve_seconds)
-        solution.budget_duals = bound.duals
+        solution.budget_duals, solution.prices = bound.duals, bound.prices
         return solution, heuristic
     allowed = bound.keep(lower)
     if found:
@@ -352,7 +359,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
     gap = max(0.0, (upper - objective) / max(abs(objective), 1e-9))
     solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
-    solution.budget_duals = bound.duals
+    solution.budget_duals, solution.prices = bound.duals, bound.prices
     return solution, final
 
 

@@ -63,6 +63,15 @@ HOUSEHOLD_REPS_PER_BLOCK = 200_000
 big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB
 with Ruyuan's 48 candidate packages (500,000 reached 2 GB there, and was no faster)."""
 
+def default_block_households(reps: int) -> int:
+    """Households per block for ``reps`` replications: about :data:`HOUSEHOLD_REPS_PER_BLOCK`
+    cells, in whole random-number chunks. A block draws every chunk it touches whole and keeps
+    its slice, so a block edge inside a chunk makes two blocks draw that chunk (with 1,000
+    households a block, a third of all draws were made twice)."""
+    chunks = round(HOUSEHOLD_REPS_PER_BLOCK / (reps * RNG_CHUNK_HOUSEHOLDS))
+    return RNG_CHUNK_HOUSEHOLDS * max(1, chunks)
+
+
 Progress = Callable[[int, int], None]
 """Callback ``progress(households_done, households_total)``."""
 
@@ -359,7 +368,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     reps = scenario.simulation.replications if reps is None else int(reps)
     seed = scenario.simulation.seed if seed is None else int(seed)
     block_households = (block_households or scenario.simulation.block_households
-                        or max(RNG_CHUNK_HOUSEHOLDS, HOUSEHOLD_REPS_PER_BLOCK // reps))
+                        or default_block_households(reps))
     n = registry.n_households
     if packages is not None:
         package_list = list(packages)

@@ -91,6 +91,8 @@ class _BlockInput:
     registered: np.ndarray
     """(households,) on the official registry (edge households are watched, not registered)."""
     keep_income: bool = True
+    track: np.ndarray | None = None
+    """(households,) package kept in full for each household (candidate runs), or None."""
 
 
 @dataclass
@@ -110,7 +112,9 @@ class _BlockOutput:
     """(reps, years) episodes summed over the block's registered households."""
     income_by_category: np.ndarray | None
     """(reps, years, 4) the plan's income of registered households by statistical component,
-    summed over the block (plan runs only)."""
+    summed over the block (plan runs, and the tracked allocation of candidate runs)."""
+    tracked_per_capita: np.ndarray | None = None
+    """(reps, households, years) counted per-capita income under the tracked allocation."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -195,11 +199,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                                scenario.safety_net_lines_yuan_per_capita).astype(FLOAT)
     window = scenario.exit_rule.monitoring_years
 
-    def counted_total(p: int) -> np.ndarray:
-        """Counted household income under package p, before the dibao top-up."""
+    def counted_total(weights: np.ndarray) -> np.ndarray:
+        """Counted household income under the instrument variants ``weights`` (households,
+        variants) give, before the dibao top-up."""
         total = base.copy()
         for j, contribution in enumerate(contributions):
-            weight = task.weights[p, :, j]
+            weight = weights[:, j]
             if weight.any():
                 total += weight[None, :, None] * contribution
         return total
@@ -213,10 +218,17 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # and its line test and outcomes as many again. It is kept only for plan runs' charts.
     income = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT) \
         if task.keep_income else None
+    # A candidate run can keep one allocation in full — the plan it will be asked about — so
+    # that the plan needs no run of its own: its households' incomes are those of their
+    # packages here, on the same random numbers.
+    track = task.track
+    tracked = np.empty((*block.shape, block.years), dtype=FLOAT) if track is not None else None
     outcomes = []
     for p in range(n_packages):
-        package_income = per_capita(topped_up(counted_total(p)), members,
+        package_income = per_capita(topped_up(counted_total(task.weights[p])), members,
                                     out=None if income is None else income[p])
+        if tracked is not None and (track == p).any():
+            tracked[:, track == p] = package_income[:, track == p]
         outcomes.append(exit_outcomes(above_line(package_income, lines), window))
     outcome = ExitOutcome(**{name: np.stack([getattr(o, name) for o in outcomes])
                              for name in OUTCOME_FIELDS})
@@ -235,7 +247,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     episodes = block.extra.get("inpatient_episodes", zeros)
     income_by_category = None
     if task.keep_income and n_packages == 1:
-        income_by_category = _income_by_category(block, task, counted_total(0), topped_up)
+        income_by_category = _income_by_category(block, task, task.weights[0],
+                                                 counted_total(task.weights[0]), topped_up)
+    elif track is not None:
+        weights = task.weights[track, np.arange(households.n)]
+        income_by_category = _income_by_category(block, task, weights, counted_total(weights),
+                                                 topped_up)
     return _BlockOutput(
         per_capita=income,
         exit_year=outcome.exit_year.astype(np.int8),
@@ -249,20 +266,22 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                                                                   zeros))),
         inpatient_episodes=np.einsum("yrh,h->ry", episodes, registered.astype(FLOAT),
                                      dtype=np.float64),
-        income_by_category=income_by_category,
+        income_by_category=income_by_category, tracked_per_capita=tracked,
     )
 
 
-def _income_by_category(block: Block, task: _BlockInput, plan_total: np.ndarray,
+def _income_by_category(block: Block, task: _BlockInput, weights: np.ndarray,
+                        plan_total: np.ndarray,
                         topped_up: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """(reps, years, 4) the plan's income of registered households by statistical component
     (wages, net business, property, transfers), summed over the block [yuan/year].
 
     Every recorded source counts here, whether or not the exit rule counts it: this is the
     household's income as a statistician would record it. The dibao top-up is a transfer.
+    ``weights`` (households, variants) are the plan's instrument variants.
     """
     owners = {BASELINE: np.ones(task.households.n, dtype=FLOAT)}
-    owners.update({v.name: task.weights[0, :, j] for j, v in enumerate(task.variants)})
+    owners.update({v.name: weights[:, j] for j, v in enumerate(task.variants)})
     registered = task.registered.astype(FLOAT)
     out = np.zeros((block.reps, block.years, len(INCOME_CATEGORIES)))
     column = {c: i for i, c in enumerate(INCOME_CATEGORIES)}
@@ -333,7 +352,8 @@ def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
 def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry | None = None,
              packages: Sequence[Package] | None = None, reps: int | None = None,
              seed: int | None = None, block_households: int | None = None, workers: int = 1,
-             progress: Progress | None = None, keep_income: bool = True) -> SimulationResult:
+             progress: Progress | None = None, keep_income: bool = True,
+             track: np.ndarray | None = None) -> SimulationResult:
     """Simulate household incomes, exits and fund outlays under a plan or candidate packages.
 
     Parameters
@@ -359,6 +379,10 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     keep_income : bool
         Keep per-capita income by household and year (False saves memory when only exits and
         outlays are needed, as in the optimiser).
+    track : array of int, optional
+        With ``packages``: the package of each household (H,) of one allocation whose
+        per-capita incomes and income by category are kept, as a plan run would keep them —
+        ``result.chosen(track)`` is then that plan's run, with no run of its own.
 
     Returns
     -------
@@ -398,12 +422,14 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
             households=_households(registry, start, stop, villages, n_villages, facts),
             reps=reps, seed=seed, variants=variants,
             weights=weights[:, start:stop], eligible=eligible[start:stop],
-            registered=registered[start:stop], keep_income=keep_income))
+            registered=registered[start:stop], keep_income=keep_income,
+            track=None if track is None or plan is not None else track[start:stop]))
     outputs = _run_tasks(tasks, workers, progress, n)
     return SimulationResult.from_blocks(
         scenario=scenario, registry=registry, plan=plan, packages=package_list,
         variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
-        outputs=outputs)
+        outputs=outputs, tracked=None if track is None or plan is not None
+        else np.asarray(track, dtype=np.int64))
 
 
 def _run_tasks(tasks: list[_BlockInput], workers: int, progress: Progress | None,

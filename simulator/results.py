@@ -78,13 +78,18 @@ class SimulationResult:
     income_by_category: np.ndarray | None
     """(R, Y, 4) the plan's income of registered households by statistical component (wages,
     net business, property, transfers: :data:`simulator.vocabulary.INCOME_CATEGORIES`)
-    [yuan/year]; plan runs only."""
+    [yuan/year]; plan runs, and the tracked allocation of a candidate run."""
+    tracked: np.ndarray | None = None
+    """(H,) the allocation a candidate run kept in full (``simulate(track=)``), or None."""
+    tracked_per_capita: np.ndarray | None = None
+    """(R, H, Y) counted per-capita income under the tracked allocation."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
                     packages: list[Package], variants: tuple[Variant, ...],
                     weights: np.ndarray, eligible: np.ndarray, reps: int, seed: int,
-                    outputs: Sequence[_BlockOutput]) -> SimulationResult:
+                    outputs: Sequence[_BlockOutput], tracked: np.ndarray | None = None
+                    ) -> SimulationResult:
         """Join block outputs along the household axis."""
         def join(name: str, axis: int) -> np.ndarray | None:
             parts = [getattr(o, name) for o in outputs]
@@ -109,7 +114,8 @@ class SimulationResult:
             exit_year_without_support=join("exit_year_without_support", 1),
             outlays=store("outlays"), recoveries=store("recoveries"),
             medical=join("medical", 1), inpatient_episodes=total("inpatient_episodes"),
-            income_by_category=total("income_by_category"),
+            income_by_category=total("income_by_category"), tracked=tracked,
+            tracked_per_capita=join("tracked_per_capita", 1) if tracked is not None else None,
         )
 
     # -- shape
@@ -232,22 +238,29 @@ class SimulationResult:
             total += np.einsum("rhy,h->ry", amount, weight)
         return total
 
-    def chosen(self, choice: np.ndarray) -> SimulationResult:
+    def chosen(self, choice: np.ndarray, source: str = "chosen") -> SimulationResult:
         """This run as a one-option result in which household h takes option ``choice[h]`` —
         an allocation of candidate packages, on the same replications — so that it is summed
-        up by the same methods as a plan run (one home for every county figure)."""
+        up by the same methods as a plan run (one home for every county figure). When the run
+        tracked this allocation (``simulate(track=)``), it is that plan's run in full,
+        per-capita incomes and income by category included."""
         choice = np.asarray(choice)
         households = np.arange(len(choice))
+        full = self.tracked is not None and np.array_equal(choice, self.tracked)
 
         def pick(values: np.ndarray | None) -> np.ndarray | None:
             # advanced indices around a slice come first: (H, R[, Y]) → (1, R, H[, Y])
             return None if values is None else np.moveaxis(values[choice, :, households],
                                                            0, 1)[None]
 
-        plan = Plan.from_choice(self.packages, choice, "chosen")
+        plan = Plan.from_choice(self.packages, choice, source)
         return dataclasses.replace(
             self, plan=plan, packages=list(plan.packages),
-            weights=self.weights[choice, households][None], per_capita=pick(self.per_capita),
+            weights=self.weights[choice, households][None],
+            per_capita=self.tracked_per_capita[None] if full else pick(self.per_capita),
+            income_by_category=None if self.tracked is not None and not full
+            else self.income_by_category,
+            tracked=None, tracked_per_capita=None,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
             stable=pick(self.stable), returned=pick(self.returned),
             unconfirmed=pick(self.unconfirmed))

@@ -9,7 +9,7 @@ import pytest
 
 from simulator.engine import simulate
 from simulator.interventions import INSTRUMENTS
-from simulator.packages import Package, default_packages, plan_from_packages
+from simulator.packages import Package, Plan, default_packages, plan_from_packages
 from simulator.registry import Registry
 from simulator.scenario import Scenario, load_scenario
 
@@ -152,6 +152,31 @@ def test_plan_mode_matches_candidate_mode(tiny_scenario, tiny_registry) -> None:
     chosen = np.array([i % 2 for i in range(60)])
     expected = each.per_capita[chosen, :, np.arange(60)].transpose(1, 0, 2)
     assert np.array_equal(planned.per_capita[0], expected)
+
+
+def test_a_tracked_allocation_is_its_plan_run(tiny_scenario, tiny_registry) -> None:
+    """A candidate run that tracks an allocation gives, through ``chosen``, exactly the run of
+    that allocation as a plan: incomes, income by category, exits and outlays — whatever the
+    block size."""
+    packages = default_packages(["equity", "pv", "employment", "loans"], max_size=2)
+    rng = np.random.default_rng(4)
+    choice = rng.integers(0, len(packages), size=tiny_registry.n_households)
+    plan = Plan.from_choice(packages, choice, "tracked")
+    planned = simulate(tiny_scenario, plan, registry=tiny_registry, reps=REPS, seed=2)
+    for block in (60, 7):
+        run = simulate(tiny_scenario, registry=tiny_registry, packages=packages, reps=REPS,
+                       seed=2, keep_income=False, track=choice, block_households=block)
+        assert run.per_capita is None  # only the tracked allocation's incomes are kept
+        tracked = run.chosen(choice, "tracked")
+        assert np.array_equal(tracked.per_capita, planned.per_capita)
+        assert np.array_equal(tracked.income_by_category, planned.income_by_category)
+        assert np.array_equal(tracked.stable, planned.stable)
+        assert np.array_equal(tracked.exit_year, planned.exit_year)
+        for line, amount in planned.outlays_by_line().items():
+            assert np.array_equal(tracked.outlays_by_line()[line], amount)
+        assert json.dumps(tracked.summary()) == json.dumps(planned.summary())
+        other = run.chosen(np.zeros_like(choice))
+        assert other.per_capita is None and other.income_by_category is None
 
 
 def test_stable_exits_respond_to_the_line(tiny_scenario_path, tiny_registry) -> None:

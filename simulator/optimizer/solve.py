@@ -303,7 +303,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
         prices.budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
-        packages=packages, workers=workers,
+        packages=packages, workers=workers, track=solution.choice,
         progress=stage(progress, "simulating every package (fresh replications)"))
     optimised = evaluate(evaluation_set, "optimised", solution.choice)
     baselines = {name: evaluate(evaluation_set, name, rule(cands, budgets))

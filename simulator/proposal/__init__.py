@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simulator.proposal.content import Proposal, Table
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
@@ -60,13 +62,20 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
         allocation = optimize(scenario, registry=registry, reps=reps, seed=seed,
                               workers=workers, frontier=frontier, progress=progress)
     evaluation = allocation.evaluation_set.result
-    plan_result = simulate(allocation.scenario, allocation.plan, registry=allocation.registry,
-                           reps=evaluation.reps, seed=evaluation.seed, workers=workers,
-                           progress=stage(progress, "simulating the plan"))
+    choice = allocation.optimised.choice
+    if evaluation.tracked is not None and np.array_equal(evaluation.tracked, choice):
+        # the fresh candidate run kept the plan in full: it is the plan's run
+        plan_result = evaluation.chosen(choice, allocation.plan.source)
+    else:
+        plan_result = simulate(allocation.scenario, allocation.plan,
+                               registry=allocation.registry, reps=evaluation.reps,
+                               seed=evaluation.seed, workers=workers,
+                               progress=stage(progress, "simulating the plan"))
     sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
-    # the plan's own run is the central case when it has the same replications
-    central = plan_result.added_stable_exits(0) \
-        if sensitivity_reps == evaluation.reps else None
+    # The plan's own run is the central case: its first replications are those of a shorter
+    # run with the same seed (random numbers are laid out replication-major).
+    central = plan_result.added_stable_exits(0)[:sensitivity_reps] \
+        if sensitivity_reps <= evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
                                  reps=sensitivity_reps, seed=evaluation.seed, central=central,
                                  progress=stage(progress, "sensitivity", unit="simulations"))

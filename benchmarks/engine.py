@@ -24,10 +24,25 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from targets import TargetRow, print_targets  # noqa: E402
 
 CASES = [(3_000, 200, 16), (100_000, 32, 1), (1_000_000, 8, 1)]
 QUICK_CASES = [(3_000, 20, 16), (20_000, 8, 1)]
 NAIVE_CASE = (3_000, 4)  # households, replications
+
+TARGET_PLAN_RATE = 40e6
+"""Target engine rate on one plan, 100,000 households × 32 replications [household-months/s]."""
+
+TARGET_NAIVE_RATIO = 300.0
+"""Target ratio of the engine's rate to the naive reference's, on the same case."""
+
+TARGET_LARGE_SECONDS = 15.0
+"""Target time of one plan on 1,000,000 households × 8 replications [s]."""
+
+TARGET_LARGE_MIB = 2048.0
+"""Target peak memory of the same case [MiB]."""
 
 
 def tiled_registry(households: int):
@@ -104,12 +119,14 @@ def main() -> None:
     print(f"{'households':>10} {'reps':>5} {'packages':>8} {'seconds':>8} "
           f"{'M household-months/s':>21} {'peak MiB':>9}")
     rates = []
+    figures_by_case = []
     for households, reps, packages in cases:
         out = subprocess.run([sys.executable, __file__, "--case",
                               f"{households},{reps},{packages}"], capture_output=True,
                              text=True, check=True)
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         rates.append(figures["household_months_per_second"])
+        figures_by_case.append(figures)
         print(f"{households:>10,} {reps:>5} {packages:>8} {figures['seconds']:>8.1f} "
               f"{figures['household_months_per_second'] / 1e6:>21.1f} "
               f"{figures['peak_memory_mib']:>9,.0f}")
@@ -124,6 +141,27 @@ def main() -> None:
     print(f"  engine at {cases[0][0]:,}×{cases[0][1]}×{cases[0][2]}: "
           f"{rates[0] / naive['naive_household_months_per_second']:,.0f}× the naive rate")
     print(f"  results agree: {naive['results_agree']}")
+    by_case = dict(zip(cases, figures_by_case, strict=True))
+    rows = []
+    plan_case = (100_000, 32, 1)
+    if plan_case in by_case:
+        rate = by_case[plan_case]["household_months_per_second"] / 1e6
+        rows.append(TargetRow("engine, one plan (100,000 hh × 32 reps)",
+                              f"{rate:,.1f} M household-months/s",
+                              f"≥ {TARGET_PLAN_RATE / 1e6:,.0f} M", rate * 1e6 >= TARGET_PLAN_RATE))
+    rows.append(TargetRow("engine vs naive reference, same case, one run", f"{same_case:,.0f}×",
+                          f"≥ {TARGET_NAIVE_RATIO:,.0f}×", same_case >= TARGET_NAIVE_RATIO))
+    large_case = (1_000_000, 8, 1)
+    if large_case in by_case:
+        large = by_case[large_case]
+        rows.append(TargetRow("engine, 1,000,000 hh × 8 reps: time", f"{large['seconds']:,.1f} s",
+                              f"≤ {TARGET_LARGE_SECONDS:,.0f} s",
+                              large["seconds"] <= TARGET_LARGE_SECONDS))
+        rows.append(TargetRow("engine, 1,000,000 hh × 8 reps: peak memory",
+                              f"{large['peak_memory_mib']:,.0f} MiB",
+                              f"≤ {TARGET_LARGE_MIB:,.0f} MiB",
+                              large["peak_memory_mib"] <= TARGET_LARGE_MIB))
+    print_targets("targets (measured in this run)", rows)
 
 
 if __name__ == "__main__":

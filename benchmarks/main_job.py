@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from targets import TargetRow, print_targets  # noqa: E402
 
 TARGET_SECONDS = 20.0
 """Target wall time of the main job (issue: the main job in seconds)."""
@@ -78,12 +81,11 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         record = json.loads(out.read_text(encoding="utf-8"))
     reps = f" ({args.reps} replications)" if args.reps else ""
-    print(f"tuopin run on the default scenario{reps}")
-    print(f"{'figure':<28}{'measured':>12}{'target':>12}  status")
-    for name, value, target, unit in (("wall time", seconds, TARGET_SECONDS, "s"),
-                                      ("peak memory", peak_mb, TARGET_PEAK_MB, "MB")):
-        status = "met" if value <= target else "not met"
-        print(f"{name:<28}{value:>10,.1f} {unit:<2}{target:>9,.0f} {unit:<2} {status}")
+    print_targets(f"tuopin run on the default scenario{reps}", [
+        TargetRow("the main job: wall time", f"{seconds:,.1f} s", f"≤ {TARGET_SECONDS:,.0f} s",
+                  seconds <= TARGET_SECONDS),
+        TargetRow("the main job: peak memory", f"{peak_mb:,.0f} MB",
+                  f"≤ {TARGET_PEAK_MB:,.0f} MB", peak_mb <= TARGET_PEAK_MB)])
     print(f"{'stage':<52}{'seconds':>8}{'peak MB so far':>16}")
     for label, stage_seconds, peak in record["stages"]:
         print(f"  {label:<50}{stage_seconds:>8.1f}{peak:>16,.0f}")

@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
 from simulator.optimizer.candidates import CandidateSet
+from simulator.optimizer.highs import quiet_highs
 from simulator.optimizer.rows import MONEY_UNIT, Row, coupling_rows
 from simulator.optimizer.sites import SiteRules
 
@@ -248,9 +248,11 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
         equality = np.concatenate([np.zeros(len(rows)), np.ones(dual.reps)])
     cap = BUNDLE_EVALUATIONS if tail is None else CVAR_BUNDLE_EVALUATIONS
     memory = Cuts(tuple(row.name for row in rows), [], [], [], [], 0.0)
+    values: list[float] = []  # of the kept cuts
     points: list[np.ndarray] = []
-    values: list[float] = []
-    gradients: list[np.ndarray] = []
+    pending: list[tuple[np.ndarray, float, np.ndarray]] = []  # cuts not yet in the master
+
+    master: _Master | None = None
 
     def remember(variables: np.ndarray, value: float, subgradient: np.ndarray,
                  activity: np.ndarray) -> None:
@@ -260,12 +262,11 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
                                                    @ dual.rhs))
         memory.activity.append(activity)
         memory.tail_gradient.append(subgradient[len(rows):])
-        points.append(variables)
         values.append(value)
-        gradients.append(subgradient)
-        if len(points) > BUNDLE_SIZE:  # the oldest cuts are rarely active; the master stays small
-            for kept in (points, values, gradients, memory.multipliers, memory.household_part,
-                         memory.activity, memory.tail_gradient):
+        pending.append((variables, value, subgradient))
+        if len(values) > BUNDLE_SIZE:  # as the master keeps its cuts
+            for kept in (values, memory.multipliers, memory.household_part, memory.activity,
+                         memory.tail_gradient):
                 del kept[0]
 
     old_cuts = warm.cuts if warm is not None else None
@@ -278,6 +279,7 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
                                         multipliers[len(rows):]])
             value = part + float(dual.sign * multipliers[:len(rows)] @ dual.rhs)
             remember(variables, value, dual.subgradient(activity, tail_gradient), activity)
+            points.append(variables)
         centre = points[int(np.argmin(values))]
         step = old_cuts.step
         evaluations = 0
@@ -290,9 +292,13 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
         step = max(abs(best), 1.0) * INITIAL_STEP_SHARE
     remember(centre, best, subgradient, activity)
     evaluations = 1
-    while evaluations < cap and dual.size:
-        trial, predicted = _master(points, values, gradients, centre, step, low, high,
-                                   equality)
+    if dual.size:
+        master = _Master(dual.size, low, high, equality, centre)
+    while evaluations < cap and master is not None:
+        for cut in pending:
+            master.add(*cut)
+        pending.clear()
+        trial, predicted = master.minimise(centre, step, min(values))
         decrease = best - predicted
         if decrease <= BUNDLE_TOLERANCE * max(abs(best), 1.0):
             break
@@ -313,28 +319,61 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
                   tail_weights=weights, cuts=dataclasses.replace(memory, step=step))
 
 
-def _master(points: list[np.ndarray], values: list[float], gradients: list[np.ndarray],
-            centre: np.ndarray, step: float, low: np.ndarray, high: np.ndarray,
-            equality: np.ndarray | None) -> tuple[np.ndarray, float]:
-    """Minimise the cutting-plane model of L within a box around the centre."""
-    m = len(centre)
-    # variables: multipliers (m), model value t; minimise t
-    cost = np.zeros(m + 1)
-    cost[-1] = 1.0
-    gradient = np.array(gradients)
-    a_ub = np.hstack([gradient, -np.ones((len(values), 1))])
-    b_ub = np.einsum("jm,jm->j", gradient, np.array(points)) - np.array(values)
-    bounds = [*zip(np.maximum(low, centre - step), np.minimum(high, centre + step),
-                   strict=True), (None, None)]
-    a_eq = b_eq = None
-    if equality is not None:
-        a_eq = np.append(equality, 0.0)[None, :]
-        b_eq = [float(equality @ centre)]
-    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                     method="highs")
-    if result.status != 0:
-        return centre, values[int(np.argmin(values))]
-    return result.x[:m], float(result.x[-1])
+class _Master:
+    """The cutting-plane model of L, minimised within a box around the centre: one HiGHS LP kept
+    across the iterations. Each evaluation adds its cut as a row, the oldest row leaves past
+    :data:`BUNDLE_SIZE`, and the box moves by changing the variables' bounds, so each solve
+    starts from the last basis (a few pivots) instead of from nothing — with the R replication
+    weights of the CVaR objective, from nothing took most of the method's time.
+
+    Variables: the multipliers (m), then the model value t; minimise t subject to
+    t ≥ value_j + gradient_j · (v − point_j) for every kept cut j.
+    """
+
+    def __init__(self, size: int, low: np.ndarray, high: np.ndarray,
+                 equality: np.ndarray | None, centre: np.ndarray) -> None:
+        import highspy
+
+        self.size = size
+        self.low, self.high = low, high
+        self.highs = quiet_highs()
+        self.infinity = highspy.kHighsInf
+        cost = np.zeros(size + 1)
+        cost[-1] = 1.0
+        self.highs.addVars(size + 1, np.concatenate([low, [-self.infinity]]),
+                           np.concatenate([np.minimum(high, self.infinity), [self.infinity]]))
+        self.highs.changeColsCost(size + 1, np.arange(size + 1, dtype=np.int32), cost)
+        self.fixed_rows = 0
+        if equality is not None:  # the replication weights keep their total
+            total = float(equality @ centre)
+            columns = np.flatnonzero(equality).astype(np.int32)
+            self.highs.addRow(total, total, len(columns), columns, equality[columns])
+            self.fixed_rows = 1
+        self.cuts = 0
+        self.optimal = highspy.HighsModelStatus.kOptimal
+
+    def add(self, point: np.ndarray, value: float, gradient: np.ndarray) -> None:
+        """Add the cut of an evaluation; drop the oldest past :data:`BUNDLE_SIZE`."""
+        if self.cuts == BUNDLE_SIZE:  # the oldest cuts are rarely active; the LP stays small
+            self.highs.deleteRows(1, np.array([self.fixed_rows], dtype=np.int32))
+            self.cuts -= 1
+        columns = np.arange(self.size + 1, dtype=np.int32)
+        self.highs.addRow(-self.infinity, float(gradient @ point) - value, self.size + 1,
+                          columns, np.append(gradient, -1.0))
+        self.cuts += 1
+
+    def minimise(self, centre: np.ndarray, step: float, fallback: float
+                 ) -> tuple[np.ndarray, float]:
+        """The model's minimum within the box of half-width ``step`` around ``centre``, and
+        the model's value there (the centre and ``fallback`` when the LP fails)."""
+        columns = np.arange(self.size, dtype=np.int32)
+        self.highs.changeColsBounds(self.size, columns, np.maximum(self.low, centre - step),
+                                    np.minimum(self.high, centre + step))
+        self.highs.run()
+        if self.highs.getModelStatus() != self.optimal:
+            return centre, fallback
+        x = np.array(self.highs.getSolution().col_value)
+        return x[:self.size], float(x[-1])
 
 
 def _site_cap_rows(cands: CandidateSet) -> list[Row]:

@@ -23,8 +23,6 @@ Every constraint has a stable name so reports can say which limit binds; anythin
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -37,6 +35,7 @@ import pulp
 
 from simulator.errors import TuopinError
 from simulator.optimizer.candidates import CandidateSet
+from simulator.optimizer.highs import consume_banner
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 from simulator.optimizer.sites import SiteRules
 
@@ -121,37 +120,9 @@ class _Settings:
     budget_rule: str = "expected"
 
 
-_highs_banner_shown = False
-
-
-def _swallow_highs_banner() -> None:
-    """Make the process's first HiGHS object with the C-level stdout closed.
-
-    HiGHS prints a copyright banner once per process, straight to file descriptor 1, when its
-    first ``Highs`` object is made — whatever ``msg`` or ``output_flag`` say — so ``--json``
-    output would not parse and every run would carry it. Making that first object with the
-    descriptor pointed at /dev/null consumes the banner; later objects print nothing.
-    """
-    global _highs_banner_shown
-    if _highs_banner_shown:
-        return
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    _highs_banner_shown = True
-
-
 def _solver(settings: _Settings) -> pulp.LpSolver:
     if settings.solver == "highs":
-        _swallow_highs_banner()
+        consume_banner()
         return pulp.HiGHS(msg=False, timeLimit=settings.time_limit, gapRel=settings.mip_gap,
                           mip=not settings.relax)
     if settings.solver == "cbc":

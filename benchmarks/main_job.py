@@ -68,6 +68,7 @@ with open(OUT, "w", encoding="utf-8") as handle:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, help="replications (default: the scenario's)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: tuopin's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "stages.json"
@@ -75,6 +76,8 @@ def main() -> None:
                    "-o", str(Path(tmp) / "out")]
         if args.reps:
             command += ["--reps", str(args.reps)]
+        if args.workers:
+            command += ["--workers", str(args.workers)]
         started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started

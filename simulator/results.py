@@ -67,7 +67,8 @@ class SimulationResult:
     exit_year_without_support: np.ndarray
     """(R, H) exit year index with no instrument at all, -1 if none."""
     outlays: dict[tuple[str, str], np.ndarray]
-    """(variant name, budget line) → (R, H, Y) fund outlays [yuan], where eligible."""
+    """(variant name, budget line) → (R, H, Y) fund outlays [yuan], where eligible. An amount
+    that is the same in every replication is one replication broadcast (a read-only view)."""
     recoveries: dict[tuple[str, str], np.ndarray]
     """(variant name, line) → (R, H, Y) money coming back to the county [yuan]: equity
     principal it keeps or recovers. Not spending: budgets are on outlays."""
@@ -96,9 +97,21 @@ class SimulationResult:
             return None if parts[0] is None else np.concatenate(parts, axis=axis)
 
         def store(name: str) -> dict[tuple[str, str], np.ndarray]:
+            # A block keeps an amount that is the same in every replication once (engine.
+            # same_in_every_replication); where every block did, it stays one replication
+            # broadcast to all (a read-only view), else the blocks' amounts are joined in full.
             keys = list(getattr(outputs[0], name)) if outputs else []
-            return {k: np.concatenate([getattr(o, name)[k] for o in outputs], axis=1)
-                    for k in keys}
+            joined = {}
+            for k in keys:
+                parts = [getattr(o, name)[k] for o in outputs]
+                if all(len(part) == 1 for part in parts):
+                    once = np.concatenate(parts, axis=1)
+                    joined[k] = np.broadcast_to(once, (reps, *once.shape[1:]))
+                else:
+                    joined[k] = np.concatenate(
+                        [np.broadcast_to(part, (reps, *part.shape[1:])) for part in parts],
+                        axis=1)
+            return joined
 
         def total(name: str) -> np.ndarray | None:
             parts = [getattr(o, name) for o in outputs]

@@ -10,8 +10,12 @@ what the optimiser would do instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -54,9 +58,17 @@ class Sensitivity:
         return max(means) - min(means)
 
 
+def _added_stable_exits(case: tuple[Scenario, Plan, Registry, int, int]) -> np.ndarray:
+    """(reps,) stable exits a plan adds over no support, in one scenario variant."""
+    scenario, plan, registry, reps, seed = case
+    result = simulate(scenario, plan, registry=registry, reps=reps, seed=seed,
+                      keep_income=False)
+    return result.added_stable_exits(0).astype(float)
+
+
 def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int, seed: int,
                 assumptions: Sequence[Assumption] = ASSUMPTIONS,
-                central: np.ndarray | None = None,
+                central: np.ndarray | None = None, workers: int = 1,
                 progress: Progress | None = None) -> tuple[np.ndarray, list[Sensitivity]]:
     """Stable exits the plan adds over no support, per replication, in the central case, and
     each assumption's low/high change, sorted from the widest swing. All runs share the random
@@ -65,28 +77,44 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
     adds.
 
     ``central`` — the central case's (reps,) added stable exits, when the caller has simulated
-    the plan with this seed and number of replications already. ``progress(done, total)``
-    counts the simulations (two per assumption).
+    the plan with this seed and number of replications already. ``workers`` processes run the
+    simulations side by side (each is one small run; the results do not depend on it).
+    ``progress(done, total)`` counts the simulations (two per assumption).
     """
-    def stable(variant: Scenario) -> np.ndarray:
-        result = simulate(variant, plan, registry=registry, reps=reps, seed=seed,
-                          keep_income=False)
-        return result.added_stable_exits(0).astype(float)
-
-    central = stable(scenario) if central is None else np.asarray(central, dtype=float)
-    rows = []
-    for done, assumption in enumerate(assumptions):
-        if progress is not None:
-            progress(2 * done, 2 * len(assumptions))
-        low_value, high_value = assumption.values(scenario)
-        low = stable(with_value(scenario, assumption.path, low_value))
-        high = stable(with_value(scenario, assumption.path, high_value))
-        rows.append(Sensitivity(assumption, low_value, high_value, paired(low, central),
-                                paired(high, central)))
-    if progress is not None:
-        progress(2 * len(assumptions), 2 * len(assumptions))
+    values = [assumption.values(scenario) for assumption in assumptions]
+    variants = [with_value(scenario, assumption.path, value)
+                for assumption, pair in zip(assumptions, values, strict=True) for value in pair]
+    if central is None:
+        variants.insert(0, scenario)
+    cases = [(variant, plan, registry, reps, seed) for variant in variants]
+    total = 2 * len(assumptions)
+    outcomes = []
+    with _pool(min(workers, len(cases))) as pool:
+        for outcome in (pool.map(_added_stable_exits, cases) if pool else
+                        map(_added_stable_exits, cases)):
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(max(len(outcomes) - (central is None), 0), total)
+    if central is None:
+        central = outcomes.pop(0)
+    central = np.asarray(central, dtype=float)
+    rows = [Sensitivity(assumption, low_value, high_value, paired(low, central),
+                        paired(high, central))
+            for assumption, (low_value, high_value), low, high
+            in zip(assumptions, values, outcomes[0::2], outcomes[1::2], strict=True)]
     rows.sort(key=lambda row: -row.swing)
     return central, rows
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for ``workers`` > 1 (started fresh: spawn), else None."""
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1),
+                             mp_context=get_context("spawn")) as pool:
+        yield pool
 
 
 def sweep(scenario: Scenario, path: str, values: Sequence[Any], *, plan: Plan | None = None,

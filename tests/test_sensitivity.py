@@ -26,6 +26,21 @@ def test_central_run_passed_in_gives_the_same_answer(tiny_scenario, tiny_registr
     assert swings == sorted(swings, reverse=True)
 
 
+def test_same_answer_whatever_the_workers(tiny_scenario, tiny_registry) -> None:
+    plan = plan_from_rule(tiny_scenario, tiny_registry)
+    chosen = [a for a in ASSUMPTIONS if a.path.startswith(("instruments.pv", "shocks"))]
+    counts: list[tuple[int, int]] = []
+    one_central, one = sensitivity(tiny_scenario, plan, tiny_registry, reps=6, seed=3,
+                                   assumptions=chosen)
+    two_central, two = sensitivity(tiny_scenario, plan, tiny_registry, reps=6, seed=3,
+                                   assumptions=chosen, workers=2,
+                                   progress=lambda done, total: counts.append((done, total)))
+    assert np.array_equal(one_central, two_central)
+    assert [(r.assumption.path, r.low, r.high) for r in one] == \
+        [(r.assumption.path, r.low, r.high) for r in two]
+    assert counts[-1] == (2 * len(chosen), 2 * len(chosen))
+
+
 def test_with_value_replaces_one_field_only(tiny_scenario) -> None:
     path = "instruments.pv.tariff_yuan_per_kwh"
     changed = with_value(tiny_scenario, path, 0.5)

@@ -45,12 +45,14 @@ from simulator.writers import (
 @click.option("--seed", type=int, help="Simulation seed (default: simulation.seed).")
 @click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications (default: simulation.replications).")
+@workers_option
 @lang_option
 @set_option
 @registry_option
 @json_option
-def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lang: str,
-        overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
+def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, workers: int,
+        lang: str, overrides: tuple[str, ...], registry_path: Path | None,
+        as_json: bool) -> None:
     """The main job: everything tuopin produces for a scenario, written to one directory.
 
     Writes the household registry with its calibration table, optimises the allocation of
@@ -73,8 +75,8 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, lan
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
     bar = ProgressBar("simulating candidates")
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
-                               progress=bar)
-    proposal = make_proposal(loaded, allocation=allocation, progress=bar)
+                               workers=workers, progress=bar)
+    proposal = make_proposal(loaded, allocation=allocation, workers=workers, progress=bar)
     summary = proposal.summary()
     in_sample = allocation.candidates.result
     bar.stage("writing the proposal", "")

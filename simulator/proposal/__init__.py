@@ -78,6 +78,7 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
         if sensitivity_reps <= evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
                                  reps=sensitivity_reps, seed=evaluation.seed, central=central,
+                                 workers=workers,
                                  progress=stage(progress, "sensitivity", unit="simulations"))
     return Proposal(allocation=allocation, plan_result=plan_result, sensitivity=rows,
                     sensitivity_reps=sensitivity_reps)

@@ -286,13 +286,16 @@ class AllocationModel:
                   f"budget_confidence_{cut.year}_{self.cuts}")
 
     def resolve_with(self, cut: Cut) -> bool:
-        """Add ``cut`` to the solver's copy of a solved LP relaxation and re-solve it warm.
+        """Add ``cut`` to the solver's copy of a solved model and re-solve it (an LP warm from
+        its basis; a MILP anew, without building it again through PuLP).
 
-        Returns False when the model cannot be re-solved in place (not a HiGHS LP); the caller
-        then rebuilds. Much faster than rebuilding when cuts are added one round at a time.
+        Returns False when the model cannot be re-solved in place (not HiGHS, or no optimal
+        solution); the caller then rebuilds. Much faster than rebuilding when cuts are added
+        one round at a time. Call :meth:`refresh` before reading rows' duals, slacks or the
+        binding rows.
         """
         highs = getattr(self.prob, "solverModel", None)
-        if not self.settings.relax or self.settings.solver != "highs" or highs is None:
+        if self.settings.solver != "highs" or highs is None:
             return False
         import highspy
 
@@ -329,9 +332,9 @@ class AllocationModel:
         return True
 
     def refresh(self) -> None:
-        """Read every value, reduced cost, dual and slack of an LP re-solved in place
-        (:meth:`resolve_with` updates the variables' values only), so that the model can serve
-        as a bound with reduced costs, duals and binding rows like a freshly solved one."""
+        """Read every value, reduced cost, dual and slack of a model re-solved in place
+        (:meth:`resolve_with` updates the variables' values only), so that it reports reduced
+        costs, duals and binding rows like a freshly solved one."""
         if not self.solver_rows:
             return
         self.prob.solver.findSolutionValues(self.prob)

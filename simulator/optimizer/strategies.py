@@ -13,6 +13,7 @@ that imports PuLP.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -396,13 +397,23 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     pool = [tail_cut(cands, prices.tail_weights / prices.tail_weights.sum())]
     build, solve_seconds, rounds = prices.seconds, 0.0, 0
     best: tuple[float, Solution, AllocationModel] | None = None
+    model: AllocationModel | None = None
+    new: list[Cut] = []
     for _ in range(PRICED_CVAR_ROUNDS):
-        model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
-        build += model.build_seconds
-        # a round the solver cannot finish ends the rounds: the best allocation so far is kept
-        # (its gap says how good it is); a first round that fails goes the LP route instead
-        status, seconds = model.solve(write_on_failure, fail_quietly=best is not None)
-        solve_seconds += seconds
+        # Later rounds add their cut to the solver's copy of the model (a PuLP rebuild took
+        # half of each round); one that cannot be re-solved in place is rebuilt from the pool.
+        started = time.perf_counter()
+        if model is not None and all([model.resolve_with(cut) for cut in new]):
+            model.refresh()
+            status = "Optimal"
+            solve_seconds += time.perf_counter() - started
+        else:
+            model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
+            build += model.build_seconds
+            # a round the solver cannot finish ends the rounds: the best allocation so far is
+            # kept (its gap says how good it is); a first round that fails goes the LP route
+            status, seconds = model.solve(write_on_failure, fail_quietly=best is not None)
+            solve_seconds += seconds
         if status in ("Infeasible", "Not solved"):
             break
         rounds += 1
@@ -420,7 +431,7 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
         pool += new
     if best is None:
         return None
-    true, solution, model = best
+    true, solution, model = best  # (the model may have moved on to later rounds' cuts)
     gap = max(0.0, (upper - true) / max(abs(true), 1e-9))
     solution.objective, solution.gap, solution.cut_rounds = true, gap, rounds
     solution.build_seconds, solution.solve_seconds = build, solve_seconds

@@ -17,11 +17,8 @@ worker processes, and give identical results whatever the block size or number o
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 import simpy
@@ -42,6 +39,7 @@ from simulator.calendar import FLOAT, Block, Households, by_household
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan, plan_from_rule
+from simulator.parallel import in_order
 from simulator.population import population_of
 from simulator.randomness import RNG_CHUNK_HOUSEHOLDS, Streams
 from simulator.registry import Registry
@@ -62,6 +60,7 @@ HOUSEHOLD_REPS_PER_BLOCK = 200_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
 big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB
 with Ruyuan's 48 candidate packages (500,000 reached 2 GB there, and was no faster)."""
+
 
 def default_block_households(reps: int) -> int:
     """Households per block for ``reps`` replications: about :data:`HOUSEHOLD_REPS_PER_BLOCK`
@@ -227,8 +226,9 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     for p in range(n_packages):
         package_income = per_capita(topped_up(counted_total(task.weights[p])), members,
                                     out=None if income is None else income[p])
-        if tracked is not None and (track == p).any():
-            tracked[:, track == p] = package_income[:, track == p]
+        if tracked is not None:
+            taking = track == p
+            tracked[:, taking] = package_income[:, taking]
         outcomes.append(exit_outcomes(above_line(package_income, lines), window))
     outcome = ExitOutcome(**{name: np.stack([getattr(o, name) for o in outcomes])
                              for name in OUTCOME_FIELDS})
@@ -404,6 +404,9 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     block_households = (block_households or scenario.simulation.block_households
                         or default_block_households(reps))
     n = registry.n_households
+    if track is not None and packages is None:
+        raise ValueError("track= keeps one allocation of candidate packages: give packages=")
+    tracked = None if track is None else np.asarray(track, dtype=np.int64)
     if packages is not None:
         package_list = list(packages)
         plan = None
@@ -433,32 +436,21 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
             reps=reps, seed=seed, variants=variants,
             weights=weights[:, start:stop], eligible=eligible[start:stop],
             registered=registered[start:stop], keep_income=keep_income,
-            track=None if track is None or plan is not None else track[start:stop]))
+            track=None if tracked is None else tracked[start:stop]))
     outputs = _run_tasks(tasks, workers, progress, n)
     return SimulationResult.from_blocks(
         scenario=scenario, registry=registry, plan=plan, packages=package_list,
         variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
-        outputs=outputs, tracked=None if track is None or plan is not None
-        else np.asarray(track, dtype=np.int64))
+        outputs=outputs, tracked=tracked)
 
 
 def _run_tasks(tasks: list[_BlockInput], workers: int, progress: Progress | None,
                total: int) -> list[_BlockOutput]:
     done = 0
-    if workers <= 1 or len(tasks) <= 1:
-        outputs = []
-        for task in tasks:
-            outputs.append(_simulate_block(task))
-            done += task.households.n
-            if progress:
-                progress(done, total)
-        return outputs
-    workers = min(workers, len(tasks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        outputs = []
-        for task, output in zip(tasks, pool.map(_simulate_block, tasks), strict=True):
-            outputs.append(output)
-            done += task.households.n
-            if progress:
-                progress(done, total)
+    outputs = []
+    for task, output in zip(tasks, in_order(_simulate_block, tasks, workers), strict=True):
+        outputs.append(output)
+        done += task.households.n
+        if progress:
+            progress(done, total)
     return outputs

@@ -128,7 +128,7 @@ class SimulationResult:
             outlays=store("outlays"), recoveries=store("recoveries"),
             medical=join("medical", 1), inpatient_episodes=total("inpatient_episodes"),
             income_by_category=total("income_by_category"), tracked=tracked,
-            tracked_per_capita=join("tracked_per_capita", 1) if tracked is not None else None,
+            tracked_per_capita=join("tracked_per_capita", 1),
         )
 
     # -- shape
@@ -271,8 +271,9 @@ class SimulationResult:
             self, plan=plan, packages=list(plan.packages),
             weights=self.weights[choice, households][None],
             per_capita=self.tracked_per_capita[None] if full else pick(self.per_capita),
-            income_by_category=None if self.tracked is not None and not full
-            else self.income_by_category,
+            # a tracking run's income by category is the tracked allocation's
+            income_by_category=self.income_by_category if full or self.tracked is None
+            else None,
             tracked=None, tracked_per_capita=None,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
             stable=pick(self.stable), returned=pick(self.returned),

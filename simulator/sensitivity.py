@@ -10,12 +10,8 @@ what the optimiser would do instead.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -24,6 +20,7 @@ from simulator.engine import simulate
 from simulator.interventions import INSTRUMENTS
 from simulator.interventions.base import Assumption
 from simulator.packages import Plan
+from simulator.parallel import in_order
 from simulator.progress import Progress
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
@@ -88,13 +85,12 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
         variants.insert(0, scenario)
     cases = [(variant, plan, registry, reps, seed) for variant in variants]
     total = 2 * len(assumptions)
+    before = len(cases) - total  # the central run, when it is one of the cases
     outcomes = []
-    with _pool(min(workers, len(cases))) as pool:
-        for outcome in (pool.map(_added_stable_exits, cases) if pool else
-                        map(_added_stable_exits, cases)):
-            outcomes.append(outcome)
-            if progress is not None:
-                progress(max(len(outcomes) - (central is None), 0), total)
+    for outcome in in_order(_added_stable_exits, cases, workers):
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(max(len(outcomes) - before, 0), total)
     if central is None:
         central = outcomes.pop(0)
     central = np.asarray(central, dtype=float)
@@ -104,17 +100,6 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
             in zip(assumptions, values, outcomes[0::2], outcomes[1::2], strict=True)]
     rows.sort(key=lambda row: -row.swing)
     return central, rows
-
-
-@contextmanager
-def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for ``workers`` > 1 (started fresh: spawn), else None."""
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1),
-                             mp_context=get_context("spawn")) as pool:
-        yield pool
 
 
 def sweep(scenario: Scenario, path: str, values: Sequence[Any], *, plan: Plan | None = None,

@@ -14,6 +14,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.engine import simulate
 from simulator.optimizer import build_candidates, optimize
+from simulator.optimizer.candidates import fold_to_plan_years
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import (
     AllocationModel,
@@ -31,6 +32,12 @@ def realised_stable_exits(cands, choice: np.ndarray) -> np.ndarray:
     from the candidate arrays (an independent check of the library's evaluation)."""
     households = np.arange(cands.n_households)
     return cands.stable[choice, :, households].sum(axis=0).astype(float)
+
+
+def cost_per_replication(cands, k: int) -> np.ndarray:
+    """(R, H, P) outlays of package k in each replication, charged to plan years, worked out
+    from the engine run's per-package view (independent of the optimiser's per-variant sums)."""
+    return fold_to_plan_years(cands.result.household_outlays(k), cands.plan_years)
 
 
 TINY_PACKAGES = [Package(), Package.parse("pv"), Package.parse("equity"),
@@ -290,7 +297,7 @@ def test_confidence_budget_holds_in_enough_replications(tiny_case, tmp_path) -> 
                              packages=TINY_PACKAGES)
     budgets = [6_000.0] * scenario.horizon.plan_years
     solution, _ = solve_allocation(cands, budgets)
-    outlays = sum(cands.cost_per_replication(int(k))[:, solution.choice == k].sum(axis=1)
+    outlays = sum(cost_per_replication(cands, int(k))[:, solution.choice == k].sum(axis=1)
                   for k in np.unique(solution.choice))  # (R, plan years)
     within = (outlays <= np.asarray(budgets) + 1e-6).all(axis=1).mean()
     assert within >= 0.8 - 1e-9
@@ -309,7 +316,7 @@ def test_outlays_of_an_allocation_sum_its_packages(tiny_case) -> None:
     own per-replication outlays, for one-hot and for relaxed allocations."""
     cands = _confidence_case(tiny_case)
     rng = np.random.default_rng(5)
-    per_package = np.stack([cands.cost_per_replication(k) for k in range(cands.n_packages)])
+    per_package = np.stack([cost_per_replication(cands, k) for k in range(cands.n_packages)])
     for _ in range(3):
         x = rng.random(cands.feasible.shape) * cands.feasible
         x /= x.sum(axis=1, keepdims=True)
@@ -330,7 +337,7 @@ def test_confidence_rule_optimum_equals_brute_force(tiny_case, budget: float) ->
     cands = _confidence_case(tiny_case)
     budgets = [budget] * cands.plan_years
     share = 1 - cands.scenario.budget.confidence
-    per_package = np.stack([cands.cost_per_replication(k) for k in range(cands.n_packages)])
+    per_package = np.stack([cost_per_replication(cands, k) for k in range(cands.n_packages)])
     households = np.arange(cands.n_households)
     best = -np.inf
     for choice in feasible_choices(cands, budgets):
@@ -341,19 +348,6 @@ def test_confidence_rule_optimum_equals_brute_force(tiny_case, budget: float) ->
     assert best < brute_force(cands, budgets) - 0.1  # the rule binds: it costs exits here
     solution, _ = solve_allocation(cands, budgets, mip_gap=1e-9)
     assert solution.objective == pytest.approx(best, abs=1e-6)
-
-
-@pytest.mark.parametrize("share", [0.3, 1.0, 3.0])
-def test_warm_started_prices_reach_the_same_bound(medium_cands, share: float) -> None:
-    """Prices found at one budget warm-start the decomposition at another: the bound is the
-    cold one, and at the same budget it is reached at once."""
-    cold = price_rows(medium_cands, MEDIUM_BUDGETS)
-    again = price_rows(medium_cands, MEDIUM_BUDGETS, warm=cold)
-    assert again.bound == pytest.approx(cold.bound, rel=1e-9)
-    assert again.evaluations <= 2
-    budgets = [b * share for b in MEDIUM_BUDGETS]
-    warm = price_rows(medium_cands, budgets, warm=cold)
-    assert warm.bound == pytest.approx(price_rows(medium_cands, budgets).bound, rel=1e-5)
 
 
 def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:

@@ -91,10 +91,6 @@ class CandidateSet:
         """(K,) whether a package gives any support at all (not 'none')."""
         return np.array([bool(p.variants) for p in self.packages])
 
-    def cost_per_replication(self, k: int) -> np.ndarray:
-        """(R, H, P) outlays of package k in each replication, charged to plan years [yuan]."""
-        return fold_to_plan_years(self.result.household_outlays(k), self.plan_years)
-
     @cached_property
     def variant_costs(self) -> list[tuple[int, np.ndarray]]:
         """(variant index, (R, H, P) outlays of that instrument variant on every eligible
@@ -118,12 +114,7 @@ class CandidateSet:
     def _variant_shares(self, x: np.ndarray) -> np.ndarray:
         """(H, V) how much of each instrument variant the allocation ``x`` (H, K: one-hot or
         relaxed shares) gives each household."""
-        weights = self.result.weights  # (K, H, V)
-        households, packages = np.nonzero(x)
-        shares = np.zeros((self.n_households, weights.shape[2]))
-        np.add.at(shares, households, x[households, packages][:, None]
-                  * weights[packages, households])
-        return shares
+        return np.einsum("hk,khv->hv", x, self.result.weights)
 
     def outlays_per_replication(self, x: np.ndarray) -> np.ndarray:
         """(R, P) fund outlays of the allocation ``x`` (H, K) in each replication, charged

@@ -27,7 +27,6 @@ import numpy as np
 from simulator.errors import InfeasibleError
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.evaluation import Evaluation, evaluate
-from simulator.optimizer.lagrangian import Prices
 from simulator.optimizer.model import Solution
 from simulator.optimizer.strategies import solve_allocation
 from simulator.progress import Progress, step
@@ -82,14 +81,12 @@ class TargetBudget:
 
 def budget_frontier(cands: CandidateSet, evaluation_set: CandidateSet, budgets: np.ndarray,
                     factors: Sequence[float], *, solver: str | None = None,
-                    time_limit: float | None = None, warm: Prices | None = None,
+                    time_limit: float | None = None,
                     progress: Progress | None = None) -> list[FrontierPoint]:
     """Optimise at each multiple of ``budgets`` [yuan per plan year] and evaluate out of sample.
 
     Levels whose policy rules cannot be met (a minimum coverage a small budget cannot pay for)
-    are left out. Each level's Lagrangian starts from the cuts of the level before (or from
-    ``warm``, prices found at other budgets): only the budgets' right-hand sides differ, so
-    those cuts are exact and a level takes a few evaluations instead of hundreds.
+    are left out.
     """
     levels = sorted(set(factors))
     points: list[FrontierPoint] = []
@@ -98,10 +95,9 @@ def budget_frontier(cands: CandidateSet, evaluation_set: CandidateSet, budgets: 
         step(progress, done, len(levels))
         scaled = np.asarray(budgets, dtype=float) * factor
         try:
-            solution = _solve(cands, scaled, solver, time_limit, warm)
+            solution = _solve(cands, scaled, solver, time_limit)
         except InfeasibleError:
             continue
-        warm = solution.prices or warm
         if previous is not None and previous.objective > solution.objective:
             solution = previous
         previous = solution
@@ -200,7 +196,7 @@ def _meets(shortfall: Sequence[float]) -> bool:
 
 
 def _solve(cands: CandidateSet, budgets: np.ndarray, solver: str | None,
-           time_limit: float | None, warm: Prices | None = None) -> Solution:
+           time_limit: float | None) -> Solution:
     solution, _ = solve_allocation(cands, budgets, objective="expected", solver=solver,
-                                   time_limit=time_limit, budget_rule="expected", warm=warm)
+                                   time_limit=time_limit, budget_rule="expected")
     return solution

@@ -31,7 +31,6 @@ sites becomes a cap on its PV households.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,29 +67,6 @@ per unit of each row scaled to its right-hand side)."""
 
 
 @dataclass(frozen=True, eq=False)
-class Cuts:
-    """Evaluations of L kept to warm-start another minimisation over the same candidates and
-    rows with other right-hand sides (the budget–exits frontier re-solves at many budgets).
-
-    L(λ) = f(λ) + Σ_i sign_i·λ_i·rhs_i, where f (the households' priced maxima, and the tail
-    term) does not depend on the right-hand sides: each evaluation's f and the rows' activity
-    at its choice give an exact cut of L for any right-hand sides.
-    """
-
-    row_names: tuple[str, ...]
-    multipliers: list[np.ndarray]
-    """Each evaluation's point: row multipliers per unit of each row, then tail weights."""
-    household_part: list[float]
-    """f at each point."""
-    activity: list[np.ndarray]
-    """(m,) each row's left-hand side at the point's priced choice."""
-    tail_gradient: list[np.ndarray]
-    """(R,) the subgradient of f in the tail weights (empty without a tail)."""
-    step: float
-    """Half-width of the multiplier box at the end, per scaled row."""
-
-
-@dataclass(frozen=True, eq=False)
 class Prices:
     """Multipliers that price the coupling rows, and what they imply."""
 
@@ -105,8 +81,6 @@ class Prices:
     seconds: float
     tail_weights: np.ndarray | None = None
     """(R,) replication weights of the CVaR term at the minimum (None without a tail)."""
-    cuts: Cuts | None = None
-    """What the minimisation learnt about L, to warm-start another (``price_rows(warm=)``)."""
 
     def margin(self) -> np.ndarray:
         """(H, K) how far each package is below the household's best priced package; forcing
@@ -187,10 +161,8 @@ class _Dual:
         """Multipliers per unit of each row from multipliers per scaled row."""
         return variables[:len(self.rows)] / self.scale
 
-    def evaluate(self, variables: np.ndarray
-                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """L, a subgradient (both in the scaled variables), the priced values and the rows'
-        activity at the priced choice."""
+    def evaluate(self, variables: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """L, a subgradient (both in the scaled variables) and the priced values."""
         price = self.sign * self.prices(variables)
         priced = self.value.copy()
         if self.tail is not None:
@@ -211,16 +183,11 @@ class _Dual:
         for start, year in enumerate(paid_in):
             activity[self.budget_index[year]] += self.site_cost * self.pv_start[start][choice].sum()
         value = float(priced[households, choice].sum() + price @ self.rhs)
-        tail_gradient = np.zeros(0)
+        subgradient = self.sign * (self.rhs - activity) / self.scale
         if self.tail is not None:
             exits = self.stable[:, choice, households].sum(axis=1, dtype=np.float64)  # (R,)
-            tail_gradient = exits * (self.tail.weight / self.reps)
-        return value, self.subgradient(activity, tail_gradient), priced, activity
-
-    def subgradient(self, activity: np.ndarray, tail_gradient: np.ndarray) -> np.ndarray:
-        """A subgradient of L (in the scaled variables) at a point whose priced choice gives
-        the rows ``activity`` and the tail weights ``tail_gradient``."""
-        return np.concatenate([self.sign * (self.rhs - activity) / self.scale, tail_gradient])
+            subgradient = np.concatenate([subgradient, exits * (self.tail.weight / self.reps)])
+        return value, subgradient, priced
 
     def _site_years(self, price: np.ndarray) -> list[int]:
         """For each PV start year, the cheapest budget year (up to it) to pay for the site."""
@@ -231,13 +198,10 @@ class _Dual:
 
 
 def price_rows(cands: CandidateSet, budgets: Sequence[float],
-               tail: Tail | None = None, warm: Prices | None = None) -> Prices:
+               tail: Tail | None = None) -> Prices:
     """Minimise L over the multipliers (box-step cutting planes); the best point found.
 
-    With ``tail``, L bounds the risk-aware objective (1 − w)·E[S] + w·CVaR instead. ``warm``,
-    prices found for the same candidates and rows with other right-hand sides (other budgets),
-    starts the method from their cuts and their best point: its cuts are exact for these
-    right-hand sides too (:class:`Cuts`), so a nearby minimum is reached in a few evaluations.
+    With ``tail``, L bounds the risk-aware objective (1 − w)·E[S] + w·CVaR instead.
     """
     started = time.perf_counter()
     rows = coupling_rows(cands, budgets) + _site_cap_rows(cands)
@@ -247,64 +211,21 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
     if tail is not None:  # Σ ν_r = R: the replication weights keep their total
         equality = np.concatenate([np.zeros(len(rows)), np.ones(dual.reps)])
     cap = BUNDLE_EVALUATIONS if tail is None else CVAR_BUNDLE_EVALUATIONS
-    memory = Cuts(tuple(row.name for row in rows), [], [], [], [], 0.0)
-    values: list[float] = []  # of the kept cuts
-    points: list[np.ndarray] = []
-    pending: list[tuple[np.ndarray, float, np.ndarray]] = []  # cuts not yet in the master
-
-    master: _Master | None = None
-
-    def remember(variables: np.ndarray, value: float, subgradient: np.ndarray,
-                 activity: np.ndarray) -> None:
-        multipliers = np.concatenate([dual.prices(variables), variables[len(rows):]])
-        memory.multipliers.append(multipliers)
-        memory.household_part.append(value - float(dual.sign * dual.prices(variables)
-                                                   @ dual.rhs))
-        memory.activity.append(activity)
-        memory.tail_gradient.append(subgradient[len(rows):])
-        values.append(value)
-        pending.append((variables, value, subgradient))
-        if len(values) > BUNDLE_SIZE:  # as the master keeps its cuts
-            for kept in (values, memory.multipliers, memory.household_part, memory.activity,
-                         memory.tail_gradient):
-                del kept[0]
-
-    old_cuts = warm.cuts if warm is not None else None
-    if old_cuts is not None and old_cuts.row_names == memory.row_names \
-            and len(old_cuts.multipliers[0]) == dual.size:
-        for multipliers, part, activity, tail_gradient in zip(
-                old_cuts.multipliers, old_cuts.household_part, old_cuts.activity,
-                old_cuts.tail_gradient, strict=True):
-            variables = np.concatenate([multipliers[:len(rows)] * dual.scale,
-                                        multipliers[len(rows):]])
-            value = part + float(dual.sign * multipliers[:len(rows)] @ dual.rhs)
-            remember(variables, value, dual.subgradient(activity, tail_gradient), activity)
-            points.append(variables)
-        centre = points[int(np.argmin(values))]
-        step = old_cuts.step
-        evaluations = 0
-    else:
-        centre = dual.start()
-        step = 0.0
-        evaluations = None
-    best, subgradient, priced, activity = dual.evaluate(centre)
-    if evaluations is None:
-        step = max(abs(best), 1.0) * INITIAL_STEP_SHARE
-    remember(centre, best, subgradient, activity)
+    centre = dual.start()
+    best, subgradient, priced = dual.evaluate(centre)
+    step = max(abs(best), 1.0) * INITIAL_STEP_SHARE
     evaluations = 1
-    if dual.size:
-        master = _Master(dual.size, low, high, equality, centre)
-    while evaluations < cap and master is not None:
-        for cut in pending:
-            master.add(*cut)
-        pending.clear()
-        trial, predicted = master.minimise(centre, step, min(values))
+    master = _Master(dual.size, low, high, equality, centre) if dual.size else None
+    if master is not None:
+        master.add(centre, best, subgradient)
+    while master is not None and evaluations < cap:
+        trial, predicted = master.minimise(centre, step, best)
         decrease = best - predicted
         if decrease <= BUNDLE_TOLERANCE * max(abs(best), 1.0):
             break
-        value, subgradient, trial_priced, activity = dual.evaluate(trial)
+        value, subgradient, trial_priced = dual.evaluate(trial)
         evaluations += 1
-        remember(trial, value, subgradient, activity)
+        master.add(trial, value, subgradient)
         # A null step (no sufficient decrease) keeps the box: its cut improves the model.
         # Shrinking the box there stalls the method far from the minimum with the CVaR
         # weights (measured: a bound 1.6 % above the LP value instead of 0.004 %).
@@ -316,7 +237,7 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
     weights = centre[len(rows):] if tail is not None else None
     return Prices(rows=rows, multipliers=dual.prices(centre), bound=best, priced=priced,
                   evaluations=evaluations, seconds=time.perf_counter() - started,
-                  tail_weights=weights, cuts=dataclasses.replace(memory, step=step))
+                  tail_weights=weights)
 
 
 class _Master:

@@ -28,7 +28,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -38,9 +37,6 @@ from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.highs import consume_banner
 from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
 from simulator.optimizer.sites import SiteRules
-
-if TYPE_CHECKING:
-    from simulator.optimizer.lagrangian import Prices
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
@@ -76,9 +72,6 @@ class Solution:
     """How far the modelled lower-tail mean is above the true one at the solution."""
     budget_duals: list[float] = field(default_factory=list)
     """Shadow price of each plan year's budget in the LP relaxation [objective per 万元]."""
-    prices: Prices | None = None
-    """The Lagrangian prices behind the solution, if any: they warm-start a solve at other
-    budgets (``solve_allocation(warm=)``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +152,7 @@ class AllocationModel:
         """Seconds spent solving (and re-solving in place) so far."""
         self.solver_rows: dict[str, tuple[int, float, float, float]] = {}
         """Cuts added to the solver's copy only (:meth:`resolve_with`): name → (row index,
-        right-hand side, row dual, row slack), the last two filled by :meth:`refresh`."""
+        right-hand side, row dual, row slack)."""
         self._assignment()
         self._sites()
         self._rows()
@@ -291,8 +284,7 @@ class AllocationModel:
 
         Returns False when the model cannot be re-solved in place (not HiGHS, or no optimal
         solution); the caller then rebuilds. Much faster than rebuilding when cuts are added
-        one round at a time. Call :meth:`refresh` before reading rows' duals, slacks or the
-        binding rows.
+        one round at a time.
         """
         highs = getattr(self.prob, "solverModel", None)
         if self.settings.solver != "highs" or highs is None:
@@ -325,23 +317,13 @@ class AllocationModel:
         self.solve_seconds += time.perf_counter() - started
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False
-        solution = highs.getSolution().col_value
-        for var in self.prob.variables():
-            if getattr(var, "index", None) is not None and var.index < len(solution):
-                var.varValue = solution[var.index]
-        return True
-
-    def refresh(self) -> None:
-        """Read every value, reduced cost, dual and slack of a model re-solved in place
-        (:meth:`resolve_with` updates the variables' values only), so that it reports reduced
-        costs, duals and binding rows like a freshly solved one."""
-        if not self.solver_rows:
-            return
+        # every value, reduced cost, dual and slack, as after a solve through PuLP
         self.prob.solver.findSolutionValues(self.prob)
-        solution = self.prob.solverModel.getSolution()
-        for name, (row, high, _dual, _slack) in self.solver_rows.items():
-            self.solver_rows[name] = (row, high, solution.row_dual[row],
-                                      high - solution.row_value[row])
+        solution = highs.getSolution()
+        for name, (row, rhs, _dual, _slack) in self.solver_rows.items():
+            self.solver_rows[name] = (row, rhs, solution.row_dual[row],
+                                      rhs - solution.row_value[row])
+        return True
 
     def values(self) -> np.ndarray:
         """(H, K) solved values of x (0 where a pair is not in the model)."""

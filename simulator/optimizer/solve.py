@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from simulator.packages import Plan
 from simulator.population import population_of
 from simulator.progress import stage
 from simulator.registry import Registry
+from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import headline, paired, spread
 
@@ -70,6 +72,12 @@ class AllocationResult:
     def plan(self) -> Plan:
         """The allocation as a plan (one package per household)."""
         return Plan.from_choice(self.candidates.packages, self.optimised.choice, "optimised")
+
+    @cached_property
+    def plan_run(self) -> SimulationResult:
+        """The allocation's run on the fresh replications: the evaluation run kept it in full
+        (``simulate(track=)``), incomes and income by category included, as a plan run."""
+        return self.evaluation_set.result.chosen(self.optimised.choice, "optimised")
 
     def allocation_table(self) -> dict[str, list[Any]]:
         """Per household: package, cost by year, P(stable exit) with it, with nothing, and with
@@ -144,7 +152,7 @@ class AllocationResult:
         plan_years = years[:cands.plan_years]
         result = cands.result
         choice = self.optimised.choice
-        plan = result.chosen(choice)  # the allocation, summed up like any plan run
+        plan = self.plan_run  # the allocation, summed up like any plan run
         exits_by_year = plan.exits_by_year()  # (R, Y)
         returned = plan.returns()
         lines = plan.outlays_by_line()
@@ -296,11 +304,8 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
     # already; the risk-aware one prices other rows, so the expected prices are computed anew.
     expected = (objective or scenario.optimizer.objective) == "expected"
-    prices = solution.prices
-    if not (expected and solution.budget_duals):
-        prices = price_rows(cands, budgets)
     shadow = solution.budget_duals if expected and solution.budget_duals else \
-        prices.budget_duals()
+        price_rows(cands, budgets).budget_duals()
     evaluation_set = build_candidates(
         scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
         packages=packages, workers=workers, track=solution.choice,
@@ -313,7 +318,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     if frontier:
         points = budget_frontier(cands, evaluation_set, budgets,
                                  scenario.optimizer.frontier_budget_factors, solver=solver,
-                                 time_limit=time_limit, warm=prices,
+                                 time_limit=time_limit,
                                  progress=stage(progress, "budget frontier", unit="levels"))
         stage(progress, "smallest budget meeting the exit targets", unit="")
         target = smallest_budget_for_targets(cands, budgets, points, solver=solver,

@@ -13,7 +13,6 @@ that imports PuLP.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.optimizer.diagnosis import diagnose_infeasibility
-from simulator.optimizer.lagrangian import Prices, Tail, price_rows
+from simulator.optimizer.lagrangian import Tail, price_rows
 from simulator.optimizer.model import (
     INTEGRALITY_TOLERANCE,
     AllocationModel,
@@ -62,16 +61,14 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      objective: str | None = None, solver: str | None = None,
                      time_limit: float | None = None, mip_gap: float | None = None,
                      relax: bool = False, max_rounds: int = INTEGER_CUT_ROUNDS,
-                     budget_rule: str | None = None, warm: Prices | None = None,
+                     budget_rule: str | None = None,
                      write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
     """Build and solve the allocation model.
 
     Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
     add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
     until the modelled tail values agree with the true ones. ``budget_rule`` ("expected" or
-    "confidence") overrides the scenario's ``budget.rule``. ``warm``, the Lagrangian prices of
-    an earlier solve on the same candidates (``Solution.prices``, at other budgets), starts the
-    decomposition of the expected objective from what that solve learnt.
+    "confidence") overrides the scenario's ``budget.rule``.
     """
     scenario = cands.scenario
     settings = _Settings(
@@ -116,7 +113,7 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
         else:
             # The first round's bound is the cut rounds' LP, already solved: dropping the cuts
             # that are slack at an LP optimum changes neither its value nor its reduced costs.
-            solution, model = _lp_first(cands, settings, write_on_failure, pool, lp, warm)
+            solution, model = _lp_first(cands, settings, write_on_failure, pool, lp)
             lp = None
         one_hot = np.zeros(cands.feasible.shape)
         one_hot[np.arange(cands.n_households), solution.choice] = 1.0
@@ -239,13 +236,11 @@ class _Bound:
     name: str
     build_seconds: float
     solve_seconds: float
-    prices: Prices | None = None
-    """The Lagrangian prices, when the bound is the Lagrangian's."""
 
 
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
-              cuts: Sequence[Cut] = (), lp: AllocationModel | None = None,
-              warm: Prices | None = None) -> tuple[Solution, AllocationModel]:
+              cuts: Sequence[Cut] = (), lp: AllocationModel | None = None
+              ) -> tuple[Solution, AllocationModel]:
     """Exact MILP solution through a bound and reduced-cost fixing.
 
     1. Bound: the Lagrangian of the coupling rows for the expected objective
@@ -262,7 +257,7 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     that are slack at its optimum): it is the bound instead of a new one.
     """
     if not cuts and settings.objective == "expected":
-        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings, warm), cuts,
+        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings), cuts,
                             write_on_failure)
         if solved is not None:
             return solved
@@ -275,19 +270,18 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     return solved
 
 
-def _lagrangian_bound(cands: CandidateSet, settings: _Settings,
-                      warm: Prices | None = None) -> _Bound:
+def _lagrangian_bound(cands: CandidateSet, settings: _Settings) -> _Bound:
     """Bound and priced values from :func:`simulator.optimizer.lagrangian.price_rows`: seconds
     at 100,000 households, where the LP alone would not fit the time. Forcing x[h,k] = 1 lowers
     the bound by at least the pair's margin below the household's best priced package."""
-    prices = price_rows(cands, settings.budgets, warm=warm)
+    prices = price_rows(cands, settings.budgets)
     margin = prices.margin()
 
     def keep(lower: float) -> np.ndarray:
         return cands.feasible & (prices.bound - margin >= lower - 1e-9)
 
     return _Bound(prices.bound, margin <= PRICED_NEIGHBOURHOOD, keep,
-                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0, prices)
+                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0)
 
 
 def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
@@ -297,12 +291,10 @@ def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
     ``lp`` is one already solved."""
     if lp is None:
         lp = AllocationModel(cands, replace(settings, relax=True), cuts=cuts)
-        status, solve_seconds = lp.solve(write_on_failure)
+        status, _seconds = lp.solve(write_on_failure)
         if status == "Infeasible":
             raise diagnose_infeasibility(cands, settings)
-    else:
-        lp.refresh()
-        solve_seconds = lp.solve_seconds
+    solve_seconds = lp.solve_seconds
     upper = lp.objective_value()
     duals = lp.budget_duals()
     if _integral(lp):
@@ -344,7 +336,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
         solution = _solution(heuristic, heuristic.choice(),
                              f"Optimal (within gap of the {bound.name} bound)", bound.upper,
                              gap, build, solve_seconds)
-        solution.budget_duals, solution.prices = bound.duals, bound.prices
+        solution.budget_duals = bound.duals
         return solution, heuristic
     allowed = bound.keep(lower)
     if found:
@@ -360,7 +352,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
     gap = max(0.0, (upper - objective) / max(abs(objective), 1e-9))
     solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
-    solution.budget_duals, solution.prices = bound.duals, bound.prices
+    solution.budget_duals = bound.duals
     return solution, final
 
 
@@ -395,25 +387,22 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     allowed = (prices.margin() <= REDUCED_COST_NEIGHBOURHOOD) & cands.feasible
     allowed[:, 0] = True
     pool = [tail_cut(cands, prices.tail_weights / prices.tail_weights.sum())]
-    build, solve_seconds, rounds = prices.seconds, 0.0, 0
+    rounds = 0
     best: tuple[float, Solution, AllocationModel] | None = None
     model: AllocationModel | None = None
+    models: list[AllocationModel] = []  # each built model (solved once, then in place)
     new: list[Cut] = []
     for _ in range(PRICED_CVAR_ROUNDS):
         # Later rounds add their cut to the solver's copy of the model (a PuLP rebuild took
         # half of each round); one that cannot be re-solved in place is rebuilt from the pool.
-        started = time.perf_counter()
         if model is not None and all([model.resolve_with(cut) for cut in new]):
-            model.refresh()
             status = "Optimal"
-            solve_seconds += time.perf_counter() - started
         else:
             model = AllocationModel(cands, settings, allowed=allowed, cuts=pool)
-            build += model.build_seconds
             # a round the solver cannot finish ends the rounds: the best allocation so far is
             # kept (its gap says how good it is); a first round that fails goes the LP route
-            status, seconds = model.solve(write_on_failure, fail_quietly=best is not None)
-            solve_seconds += seconds
+            status, _seconds = model.solve(write_on_failure, fail_quietly=best is not None)
+            models.append(model)
         if status in ("Infeasible", "Not solved"):
             break
         rounds += 1
@@ -434,7 +423,8 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     true, solution, model = best  # (the model may have moved on to later rounds' cuts)
     gap = max(0.0, (upper - true) / max(abs(true), 1e-9))
     solution.objective, solution.gap, solution.cut_rounds = true, gap, rounds
-    solution.build_seconds, solution.solve_seconds = build, solve_seconds
+    solution.build_seconds = prices.seconds + sum(built.build_seconds for built in models)
+    solution.solve_seconds = sum(built.solve_seconds for built in models)
     solution.status = "Optimal (within gap of the Lagrangian bound)" \
         if gap <= settings.mip_gap else f"Feasible, {gap:.4%} from the Lagrangian bound"
     solution.budget_duals = prices.budget_duals()

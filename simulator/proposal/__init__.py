@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from simulator.proposal.content import Proposal, Table
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
@@ -53,7 +51,6 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
     progress : callable, optional
         ``progress(done, total)`` or a :class:`simulator.progress.StageReporter`.
     """
-    from simulator.engine import simulate
     from simulator.optimizer.solve import optimize
     from simulator.progress import stage
     from simulator.sensitivity import sensitivity
@@ -62,25 +59,16 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
         allocation = optimize(scenario, registry=registry, reps=reps, seed=seed,
                               workers=workers, frontier=frontier, progress=progress)
     evaluation = allocation.evaluation_set.result
-    choice = allocation.optimised.choice
-    if evaluation.tracked is not None and np.array_equal(evaluation.tracked, choice):
-        # the fresh candidate run kept the plan in full: it is the plan's run
-        plan_result = evaluation.chosen(choice, allocation.plan.source)
-    else:
-        plan_result = simulate(allocation.scenario, allocation.plan,
-                               registry=allocation.registry, reps=evaluation.reps,
-                               seed=evaluation.seed, workers=workers,
-                               progress=stage(progress, "simulating the plan"))
     sensitivity_reps = sensitivity_reps or min(evaluation.reps, SENSITIVITY_REPLICATIONS)
     # The plan's own run is the central case: its first replications are those of a shorter
     # run with the same seed (random numbers are laid out replication-major).
-    central = plan_result.added_stable_exits(0)[:sensitivity_reps] \
+    central = allocation.plan_run.added_stable_exits(0)[:sensitivity_reps] \
         if sensitivity_reps <= evaluation.reps else None
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
                                  reps=sensitivity_reps, seed=evaluation.seed, central=central,
                                  workers=workers,
                                  progress=stage(progress, "sensitivity", unit="simulations"))
-    return Proposal(allocation=allocation, plan_result=plan_result, sensitivity=rows,
+    return Proposal(allocation=allocation, sensitivity=rows,
                     sensitivity_reps=sensitivity_reps)
 
 

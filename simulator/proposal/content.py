@@ -74,14 +74,17 @@ class Table:
 
 @dataclass(frozen=True, eq=False)
 class Proposal:
-    """A budget proposal: the optimised allocation, its plan simulated for the charts, and the
-    sensitivity of its stable exits."""
+    """A budget proposal: the optimised allocation (its evaluation run is also the plan's run,
+    for the charts) and the sensitivity of its stable exits."""
 
     allocation: AllocationResult
-    plan_result: SimulationResult
-    """The plan simulated on the evaluation replications (income paths for the charts)."""
     sensitivity: list[Sensitivity]
     sensitivity_reps: int
+
+    @property
+    def plan_result(self) -> SimulationResult:
+        """The plan's run on the evaluation replications (income paths for the charts)."""
+        return self.allocation.plan_run
 
     @property
     def scenario(self) -> Scenario:

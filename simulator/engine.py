@@ -17,7 +17,7 @@ worker processes, and give identical results whatever the block size or number o
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +56,15 @@ from simulator.vocabulary import (
 OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(ExitOutcome))
 """The arrays of an exit outcome, stacked over packages."""
 
-HOUSEHOLD_REPS_PER_BLOCK = 200_000
+OUTCOME_DTYPES = {"exit_year": np.int8, "return_year": np.int8, "stable": bool, "returned": bool,
+                  "unconfirmed": bool}
+"""How a block keeps each outcome: year indices (or NO_YEAR) fit in int8."""
+
+HOUSEHOLD_REPS_PER_BLOCK = 100_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
-big enough to amortise Python's per-operation cost, small enough to stay in a few hundred MB
-with Ruyuan's 48 candidate packages (500,000 reached 2 GB there, and was no faster)."""
+big enough to amortise Python's per-operation cost, small enough that a block of Ruyuan's 46
+candidate packages needs about 300 MB while it runs (a candidate run at 200 replications peaks
+at 0.73 GB with one 512-household chunk per block, 1.05 GB with two, and is no slower)."""
 
 
 def default_block_households(reps: int) -> int:
@@ -222,16 +227,19 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # packages here, on the same random numbers.
     track = task.track
     tracked = np.empty((*block.shape, block.years), dtype=FLOAT) if track is not None else None
-    outcomes = []
+    # Each package's outcomes go straight into (packages, reps, households) arrays, years as
+    # int8 indices: a list of every package's outcomes would hold them all again, in int64.
+    outcome = ExitOutcome(**{name: np.empty((n_packages, *block.shape), dtype=OUTCOME_DTYPES[
+        name]) for name in OUTCOME_FIELDS})
     for p in range(n_packages):
         package_income = per_capita(topped_up(counted_total(task.weights[p])), members,
                                     out=None if income is None else income[p])
         if tracked is not None:
             taking = track == p
             tracked[:, taking] = package_income[:, taking]
-        outcomes.append(exit_outcomes(above_line(package_income, lines), window))
-    outcome = ExitOutcome(**{name: np.stack([getattr(o, name) for o in outcomes])
-                             for name in OUTCOME_FIELDS})
+        one = exit_outcomes(above_line(package_income, lines), window)
+        for name in OUTCOME_FIELDS:
+            getattr(outcome, name)[p] = getattr(one, name)
     without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
@@ -255,8 +263,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                                                  topped_up)
     return _BlockOutput(
         per_capita=income,
-        exit_year=outcome.exit_year.astype(np.int8),
-        return_year=outcome.return_year.astype(np.int8),
+        exit_year=outcome.exit_year, return_year=outcome.return_year,
         stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,
         stable_without_support=without.stable,
         exit_year_without_support=without.exit_year.astype(np.int8),
@@ -445,12 +452,12 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
 
 
 def _run_tasks(tasks: list[_BlockInput], workers: int, progress: Progress | None,
-               total: int) -> list[_BlockOutput]:
+               total: int) -> Iterator[_BlockOutput]:
+    """Each block's output as it is done, in household order (reporting progress)."""
     done = 0
-    outputs = []
     for task, output in zip(tasks, in_order(_simulate_block, tasks, workers), strict=True):
-        outputs.append(output)
         done += task.households.n
         if progress:
             progress(done, total)
-    return outputs
+        yield output
+        del output  # not held while the next block is simulated

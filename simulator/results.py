@@ -12,7 +12,7 @@ whatever block size or number of workers produced them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -89,47 +89,19 @@ class SimulationResult:
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
                     packages: list[Package], variants: tuple[Variant, ...],
                     weights: np.ndarray, eligible: np.ndarray, reps: int, seed: int,
-                    outputs: Sequence[_BlockOutput], tracked: np.ndarray | None = None
+                    outputs: Iterable[_BlockOutput], tracked: np.ndarray | None = None
                     ) -> SimulationResult:
-        """Join block outputs along the household axis."""
-        def join(name: str, axis: int) -> np.ndarray | None:
-            parts = [getattr(o, name) for o in outputs]
-            return None if parts[0] is None else np.concatenate(parts, axis=axis)
-
-        def store(name: str) -> dict[tuple[str, str], np.ndarray]:
-            # A block keeps an amount that is the same in every replication once (engine.
-            # same_in_every_replication); where every block did, it stays one replication
-            # broadcast to all (a read-only view), else the blocks' amounts are joined in full.
-            keys = list(getattr(outputs[0], name)) if outputs else []
-            joined = {}
-            for k in keys:
-                parts = [getattr(o, name)[k] for o in outputs]
-                if all(len(part) == 1 for part in parts):
-                    once = np.concatenate(parts, axis=1)
-                    joined[k] = np.broadcast_to(once, (reps, *once.shape[1:]))
-                else:
-                    joined[k] = np.concatenate(
-                        [np.broadcast_to(part, (reps, *part.shape[1:])) for part in parts],
-                        axis=1)
-            return joined
-
-        def total(name: str) -> np.ndarray | None:
-            parts = [getattr(o, name) for o in outputs]
-            return None if parts[0] is None else np.sum(parts, axis=0)
-
+        """Join block outputs along the household axis, each written into the whole run's
+        arrays as it arrives (blocks in household order), so that the blocks and the joined
+        arrays are never all held at once."""
+        joined = _Joined(registry.n_households, reps)
+        for output in outputs:
+            joined.add(output)
+            del output  # not held while the next block is simulated
         return cls(
             scenario=scenario, registry=registry, plan=plan, packages=packages,
             variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
-            per_capita=join("per_capita", 2), exit_year=join("exit_year", 2),
-            return_year=join("return_year", 2), stable=join("stable", 2),
-            returned=join("returned", 2), unconfirmed=join("unconfirmed", 2),
-            stable_without_support=join("stable_without_support", 1),
-            exit_year_without_support=join("exit_year_without_support", 1),
-            outlays=store("outlays"), recoveries=store("recoveries"),
-            medical=join("medical", 1), inpatient_episodes=total("inpatient_episodes"),
-            income_by_category=total("income_by_category"), tracked=tracked,
-            tracked_per_capita=join("tracked_per_capita", 1),
-        )
+            tracked=tracked, **joined.fields())
 
     # -- shape
 
@@ -391,3 +363,79 @@ class SimulationResult:
             table[f"income_per_capita_{int(year)}"] = [round(float(v), 2)
                                                        for v in mean_income[:, j]]
         return table
+
+
+_JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2, "returned": 2,
+                 "unconfirmed": 2, "stable_without_support": 1,
+                 "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1}
+"""Per-household block outputs → their household axis."""
+
+_SUMMED = ("inpatient_episodes", "income_by_category")
+"""Block outputs summed over the block's households."""
+
+_STORES = ("outlays", "recoveries")
+"""Block outputs keyed by (variant, budget line): (reps or 1, households, years) amounts."""
+
+
+class _Joined:
+    """Block outputs written, as they arrive in household order, into arrays for the whole
+    run (H households, R replications)."""
+
+    def __init__(self, n_households: int, reps: int) -> None:
+        self.n_households, self.reps = n_households, reps
+        self.start = 0
+        self.arrays: dict[str, np.ndarray | None] = {}
+        self.totals: dict[str, np.ndarray | None] = {}
+        self.stores: dict[str, dict[tuple[str, str], np.ndarray]] = {s: {} for s in _STORES}
+
+    def add(self, output: _BlockOutput) -> None:
+        width = output.stable.shape[2]
+        where = slice(self.start, self.start + width)
+        for name, axis in _JOINED_ALONG.items():
+            part = getattr(output, name)
+            if part is None:
+                self.arrays[name] = None
+                continue
+            if name not in self.arrays:
+                shape = list(part.shape)
+                shape[axis] = self.n_households
+                self.arrays[name] = np.empty(shape, dtype=part.dtype)
+            index: list[slice] = [slice(None)] * part.ndim
+            index[axis] = where
+            self.arrays[name][tuple(index)] = part
+        for name in _SUMMED:
+            part = getattr(output, name)
+            # summed in block order, as np.sum over the stacked blocks would
+            total = self.totals.get(name)
+            self.totals[name] = None if part is None else \
+                part.copy() if total is None else total + part
+        for name in _STORES:
+            self._store(self.stores[name], getattr(output, name), where)
+        self.start += width
+
+    def _store(self, store: dict[tuple[str, str], np.ndarray],
+               parts: dict[tuple[str, str], np.ndarray], where: slice) -> None:
+        # A block keeps an amount that is the same in every replication once (engine.
+        # same_in_every_replication); while every block so far did, it is kept once, and it
+        # becomes a full (R, H, Y) array at the first block that did not.
+        for key, part in parts.items():
+            joined = store.get(key)
+            if joined is None:
+                joined = store[key] = np.empty((len(part), self.n_households, part.shape[2]),
+                                               dtype=part.dtype)
+            if len(joined) == 1 and len(part) > 1:
+                full = np.empty((self.reps, *joined.shape[1:]), dtype=joined.dtype)
+                full[:, :where.start] = joined[:, :where.start]
+                joined = store[key] = full
+            joined[:, where] = part
+
+    def fields(self) -> dict[str, Any]:
+        """The joined arrays as :class:`SimulationResult` fields; amounts kept once are
+        broadcast to every replication (read-only views)."""
+        if self.start != self.n_households:
+            raise ValueError(f"blocks cover {self.start} of {self.n_households} households")
+        out: dict[str, Any] = {**self.arrays, **self.totals}
+        for name, store in self.stores.items():
+            out[name] = {key: np.broadcast_to(amount, (self.reps, *amount.shape[1:]))
+                         if len(amount) == 1 else amount for key, amount in store.items()}
+        return out

@@ -243,12 +243,14 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
+        # (reps, eligible households, years): only the variant's eligible households are kept
+        # (results.EligibleAmounts); nobody else can receive or return its money.
         kept = {}
         for j, variant in enumerate(task.variants):
             for (owner, line), amount in store.items():
                 if owner == variant.name:
-                    kept[(owner, line)] = same_in_every_replication(np.ascontiguousarray(
-                        by_household(amount) * task.eligible[None, :, j, None]))
+                    kept[(owner, line)] = same_in_every_replication(
+                        by_household(amount)[:, task.eligible[:, j]])
         return kept
 
     registered = task.registered

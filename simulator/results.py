@@ -66,12 +66,12 @@ class SimulationResult:
     """(R, H) stable exit with no instrument at all, on the same random numbers."""
     exit_year_without_support: np.ndarray
     """(R, H) exit year index with no instrument at all, -1 if none."""
-    outlays: dict[tuple[str, str], np.ndarray]
-    """(variant name, budget line) → (R, H, Y) fund outlays [yuan], where eligible. An amount
-    that is the same in every replication is one replication broadcast (a read-only view)."""
-    recoveries: dict[tuple[str, str], np.ndarray]
-    """(variant name, line) → (R, H, Y) money coming back to the county [yuan]: equity
-    principal it keeps or recovers. Not spending: budgets are on outlays."""
+    outlays: dict[tuple[str, str], EligibleAmounts]
+    """(variant name, budget line) → fund outlays [yuan] of the households eligible for the
+    variant (``.full()`` gives them as (R, H, Y))."""
+    recoveries: dict[tuple[str, str], EligibleAmounts]
+    """(variant name, line) → money coming back to the county [yuan]: equity principal it keeps
+    or recovers. Not spending: budgets are on outlays."""
     medical: np.ndarray
     """(R, H, Y) medical out-of-pocket spending [yuan] (not deducted from net income)."""
     inpatient_episodes: np.ndarray
@@ -94,7 +94,8 @@ class SimulationResult:
         """Join block outputs along the household axis, each written into the whole run's
         arrays as it arrives (blocks in household order), so that the blocks and the joined
         arrays are never all held at once."""
-        joined = _Joined(registry.n_households, reps)
+        joined = _Joined(registry.n_households, reps,
+                         {v.name: eligible[:, j] for j, v in enumerate(variants)})
         for output in outputs:
             joined.add(output)
             del output  # not held while the next block is simulated
@@ -138,10 +139,10 @@ class SimulationResult:
         return self.stable[k].mean(axis=0)
 
     def _variant_weights(self, weights: np.ndarray, store: dict | None = None
-                         ) -> Iterator[tuple[Variant, str, np.ndarray, np.ndarray]]:
-        """(variant, budget line, outlays (R, H, Y), household weights (H,)) for every recorded
-        outlay (or, with ``store``, recovery) that the per-household instrument ``weights``
-        (H, V) actually give."""
+                         ) -> Iterator[tuple[Variant, str, EligibleAmounts, np.ndarray]]:
+        """(variant, budget line, outlays, household weights (H,)) for every recorded outlay
+        (or, with ``store``, recovery) that the per-household instrument ``weights`` (H, V)
+        actually give."""
         index = {v.name: j for j, v in enumerate(self.variants)}
         for (variant, line), amount in sorted((self.outlays if store is None else store).items()):
             weight = weights[:, index[variant]]
@@ -152,7 +153,8 @@ class SimulationResult:
         """(R, H, Y) fund outlays on each household under option k, all lines [yuan]."""
         total = np.zeros(self.medical.shape, dtype=np.float64)
         for _variant, _line, amount, weight in self._variant_weights(self.weights[k]):
-            total += amount * weight[None, :, None]
+            eligible = amount.households
+            total[:, eligible] += amount.amount * weight[eligible][None, :, None]
         return total
 
     # -- county totals per replication
@@ -203,7 +205,7 @@ class SimulationResult:
         lines: dict[str, np.ndarray] = {}
         for variant, line, amount, weight in self._variant_weights(weights):
             key = variant.key if by_instrument else line
-            lines[key] = lines.get(key, 0) + np.einsum("rhy,h->ry", amount, weight)
+            lines[key] = lines.get(key, 0) + amount.weighted_sum(weight)
         return lines
 
     def outlays_by_line(self, k: int = 0, households: np.ndarray | None = None,
@@ -220,7 +222,7 @@ class SimulationResult:
         total = np.zeros((self.reps, len(self.years)))
         for _variant, _line, amount, weight in self._variant_weights(self.weights[k],
                                                                     self.recoveries):
-            total += np.einsum("rhy,h->ry", amount, weight)
+            total += amount.weighted_sum(weight)
         return total
 
     def chosen(self, choice: np.ndarray, source: str = "chosen") -> SimulationResult:
@@ -264,7 +266,7 @@ class SimulationResult:
         lines: dict[str, np.ndarray] = {}
         for _variant, line, amount, weight in self._variant_weights(self.weights[k],
                                                                     self.recoveries):
-            lines[line] = lines.get(line, 0) + np.einsum("rhy,h->ry", amount, weight)
+            lines[line] = lines.get(line, 0) + amount.weighted_sum(weight)
         return lines
 
     def net_fiscal_cost(self, k: int = 0) -> np.ndarray:
@@ -365,6 +367,33 @@ class SimulationResult:
         return table
 
 
+@dataclass(frozen=True, eq=False)
+class EligibleAmounts:
+    """One instrument variant's money on one budget line, kept for the households eligible for
+    the variant only — everyone else's is zero by construction — which halves a candidate
+    run's outlay arrays on ruyuan-2016 (52 % of its households are eligible for most
+    instruments)."""
+
+    households: np.ndarray
+    """(E,) the eligible households: increasing indices into the registry."""
+    amount: np.ndarray
+    """(R, E, Y) yuan by replication, eligible household and year; an amount that is the same
+    in every replication is one replication broadcast (a read-only view)."""
+    n_households: int
+    """H: households in the run."""
+
+    def full(self) -> np.ndarray:
+        """(R, H, Y) the amounts of every household (zero where not eligible) [yuan]."""
+        out = np.zeros((len(self.amount), self.n_households, self.amount.shape[2]),
+                       dtype=self.amount.dtype)
+        out[:, self.households] = self.amount
+        return out
+
+    def weighted_sum(self, weight: np.ndarray) -> np.ndarray:
+        """(R, Y) Σ_h weight_h × amount over households, ``weight`` (H,) [yuan]."""
+        return np.einsum("rhy,h->ry", self.amount, weight[self.households])
+
+
 _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2, "returned": 2,
                  "unconfirmed": 2, "stable_without_support": 1,
                  "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1}
@@ -374,16 +403,21 @@ _SUMMED = ("inpatient_episodes", "income_by_category")
 """Block outputs summed over the block's households."""
 
 _STORES = ("outlays", "recoveries")
-"""Block outputs keyed by (variant, budget line): (reps or 1, households, years) amounts."""
+"""Block outputs keyed by (variant, budget line): (reps or 1, the block's households eligible
+for the variant, years) amounts."""
 
 
 class _Joined:
     """Block outputs written, as they arrive in household order, into arrays for the whole
     run (H households, R replications)."""
 
-    def __init__(self, n_households: int, reps: int) -> None:
+    def __init__(self, n_households: int, reps: int, eligible: dict[str, np.ndarray]) -> None:
         self.n_households, self.reps = n_households, reps
+        self.eligible = {name: np.flatnonzero(mask) for name, mask in eligible.items()}
+        """Variant name → its eligible households: the households amounts are kept for."""
         self.start = 0
+        self.filled: dict[tuple[str, tuple[str, str]], int] = {}
+        """(store, key) → eligible households of the amount written so far."""
         self.arrays: dict[str, np.ndarray | None] = {}
         self.totals: dict[str, np.ndarray | None] = {}
         self.stores: dict[str, dict[tuple[str, str], np.ndarray]] = {s: {} for s in _STORES}
@@ -410,24 +444,26 @@ class _Joined:
             self.totals[name] = None if part is None else \
                 part.copy() if total is None else total + part
         for name in _STORES:
-            self._store(self.stores[name], getattr(output, name), where)
+            self._store(name, getattr(output, name))
         self.start += width
 
-    def _store(self, store: dict[tuple[str, str], np.ndarray],
-               parts: dict[tuple[str, str], np.ndarray], where: slice) -> None:
+    def _store(self, name: str, parts: dict[tuple[str, str], np.ndarray]) -> None:
         # A block keeps an amount that is the same in every replication once (engine.
         # same_in_every_replication); while every block so far did, it is kept once, and it
-        # becomes a full (R, H, Y) array at the first block that did not.
+        # becomes a full (R, E, Y) array at the first block that did not.
+        store = self.stores[name]
         for key, part in parts.items():
             joined = store.get(key)
             if joined is None:
-                joined = store[key] = np.empty((len(part), self.n_households, part.shape[2]),
-                                               dtype=part.dtype)
+                joined = store[key] = np.empty(
+                    (len(part), len(self.eligible[key[0]]), part.shape[2]), dtype=part.dtype)
+            start = self.filled.get((name, key), 0)
             if len(joined) == 1 and len(part) > 1:
                 full = np.empty((self.reps, *joined.shape[1:]), dtype=joined.dtype)
-                full[:, :where.start] = joined[:, :where.start]
+                full[:, :start] = joined[:, :start]
                 joined = store[key] = full
-            joined[:, where] = part
+            joined[:, start:start + part.shape[1]] = part
+            self.filled[(name, key)] = start + part.shape[1]
 
     def fields(self) -> dict[str, Any]:
         """The joined arrays as :class:`SimulationResult` fields; amounts kept once are
@@ -436,6 +472,8 @@ class _Joined:
             raise ValueError(f"blocks cover {self.start} of {self.n_households} households")
         out: dict[str, Any] = {**self.arrays, **self.totals}
         for name, store in self.stores.items():
-            out[name] = {key: np.broadcast_to(amount, (self.reps, *amount.shape[1:]))
-                         if len(amount) == 1 else amount for key, amount in store.items()}
+            out[name] = {key: EligibleAmounts(
+                households=self.eligible[key[0]], n_households=self.n_households,
+                amount=np.broadcast_to(amount, (self.reps, *amount.shape[1:]))
+                if len(amount) == 1 else amount) for key, amount in store.items()}
         return out

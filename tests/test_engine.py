@@ -47,8 +47,30 @@ def test_same_results_whatever_block_size_and_workers(tiny_scenario, tiny_regist
         assert np.array_equal(first.per_capita, other.per_capita)
         assert np.array_equal(first.stable, other.stable)
         for key, amount in first.outlays.items():
-            assert np.array_equal(amount, other.outlays[key])
+            assert np.array_equal(amount.full(), other.outlays[key].full())
         assert json.dumps(first.summary()) == json.dumps(other.summary())
+
+
+def test_money_is_kept_for_eligible_households_only(tiny_scenario, tiny_registry) -> None:
+    packages = default_packages()
+    result = simulate(tiny_scenario, registry=tiny_registry, packages=packages, reps=REPS,
+                      seed=4)
+    index = {v.name: j for j, v in enumerate(result.variants)}
+    weight = np.linspace(0.5, 2.0, tiny_registry.n_households)
+    assert result.outlays and result.recoveries
+    for (variant, _line), amount in [*result.outlays.items(), *result.recoveries.items()]:
+        eligible = result.eligible[:, index[variant]]
+        assert np.array_equal(amount.households, np.flatnonzero(eligible))
+        full = amount.full()
+        assert full.shape == (REPS, tiny_registry.n_households, len(result.years))
+        assert np.all(full[:, ~eligible] == 0)
+        np.testing.assert_allclose(amount.weighted_sum(weight),
+                                   np.einsum("rhy,h->ry", full, weight), rtol=1e-12)
+    # a package's outlays per household are its variants' amounts, zero where not eligible
+    k = next(k for k, p in enumerate(packages) if len(p.variants) == 2)
+    expected = sum(amount.full().astype(np.float64) * result.weights[k][:, index[v], None]
+                   for (v, _line), amount in result.outlays.items())
+    np.testing.assert_array_equal(result.household_outlays(k), expected)
 
 
 def test_first_replications_do_not_depend_on_the_count(tiny_scenario, tiny_registry) -> None:

@@ -92,24 +92,25 @@ class CandidateSet:
         return np.array([bool(p.variants) for p in self.packages])
 
     @cached_property
-    def variant_costs(self) -> list[tuple[int, np.ndarray]]:
-        """(variant index, (R, H, P) outlays of that instrument variant on every eligible
-        household in each replication, all budget lines, charged to plan years [yuan]).
+    def variant_costs(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(variant index, its eligible households (E,), (R, E, P) outlays of that instrument
+        variant on each of them in each replication, all budget lines, charged to plan years
+        [yuan]).
 
         A package's outlays are the sum of its variants': keeping them per variant instead of
-        per package (K × R × H × P) is what lets the confidence rule be checked and cut for
-        any allocation at a fraction of the memory (about a quarter on ruyuan-2016)."""
+        per package (K × R × H × P), and for eligible households only, is what lets the
+        confidence rule be checked and cut for any allocation at a fraction of the memory."""
         result = self.result
         index = {v.name: j for j, v in enumerate(result.variants)}
-        by_variant: dict[int, np.ndarray] = {}
+        by_variant: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for (variant, _line), amount in sorted(result.outlays.items()):
             j = index[variant]
-            folded = fold_to_plan_years(amount, self.plan_years)
+            folded = fold_to_plan_years(amount.amount, self.plan_years)
             if j in by_variant:
-                by_variant[j] += folded
+                by_variant[j][1][...] += folded
             else:
-                by_variant[j] = folded
-        return sorted(by_variant.items())
+                by_variant[j] = (amount.households, folded)
+        return [(j, households, cost) for j, (households, cost) in sorted(by_variant.items())]
 
     def _variant_shares(self, x: np.ndarray) -> np.ndarray:
         """(H, V) how much of each instrument variant the allocation ``x`` (H, K: one-hot or
@@ -121,9 +122,10 @@ class CandidateSet:
         to plan years [yuan] (PV sites' fixed costs not included)."""
         shares = self._variant_shares(x)
         total = np.zeros((self.result.reps, self.plan_years))
-        for j, cost in self.variant_costs:
-            if shares[:, j].any():
-                total += np.einsum("rhp,h->rp", cost, shares[:, j])
+        for j, households, cost in self.variant_costs:
+            share = shares[households, j]
+            if share.any():
+                total += np.einsum("rhp,h->rp", cost, share)
         return total
 
     def tail_cost(self, weights: np.ndarray, year: int) -> np.ndarray:
@@ -131,8 +133,9 @@ class CandidateSet:
         plan year ``year`` [yuan]: the coefficients of a cut on that year's outlays."""
         coefficient = np.zeros((self.n_packages, self.n_households))
         gives = self.result.weights  # (K, H, V)
-        for j, cost in self.variant_costs:
-            coefficient += gives[:, :, j] * (weights @ cost[:, :, year])[None, :]
+        for j, households, cost in self.variant_costs:
+            coefficient[:, households] += gives[:, households, j] * \
+                (weights @ cost[:, :, year])[None, :]
         return coefficient.T
 
     def stable_exits_per_replication(self, x: np.ndarray) -> np.ndarray:

@@ -205,8 +205,17 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
     # The first below-line year after the exit: below the line and later than the exit year.
     after_exit = np.arange(n_years) > exit_year[..., None]
     return_year = first_true(~above & after_exit & exited[..., None])
+    return outcome_of_years(exit_year, return_year, window_years, n_years)
+
+
+def outcome_of_years(exit_year: np.ndarray, return_year: np.ndarray, window_years: int,
+                     n_years: int) -> ExitOutcome:
+    """The exit outcome from its two year indices (:data:`NO_YEAR` where none): the exit year
+    and the first year back below the line after it, for a monitoring window of
+    ``window_years`` within ``n_years`` simulated years."""
+    exited = exit_year != NO_YEAR
     has_return = return_year != NO_YEAR
-    window_end = exit_year + window_years
+    window_end = exit_year.astype(np.int64) + window_years
     stable = exited & (window_end < n_years) & (~has_return | (return_year > window_end))
     returned = has_return & (return_year <= window_end)
     # Neither stable nor returned means the window runs past the end of the horizon.

@@ -16,7 +16,6 @@ worker processes, and give identical results whatever the block size or number o
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ import numpy as np
 import simpy
 
 from simulator.accounting import (
-    ExitOutcome,
     above_line,
     dibao_top_up,
     exit_outcomes,
@@ -53,12 +51,11 @@ from simulator.vocabulary import (
     REGISTRY_INCOME_COLUMNS,
 )
 
-OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(ExitOutcome))
-"""The arrays of an exit outcome, stacked over packages."""
-
-OUTCOME_DTYPES = {"exit_year": np.int8, "return_year": np.int8, "stable": bool, "returned": bool,
-                  "unconfirmed": bool}
-"""How a block keeps each outcome: year indices (or NO_YEAR) fit in int8."""
+OUTCOME_DTYPES = {"exit_year": np.int8, "return_year": np.int8, "stable": bool}
+"""The exit outcome a block keeps for each package, and how: year indices (or NO_YEAR) fit in
+int8. Returns and unconfirmed exits follow from the two years
+(:meth:`~simulator.results.SimulationResult.outcome`); stable exits are kept because the
+optimiser reads them at every step."""
 
 HOUSEHOLD_REPS_PER_BLOCK = 100_000
 """Household × replication cells per block when the scenario leaves the block size to tuopin:
@@ -105,8 +102,6 @@ class _BlockOutput:
     exit_year: np.ndarray
     return_year: np.ndarray
     stable: np.ndarray
-    returned: np.ndarray
-    unconfirmed: np.ndarray
     stable_without_support: np.ndarray
     exit_year_without_support: np.ndarray
     outlays: dict[tuple[str, str], np.ndarray]
@@ -229,8 +224,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     tracked = np.empty((*block.shape, block.years), dtype=FLOAT) if track is not None else None
     # Each package's outcomes go straight into (packages, reps, households) arrays, years as
     # int8 indices: a list of every package's outcomes would hold them all again, in int64.
-    outcome = ExitOutcome(**{name: np.empty((n_packages, *block.shape), dtype=OUTCOME_DTYPES[
-        name]) for name in OUTCOME_FIELDS})
+    outcome = {name: np.empty((n_packages, *block.shape), dtype=dtype)
+               for name, dtype in OUTCOME_DTYPES.items()}
     for p in range(n_packages):
         package_income = per_capita(topped_up(counted_total(task.weights[p])), members,
                                     out=None if income is None else income[p])
@@ -238,8 +233,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
             taking = track == p
             tracked[:, taking] = package_income[:, taking]
         one = exit_outcomes(above_line(package_income, lines), window)
-        for name in OUTCOME_FIELDS:
-            getattr(outcome, name)[p] = getattr(one, name)
+        for name, kept in outcome.items():
+            kept[p] = getattr(one, name)
     without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
@@ -265,8 +260,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                                                  topped_up)
     return _BlockOutput(
         per_capita=income,
-        exit_year=outcome.exit_year, return_year=outcome.return_year,
-        stable=outcome.stable, returned=outcome.returned, unconfirmed=outcome.unconfirmed,
+        **outcome,
         stable_without_support=without.stable,
         exit_year_without_support=without.exit_year.astype(np.int8),
         outlays=where_eligible(block.outlays),

@@ -298,8 +298,10 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
                              workers=workers,
                              progress=stage(progress, "simulating every package (in-sample)"))
     stage(progress, "solving the allocation", unit="")
-    solution, _ = solve_allocation(cands, budgets, objective=objective, solver=solver,
-                                   time_limit=time_limit)
+    # The model itself is not kept (about 30 MB of PuLP objects on ruyuan-2016): nothing reads
+    # it after the solve, and the fresh candidate run comes next.
+    solution = solve_allocation(cands, budgets, objective=objective, solver=solver,
+                                time_limit=time_limit)[0]
     # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
     # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
     # already; the risk-aware one prices other rows, so the expected prices are computed anew.

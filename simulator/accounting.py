@@ -19,6 +19,7 @@ Definitions
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -199,6 +200,35 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
     if window_years < 0:
         raise ValueError("window_years must be ≥ 0")
     above = np.asarray(above, dtype=bool)
+    n_years = above.shape[-1]
+    if 0 < n_years <= PATTERN_YEARS_MAX:
+        # The outcome depends on nothing but the pattern of years above the line: read it
+        # from the table of every pattern (the engine does this for every package and
+        # replication, where the search along the year axis below cost 2 s a candidate run).
+        bits = np.packbits(above, axis=-1, bitorder="little")
+        pattern = bits[..., 0] if bits.shape[-1] == 1 else \
+            bits[..., 0].astype(np.uint16) | (bits[..., 1].astype(np.uint16) << 8)
+        table = _outcome_table(n_years, window_years)
+        return ExitOutcome(**{name: getattr(table, name)[pattern]
+                              for name in ExitOutcome.__dataclass_fields__})
+    return _exit_outcomes_by_search(above, window_years)
+
+
+PATTERN_YEARS_MAX = 16
+"""Longest horizon [years] whose exit outcomes are read from a table of every above-the-line
+pattern (2^16 patterns); longer horizons search along the year axis."""
+
+
+@functools.lru_cache(maxsize=8)
+def _outcome_table(n_years: int, window_years: int) -> ExitOutcome:
+    """The exit outcome of every pattern of ``n_years`` above-the-line flags, indexed by the
+    pattern read as a binary number (year 0 the lowest bit)."""
+    patterns = np.arange(2 ** n_years)
+    above = (patterns[:, None] >> np.arange(n_years)[None, :]) & 1
+    return _exit_outcomes_by_search(above.astype(bool), window_years)
+
+
+def _exit_outcomes_by_search(above: np.ndarray, window_years: int) -> ExitOutcome:
     n_years = above.shape[-1]
     exit_year = first_true(above)
     exited = exit_year != NO_YEAR

@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from simulator.accounting import (
     NO_YEAR,
+    _exit_outcomes_by_search,
     above_line,
     at_risk,
     classify_edge,
@@ -190,3 +191,15 @@ def test_first_true(values: np.ndarray) -> None:
     for h, row in enumerate(values):
         hits = np.flatnonzero(row)
         assert first[h] == (hits[0] if len(hits) else NO_YEAR)
+
+
+@pytest.mark.parametrize("n_years", [1, 5, 9, 16, 17])
+@pytest.mark.parametrize("window", [0, 1, 3])
+def test_outcomes_read_from_the_pattern_table_equal_the_search(n_years: int, window: int
+                                                               ) -> None:
+    above = np.random.default_rng(n_years * 10 + window).random((7, 300, n_years)) < 0.6
+    fast = exit_outcomes(above, window)
+    slow = _exit_outcomes_by_search(above, window)
+    for name in ("exit_year", "return_year", "stable", "returned", "unconfirmed"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+        assert getattr(fast, name).shape == (7, 300)

@@ -97,6 +97,8 @@ class Block:
     Accumulators are laid out year-first so that a month's additions touch contiguous memory;
     :func:`by_household` gives the (reps, households, years) view the accounting uses."""
     _phase_events: dict[str, simpy.Event] = field(default_factory=dict)
+    _drawn: dict[tuple[str, int, int], np.ndarray] = field(default_factory=dict)
+    """(source, per household, year) → the uniforms :meth:`uniforms` gave, for this year."""
 
     def __post_init__(self) -> None:
         self.labour_factor = np.ones(self.shape, dtype=FLOAT)
@@ -207,11 +209,22 @@ class Block:
         """This year's uniforms for ``source``, (per_household, reps, households), float32.
 
         Laid out draw-first (e.g. month-first) so each month reads contiguous memory.
+        Processes that ask for the same source and year get the same (read-only) array: the
+        instrument variants of one instrument share their random numbers (common random
+        numbers), so they are drawn once — a third of a candidate run's draws on ruyuan-2016.
         """
         year = self.year if year is None else year
-        draws = self.streams.household_uniforms(source, year, self.reps, self.households.start,
-                                                self.households.stop, per_household)
-        return np.ascontiguousarray(np.moveaxis(draws, -1, 0))
+        key = (source, per_household, year)
+        if key not in self._drawn:
+            for old in [k for k in self._drawn if k[2] < self.year]:
+                del self._drawn[old]  # years past: nobody asks again
+            draws = self.streams.household_uniforms(source, year, self.reps,
+                                                    self.households.start,
+                                                    self.households.stop, per_household)
+            drawn = np.ascontiguousarray(np.moveaxis(draws, -1, 0))
+            drawn.flags.writeable = False
+            self._drawn[key] = drawn
+        return self._drawn[key]
 
 
 def by_household(yearly: np.ndarray) -> np.ndarray:

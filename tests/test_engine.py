@@ -231,3 +231,24 @@ def test_income_shocks_persist_as_the_scenario_says(tiny_scenario_path, rho: flo
     np.testing.assert_allclose(stationary, 0.3, rtol=0.05)  # the same spread every year
     correlation = np.corrcoef(log_income[:, 1], log_income[:, 2])[0, 1]
     assert correlation == pytest.approx(rho, abs=0.05)
+
+
+def test_instrument_variants_draw_their_random_numbers_once(tiny_scenario, tiny_registry,
+                                                            monkeypatch) -> None:
+    from simulator.randomness import Streams
+
+    calls: list[tuple[str, int]] = []
+    original = Streams.household_uniforms
+
+    def counted(self, source, year, *args, **kwargs):
+        calls.append((source, year))
+        return original(self, source, year, *args, **kwargs)
+
+    monkeypatch.setattr(Streams, "household_uniforms", counted)
+    # employment starting in each of three plan years: three processes, one set of draws
+    packages = [Package(), *(Package.parse(f"employment@{year}") for year in (1, 2, 3))]
+    simulate(tiny_scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=2,
+             block_households=tiny_registry.n_households)
+    # one block: every (source, year) is drawn once, however many variants ask for it
+    assert len(calls) == len(set(calls))
+    assert ("job_search", 2) in calls

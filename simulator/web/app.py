@@ -83,7 +83,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         context.setdefault("title", word("app_title", current))
         html = templates.get_template(name).render(
             lang=current, t=lambda key, **values: word(key, current, **values),
-            path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            path=_here(request),
             active=manager.active, max_mb=max_upload_bytes // BYTES_PER_MB,
             colon="：" if current == "zh" else ": ", **context)
         return HTMLResponse(html, status_code=status)
@@ -357,6 +357,14 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
 
 class _NotFound(Exception):
     """Answer 404 with the page's own not-found page."""
+
+
+def _here(request: Request) -> str:
+    """The page to come back to after switching language: this one, or the start page after a
+    form was sent (its answer cannot be fetched again)."""
+    if request.method != "GET":
+        return "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _named(upload: Any) -> str:

@@ -66,5 +66,8 @@ CHART_WIDTH, CHART_HEIGHT = 640, 300
 CHART_MARGIN = 48
 """Size and margin of the household income chart [CSS pixels]."""
 
+CHART_LEVELS = 4
+"""About how many grid lines the household income chart has above zero."""
+
 WORKERS = 1
 """Engine worker processes of a web run (the run itself is one worker process)."""

@@ -9,6 +9,7 @@ labels, filters and lays out — the paired difference of two runs is
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ from simulator.vocabulary import CATEGORY_LABELS_ZH
 from simulator.web.runs import Run
 from simulator.web.settings import (
     CHART_HEIGHT,
+    CHART_LEVELS,
     CHART_MARGIN,
     CHART_WIDTH,
     CHARTS,
@@ -41,6 +43,15 @@ def number_text(value: Any) -> str:
         return value
     number = float(value)
     return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+def nice_step(rough: float) -> float:
+    """The round number (1, 2 or 5 times a power of ten) at or above ``rough``: the spacing
+    of a chart's grid lines."""
+    if rough <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
 
 
 def category_text(code: str, lang: str) -> str:
@@ -186,7 +197,9 @@ class Results:
         series = {name: {part: self.paths[f"{name}_{part}"][i] for part in
                          ("mean", "low", "high")} for name in ("plan", "alternative")}
         line = np.asarray(self.web["exit_line"], dtype=float)
-        top = max(float(np.max([s["high"].max() for s in series.values()])), line.max()) * 1.05
+        highest = max(float(np.max([s["high"].max() for s in series.values()])), line.max())
+        step = nice_step(highest / CHART_LEVELS)
+        top = step * max(1, math.ceil(highest / step))
         width, height, margin = CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN
         span = max(len(years) - 1, 1)
 
@@ -206,9 +219,8 @@ class Results:
             drawn[name] = {"mean": points(parts["mean"]), "band": band,
                            "values": [round(float(v)) for v in parts["mean"]]}
         ticks = [{"x": x(j), "label": str(year)} for j, year in enumerate(years)]
-        steps = 4
-        levels = [{"y": y(top * k / steps), "label": f"{top * k / steps:,.0f}"}
-                  for k in range(steps + 1)]
+        levels = [{"y": y(step * k), "label": f"{step * k:,.0f}"}
+                  for k in range(round(top / step) + 1)]
         return {"width": width, "height": height, "margin": margin, "series": drawn,
                 "exit_line": points(line), "ticks": ticks, "levels": levels,
                 "band": INCOME_BAND}

@@ -253,6 +253,11 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.click("#last-good a")
     page.wait_for_selector("#cover")
 
+    page.goto(base + "/runs")
+    assert page.locator("td.status.cancelled").count() == 1
+    assert page.locator("td.status.done").count() == 2
+    _shoot(page, shots, "10-runs")
+
     # 8. a broken registry: the located error beside the offending row
     page.goto(base + "/")
     page.set_input_files("input[name=scenario_file]", files=[{

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -85,7 +87,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             lang=current, t=lambda key, **values: word(key, current, **values),
             path=_here(request),
             active=manager.active, max_mb=max_upload_bytes // BYTES_PER_MB,
-            colon="：" if current == "zh" else ": ", **context)
+            colon="：" if current == "zh" else ": ", titles=_scenario_titles(current), **context)
         return HTMLResponse(html, status_code=status)
 
     def run_or_404(request: Request) -> Run:
@@ -200,7 +202,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         label, unit = stage_text(run.stage, run.unit, current)
         share = run.done / run.total if run.total else None
         return {"run": run, "stage": label or word("starting", current), "unit": unit,
-                "share": share, "poll": POLL_SECONDS}
+                "share": share, "poll": POLL_SECONDS,
+                "elapsed": round(time.time() - run.started)}
 
     async def show_run(request: Request) -> Response:
         run = run_or_404(request)
@@ -376,6 +379,18 @@ def _named(upload: Any) -> str:
 
 def _scenario_names() -> list[str]:
     return [path.stem for path in bundled_scenarios()]
+
+
+@cache
+def _scenario_titles(lang: str) -> dict[str, str]:
+    """What the start page calls each bundled scenario: its display name and its file name."""
+    titles = {}
+    for name in _scenario_names():
+        try:
+            titles[name] = f"{load_scenario(name).display_name(lang)} ({name})"
+        except TuopinError:  # a bundled scenario that does not load is listed by its name
+            titles[name] = name
+    return titles
 
 
 def _population(loaded: Any, registry_path: Path | None) -> Any:

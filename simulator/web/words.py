@@ -64,6 +64,7 @@ WORDS: dict[str, dict[str, str]] = {
     "status_failed": {"zh": "失败", "en": "failed"},
     "status_cancelled": {"zh": "已取消", "en": "cancelled"},
     "cancel": {"zh": "取消计算", "en": "Cancel"},
+    "elapsed": {"zh": "已用时 {seconds} 秒", "en": "{seconds} s so far"},
     "starting": {"zh": "正在启动……", "en": "starting …"},
     "busy": {"zh": "已有一项计算正在进行（每次只能运行一项）。", "en": "A run is already going (one at a time)."},
     "see_running": {"zh": "查看正在进行的计算", "en": "See the running job"},

@@ -101,6 +101,39 @@ def test_a_broken_registry_is_shown_next_to_its_rows(client) -> None:
     assert re.search(r'class="cell bad">0人<', page.text)  # row 13: 家庭人口
 
 
+def test_a_broken_scenario_is_located_in_the_uploaded_file(client) -> None:
+    broken = Path(__file__).parent / "data" / "broken_scenarios" / "out-of-range.toml"
+    page = client.post("/start", files={"scenario_file": ("我的情景.toml", broken.read_bytes())},
+                       data={"scenario_name": "ruyuan-2016"})
+    assert page.status_code == 400
+    assert "我的情景.toml" in page.text and "expected" in page.text and "/work/" not in page.text
+
+
+def test_forms_from_other_sites_and_other_host_names_are_refused(tmp_path: Path) -> None:
+    from simulator.web.app import create_app
+
+    app = create_app(tmp_path / "work", allowed_hosts=["127.0.0.1"])
+    with TestClient(app, base_url="http://127.0.0.1") as local:
+        assert local.get("/").status_code == 200
+        foreign = local.post("/start", headers={"Origin": "http://example.org"})
+        assert foreign.status_code == 403
+        assert local.get("/", headers={"Host": "rebound.example.org"}).status_code == 400
+
+
+def test_a_bug_shows_its_traceback_on_the_page(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.web.app import create_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("simulator.web.app._population", broken)
+    with TestClient(create_app(tmp_path / "work"), raise_server_exceptions=False) as client:
+        page = client.post("/start", data={"scenario_name": "ruyuan-2016"})
+    assert page.status_code == 500
+    assert "程序内部错误" in page.text and "RuntimeError: boom" in page.text
+
+
 def test_the_form_is_the_schemas(tiny_scenario) -> None:
     sections = dict(forms.form_fields(tiny_scenario, "zh"))
     fields = {f.path: f for section in sections.values() for f in section}

@@ -53,9 +53,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
     import uvicorn
 
     from simulator.web.app import create_app
-    from simulator.web.server import bind, page_address
+    from simulator.web.server import LOOPBACK_NAMES, bind, page_address
 
-    app = create_app(tmp_path / "work")
+    app = create_app(tmp_path / "work", allowed_hosts=LOOPBACK_NAMES)
     sock = bind("127.0.0.1", 0)
     served = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=served.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -14,14 +14,18 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -55,7 +59,8 @@ UPLOAD_FILES = 2
 """Files one start form can carry (a scenario and a registry)."""
 
 SEE_OTHER = 303
-BAD_REQUEST, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 404, 409, 413
+BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 403, 404, 409, 413
+INTERNAL_ERROR = 500
 
 
 def _templates() -> Environment:
@@ -67,9 +72,13 @@ def _templates() -> Environment:
 
 
 def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str = "spawn",
-               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> Starlette:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The application; runs are kept under ``root`` (default: a new temporary directory,
-    removed when the server stops). ``lang`` is the language until a visitor switches."""
+    removed when the server stops). ``lang`` is the language until a visitor switches.
+    ``allowed_hosts``: the host names a request may be addressed to (``tuopin serve`` on
+    127.0.0.1 allows only the loopback names, so a web site cannot reach the page through a
+    name of its own); None allows any."""
     own_root = root is None
     work = Path(tempfile.mkdtemp(prefix="tuopin-serve-")) if root is None else Path(root)
     manager = RunManager(work / "runs", start_method=start_method)
@@ -324,6 +333,18 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     async def not_found(request: Request, exc: Exception) -> Response:
         return page(request, "not_found.html", NOT_FOUND)
 
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        crash = "".join(traceback.format_exception(exc))
+        return page(request, "crashed.html", INTERNAL_ERROR, crash=crash)
+
+    async def same_origin(request: Request, call_next: Any) -> Response:
+        """Refuse a form sent to this server by a page of another origin."""
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin and \
+                urlparse(origin).netloc != request.headers.get("host"):
+            return Response(word("foreign_form", language(request)), FORBIDDEN)
+        return await call_next(request)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -352,8 +373,12 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         Route("/lang/{lang}", switch_language),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={_NotFound: not_found, NOT_FOUND: not_found})
+    middleware = [Middleware(BaseHTTPMiddleware, dispatch=same_origin)]
+    if allowed_hosts is not None:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                    exception_handlers={_NotFound: not_found, NOT_FOUND: not_found,
+                                        Exception: internal_error})
     app.state.manager = manager
     return app
 

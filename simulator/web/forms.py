@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def _entries() -> dict[str, SchemaEntry]:
 
 @cache
 def _types() -> dict[str, Any]:
-    """The Python type of every leaf field, by dotted path."""
+    """The Python type of every leaf field, by dotted path (``X | None`` read as ``X``)."""
     found: dict[str, Any] = {}
 
     def visit(cls: type, prefix: str) -> None:
@@ -109,14 +110,13 @@ def _types() -> dict[str, Any]:
             if "doc" not in f.metadata:
                 continue
             tp = hints[f.name]
-            args = [a for a in get_args(tp) if a is not type(None)]
-            inner = args[0] if args and get_origin(tp) is not tuple and get_origin(tp) \
-                is not Literal else tp
+            if get_origin(tp) in (typing.Union, types.UnionType):
+                tp = next(a for a in get_args(tp) if a is not type(None))
             path = f"{prefix}.{f.name}" if prefix else f.name
-            if dataclasses.is_dataclass(inner):
-                visit(inner, path)
+            if dataclasses.is_dataclass(tp):
+                visit(tp, path)
             else:
-                found[path] = inner
+                found[path] = tp
 
     visit(Scenario, "")
     return found
@@ -150,9 +150,7 @@ def _range_text(doc: FieldDoc, path: str, lang: str) -> str:
     text = doc.range_text()
     if path in SHOWN_IN_WAN and text:
         return ""  # the range is in yuan; in 万元 it would read differently
-    if lang == "zh":
-        return (text.replace("in ", "范围 ").replace("≥", "≥").replace("a list of ", ""))
-    return text
+    return text.replace("in ", "范围 ") if lang == "zh" else text
 
 
 def form_fields(scenario: Scenario, lang: str) -> list[tuple[str, list[FormField]]]:

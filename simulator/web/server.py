@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 from simulator.web.settings import DEFAULT_HOST, FREE_PORT
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""Names of this computer a page on the loopback interface answers to."""
+
 LISTEN_BACKLOG = 64
 """Connections the operating system queues before the server accepts them."""
 
@@ -41,5 +44,7 @@ def serve(host: str = DEFAULT_HOST, port: int = FREE_PORT, *, lang: str = "zh",
     announce(address)
     if open_browser:
         webbrowser.open(address)  # False, and nothing happens, when no browser is available
-    config = uvicorn.Config(create_app(lang=lang), log_level="warning", lifespan="on")
+    hosts = LOOPBACK_NAMES if host in LOOPBACK_NAMES else None
+    config = uvicorn.Config(create_app(lang=lang, allowed_hosts=hosts), log_level="warning",
+                            lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

@@ -134,6 +134,7 @@ WORDS: dict[str, dict[str, str]] = {
     "runs_title": {"zh": "本次会话的计算", "en": "Runs of this server"},
     "no_runs": {"zh": "还没有计算。", "en": "No runs yet."},
     "open": {"zh": "打开", "en": "open"},
+    "foreign_form": {"zh": "拒绝：表单来自其他网站。", "en": "Refused: the form came from another site."},
     "not_found": {"zh": "找不到该页面。", "en": "Page not found."},
 }
 

@@ -10,6 +10,7 @@ are paired). Everything is computed by the library functions the proposal uses.
 
 from __future__ import annotations
 
+import io
 import json
 import traceback
 from dataclasses import dataclass
@@ -133,6 +134,7 @@ def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,
         arrays[f"{name}_low"] = np.percentile(incomes, low, axis=0)
         arrays[f"{name}_high"] = np.percentile(incomes, high, axis=0)
     paths = directory / WEB_PATHS
-    with paths.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
+    packed = io.BytesIO()
+    np.savez_compressed(packed, **arrays)
+    atomic_write_bytes(paths, packed.getvalue())
     return [results, paths]

@@ -252,3 +252,53 @@ def test_one_run_at_a_time_and_cancelling(tmp_path: Path,
     assert manager.active is None and not manager.cancel(first)
     again = manager.derive(first)
     assert again.status == Status.DRAFT and again.id != first.id
+
+
+def _finished_run(client, households: int) -> str:
+    """A run marked finished whose files are written by hand (the browser test makes real
+    ones): ``households`` households in two townships."""
+    import json
+
+    run = client.app.state.manager.new_run("tiny", "tiny")
+    run.output_dir.mkdir()
+    table = {"household_id": [f"H{i:04d}" for i in range(households)],
+             "head_name": [f"户主{i}" for i in range(households)],
+             "township": ["甲镇" if i % 3 else "乙镇" for i in range(households)],
+             "village": [f"村{i % 5}" for i in range(households)],
+             "category": ["general" if i % 2 else "dibao" for i in range(households)],
+             "size": [2] * households,
+             "package": ["pv@2016" if i % 4 == 0 else "none" for i in range(households)],
+             "cost_2016": [100.0] * households, "p_stable_exit": [0.5] * households,
+             "p_stable_exit_without_support": [0.1] * households,
+             "best_other_package": ["none"] * households,
+             "p_stable_exit_best_other": [0.1] * households,
+             "cost_best_other": [0.0] * households}
+    record = {"scenario": {"zh": "测试", "en": "test"}, "plan_years": ["2016"],
+              "calendar_years": [2016, 2017], "exit_line": [3000.0, 3200.0],
+              "cover": {"zh": [["户数", households]], "en": [["households", households]]},
+              "households": table, "reasons": {"zh": ["理由"] * households,
+                                               "en": ["reason"] * households},
+              "seed": 1, "reps": 4, "added_stable_exits": [1.0, 2.0, 3.0, 4.0]}
+    (run.output_dir / "web-results.json").write_text(json.dumps(record, ensure_ascii=False),
+                                                     encoding="utf-8")
+    (run.output_dir / "summary.json").write_text("{}", encoding="utf-8")
+    run.status = Status.DONE
+    return run.id
+
+
+def test_the_household_table_pages_searches_and_filters(client) -> None:
+    run_id = _finished_run(client, 150)
+    first = client.get(f"/runs/{run_id}/households")
+    assert 'data-count="150"' in first.text and "显示第 1–100 户" in first.text
+    assert first.text.count("<tr>") == 1 + 100
+    second = client.get(f"/runs/{run_id}/households?page=2")
+    assert "显示第 101–150 户" in second.text and second.text.count("<tr>") == 1 + 50
+    town = client.get(f"/runs/{run_id}/households", params={"township": "乙镇"})
+    assert 'data-count="50"' in town.text and "甲镇</td>" not in town.text
+    pv = client.get(f"/runs/{run_id}/households",
+                    params={"package": "pv@2016", "category": "dibao"})
+    assert 'data-count="38"' in pv.text and "光伏收益" in pv.text
+    found = client.get(f"/runs/{run_id}/households", params={"q": "h0042"},
+                       headers={"HX-Request": "true", "HX-Target": "table"})
+    assert found.text.startswith('<section id="table" data-count="1">')  # the fragment only
+    assert client.get(f"/runs/{run_id}/households/H9999").status_code == 404

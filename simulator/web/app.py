@@ -45,6 +45,7 @@ from simulator.web.settings import (
     REGISTRY_SUFFIXES,
     SCENARIO_SUFFIXES,
     SEARCH_MAX_CHARACTERS,
+    TABLE_PAGE_ROWS,
     UPLOADED_REGISTRY,
     UPLOADED_SCENARIO,
 )
@@ -84,6 +85,12 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     manager = RunManager(work / "runs", start_method=start_method)
     templates = _templates()
     formats = _formats()
+    read: dict[str, Results] = {}  # a finished run's files never change: read them once
+
+    def results_of(run: Run) -> Results:
+        if run.id not in read:
+            read[run.id] = Results(run)
+        return read[run.id]
 
     def language(request: Request) -> str:
         chosen = request.cookies.get(LANG_COOKIE, lang)
@@ -223,7 +230,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         if run.status == Status.RUNNING:
             return page(request, "progress.html", **progress_context(run, current))
         if run.status == Status.DONE:
-            results = Results(run)
+            results = results_of(run)
             return page(request, "results.html", run=run, results=results,
                         cover=results.cover(current), scenario_name=results.scenario_name(current))
         located = uploads.locate([Problem(w, m, s) for s, w, m in run.problems],
@@ -251,7 +258,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     def results_or_404(run: Run) -> Results:
         if run.status != Status.DONE:
             raise _NotFound
-        return Results(run)
+        return results_of(run)
 
     async def households(request: Request) -> Response:
         run = run_or_404(request)
@@ -272,7 +279,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         context = dict(run=run, results=results, rows=[results.row(i, current) for i in shown],
                        count=count, pages=pages, page_number=page_number, filters=filters,
                        options=results.options(current), years=results.web["plan_years"],
-                       first=(page_number - 1) * len(shown) + (1 if shown else 0),
+                       first=(page_number - 1) * TABLE_PAGE_ROWS + 1,
                        previous_url=f"?{urlencode({**base, 'page': page_number - 1})}",
                        next_url=f"?{urlencode({**base, 'page': page_number + 1})}")
         fragment = request.headers.get("HX-Request") == "true" and \
@@ -297,7 +304,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             first, second = finished[-2], finished[-1]
         result = None
         if first in finished and second in finished:
-            result = comparison(Results(first), Results(second), language(request))
+            result = comparison(results_of(first), results_of(second), language(request))
         return page(request, "compare.html", finished=finished, first=first, second=second,
                     result=result)
 

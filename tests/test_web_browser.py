@@ -39,8 +39,8 @@ BUDGETS_WAN = (80, 60)
 SECOND_BUDGETS_WAN = (10, 5)
 """Budgets that bind (the first run spends about 25 万元), so the two runs differ."""
 REPLICATIONS = 4
-LONG_REPLICATIONS = 20_000
-"""A run long enough to be cancelled while it is going."""
+LONG_REPLICATIONS = 10_000
+"""A run long enough to be cancelled while it is going (about 20 s uncancelled)."""
 
 
 def _chromium() -> str | None:
@@ -249,6 +249,7 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.click("#cancel")
     page.wait_for_selector("#cancelled")
     assert app.state.manager.active is None  # the worker process is gone
+    _shoot(page, shots, "11-cancelled")
     assert page.get_attribute("#last-good a", "href") == f"/runs/{second_id}"
     page.click("#last-good a")
     page.wait_for_selector("#cover")

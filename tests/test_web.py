@@ -91,6 +91,13 @@ def test_uploads_are_size_limited_and_typed(client) -> None:
     assert program.status_code == 400 and "不支持的文件类型" in program.text
 
 
+def test_a_legacy_xls_registry_is_read_like_the_cli_reads_it(client) -> None:
+    assert _start(client, EXPORTS / "花名册.xls").status_code == 303
+    run = client.app.state.manager.get("run-1")
+    assert run.registry_path.name == "registry.xls" and run.households == 12
+    assert any("header" in note for note in run.reading_notes)
+
+
 def test_a_broken_registry_is_shown_next_to_its_rows(client) -> None:
     page = _start(client, EXPORTS / "花名册-错误.csv")
     assert page.status_code == 400

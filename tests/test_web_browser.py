@@ -53,7 +53,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
     import uvicorn
 
     from simulator.web.app import create_app
-    from simulator.web.server import LOOPBACK_NAMES, bind, page_address
+    from simulator.web.server import bind, page_address
+    from simulator.web.settings import LOOPBACK_NAMES
 
     app = create_app(tmp_path / "work", allowed_hosts=LOOPBACK_NAMES)
     sock = bind("127.0.0.1", 0)

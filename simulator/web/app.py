@@ -39,29 +39,29 @@ from simulator.scenario.loader import bundled_scenarios
 from simulator.web import forms, uploads
 from simulator.web.runs import Busy, Run, RunManager, Status
 from simulator.web.settings import (
+    BYTES_PER_MB,
     DEFAULT_SCENARIO_NAME,
+    FONT_CACHE_SECONDS,
+    LANG_COOKIE,
     MAX_UPLOAD_BYTES,
+    MULTIPART_OVERHEAD_BYTES,
     POLL_SECONDS,
     REGISTRY_SUFFIXES,
     SCENARIO_SUFFIXES,
+    SEARCH_DELAY_MS,
     SEARCH_MAX_CHARACTERS,
     TABLE_PAGE_ROWS,
+    UPLOAD_FILES,
     UPLOADED_REGISTRY,
     UPLOADED_SCENARIO,
 )
 from simulator.web.views import Filters, Results, comparison, number_text, output_file
 from simulator.web.words import stage_text, word
 
-LANG_COOKIE = "tuopin-lang"
-BYTES_PER_MB = 1024 * 1024
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
-"""Room for the form's other fields and boundaries in an upload request [bytes]."""
-UPLOAD_FILES = 2
-"""Files one start form can carry (a scenario and a registry)."""
-
 SEE_OTHER = 303
 BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 403, 404, 409, 413
 INTERNAL_ERROR = 500
+"""HTTP status codes (RFC 9110) the pages answer with."""
 
 
 def _templates() -> Environment:
@@ -279,6 +279,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         context = dict(run=run, results=results, rows=[results.row(i, current) for i in shown],
                        count=count, pages=pages, page_number=page_number, filters=filters,
                        options=results.options(current), years=results.web["plan_years"],
+                       search_delay=SEARCH_DELAY_MS,
                        first=(page_number - 1) * TABLE_PAGE_ROWS + 1,
                        previous_url=f"?{urlencode({**base, 'page': page_number - 1})}",
                        next_url=f"?{urlencode({**base, 'page': page_number + 1})}")
@@ -325,7 +326,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
 
     async def font(request: Request) -> Response:
         return FileResponse(cjk_font_path(), media_type="font/otf",
-                            headers={"Cache-Control": "max-age=86400"})
+                            headers={"Cache-Control": f"max-age={FONT_CACHE_SECONDS}"})
 
     async def switch_language(request: Request) -> Response:
         chosen = request.path_params["lang"]

@@ -6,13 +6,7 @@ import socket
 import webbrowser
 from collections.abc import Callable
 
-from simulator.web.settings import DEFAULT_HOST, FREE_PORT
-
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
-"""Names of this computer a page on the loopback interface answers to."""
-
-LISTEN_BACKLOG = 64
-"""Connections the operating system queues before the server accepts them."""
+from simulator.web.settings import DEFAULT_HOST, FREE_PORT, LISTEN_BACKLOG, LOOPBACK_NAMES
 
 
 def bind(host: str = DEFAULT_HOST, port: int = FREE_PORT) -> socket.socket:

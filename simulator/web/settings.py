@@ -8,8 +8,29 @@ DEFAULT_HOST = "127.0.0.1"
 FREE_PORT = 0
 """``--port 0``: let the operating system choose a free port."""
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""Names of this computer a page on the loopback interface answers to."""
+
+LISTEN_BACKLOG = 64
+"""Connections the operating system queues before the server accepts them."""
+
+LANG_COOKIE = "tuopin-lang"
+"""Cookie that remembers the language a visitor switched to."""
+
+FONT_CACHE_SECONDS = 24 * 60 * 60
+"""How long a browser keeps the CJK font before asking again [s]."""
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Largest scenario or registry file accepted [bytes] (a 3,000-household registry is < 1 MB)."""
+
+BYTES_PER_MB = 1024 * 1024
+"""Bytes in the megabytes the page speaks of."""
+
+UPLOAD_FILES = 2
+"""Files one start form can carry (a scenario and a registry)."""
+
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+"""Room for the start form's other fields and boundaries in an upload request [bytes]."""
 
 UPLOAD_CHUNK_BYTES = 64 * 1024
 """Bytes read from an upload at a time while checking its size [bytes]."""
@@ -28,6 +49,9 @@ CANCEL_WAIT_SECONDS = 5.0
 
 TABLE_PAGE_ROWS = 100
 """Households shown per page of the allocation table."""
+
+SEARCH_DELAY_MS = 300
+"""Pause after the last keystroke before the household table is searched [ms]."""
 
 SEARCH_MAX_CHARACTERS = 60
 """Longest search text the allocation table accepts [characters]."""

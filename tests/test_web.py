@@ -91,9 +91,12 @@ def test_uploads_are_size_limited_and_typed(client) -> None:
     assert program.status_code == 400 and "不支持的文件类型" in program.text
 
 
-def test_a_legacy_xls_registry_is_read_like_the_cli_reads_it(client) -> None:
-    assert _start(client, EXPORTS / "花名册.xls").status_code == 303
-    run = client.app.state.manager.get("run-1")
+def test_a_legacy_xls_registry_is_read_like_the_cli_reads_it(tmp_path: Path) -> None:
+    from simulator.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "work")) as client:  # the default size limit
+        assert _start(client, EXPORTS / "花名册.xls").status_code == 303
+        run = client.app.state.manager.get("run-1")
     assert run.registry_path.name == "registry.xls" and run.households == 12
     assert any("header" in note for note in run.reading_notes)
 

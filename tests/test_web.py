@@ -86,7 +86,8 @@ def test_paths_from_requests_never_reach_the_file_system(client, tmp_path: Path)
 def test_uploads_are_size_limited_and_typed(client) -> None:
     too_big = _start(client, registry_name="名册.csv", content=b"x" * 5000)
     assert too_big.status_code == 413 and "文件太大：名册.csv" in too_big.text
-    assert not any(client.app.state.manager.get("run-1").upload_dir.glob("registry*"))
+    manager = client.app.state.manager
+    assert not manager.runs and not any(manager.root.rglob("registry*"))  # nothing kept
     program = _start(client, registry_name="名册.exe", content=b"MZ")
     assert program.status_code == 400 and "不支持的文件类型" in program.text
 
@@ -109,6 +110,7 @@ def test_a_broken_registry_is_shown_next_to_its_rows(client) -> None:
     assert "花名册-错误.csv" in page.text and "/work/" not in page.text  # no server paths
     assert re.search(r'class="cell bad">三<', page.text)
     assert re.search(r'class="cell bad">0人<', page.text)  # row 13: 家庭人口
+    assert not client.app.state.manager.runs  # a refused upload leaves no draft behind
 
 
 def test_a_broken_scenario_is_located_in_the_uploaded_file(client) -> None:

@@ -155,14 +155,16 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
                 await uploads.save_upload(registry_upload, target, max_upload_bytes)
                 run.registry_path, run.registry_label = target, registry_name
         except uploads.UploadTooLarge as exc:
+            manager.discard(run)
             return again(TOO_LARGE, word("too_large", current, name=exc.name,
                                          mb=exc.limit // BYTES_PER_MB))
         try:
             loaded = load_scenario(run.scenario)
             registry = _population(loaded, run.registry_path)
         except TuopinError as exc:
-            return again(BAD_REQUEST, problems=uploads.locate(exc.problems, run.registry_path,
-                                                              run.display_source))
+            located = uploads.locate(exc.problems, run.registry_path, run.display_source)
+            manager.discard(run)
+            return again(BAD_REQUEST, problems=located)
         run.lang = current
         run.households, run.people = registry.n_households, registry.n_people
         run.reading_notes = list(registry.reading_notes)

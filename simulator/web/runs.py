@@ -12,6 +12,7 @@ cancelled run leaves the earlier runs' results as they were.
 from __future__ import annotations
 
 import enum
+import itertools
 import multiprocessing
 import queue as queue_module
 import shutil
@@ -98,6 +99,7 @@ class RunManager:
     def __init__(self, root: Path, start_method: str = "spawn") -> None:
         self.root = Path(root)
         self.runs: dict[str, Run] = {}
+        self._numbers = itertools.count(1)
         self._context = multiprocessing.get_context(start_method)
         self._process: Any = None
         self._queue: Any = None
@@ -109,7 +111,7 @@ class RunManager:
     def new_run(self, scenario: str, scenario_label: str) -> Run:
         """A draft run with a fresh folder."""
         with self._lock:
-            number = len(self.runs) + 1
+            number = next(self._numbers)
             directory = self.root / f"run-{number}"
             (directory / "upload").mkdir(parents=True)
             run = Run(number, directory, scenario, scenario_label)
@@ -130,6 +132,13 @@ class RunManager:
         run.households, run.people = source.households, source.people
         run.reading_notes = list(source.reading_notes)
         return run
+
+    def discard(self, run: Run) -> None:
+        """Forget a draft whose inputs were refused, and remove its folder."""
+        with self._lock:
+            if run.status == Status.DRAFT and self.runs.get(run.id) is run:
+                del self.runs[run.id]
+                shutil.rmtree(run.directory, ignore_errors=True)
 
     def get(self, run_id: str) -> Run | None:
         """The run called ``run_id``, or None (a name the server did not give is unknown)."""

@@ -131,7 +131,7 @@ WORDS: dict[str, dict[str, str]] = {
                    "en": "The runs differ in seed, replications or households, so they cannot be "
                          "paired; each is shown on its own."},
     "difference": {"zh": "差值 B − A", "en": "difference B − A"},
-    "runs_title": {"zh": "本次会话的计算", "en": "Runs of this server"},
+    "runs_title": {"zh": "本次启动以来的计算", "en": "Runs since the server started"},
     "no_runs": {"zh": "还没有计算。", "en": "No runs yet."},
     "open": {"zh": "打开", "en": "open"},
     "foreign_form": {"zh": "拒绝：表单来自其他网站。", "en": "Refused: the form came from another site."},

@@ -30,6 +30,15 @@ def test_wheel_ships_the_bundled_scenarios(wheel: Path) -> None:
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
+def test_wheel_ships_the_web_pages(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    web = ROOT / "simulator" / "web"
+    files = [p for folder in ("templates", "static") for p in (web / folder).iterdir()]
+    assert files
+    for path in files:
+        assert f"simulator/web/{path.parent.name}/{path.name}" in names, path.name
+
+
 def test_installed_package_validates_every_bundled_scenario(wheel: Path,
                                                             tmp_path: Path) -> None:
     target = tmp_path / "site"

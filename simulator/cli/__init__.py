@@ -4,10 +4,10 @@ Each command parses its options, calls one public function, writes its outputs a
 ``manifest.json`` beside them (:mod:`simulator.writers`, :mod:`simulator.outputs`), and prints a
 short summary (:mod:`simulator.console`) or JSON with ``--json``. The group, shared options and
 entry point are in :mod:`.base`; the commands in :mod:`.inputs`, :mod:`.runs` and
-:mod:`.research`.
+:mod:`.research`; the web page in :mod:`.serve`.
 """
 
-from simulator.cli import inputs, research, runs  # noqa: F401  (registers the commands)
+from simulator.cli import inputs, research, runs, serve  # noqa: F401  (registers the commands)
 from simulator.cli.base import (
     EXIT_INTERNAL_ERROR,
     EXIT_OK,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,9 +28,10 @@ from simulator.console import (
     simulation_lines,
 )
 from simulator.outputs import OutputRun
-from simulator.population import calibration_table, population_of
-from simulator.registry import write_registry
-from simulator.scenario import load_scenario
+from simulator.population import CalibrationRow, calibration_table, population_of
+from simulator.progress import StageReporter
+from simulator.registry import Registry, write_registry
+from simulator.scenario import Scenario, load_scenario
 from simulator.scenario.model import MAX_REPLICATIONS
 from simulator.units import parse_amount
 from simulator.writers import (
@@ -66,29 +70,12 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, wor
       tuopin run                       # the bundled default scenario (ruyuan-2016), into out/
       tuopin run jishou-2016 -o out/jishou --lang en
     """
-    from simulator.optimizer import optimize as run_optimizer
-    from simulator.proposal import propose as make_proposal
-    from simulator.proposal import write_proposal
-
     loaded = load_scenario(scenario, overrides)
-    registry = population_of(loaded, registry_path)
-    rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
     bar = ProgressBar("simulating candidates")
-    allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
-                               workers=workers, progress=bar)
-    proposal = make_proposal(loaded, allocation=allocation, workers=workers, progress=bar)
-    summary = proposal.summary()
-    in_sample = allocation.candidates.result
-    bar.stage("writing the proposal", "")
-    with OutputRun(output_dir) as out:
-        outputs = [write_registry(registry, out.directory / "households.csv"),
-                   write_calibration_table(out.directory / "calibration.csv", rows),
-                   *write_proposal(proposal, out.directory, lang=lang, summary=summary)]
-        final = record(out, outputs, provenance(loaded, registry_path, in_sample.seed,
-                                                  replications=in_sample.reps),
-                        as_json, {"timings": allocation.timings()},
-                        households=registry.n_households, people=registry.n_people,
-                        calibrated=all(r.ok for r in rows), summary=summary)
+    job = main_job(loaded, registry_path, output_dir, reps=reps, seed=seed, workers=workers,
+                   lang=lang, progress=bar, as_json=as_json)
+    registry, rows, allocation, summary, final = (job.registry, job.rows, job.allocation,
+                                                  job.summary, job.final)
     bar.finish()
     calibration = output_dir / "calibration.csv"
     if as_json:
@@ -102,6 +89,62 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, wor
     click.echo(f"budget proposal: {output_dir / 'proposal.html'} and "
                f"{output_dir / 'proposal.xlsx'}")
     click.echo(f"wrote {len(final) - 1} files and {final[-1].name} to {output_dir}")
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """What the main job made: its inputs as read, the results, and the files it wrote."""
+
+    registry: Registry
+    rows: list[CalibrationRow]
+    allocation: Any
+    """The :class:`~simulator.optimizer.solve.AllocationResult`."""
+    proposal: Any
+    """The :class:`~simulator.proposal.Proposal`."""
+    summary: dict[str, Any]
+    final: list[Path]
+    """The files written, the manifest last."""
+
+
+ExtraOutputs = Callable[[Any, dict[str, Any], Path], list[Path]]
+"""``extra(proposal, summary, directory)``: more files to write into the same output batch."""
+
+
+def main_job(loaded: Scenario, registry_path: Path | None, output_dir: Path, *,
+             reps: int | None, seed: int | None, workers: int, lang: str,
+             progress: StageReporter, as_json: bool = False,
+             formats: Sequence[str] | None = None,
+             extra: ExtraOutputs | None = None) -> MainJob:
+    """``tuopin run`` without its printing (``tuopin serve`` runs the same): the registry and
+    its calibration table, the optimised allocation, and the proposal in ``formats``, written
+    into ``output_dir`` as one batch with its manifest (``formats``: default
+    :data:`simulator.proposal.DEFAULT_FORMATS`)."""
+    from simulator.optimizer import optimize as run_optimizer
+    from simulator.proposal import DEFAULT_FORMATS, write_proposal
+    from simulator.proposal import propose as make_proposal
+
+    registry = population_of(loaded, registry_path)
+    rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
+    allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
+                               workers=workers, progress=progress)
+    proposal = make_proposal(loaded, allocation=allocation, workers=workers, progress=progress)
+    summary = proposal.summary()
+    in_sample = allocation.candidates.result
+    progress.stage("writing the proposal", "")
+    with OutputRun(output_dir) as out:
+        outputs = [write_registry(registry, out.directory / "households.csv"),
+                   write_calibration_table(out.directory / "calibration.csv", rows),
+                   *write_proposal(proposal, out.directory, lang=lang,
+                                   formats=formats or DEFAULT_FORMATS,
+                                   summary=summary)]
+        if extra is not None:
+            outputs += extra(proposal, summary, out.directory)
+        final = record(out, outputs, provenance(loaded, registry_path, in_sample.seed,
+                                                  replications=in_sample.reps),
+                        as_json, {"timings": allocation.timings()},
+                        households=registry.n_households, people=registry.n_people,
+                        calibrated=all(r.ok for r in rows), summary=summary)
+    return MainJob(registry, rows, allocation, proposal, summary, final)
 
 
 @cli.command()

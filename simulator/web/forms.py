@@ -1,0 +1,263 @@
+"""The settings form, generated from the scenario schema.
+
+Which fields a planner changes is configuration (:data:`FORM_SECTIONS`); everything a field
+shows — its name, unit, meaning, allowed range, source and kind of input — comes from the
+schema (:func:`simulator.schema.walk`) and its Chinese texts
+(:func:`simulator.parameter_texts.parameter_text`). A submitted form becomes ``dotted.path=value``
+overrides, validated by :func:`simulator.scenario.load_scenario` exactly as ``--set`` is, so a
+wrong value is reported by the schema's own rule, at its field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+from simulator.errors import Problem
+from simulator.labels import instrument as instrument_name
+from simulator.parameter_texts import parameter_text
+from simulator.scenario.model import Scenario
+from simulator.schema import FieldDoc, SchemaEntry, value_at, walk
+from simulator.units import YUAN_PER_WAN
+from simulator.web.words import word
+
+FORM_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("budgets", ("budget.yearly_yuan", "policy.exit_targets_share_of_people")),
+    ("rules", ("budget.rule", "budget.confidence", "optimizer.objective")),
+    ("capacities", ("capacities.pv_land_kw", "capacities.pv_sites_per_township_max",
+                    "capacities.job_slots_per_year", "capacities.loan_risk_fund_yuan",
+                    "policy.household_cap_yuan")),
+    ("simulation", ("simulation.replications", "simulation.seed")),
+)
+"""The fields a planner changes, by section of the page."""
+
+SHOWN_IN_WAN = frozenset({"budget.yearly_yuan", "capacities.loan_risk_fund_yuan",
+                          "policy.household_cap_yuan"})
+"""Amounts the page shows in 万元 (the unit of budget documents) instead of yuan."""
+
+INSTRUMENT_SWITCHES: dict[str, str] = {
+    "pv": "capacities.pv_land_kw",
+    "employment": "capacities.job_slots_per_year",
+    "loans": "capacities.loan_risk_fund_yuan",
+}
+"""Instruments a planner can switch off, and the capacity that does it: a capacity of 0 leaves
+the optimiser no room for the instrument. (Equity, household industry and relocation have no
+capacity in the schema, so they cannot be switched off here.)"""
+
+INPUT_PREFIX = "f:"
+SWITCH_PREFIX = "on:"
+SWITCHES_SUBMITTED = "switches"
+"""Names of the form's inputs: ``f:<dotted.path>`` (``[i]`` appended for a list item) and
+``on:<instrument key>``."""
+
+Kind = Literal["number", "integer", "choice", "list"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of the form, with what the page shows beside it."""
+
+    path: str
+    kind: Kind
+    label: str
+    unit: str
+    meaning: str
+    source: str
+    range_text: str
+    values: tuple[str, ...]
+    """Current value(s) as shown (one per list item; 万元 where :data:`SHOWN_IN_WAN`)."""
+    item_labels: tuple[str, ...] = ()
+    """Labels of a list's items (its plan years)."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """(code, words) of a choice."""
+    optional: bool = False
+    """Left empty, the field keeps the scenario's value (for a capacity: no limit)."""
+
+    def input_name(self, index: int | None = None) -> str:
+        return f"{INPUT_PREFIX}{self.path}" + ("" if index is None else f"[{index}]")
+
+
+@dataclass(frozen=True)
+class Switch:
+    """An instrument that can be switched off."""
+
+    key: str
+    label: str
+    on: bool
+    capacity_path: str
+
+
+@cache
+def _entries() -> dict[str, SchemaEntry]:
+    return {e.path: e for e in walk(Scenario)}
+
+
+@cache
+def _types() -> dict[str, Any]:
+    """The Python type of every leaf field, by dotted path (``X | None`` read as ``X``)."""
+    found: dict[str, Any] = {}
+
+    def visit(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if "doc" not in f.metadata:
+                continue
+            tp = hints[f.name]
+            if get_origin(tp) in (typing.Union, types.UnionType):
+                tp = next(a for a in get_args(tp) if a is not type(None))
+            path = f"{prefix}.{f.name}" if prefix else f.name
+            if dataclasses.is_dataclass(tp):
+                visit(tp, path)
+            else:
+                found[path] = tp
+
+    visit(Scenario, "")
+    return found
+
+
+def _kind(path: str) -> Kind:
+    tp = _types()[path]
+    if get_origin(tp) is tuple:
+        return "list"
+    if get_origin(tp) is Literal:
+        return "choice"
+    return "integer" if tp is int else "number"
+
+
+def _scale(path: str) -> float:
+    """Schema units per shown unit."""
+    return YUAN_PER_WAN if path in SHOWN_IN_WAN else 1.0
+
+
+def _shown(value: Any, path: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | str):
+        return str(value)
+    number = value / _scale(path)
+    return f"{number:g}" if isinstance(number, float) and not number.is_integer() \
+        else f"{int(number)}"
+
+
+def _range_text(doc: FieldDoc, path: str, lang: str) -> str:
+    text = doc.range_text()
+    if path in SHOWN_IN_WAN and text:
+        return ""  # the range is in yuan; in 万元 it would read differently
+    return text.replace("in ", "范围 ") if lang == "zh" else text
+
+
+def form_fields(scenario: Scenario, lang: str) -> list[tuple[str, list[FormField]]]:
+    """The form's sections (their titles) and fields, filled with ``scenario``'s values."""
+    sections = []
+    years = [str(int(y)) for y in scenario.calendar_years[:scenario.horizon.plan_years]]
+    for key, paths in FORM_SECTIONS:
+        fields = []
+        for path in paths:
+            entry = _entries()[path]
+            text = parameter_text(path, lang)  # type: ignore[arg-type]
+            kind = _kind(path)
+            value = value_at(scenario, path)
+            unit = word("wan", lang) if path in SHOWN_IN_WAN else text.unit
+            choices: tuple[tuple[str, str], ...] = ()
+            if kind == "choice":
+                codes = get_args(_types()[path])
+                words = parameter_text(path, "zh").values if lang == "zh" else {}
+                choices = tuple((str(c), words.get(str(c), str(c))) for c in codes)
+            if kind == "list":
+                shown = tuple(_shown(v, path) for v in value)
+                shown = (shown + ("",) * len(years))[:len(years)]
+            else:
+                shown = (_shown(value, path),)
+            fields.append(FormField(
+                path=path, kind=kind, label=text.name if lang == "zh" else path,
+                unit=unit, meaning=text.meaning, source=text.source,
+                range_text=_range_text(entry.doc, path, lang), values=shown,
+                item_labels=tuple(years) if kind == "list" else (), choices=choices,
+                optional=entry.default is None))
+        sections.append((word(f"section_{key}", lang), fields))
+    return sections
+
+
+def switches(scenario: Scenario, lang: str) -> list[Switch]:
+    """The instruments that can be switched off, with whether they are on in ``scenario``."""
+    return [Switch(key, instrument_name(key, lang),  # type: ignore[arg-type]
+                   value_at(scenario, path) != 0, path)
+            for key, path in INSTRUMENT_SWITCHES.items()]
+
+
+def _number_text(text: str) -> str:
+    return text.strip().replace(",", "").replace("，", "")
+
+
+def _toml_item(text: str, path: str) -> str:
+    """One submitted value as TOML in schema units; text that is not a number stays text, so
+    the schema reports it (``expected a number, found 'abc' (text)``)."""
+    cleaned = _number_text(text)
+    try:
+        number = float(cleaned) * _scale(path)
+    except ValueError:
+        return json.dumps(text.strip(), ensure_ascii=False)
+    if not math.isfinite(number):
+        return json.dumps(text.strip(), ensure_ascii=False)
+    if _item_is_integer(path) and number.is_integer():
+        return str(int(number))
+    return repr(number)
+
+
+def _item_is_integer(path: str) -> bool:
+    tp = _types()[path]
+    if get_origin(tp) is tuple:
+        tp = get_args(tp)[0]
+    return tp is int
+
+
+def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str]:
+    """``dotted.path=value`` overrides for the fields whose submitted value differs from
+    ``scenario``'s (empty inputs keep the scenario's value), switches included."""
+    overrides: dict[str, str] = {}
+    for _key, paths in FORM_SECTIONS:
+        for path in paths:
+            kind = _kind(path)
+            current = value_at(scenario, path)
+            if kind == "list":
+                count = scenario.horizon.plan_years
+                items = [str(form.get(f"{INPUT_PREFIX}{path}[{i}]", "")) for i in range(count)]
+                if not any(item.strip() for item in items):
+                    continue
+                toml = "[" + ", ".join(_toml_item(item, path) for item in items) + "]"
+                shown_now = [_shown(v, path) for v in current]
+                if [_number_text(item) for item in items] != shown_now:
+                    overrides[path] = toml
+                continue
+            text = str(form.get(f"{INPUT_PREFIX}{path}", "")).strip()
+            if not text or text == _shown(current, path):
+                continue
+            overrides[path] = json.dumps(text, ensure_ascii=False) if kind == "choice" \
+                else _toml_item(text, path)
+    if SWITCHES_SUBMITTED in form:  # an unticked box sends nothing: the marker says it was shown
+        for key, path in INSTRUMENT_SWITCHES.items():
+            if form.get(f"{SWITCH_PREFIX}{key}") is None:
+                if value_at(scenario, path) != 0:
+                    overrides[path] = "0"
+            elif overrides.get(path) == "0":
+                del overrides[path]  # switched on: the switch wins over a capacity of 0
+    return [f"{path}={value}" for path, value in overrides.items()]
+
+
+def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+    """Each problem's message under the form field it belongs to (``budget.yearly_yuan[1]``
+    belongs to ``budget.yearly_yuan``); problems of no field are under ``""``."""
+    known = {path for _key, paths in FORM_SECTIONS for path in paths}
+    placed: dict[str, list[str]] = {}
+    for problem in problems:
+        field = problem.where.split("[", 1)[0]
+        placed.setdefault(field if field in known else "", []).append(
+            f"{problem.where}: {problem.message}" if problem.where else problem.message)
+    return placed

@@ -1,0 +1,241 @@
+"""The server's runs: their folders, the one worker process, its progress, cancelling.
+
+Each run has a folder of its own under the server's temporary directory, named by the server
+(``run-<n>``): ``upload/`` holds the uploaded files under server-chosen names, ``out/`` the
+outputs, written as one batch by :class:`simulator.outputs.OutputRun`. A run starts as a draft
+(inputs chosen, settings not yet), then runs in a worker process (``spawn``: a fresh
+interpreter, nothing shared but the queue) — one at a time per server. The page polls
+:meth:`RunManager.refresh` for news; a cancelled run's process is terminated. A failed or
+cancelled run leaves the earlier runs' results as they were.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import multiprocessing
+import queue as queue_module
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.web.settings import CANCEL_WAIT_SECONDS
+from simulator.web.worker import JobSpec, run_job
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Run:
+    """One run of the main job, from its inputs to its outputs."""
+
+    number: int
+    directory: Path
+    scenario: str
+    """A bundled scenario's name, or the path of the uploaded file (in ``upload/``)."""
+    scenario_label: str
+    """What the page calls the scenario (the uploaded file's own name)."""
+    registry_path: Path | None = None
+    registry_label: str = ""
+    overrides: tuple[str, ...] = ()
+    lang: str = "zh"
+    households: int = 0
+    people: int = 0
+    reading_notes: list[str] = field(default_factory=list)
+    """What reading the registry noted (title rows skipped, people folded into households)."""
+    status: Status = Status.DRAFT
+    stage: str = ""
+    unit: str = ""
+    done: int = 0
+    total: int = 0
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    """(source, where, message) of a run that failed on the user's input."""
+    crash: str = ""
+    """The traceback of a run that failed on a bug."""
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"run-{self.number}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.directory / "upload"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.directory / "out"
+
+    def display_source(self, source: str) -> str:
+        """A problem's file as the planner knows it: uploaded files by their own names."""
+        if self.registry_path is not None and source == str(self.registry_path):
+            return self.registry_label
+        if source == self.scenario:
+            return self.scenario_label
+        return source.split("/")[-1] if source.startswith(str(self.directory)) else source
+
+
+class Busy(Exception):
+    """A run is already going."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(run.id)
+        self.run = run
+
+
+class RunManager:
+    """The runs of one server and its single worker process."""
+
+    def __init__(self, root: Path, start_method: str = "spawn") -> None:
+        self.root = Path(root)
+        self.runs: dict[str, Run] = {}
+        self._numbers = itertools.count(1)
+        self._context = multiprocessing.get_context(start_method)
+        self._process: Any = None
+        self._queue: Any = None
+        self._active: Run | None = None
+        self._lock = threading.Lock()
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def new_run(self, scenario: str, scenario_label: str) -> Run:
+        """A draft run with a fresh folder."""
+        with self._lock:
+            number = next(self._numbers)
+            directory = self.root / f"run-{number}"
+            (directory / "upload").mkdir(parents=True)
+            run = Run(number, directory, scenario, scenario_label)
+            self.runs[run.id] = run
+            return run
+
+    def derive(self, source: Run) -> Run:
+        """A new draft with ``source``'s inputs (its uploaded files copied) and overrides."""
+        run = self.new_run(source.scenario, source.scenario_label)
+        for path in source.upload_dir.iterdir():
+            shutil.copy2(path, run.upload_dir / path.name)
+        if source.scenario.startswith(str(source.upload_dir)):
+            run.scenario = str(run.upload_dir / Path(source.scenario).name)
+        if source.registry_path is not None:
+            run.registry_path = run.upload_dir / source.registry_path.name
+            run.registry_label = source.registry_label
+        run.overrides, run.lang = source.overrides, source.lang
+        run.households, run.people = source.households, source.people
+        run.reading_notes = list(source.reading_notes)
+        return run
+
+    def discard(self, run: Run) -> None:
+        """Forget a draft whose inputs were refused, and remove its folder."""
+        with self._lock:
+            if run.status == Status.DRAFT and self.runs.get(run.id) is run:
+                del self.runs[run.id]
+                shutil.rmtree(run.directory, ignore_errors=True)
+
+    def get(self, run_id: str) -> Run | None:
+        """The run called ``run_id``, or None (a name the server did not give is unknown)."""
+        return self.runs.get(run_id)
+
+    def finished(self) -> list[Run]:
+        """Runs with results, oldest first."""
+        return [r for r in self.runs.values() if r.status == Status.DONE]
+
+    def last_good(self) -> Run | None:
+        """The latest run with results."""
+        done = self.finished()
+        return done[-1] if done else None
+
+    # -- the worker -------------------------------------------------------------------------
+
+    @property
+    def active(self) -> Run | None:
+        self.refresh()
+        return self._active
+
+    def start(self, run: Run, formats: tuple[str, ...]) -> None:
+        """Start ``run`` in the worker process; :class:`Busy` when another run is going."""
+        with self._lock:
+            self._refresh_locked()
+            if self._active is not None:
+                raise Busy(self._active)
+            spec = JobSpec(run.scenario, run.overrides,
+                           str(run.registry_path) if run.registry_path else None,
+                           str(run.output_dir), run.lang, formats)
+            self._queue = self._context.Queue()
+            self._process = self._context.Process(target=run_job, args=(spec, self._queue),
+                                                  name=f"tuopin-{run.id}", daemon=True)
+            run.status, run.started = Status.RUNNING, time.time()
+            run.stage, run.unit, run.done, run.total = "", "", 0, 0
+            self._active = run
+            self._process.start()
+
+    def refresh(self) -> None:
+        """Read the worker's news into its run."""
+        with self._lock:
+            self._refresh_locked()
+
+    def _refresh_locked(self) -> None:
+        run, process = self._active, self._process
+        if run is None or process is None:
+            return
+        alive = process.is_alive()  # before reading: a dead worker has flushed its queue
+        while True:
+            try:
+                message = self._queue.get_nowait()
+            except queue_module.Empty:
+                break
+            self._take(run, message)
+        if run.status == Status.RUNNING and not alive:
+            run.status = Status.FAILED
+            run.crash = f"the worker process ended unexpectedly (exit code {process.exitcode})"
+        if run.status != Status.RUNNING:
+            self._end(run)
+
+    def _take(self, run: Run, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "progress":
+            run.stage, run.unit, run.done, run.total = message[1:]
+        elif kind == "done":
+            run.status = Status.DONE
+        elif kind == "failed":
+            run.status, run.problems = Status.FAILED, list(message[1])
+        elif kind == "crashed":
+            run.status, run.crash = Status.FAILED, message[1]
+
+    def _end(self, run: Run) -> None:
+        run.finished = time.time()
+        if self._process is not None:
+            self._process.join(CANCEL_WAIT_SECONDS)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        if self._queue is not None:
+            self._queue.close()
+        self._process = self._queue = self._active = None
+
+    def cancel(self, run: Run) -> bool:
+        """Stop ``run`` if it is the one going; True when it was."""
+        with self._lock:
+            self._refresh_locked()
+            if self._active is not run or self._process is None:
+                return False
+            self._process.terminate()
+            self._process.join(CANCEL_WAIT_SECONDS)
+            run.status = Status.CANCELLED
+            self._end(run)
+            return True
+
+    def shutdown(self) -> None:
+        """Stop a run still going and remove every run's folder."""
+        active = self._active
+        if active is not None:
+            self.cancel(active)
+        shutil.rmtree(self.root, ignore_errors=True)

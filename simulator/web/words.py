@@ -1,0 +1,169 @@
+"""The page's words in Chinese (the default) and English. Words of the model — instruments,
+packages, categories, the proposal's tables — come from :mod:`simulator.labels`,
+:mod:`simulator.vocabulary` and the proposal itself; only the page's own words are here."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "app_title": {"zh": "脱贫 · 以奖代补资金预算", "en": "tuopin · poverty-exit budget"},
+    "other_language": {"zh": "English", "en": "中文"},
+    "nav_start": {"zh": "开始", "en": "Start"},
+    "nav_runs": {"zh": "运行记录", "en": "Runs"},
+    "nav_compare": {"zh": "方案比较", "en": "Compare"},
+    "offline_note": {"zh": "本页面只在本机运行，不连接互联网。",
+                     "en": "This page runs on this computer only and uses no internet."},
+    # start
+    "start_title": {"zh": "第一步：选择情景和农户名册", "en": "Step 1: scenario and registry"},
+    "scenario": {"zh": "情景", "en": "Scenario"},
+    "bundled_scenario": {"zh": "内置情景", "en": "Bundled scenario"},
+    "upload_scenario": {"zh": "或上传情景文件（.toml）", "en": "or upload a scenario file (.toml)"},
+    "registry": {"zh": "农户名册", "en": "Household registry"},
+    "upload_registry": {"zh": "上传建档立卡名册（CSV、xlsx 或 xls；可不传，使用情景自带的农户）",
+                        "en": "Upload a registry (CSV, xlsx or xls; optional: without one the "
+                              "scenario's own households are used)"},
+    "max_size": {"zh": "文件不超过 {mb} MB。", "en": "Files up to {mb} MB."},
+    "next": {"zh": "下一步", "en": "Next"},
+    "households_read": {"zh": "已读入 {households} 户、{people} 人（{source}）。",
+                        "en": "Read {households} households, {people} people ({source})."},
+    "reading_notes": {"zh": "读取说明", "en": "Notes from reading"},
+    "problems_found": {"zh": "发现以下问题，请修改文件后重新上传：",
+                       "en": "Please fix these problems in the file and upload it again:"},
+    "problem_where": {"zh": "位置", "en": "Where"},
+    "problem_message": {"zh": "问题", "en": "Problem"},
+    "problem_row": {"zh": "该行内容", "en": "That row"},
+    "too_large": {"zh": "文件太大：{name} 超过 {mb} MB。", "en": "File too large: {name} is over {mb} MB."},
+    "wrong_suffix": {"zh": "{name}：不支持的文件类型，应为 {suffixes}。",
+                     "en": "{name}: unsupported file type; expected {suffixes}."},
+    "unknown_scenario": {"zh": "没有这个内置情景：{name}", "en": "No bundled scenario {name}"},
+    # set
+    "set_title": {"zh": "第二步：设定预算和选项", "en": "Step 2: budgets and choices"},
+    "section_budgets": {"zh": "年度预算和脱贫目标", "en": "Yearly budgets and exit targets"},
+    "section_rules": {"zh": "预算规则和优化目标", "en": "Budget rule and objective"},
+    "section_instruments": {"zh": "扶持措施", "en": "Instruments"},
+    "section_capacities": {"zh": "容量和上限（不填：沿用情景设定）",
+                           "en": "Capacities and caps (empty: as in the scenario)"},
+    "section_simulation": {"zh": "模拟设置", "en": "Simulation"},
+    "switch_help": {"zh": "关闭的措施不参与优化（相应容量设为 0）。股权分红、产业奖补和易地搬迁在情景中没有开关。",
+                    "en": "An instrument switched off is left out of the optimisation (its "
+                          "capacity is set to 0). Equity, household industry and relocation "
+                          "have no switch in the scenario."},
+    "source": {"zh": "来源", "en": "Source"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "allowed": {"zh": "取值", "en": "Allowed"},
+    "wan": {"zh": "万元", "en": "10,000 yuan"},
+    "run": {"zh": "开始计算", "en": "Run"},
+    "settings_problems": {"zh": "设定有误，请修改：", "en": "Please correct these settings:"},
+    "inputs": {"zh": "输入", "en": "Inputs"},
+    "no_registry": {"zh": "情景自带的农户", "en": "the scenario's own households"},
+    # run
+    "run_title": {"zh": "第三步：计算", "en": "Step 3: running"},
+    "run_number": {"zh": "第 {number} 次计算", "en": "Run {number}"},
+    "status_draft": {"zh": "待设定", "en": "not started"},
+    "status_running": {"zh": "计算中", "en": "running"},
+    "status_done": {"zh": "已完成", "en": "finished"},
+    "status_failed": {"zh": "失败", "en": "failed"},
+    "status_cancelled": {"zh": "已取消", "en": "cancelled"},
+    "cancel": {"zh": "取消计算", "en": "Cancel"},
+    "elapsed": {"zh": "已用时 {seconds} 秒", "en": "{seconds} s so far"},
+    "starting": {"zh": "正在启动……", "en": "starting …"},
+    "busy": {"zh": "已有一项计算正在进行（每次只能运行一项）。", "en": "A run is already going (one at a time)."},
+    "see_running": {"zh": "查看正在进行的计算", "en": "See the running job"},
+    "failed_title": {"zh": "计算失败", "en": "The run failed"},
+    "crashed": {"zh": "程序内部错误（请将以下内容报告给维护者）：",
+                "en": "Internal error (please report the text below):"},
+    "last_good": {"zh": "上一次成功的结果仍然可用：", "en": "The last good results are still there:"},
+    "cancelled_note": {"zh": "计算已取消。", "en": "The run was cancelled."},
+    "change_and_rerun": {"zh": "修改设定再算一次", "en": "Change settings and run again"},
+    # results
+    "results_title": {"zh": "第四步：查看结果", "en": "Step 4: results"},
+    "cover": {"zh": "方案要点", "en": "Key figures"},
+    "charts": {"zh": "图表", "en": "Charts"},
+    "downloads": {"zh": "下载", "en": "Downloads"},
+    "households_link": {"zh": "逐户安排（一户一策）", "en": "Household allocation"},
+    "download_proposal": {"zh": "预算方案", "en": "Budget proposal"},
+    "download_allocation": {"zh": "逐户安排表 allocation.csv", "en": "allocation.csv"},
+    "download_summary": {"zh": "结果摘要 summary.json", "en": "summary.json"},
+    "download_manifest": {"zh": "文件清单 manifest.json", "en": "manifest.json"},
+    # households
+    "search": {"zh": "搜索户编号、户主或村", "en": "Search household, head or village"},
+    "all": {"zh": "全部", "en": "all"},
+    "filter": {"zh": "筛选", "en": "Filter"},
+    "shown_of": {"zh": "共 {count} 户，显示第 {first}–{last} 户", "en": "{count} households, showing {first}–{last}"},
+    "none_found": {"zh": "没有符合条件的农户。", "en": "No household matches."},
+    "previous": {"zh": "上一页", "en": "previous"},
+    "following": {"zh": "下一页", "en": "next"},
+    "household_id": {"zh": "户编号", "en": "household"},
+    "head_name": {"zh": "户主", "en": "head"},
+    "township": {"zh": "乡镇", "en": "township"},
+    "village": {"zh": "村", "en": "village"},
+    "category": {"zh": "类别", "en": "category"},
+    "package": {"zh": "扶持方案", "en": "package"},
+    "size": {"zh": "人口", "en": "people"},
+    "cost_plan": {"zh": "规划期费用（元）", "en": "cost over the plan, yuan"},
+    "p_stable": {"zh": "稳定脱贫把握", "en": "P(stable exit)"},
+    "p_none": {"zh": "不扶持时", "en": "without support"},
+    "best_other": {"zh": "最好的其他方案", "en": "best other package"},
+    "p_best_other": {"zh": "其他方案的把握", "en": "P(stable exit) with it"},
+    "cost_best_other": {"zh": "其他方案费用（元）", "en": "its cost, yuan"},
+    "cost_year": {"zh": "{year} 年费用（元）", "en": "cost {year}, yuan"},
+    # household
+    "household_title": {"zh": "农户 {id}", "en": "Household {id}"},
+    "why": {"zh": "为什么这样安排", "en": "Why this package"},
+    "income_paths": {"zh": "人均纯收入（元/人·年）：本方案与最好的其他方案",
+                     "en": "Per-capita net income (yuan/person/year): this package and the best other"},
+    "mean_line": {"zh": "均值", "en": "mean"},
+    "band": {"zh": "阴影：{low}–{high}% 的模拟结果", "en": "shaded: {low}–{high} % of replications"},
+    "exit_line": {"zh": "脱贫标准线", "en": "exit line"},
+    "back_to_list": {"zh": "返回逐户列表", "en": "Back to the list"},
+    "year": {"zh": "年份", "en": "year"},
+    # compare
+    "compare_title": {"zh": "两次计算比较", "en": "Two runs compared"},
+    "compare_pick": {"zh": "选择两次已完成的计算", "en": "Pick two finished runs"},
+    "compare_none": {"zh": "至少需要两次已完成的计算。先修改设定再算一次。",
+                     "en": "Two finished runs are needed; change the settings and run again."},
+    "compare_button": {"zh": "比较", "en": "Compare"},
+    "paired_title": {"zh": "新增稳定脱贫户数的配对差值（B − A）",
+                     "en": "Paired difference in added stable exits (B − A)"},
+    "paired_text": {"zh": "均值 {mean} 户，95% 置信区间 {low} 至 {high} 户（{reps} 次重复模拟，相同随机数）。",
+                    "en": "mean {mean} households, 95 % CI {low} to {high} ({reps} replications "
+                          "on the same random numbers)."},
+    "not_paired": {"zh": "两次计算的随机种子、重复次数或农户不同，不能配对比较；只列出各自的结果。",
+                   "en": "The runs differ in seed, replications or households, so they cannot be "
+                         "paired; each is shown on its own."},
+    "difference": {"zh": "差值 B − A", "en": "difference B − A"},
+    "runs_title": {"zh": "本次启动以来的计算", "en": "Runs since the server started"},
+    "no_runs": {"zh": "还没有计算。", "en": "No runs yet."},
+    "open": {"zh": "打开", "en": "open"},
+    "foreign_form": {"zh": "拒绝：表单来自其他网站。", "en": "Refused: the form came from another site."},
+    "not_found": {"zh": "找不到该页面。", "en": "Page not found."},
+}
+
+
+def word(key: str, lang: str, **values: object) -> str:
+    """The page's word ``key`` in ``lang`` (Chinese unless ``lang`` is ``en``)."""
+    entry = WORDS[key]
+    text = entry["en" if lang == "en" else "zh"]
+    return text.format(**values) if values else text
+
+
+STAGES_ZH: dict[str, str] = {
+    "simulating every package (in-sample)": "模拟每户每种扶持方案（样本内）",
+    "solving the allocation": "求解最优分配",
+    "simulating every package (fresh replications)": "用新的随机数检验每种方案",
+    "budget frontier": "预算—脱贫曲线",
+    "smallest budget meeting the exit targets": "测算达到脱贫目标所需的最少预算",
+    "sensitivity": "敏感性分析",
+    "writing the proposal": "写出预算方案",
+    "income paths of the best alternatives": "计算其他方案的收入路径",
+}
+"""Chinese names of the run's stages (:mod:`simulator.progress`); a stage not listed shows its
+English name."""
+
+UNITS_ZH: dict[str, str] = {"households": "户", "simulations": "次模拟", "levels": "个预算水平"}
+
+
+def stage_text(label: str, unit: str, lang: str) -> tuple[str, str]:
+    """A stage's label and unit in ``lang``."""
+    if lang == "en":
+        return label, unit
+    return STAGES_ZH.get(label, label), UNITS_ZH.get(unit, unit)

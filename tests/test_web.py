@@ -1,0 +1,316 @@
+"""``tuopin serve`` without a browser (Starlette's TestClient): pages, path checks, upload
+limits, the form generated from the schema, located errors, and the run manager's one worker
+(a stand-in job, so no model runs here; the browser test in test_web_browser.py runs the real
+one)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.parameter_texts import parameter_text
+from simulator.scenario import load_scenario
+from simulator.web import forms
+from simulator.web.runs import Busy, RunManager, Status
+from simulator.web.views import nice_step, output_file
+from tests.conftest import TINY_SCENARIO
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*httpx2")  # Starlette's plan for its client
+    from starlette.testclient import TestClient
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    from simulator.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "work", max_upload_bytes=4096)) as test_client:
+        yield test_client
+
+
+def _start(client, registry: Path | None = None, registry_name: str | None = None,
+           content: bytes | None = None):
+    files = {"scenario_file": ("测试县.toml", TINY_SCENARIO.encode("utf-8"))}
+    if registry is not None or content is not None:
+        data = content if content is not None else registry.read_bytes()
+        files["registry_file"] = (registry_name or registry.name, data)
+    return client.post("/start", files=files, data={"scenario_name": "ruyuan-2016"},
+                       follow_redirects=False)
+
+
+def test_the_start_page_is_chinese_and_loads_only_its_own_files(client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "第一步：选择情景和农户名册" in page.text and "ruyuan-2016" in page.text
+    references = re.findall(r"(?:src|href|action)=\"([^\"]*)\"", page.text)
+    assert references and all(r.startswith("/") for r in references), references
+    assert client.get("/static/htmx.min.js").text.startswith("/* htmx 2")
+    css = client.get("/static/style.css").text
+    assert "url(\"/font/cjk.otf\")" in css and "http" not in css
+    assert client.get("/font/cjk.otf").content[:4] == b"OTTO"
+
+
+def test_the_language_switch_stays_on_this_server(client) -> None:
+    switched = client.get("/lang/en?next=/", follow_redirects=False)
+    assert switched.headers["location"] == "/"
+    assert "Step 1: scenario and registry" in client.get("/").text
+    elsewhere = client.get("/lang/zh?next=//example.org/x", follow_redirects=False)
+    assert elsewhere.headers["location"] == "/"
+
+
+def test_paths_from_requests_never_reach_the_file_system(client, tmp_path: Path) -> None:
+    for path in ("/static/../pyproject.toml", "/static/%2e%2e/app.py", "/runs/run-1",
+                 "/runs/..%2Fwork/files/summary.json", "/runs/run-1/files/summary.json"):
+        assert client.get(path).status_code == 404, path
+    assert _start(client, EXPORTS / "花名册-标题行-合计.csv").status_code == 303
+    run = client.app.state.manager.get("run-1")
+    assert {p.name for p in run.upload_dir.iterdir()} == {"scenario.toml", "registry.csv"}
+    assert run.registry_label == "花名册-标题行-合计.csv"  # kept as text only
+    run.output_dir.mkdir()
+    (run.output_dir / "households.csv").write_text("secret", encoding="utf-8")
+    (run.output_dir / "summary.json").write_text("{}", encoding="utf-8")
+    run.status = Status.DONE
+    assert output_file(run, "households.csv") is None  # not on the list of downloads
+    assert output_file(run, "../upload/scenario.toml") is None
+    assert output_file(run, "summary.json") == run.output_dir / "summary.json"
+    assert client.get("/runs/run-1/files/households.csv").status_code == 404
+    assert client.get("/runs/run-1/files/%2E%2E%2Fupload%2Fscenario.toml").status_code == 404
+
+
+def test_uploads_are_size_limited_and_typed(client) -> None:
+    too_big = _start(client, registry_name="名册.csv", content=b"x" * 5000)
+    assert too_big.status_code == 413 and "文件太大：名册.csv" in too_big.text
+    manager = client.app.state.manager
+    assert not manager.runs and not any(manager.root.rglob("registry*"))  # nothing kept
+    program = _start(client, registry_name="名册.exe", content=b"MZ")
+    assert program.status_code == 400 and "不支持的文件类型" in program.text
+
+
+def test_a_legacy_xls_registry_is_read_like_the_cli_reads_it(tmp_path: Path) -> None:
+    from simulator.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "work")) as client:  # the default size limit
+        assert _start(client, EXPORTS / "花名册.xls").status_code == 303
+        run = client.app.state.manager.get("run-1")
+    assert run.registry_path.name == "registry.xls" and run.households == 12
+    assert any("header" in note for note in run.reading_notes)
+
+
+def test_a_broken_registry_is_shown_next_to_its_rows(client) -> None:
+    page = _start(client, EXPORTS / "花名册-错误.csv")
+    assert page.status_code == 400
+    assert "row 10, column 劳动力人数 (laborers)" in page.text
+    assert "expected a whole number ≥ 0, found &#39;三&#39;" in page.text
+    assert "花名册-错误.csv" in page.text and "/work/" not in page.text  # no server paths
+    assert re.search(r'class="cell bad">三<', page.text)
+    assert re.search(r'class="cell bad">0人<', page.text)  # row 13: 家庭人口
+    assert not client.app.state.manager.runs  # a refused upload leaves no draft behind
+
+
+def test_a_broken_scenario_is_located_in_the_uploaded_file(client) -> None:
+    broken = Path(__file__).parent / "data" / "broken_scenarios" / "out-of-range.toml"
+    page = client.post("/start", files={"scenario_file": ("我的情景.toml", broken.read_bytes())},
+                       data={"scenario_name": "ruyuan-2016"})
+    assert page.status_code == 400
+    assert "我的情景.toml" in page.text and "expected" in page.text and "/work/" not in page.text
+
+
+def test_forms_from_other_sites_and_other_host_names_are_refused(tmp_path: Path) -> None:
+    from simulator.web.app import create_app
+
+    app = create_app(tmp_path / "work", allowed_hosts=["127.0.0.1"])
+    with TestClient(app, base_url="http://127.0.0.1") as local:
+        assert local.get("/").status_code == 200
+        foreign = local.post("/start", headers={"Origin": "http://example.org"})
+        assert foreign.status_code == 403
+        assert local.get("/", headers={"Host": "rebound.example.org"}).status_code == 400
+
+
+def test_a_bug_shows_its_traceback_on_the_page(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.web.app import create_app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("simulator.web.app._population", broken)
+    with TestClient(create_app(tmp_path / "work"), raise_server_exceptions=False) as client:
+        page = client.post("/start", data={"scenario_name": "ruyuan-2016"})
+    assert page.status_code == 500
+    assert "程序内部错误" in page.text and "RuntimeError: boom" in page.text
+
+
+def test_the_form_is_the_schemas(tiny_scenario) -> None:
+    sections = dict(forms.form_fields(tiny_scenario, "zh"))
+    fields = {f.path: f for section in sections.values() for f in section}
+    budget = fields["budget.yearly_yuan"]
+    assert budget.label == "年度预算" and budget.unit == "万元"
+    assert budget.values == ("100", "100") and budget.item_labels == ("2016", "2017")
+    assert budget.source == parameter_text("budget.yearly_yuan", "zh").source
+    targets = fields["policy.exit_targets_share_of_people"]
+    assert targets.range_text == "范围 [0, 1]" and targets.values == ("0.5", "0.5")
+    assert dict(fields["budget.rule"].choices)["confidence"] == "按置信水平逐年控制在预算内"
+    assert fields["capacities.job_slots_per_year"].optional
+    english = {f.path: f for _t, section in forms.form_fields(tiny_scenario, "en")
+               for f in section}
+    assert english["budget.confidence"].range_text == "in (0, 1)"
+    assert [s.key for s in forms.switches(tiny_scenario, "zh")] == ["pv", "employment", "loans"]
+
+
+def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
+                                                               tiny_scenario_path) -> None:
+    form = {"f:budget.yearly_yuan[0]": "80", "f:budget.yearly_yuan[1]": "100",
+            "f:budget.rule": "confidence", "f:simulation.replications": "4",
+            "f:capacities.job_slots_per_year": "", "switches": "1", "on:employment": "1",
+            "on:loans": "1"}
+    overrides = forms.overrides_from_form(form, tiny_scenario)
+    assert overrides == ["budget.yearly_yuan=[800000.0, 1000000.0]", 'budget.rule="confidence"',
+                         "simulation.replications=4", "capacities.pv_land_kw=0"]
+    loaded = load_scenario(tiny_scenario_path, overrides)
+    assert loaded.budget.yearly_yuan == (800_000, 1_000_000)
+    assert loaded.capacities.pv_land_kw == 0
+    wrong = forms.overrides_from_form({**form, "f:budget.yearly_yuan[1]": "很多"}, tiny_scenario)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tiny_scenario_path, wrong)
+    placed = forms.problems_by_field(caught.value.problems)
+    assert list(placed) == ["budget.yearly_yuan"]
+    assert "budget.yearly_yuan[1]" in placed["budget.yearly_yuan"][0]
+    assert "'很多'" in placed["budget.yearly_yuan"][0]
+
+
+def test_a_wrong_setting_is_shown_at_its_field(client) -> None:
+    assert _start(client, EXPORTS / "花名册-标题行-合计.csv").status_code == 303
+    settings = client.get("/runs/run-1/settings")
+    assert "已读入 12 户" in settings.text and "年度预算" in settings.text
+    page = client.post("/runs/run-1/start", data={
+        "f:budget.yearly_yuan[0]": "80", "f:budget.yearly_yuan[1]": "-5", "switches": "1",
+        "on:pv": "1", "on:employment": "1", "on:loans": "1"})
+    assert page.status_code == 400
+    opening = '<div class="field invalid" id="field-budget.yearly_yuan">'
+    assert opening in page.text
+    field = page.text.split(opening, 1)[1].split('<div class="field', 1)[0]
+    assert "budget.yearly_yuan[1]: expected a number ≥ 0, found -50000.0" in field
+    assert 'value="-5"' in field  # what the planner typed stays in the box
+    assert client.app.state.manager.get("run-1").status == Status.DRAFT
+
+
+def test_nice_grid_steps() -> None:
+    assert [nice_step(v) for v in (0.7, 3, 4519, 18076 / 4)] == [1, 5, 5000, 5000]
+
+
+# -- the run manager, with stand-in jobs in forked workers -----------------------------------
+
+def _fails(spec, queue) -> None:
+    queue.put(("progress", "solving the allocation", "", 0, 0))
+    queue.put(("failed", [("s.toml", "budget.yearly_yuan", "too little")]))
+
+
+def _waits(spec, queue) -> None:
+    queue.put(("progress", "budget frontier", "levels", 1, 3))
+    import threading
+
+    threading.Event().wait()  # until cancelled
+
+
+def _dies(spec, queue) -> None:
+    import os
+
+    os._exit(3)
+
+
+def _finish(manager: RunManager) -> None:
+    manager._process.join()
+    manager.refresh()
+
+
+def test_a_failed_run_keeps_the_last_good_one(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    manager = RunManager(tmp_path, start_method="fork")
+    good = manager.new_run("tiny", "tiny")
+    good.status = Status.DONE
+    monkeypatch.setattr("simulator.web.runs.run_job", _fails)
+    failing = manager.new_run("tiny", "tiny")
+    manager.start(failing, ("html",))
+    _finish(manager)
+    assert failing.status == Status.FAILED
+    assert failing.problems == [("s.toml", "budget.yearly_yuan", "too little")]
+    assert manager.last_good() is good and manager.active is None
+    monkeypatch.setattr("simulator.web.runs.run_job", _dies)
+    dying = manager.new_run("tiny", "tiny")
+    manager.start(dying, ("html",))
+    _finish(manager)
+    assert dying.status == Status.FAILED and "exit code 3" in dying.crash
+    assert manager.last_good() is good
+
+
+def test_one_run_at_a_time_and_cancelling(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    manager = RunManager(tmp_path, start_method="fork")
+    monkeypatch.setattr("simulator.web.runs.run_job", _waits)
+    first, second = manager.new_run("a", "a"), manager.new_run("b", "b")
+    manager.start(first, ("html",))
+    with pytest.raises(Busy) as busy:
+        manager.start(second, ("html",))
+    assert busy.value.run is first and second.status == Status.DRAFT
+    process = manager._process
+    assert manager.cancel(first)
+    assert first.status == Status.CANCELLED and not process.is_alive()
+    assert manager.active is None and not manager.cancel(first)
+    again = manager.derive(first)
+    assert again.status == Status.DRAFT and again.id != first.id
+
+
+def _finished_run(client, households: int) -> str:
+    """A run marked finished whose files are written by hand (the browser test makes real
+    ones): ``households`` households in two townships."""
+    import json
+
+    run = client.app.state.manager.new_run("tiny", "tiny")
+    run.output_dir.mkdir()
+    table = {"household_id": [f"H{i:04d}" for i in range(households)],
+             "head_name": [f"户主{i}" for i in range(households)],
+             "township": ["甲镇" if i % 3 else "乙镇" for i in range(households)],
+             "village": [f"村{i % 5}" for i in range(households)],
+             "category": ["general" if i % 2 else "dibao" for i in range(households)],
+             "size": [2] * households,
+             "package": ["pv@2016" if i % 4 == 0 else "none" for i in range(households)],
+             "cost_2016": [100.0] * households, "p_stable_exit": [0.5] * households,
+             "p_stable_exit_without_support": [0.1] * households,
+             "best_other_package": ["none"] * households,
+             "p_stable_exit_best_other": [0.1] * households,
+             "cost_best_other": [0.0] * households}
+    record = {"scenario": {"zh": "测试", "en": "test"}, "plan_years": ["2016"],
+              "calendar_years": [2016, 2017], "exit_line": [3000.0, 3200.0],
+              "cover": {"zh": [["户数", households]], "en": [["households", households]]},
+              "households": table, "reasons": {"zh": ["理由"] * households,
+                                               "en": ["reason"] * households},
+              "seed": 1, "reps": 4, "added_stable_exits": [1.0, 2.0, 3.0, 4.0]}
+    (run.output_dir / "web-results.json").write_text(json.dumps(record, ensure_ascii=False),
+                                                     encoding="utf-8")
+    (run.output_dir / "summary.json").write_text("{}", encoding="utf-8")
+    run.status = Status.DONE
+    return run.id
+
+
+def test_the_household_table_pages_searches_and_filters(client) -> None:
+    run_id = _finished_run(client, 150)
+    first = client.get(f"/runs/{run_id}/households")
+    assert 'data-count="150"' in first.text and "显示第 1–100 户" in first.text
+    assert first.text.count("<tr>") == 1 + 100
+    second = client.get(f"/runs/{run_id}/households?page=2")
+    assert "显示第 101–150 户" in second.text and second.text.count("<tr>") == 1 + 50
+    town = client.get(f"/runs/{run_id}/households", params={"township": "乙镇"})
+    assert 'data-count="50"' in town.text and "甲镇</td>" not in town.text
+    pv = client.get(f"/runs/{run_id}/households",
+                    params={"package": "pv@2016", "category": "dibao"})
+    assert 'data-count="38"' in pv.text and "光伏收益" in pv.text
+    found = client.get(f"/runs/{run_id}/households", params={"q": "h0042"},
+                       headers={"HX-Request": "true", "HX-Target": "table"})
+    assert found.text.startswith('<section id="table" data-count="1">')  # the fragment only
+    assert client.get(f"/runs/{run_id}/households/H9999").status_code == 404

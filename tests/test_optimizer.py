@@ -14,6 +14,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from simulator.engine import simulate
 from simulator.optimizer import build_candidates, optimize
+from simulator.optimizer.baselines import rule_packages
 from simulator.optimizer.candidates import fold_to_plan_years
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import (
@@ -458,3 +459,18 @@ def test_budget_frontier_is_monotone_and_evaluated_out_of_sample(tiny_scenario) 
     assert target.factor <= first.factor
     assert target.budgets == pytest.approx([200_000.0 * target.factor,
                                             100_000.0 * target.factor])
+
+
+def test_instruments_the_county_does_not_offer_are_given_to_no_one(tiny_scenario) -> None:
+    offered = ("employment", "loans")
+    scenario = load_scenario(tiny_scenario.origin.path,
+                             [f"optimizer.instruments={list(offered)!r}".replace("'", '"')])
+    allocation = optimize(scenario, reps=4, seed=3, budgets=[400_000.0, 200_000.0])
+    cands = allocation.candidates
+    assert {key for p in cands.packages for key in p.keys} <= {
+        *offered, *(key for p in rule_packages(scenario) for key in p.keys)}
+    # neither the optimised plan nor any simple rule gives an instrument not offered
+    for name, evaluation in {"optimised": allocation.optimised, **allocation.baselines}.items():
+        given = {key for k in set(evaluation.choice.tolist()) for key in cands.packages[k].keys}
+        assert given <= set(offered), name
+    assert any(cands.packages[k].keys for k in allocation.optimised.choice)  # it still acts

@@ -14,6 +14,7 @@ import pytest
 from simulator.errors import ScenarioError
 from simulator.parameter_texts import parameter_text
 from simulator.scenario import load_scenario
+from simulator.scenario.model import INSTRUMENT_KEYS
 from simulator.web import forms
 from simulator.web.runs import Busy, RunManager, Status
 from simulator.web.views import nice_step, output_file
@@ -160,7 +161,9 @@ def test_the_form_is_the_schemas(tiny_scenario) -> None:
     english = {f.path: f for _t, section in forms.form_fields(tiny_scenario, "en")
                for f in section}
     assert english["budget.confidence"].range_text == "in (0, 1)"
-    assert [s.key for s in forms.switches(tiny_scenario, "zh")] == ["pv", "employment", "loans"]
+    switches = forms.switches(tiny_scenario, "zh")
+    assert [s.key for s in switches] == list(INSTRUMENT_KEYS)
+    assert all(s.on for s in switches) and switches[0].label == "股权分红"
 
 
 def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
@@ -171,10 +174,14 @@ def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
             "on:loans": "1"}
     overrides = forms.overrides_from_form(form, tiny_scenario)
     assert overrides == ["budget.yearly_yuan=[800000.0, 1000000.0]", 'budget.rule="confidence"',
-                         "simulation.replications=4", "capacities.pv_land_kw=0"]
+                         "simulation.replications=4",
+                         'optimizer.instruments=["employment", "loans"]']
     loaded = load_scenario(tiny_scenario_path, overrides)
     assert loaded.budget.yearly_yuan == (800_000, 1_000_000)
-    assert loaded.capacities.pv_land_kw == 0
+    assert loaded.optimizer.instruments == ("employment", "loans")
+    every = {**form, **{f"on:{key}": "1" for key in INSTRUMENT_KEYS}}
+    assert not any(o.startswith("optimizer.") for o in forms.overrides_from_form(every,
+                                                                                 tiny_scenario))
     wrong = forms.overrides_from_form({**form, "f:budget.yearly_yuan[1]": "很多"}, tiny_scenario)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(tiny_scenario_path, wrong)

@@ -29,14 +29,15 @@ from simulator.vocabulary import REGISTERED_CATEGORIES
 
 def candidate_packages(scenario: Scenario, registry: Registry | None = None) -> list[Package]:
     """'none', and every package of up to ``optimizer.max_instruments_per_package``
-    instruments, starting in each plan year allowed by ``optimizer.start_years``. Given the
+    instruments the county offers (``optimizer.instruments``), starting in each plan year
+    allowed by ``optimizer.start_years``. Given the
     registry, instruments no household is eligible for are left out (their packages could only
     be infeasible, and simulating them would cost time)."""
     settings = scenario.optimizer
     start_years = range(scenario.horizon.plan_years) if settings.start_years == "all" \
         else range(1)
-    keys = [m.KEY for m in INSTRUMENTS
-            if registry is None or np.asarray(m.eligible(registry, scenario)).any()]
+    keys = [m.KEY for m in INSTRUMENTS if m.KEY in settings.instruments
+            and (registry is None or np.asarray(m.eligible(registry, scenario)).any())]
     return default_packages(keys, max_size=settings.max_instruments_per_package,
                             start_years=start_years)
 
@@ -52,8 +53,8 @@ class CandidateSet:
     registry: Registry
     packages: list[Package]
     feasible: np.ndarray
-    """(H, K) the household is eligible for every instrument of the package (and within the
-    per-household spending cap)."""
+    """(H, K) the household is eligible for every instrument of the package, each offered by the
+    county (``optimizer.instruments``), and within the per-household spending cap."""
     p_stable: np.ndarray
     """(H, K) probability of a stable exit."""
     stable: np.ndarray
@@ -214,9 +215,12 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     n, k_count = registry.n_households, len(packages)
     eligible = {m.KEY: m.eligible(registry, scenario) for m in INSTRUMENTS}
     feasible = np.ones((n, k_count), dtype=bool)
+    offered = set(scenario.optimizer.instruments)
     for k, package in enumerate(packages):
         for key in package.keys:
-            feasible[:, k] &= eligible[key]
+            # an instrument the county does not offer is no one's (a plan rule's package may
+            # still name it: the rule then cannot be carried out for those households)
+            feasible[:, k] &= eligible[key] & (key in offered)
     p_stable = result.stable.mean(axis=1).T  # (H, K)
     exit_year = result.exit_year  # (K, R, H)
     p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T

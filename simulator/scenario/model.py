@@ -25,6 +25,11 @@ from simulator.schema import Report, assembled_section, param, section, table_ar
 from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import COUNTED_BY_DEFAULT, Category, IncomeSource
 
+INSTRUMENT_KEYS: tuple[str, ...] = tuple(m.KEY for m in INSTRUMENTS)
+"""Every instrument's key, in the instruments' order."""
+InstrumentKey = Literal[INSTRUMENT_KEYS]  # type: ignore[valid-type]
+"""An instrument's key (``"pv"``, ``"employment"``, …)."""
+
 MAX_REPLICATIONS = 100_000
 """Most Monte Carlo replications a run may ask for: beyond it, the per-household results of
 even a small county would not fit in memory."""
@@ -453,6 +458,18 @@ class Optimizer:
         (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0), unit="× yearly budgets", gt=0,
         doc="Budget multiples solved for the budget–stable-exits frontier (--frontier).",
         source="engineering choice")
+    instruments: tuple[InstrumentKey, ...] = param(
+        INSTRUMENT_KEYS, unit="",
+        doc="The instruments the county offers: the optimised plan and the simple rules it is "
+            "compared with give only these (all of them by default).",
+        source="the county's choice")
+
+    def check(self, path: str, report: Report) -> None:
+        seen: set[str] = set()
+        for index, key in enumerate(self.instruments):
+            if key in seen:
+                report(f"{path}.instruments[{index}]", f"'{key}' is listed twice")
+            seen.add(key)
 
 
 @dataclass(frozen=True)

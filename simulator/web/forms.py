@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args, get_origin
 from simulator.errors import Problem
 from simulator.labels import instrument as instrument_name
 from simulator.parameter_texts import parameter_text
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import INSTRUMENT_KEYS, Scenario
 from simulator.schema import FieldDoc, SchemaEntry, value_at, walk
 from simulator.units import YUAN_PER_WAN
 from simulator.web.words import word
@@ -42,14 +42,8 @@ SHOWN_IN_WAN = frozenset({"budget.yearly_yuan", "capacities.loan_risk_fund_yuan"
                           "policy.household_cap_yuan"})
 """Amounts the page shows in 万元 (the unit of budget documents) instead of yuan."""
 
-INSTRUMENT_SWITCHES: dict[str, str] = {
-    "pv": "capacities.pv_land_kw",
-    "employment": "capacities.job_slots_per_year",
-    "loans": "capacities.loan_risk_fund_yuan",
-}
-"""Instruments a planner can switch off, and the capacity that does it: a capacity of 0 leaves
-the optimiser no room for the instrument. (Equity, household industry and relocation have no
-capacity in the schema, so they cannot be switched off here.)"""
+OFFERED_PATH = "optimizer.instruments"
+"""The field the instrument switches set: the instruments the county offers."""
 
 INPUT_PREFIX = "f:"
 SWITCH_PREFIX = "on:"
@@ -86,12 +80,11 @@ class FormField:
 
 @dataclass(frozen=True)
 class Switch:
-    """An instrument that can be switched off."""
+    """An instrument the county may offer or not."""
 
     key: str
     label: str
     on: bool
-    capacity_path: str
 
 
 @cache
@@ -186,10 +179,10 @@ def form_fields(scenario: Scenario, lang: str) -> list[tuple[str, list[FormField
 
 
 def switches(scenario: Scenario, lang: str) -> list[Switch]:
-    """The instruments that can be switched off, with whether they are on in ``scenario``."""
-    return [Switch(key, instrument_name(key, lang),  # type: ignore[arg-type]
-                   value_at(scenario, path) != 0, path)
-            for key, path in INSTRUMENT_SWITCHES.items()]
+    """Every instrument, with whether ``scenario`` offers it (``optimizer.instruments``)."""
+    offered = value_at(scenario, OFFERED_PATH)
+    return [Switch(key, instrument_name(key, lang), key in offered)  # type: ignore[arg-type]
+            for key in INSTRUMENT_KEYS]
 
 
 def _number_text(text: str) -> str:
@@ -242,12 +235,10 @@ def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str
             overrides[path] = json.dumps(text, ensure_ascii=False) if kind == "choice" \
                 else _toml_item(text, path)
     if SWITCHES_SUBMITTED in form:  # an unticked box sends nothing: the marker says it was shown
-        for key, path in INSTRUMENT_SWITCHES.items():
-            if form.get(f"{SWITCH_PREFIX}{key}") is None:
-                if value_at(scenario, path) != 0:
-                    overrides[path] = "0"
-            elif overrides.get(path) == "0":
-                del overrides[path]  # switched on: the switch wins over a capacity of 0
+        offered = [key for key in INSTRUMENT_KEYS
+                   if form.get(f"{SWITCH_PREFIX}{key}") is not None]
+        if set(offered) != set(value_at(scenario, OFFERED_PATH)):
+            overrides[OFFERED_PATH] = json.dumps(offered)
     return [f"{path}={value}" for path, value in overrides.items()]
 
 

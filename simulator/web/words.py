@@ -43,10 +43,9 @@ WORDS: dict[str, dict[str, str]] = {
     "section_capacities": {"zh": "容量和上限（不填：沿用情景设定）",
                            "en": "Capacities and caps (empty: as in the scenario)"},
     "section_simulation": {"zh": "模拟设置", "en": "Simulation"},
-    "switch_help": {"zh": "关闭的措施不参与优化（相应容量设为 0）。股权分红、产业奖补和易地搬迁在情景中没有开关。",
-                    "en": "An instrument switched off is left out of the optimisation (its "
-                          "capacity is set to 0). Equity, household industry and relocation "
-                          "have no switch in the scenario."},
+    "switch_help": {"zh": "只勾选县里提供的帮扶措施：优化方案和用于比较的简单分配规则都只使用这些措施。",
+                    "en": "Tick the instruments the county offers: the optimised plan and the "
+                          "simple rules it is compared with use only these."},
     "source": {"zh": "来源", "en": "Source"},
     "unit": {"zh": "单位", "en": "Unit"},
     "allowed": {"zh": "取值", "en": "Allowed"},

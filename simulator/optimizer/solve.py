@@ -65,6 +65,10 @@ class AllocationResult:
     baselines: dict[str, Evaluation]
     frontier: list[FrontierPoint] = field(default_factory=list)
     """The budget–added-stable-exits frontier (``optimize(..., frontier=True)``)."""
+    objective: str = ""
+    """The objective optimised ("expected" or "cvar"; empty: the scenario's)."""
+    solver: str = ""
+    """The MILP solver used (empty: the scenario's)."""
     target_budget: TargetBudget | None = None
     """The smallest multiple of the budgets that meets the exit targets (with the frontier)."""
 
@@ -176,8 +180,8 @@ class AllocationResult:
             "scenario": scenario.name,
             "households": self.registry.n_households,
             "people": self.registry.n_people,
-            "objective": scenario.optimizer.objective,
-            "solver": scenario.optimizer.solver,
+            "objective": self.objective or scenario.optimizer.objective,
+            "solver": self.solver or scenario.optimizer.solver,
             "budgets_yuan": {str(y): float(b) for y, b in zip(plan_years, self.budgets,
                                                               strict=True)},
             "in_sample": {"seed": self.candidates.result.seed,
@@ -328,4 +332,6 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     return AllocationResult(scenario=scenario, registry=registry, budgets=budgets,
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
-                            frontier=points, target_budget=target)
+                            frontier=points, target_budget=target,
+                            objective=objective or scenario.optimizer.objective,
+                            solver=solver or scenario.optimizer.solver)

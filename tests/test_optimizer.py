@@ -474,3 +474,11 @@ def test_instruments_the_county_does_not_offer_are_given_to_no_one(tiny_scenario
         given = {key for k in set(evaluation.choice.tolist()) for key in cands.packages[k].keys}
         assert given <= set(offered), name
     assert any(cands.packages[k].keys for k in allocation.optimised.choice)  # it still acts
+
+
+def test_the_summary_names_the_objective_and_solver_used(tiny_scenario) -> None:
+    assert tiny_scenario.optimizer.objective == "expected"
+    allocation = optimize(tiny_scenario, reps=4, seed=3, objective="cvar",
+                          budgets=[400_000.0, 200_000.0])
+    summary = allocation.summary()
+    assert (summary["objective"], summary["solver"]) == ("cvar", "highs")

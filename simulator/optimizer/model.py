@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pulp
@@ -309,9 +310,13 @@ class AllocationModel:
             high = float(self.settings.budgets[cut.year]) / MONEY_UNIT
             name = f"budget_confidence_{cut.year}_{self.cuts}"
         indices, values = zip(*columns, strict=True)
+        start = self._start_after_tail_cut(highs, indices, values) \
+            if cut.kind == "tail" and not self.settings.relax else None
         highs.addRow(low, high, len(indices), np.array(indices, dtype=np.int32),
                      np.array(values, dtype=float))
         self.solver_rows[name] = (highs.getNumRow() - 1, high, 0.0, high)
+        if start is not None:
+            highs.setSolution(start)
         started = time.perf_counter()
         highs.run()
         self.solve_seconds += time.perf_counter() - started
@@ -324,6 +329,22 @@ class AllocationModel:
             self.solver_rows[name] = (row, rhs, solution.row_dual[row],
                                       rhs - solution.row_value[row])
         return True
+
+    def _start_after_tail_cut(self, highs: Any, indices: Sequence[int],
+                              values: Sequence[float]) -> Any:
+        """The MILP's last solution with its tail value lowered to what the new cut allows
+        (the cut's row is ``tail − Σ coefficient·x ≤ 0``): still feasible, so the re-solve
+        starts from a good allocation instead of searching for one."""
+        solution = highs.getSolution()
+        if not solution.value_valid:
+            return None
+        columns = list(solution.col_value)
+        tail = self.tail.index
+        allowed = -sum(c * columns[i] for i, c in zip(indices, values, strict=True)
+                       if i != tail)
+        columns[tail] = min(columns[tail], allowed)
+        solution.col_value = columns
+        return solution
 
     def values(self) -> np.ndarray:
         """(H, K) solved values of x (0 where a pair is not in the model)."""

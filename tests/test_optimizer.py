@@ -482,3 +482,44 @@ def test_the_summary_names_the_objective_and_solver_used(tiny_scenario) -> None:
                           budgets=[400_000.0, 200_000.0])
     summary = allocation.summary()
     assert (summary["objective"], summary["solver"]) == ("cvar", "highs")
+
+
+@pytest.mark.parametrize("share", [0.3, 1.0])
+def test_the_priced_allocation_keeps_every_row_and_is_valued_as_the_model_would(
+        medium_cands, share: float) -> None:
+    from simulator.optimizer.priced import priced_allocation
+    from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
+
+    cands = medium_cands
+    budgets = [b * share for b in MEDIUM_BUDGETS]
+    prices = price_rows(cands, budgets)
+    found = priced_allocation(cands, prices)
+    assert found is not None
+    choice = found.choice
+    households = np.arange(cands.n_households)
+    assert cands.feasible[households, choice].all()
+    sites = cands.site_costs(choice) / MONEY_UNIT
+    for row in coupling_rows(cands, budgets):
+        if row.kind == "exit_target":
+            continue
+        activity = row.at(households, choice).sum() + (sites[row.year] if row.kind == "budget"
+                                                       else 0.0)
+        assert activity <= row.rhs + 1e-6 if row.sense == "<=" else activity >= row.rhs - 1e-6
+    # the model restricted to this allocation values it the same, and the bound is above it
+    only = np.zeros(cands.feasible.shape, dtype=bool)
+    only[households, choice] = True
+    settings_ = _Settings(budgets=np.array(budgets), objective="expected", solver="highs",
+                          time_limit=60, mip_gap=1e-9)
+    fixed = AllocationModel(cands, settings_, allowed=only)
+    assert fixed.solve()[0] == "Optimal"
+    assert found.objective == pytest.approx(fixed.objective_value(), abs=1e-6)
+    assert found.objective <= prices.bound + 1e-6
+
+
+def test_a_priced_allocation_is_taken_only_within_the_requested_gap(medium_cands) -> None:
+    exact, _ = solve_allocation(medium_cands, MEDIUM_BUDGETS, mip_gap=1e-9)
+    loose, model = solve_allocation(medium_cands, MEDIUM_BUDGETS, mip_gap=0.05)
+    assert "priced allocation" in loose.status and model is None
+    assert loose.gap <= 0.05
+    assert exact.objective * (1 - 0.05) - 1e-6 <= loose.objective <= exact.objective + 1e-6
+    assert "priced allocation" not in exact.status

@@ -2,8 +2,10 @@
 
 :func:`solve_allocation` is the one entry point. Every solve goes LP-first (:func:`_lp_first`):
 a bound (the Lagrangian of the coupling rows, or the LP relaxation) prices every household's
-packages; a small MILP over each household's near-best packages gives an allocation; reduced-cost
-fixing then proves it optimal within the gap or finds the optimum. The risk-aware objective
+packages; the allocation the prices themselves give (:mod:`simulator.optimizer.priced`) is taken
+when it is within the gap of the Lagrangian bound; else a small MILP over each household's
+near-best packages gives an allocation, and reduced-cost fixing then proves it optimal within
+the gap or finds the optimum. The risk-aware objective
 (CVaR of stable exits) and confidence budgets (CVaR of each year's outlays) add cutting planes —
 first on the LP relaxation, then on integer solutions — until the modelled tail values agree with
 the true ones. The model itself is built in :mod:`simulator.optimizer.model`, the only module
@@ -13,6 +15,7 @@ that imports PuLP.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +24,7 @@ import numpy as np
 
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.optimizer.diagnosis import diagnose_infeasibility
-from simulator.optimizer.lagrangian import Tail, price_rows
+from simulator.optimizer.lagrangian import Prices, Tail, price_rows
 from simulator.optimizer.model import (
     INTEGRALITY_TOLERANCE,
     AllocationModel,
@@ -33,6 +36,7 @@ from simulator.optimizer.model import (
     tail_mean,
     tail_weights,
 )
+from simulator.optimizer.priced import priced_allocation
 
 LP_CUT_ROUNDS = 60
 """Most cutting-plane rounds on the LP relaxation (each a warm re-solve) before integer rounds.
@@ -62,8 +66,10 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      time_limit: float | None = None, mip_gap: float | None = None,
                      relax: bool = False, max_rounds: int = INTEGER_CUT_ROUNDS,
                      budget_rule: str | None = None,
-                     write_on_failure: Path | None = None) -> tuple[Solution, AllocationModel]:
-    """Build and solve the allocation model.
+                     write_on_failure: Path | None = None
+                     ) -> tuple[Solution, AllocationModel | None]:
+    """Build and solve the allocation model (None in its place when the prices alone gave an
+    allocation within the gap: :func:`_from_prices`).
 
     Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
     add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
@@ -240,7 +246,7 @@ class _Bound:
 
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
               cuts: Sequence[Cut] = (), lp: AllocationModel | None = None
-              ) -> tuple[Solution, AllocationModel]:
+              ) -> tuple[Solution, AllocationModel | None]:
     """Exact MILP solution through a bound and reduced-cost fixing.
 
     1. Bound: the Lagrangian of the coupling rows for the expected objective
@@ -257,8 +263,9 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     that are slack at its optimum): it is the bound instead of a new one.
     """
     if not cuts and settings.objective == "expected":
-        solved = _close_gap(cands, settings, _lagrangian_bound(cands, settings), cuts,
-                            write_on_failure)
+        prices = price_rows(cands, settings.budgets)
+        solved = _from_prices(cands, settings, prices) or _close_gap(
+            cands, settings, _lagrangian_bound(cands, prices), cuts, write_on_failure)
         if solved is not None:
             return solved
     bound = _lp_bound(cands, settings, cuts, write_on_failure, lp)
@@ -270,11 +277,31 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     return solved
 
 
-def _lagrangian_bound(cands: CandidateSet, settings: _Settings) -> _Bound:
+def _from_prices(cands: CandidateSet, settings: _Settings, prices: Prices
+                 ) -> tuple[Solution, None] | None:
+    """The allocation read from the prices (:mod:`simulator.optimizer.priced`) when it is
+    within the requested gap of their bound: no MILP, no model (None in its place)."""
+    started = time.perf_counter()
+    found = priced_allocation(cands, prices)
+    if found is None:
+        return None
+    gap = max(0.0, (prices.bound - found.objective) / max(abs(found.objective), 1e-9))
+    if gap > settings.mip_gap:
+        return None
+    solution = Solution(
+        choice=found.choice, objective=found.objective, bound=prices.bound, gap=gap,
+        status="Optimal (priced allocation within gap of the Lagrangian bound)",
+        build_seconds=0.0, solve_seconds=prices.seconds + time.perf_counter() - started,
+        sites=cands.sites_opened(found.choice),
+        exit_target_shortfall=found.exit_target_shortfall, binding=found.binding,
+        budget_duals=prices.budget_duals())
+    return solution, None
+
+
+def _lagrangian_bound(cands: CandidateSet, prices: Prices) -> _Bound:
     """Bound and priced values from :func:`simulator.optimizer.lagrangian.price_rows`: seconds
     at 100,000 households, where the LP alone would not fit the time. Forcing x[h,k] = 1 lowers
     the bound by at least the pair's margin below the household's best priced package."""
-    prices = price_rows(cands, settings.budgets)
     margin = prices.margin()
 
     def keep(lower: float) -> np.ndarray:

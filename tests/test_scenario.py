@@ -176,3 +176,15 @@ def test_unknown_scenario_name_suggests_bundled(cli) -> None:
     result = cli("validate", "ruyuan-2017")
     assert result.exit_code == 1
     assert "did you mean `ruyuan-2016" in result.stderr
+
+
+@pytest.mark.parametrize(("path", "value", "where"), [
+    ("optimizer.instruments", '["pv", "loans", "pv"]', "optimizer.instruments[2]"),
+    ("exit_rule.counted_sources", '["wages", "wages"]', "exit_rule.counted_sources[1]"),
+])
+def test_a_list_that_names_something_twice_is_refused(path: str, value: str,
+                                                      where: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("ruyuan-2016", [f"{path}={value}"])
+    assert [p.where for p in caught.value.problems] == [where]
+    assert "listed twice" in caught.value.problems[0].message

@@ -30,6 +30,15 @@ INSTRUMENT_KEYS: tuple[str, ...] = tuple(m.KEY for m in INSTRUMENTS)
 InstrumentKey = Literal[INSTRUMENT_KEYS]  # type: ignore[valid-type]
 """An instrument's key (``"pv"``, ``"employment"``, …)."""
 
+
+def report_repeats(items: tuple[str, ...], path: str, report: Report) -> None:
+    """Report every item of a list field that repeats an earlier one."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item in seen:
+            report(f"{path}[{index}]", f"'{item}' is listed twice")
+        seen.add(item)
+
 MAX_REPLICATIONS = 100_000
 """Most Monte Carlo replications a run may ask for: beyond it, the per-household results of
 even a small county would not fit in memory."""
@@ -169,11 +178,7 @@ class ExitRule:
         source="[Ruyuan2016 §一(三)]")
 
     def check(self, path: str, report: Report) -> None:
-        seen: set[str] = set()
-        for index, name in enumerate(self.counted_sources):
-            if name in seen:
-                report(f"{path}.counted_sources[{index}]", f"'{name}' is listed twice")
-            seen.add(name)
+        report_repeats(self.counted_sources, f"{path}.counted_sources", report)
 
 
 @dataclass(frozen=True)
@@ -465,11 +470,7 @@ class Optimizer:
         source="the county's choice")
 
     def check(self, path: str, report: Report) -> None:
-        seen: set[str] = set()
-        for index, key in enumerate(self.instruments):
-            if key in seen:
-                report(f"{path}.instruments[{index}]", f"'{key}' is listed twice")
-            seen.add(key)
+        report_repeats(self.instruments, f"{path}.instruments", report)
 
 
 @dataclass(frozen=True)

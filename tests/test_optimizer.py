@@ -523,3 +523,28 @@ def test_a_priced_allocation_is_taken_only_within_the_requested_gap(medium_cands
     assert loose.gap <= 0.05
     assert exact.objective * (1 - 0.05) - 1e-6 <= loose.objective <= exact.objective + 1e-6
     assert "priced allocation" not in exact.status
+
+
+def test_mending_a_row_may_break_a_tight_one_when_nothing_else_can() -> None:
+    from types import SimpleNamespace
+
+    from simulator.optimizer.priced import _mend
+    from simulator.optimizer.rows import Row
+
+    # three households, packages 0 (none) and 1; all take package 1 at first
+    cands = SimpleNamespace(feasible=np.ones((3, 2), dtype=bool), n_households=3)
+    priced = np.array([[0.0, 0.3], [0.0, 0.2], [0.0, 0.5]])
+    budget = Row("budget_0", "budget", "<=", 2.0, full=np.array([[0, 1.0]] * 3))
+    coverage = Row("coverage", "policy", ">=", 3.0, household=np.ones(3),
+                   package=np.array([0.0, 1.0]))
+    choice = np.ones(3, dtype=np.int64)
+    excess = np.array([1.0, 0.0])  # the budget is 1 over; coverage is exactly met
+    mended = _mend(cands, priced, [budget, coverage], 0, choice, excess)
+    # every move that saves money lowers coverage: the cheapest one (household 1) is made
+    assert mended is not None and mended.tolist() == [1, 0, 1]
+    # with room on the coverage row the same move is made without breaking it
+    room = _mend(cands, priced, [budget, coverage], 0, choice, np.array([1.0, -5.0]))
+    assert room is not None and room.tolist() == [1, 0, 1]
+    # a row no move can win back
+    stuck = Row("budget_1", "budget", "<=", 0.0, full=np.zeros((3, 2)))
+    assert _mend(cands, priced, [stuck, coverage], 0, choice, np.array([1.0, 0.0])) is None

@@ -119,9 +119,9 @@ def _effects(rows: list[Row], choice: np.ndarray, movers: np.ndarray, targets: n
 def _mend(cands: CandidateSet, priced: np.ndarray, rows: list[Row], worst: int,
           choice: np.ndarray, excess: np.ndarray) -> np.ndarray | None:
     """Move households, cheapest first in priced value lost per unit of row ``worst`` won
-    back, until its excess is won back; a move that would take another row past its slack is
-    skipped (else two rows can trade the same tied households back and forth). None when no
-    move helps."""
+    back, until its excess is won back. A move that would take another row past its slack is
+    skipped while the others suffice (else two rows can trade the same tied households back and
+    forth). None when all the moves together cannot win the row back."""
     households = np.arange(cands.n_households)
     won = _won(rows[worst], cands, choice)  # (H, K)
     lost = priced[households, choice][:, None] - priced  # ≥ 0 at the priced best
@@ -134,19 +134,22 @@ def _mend(cands: CandidateSet, priced: np.ndarray, rows: list[Row], worst: int,
     order = np.argsort(best_ratio, kind="stable")
     order = order[np.isfinite(best_ratio[order])]
     effects = _effects(rows, choice, order, target[order])
-    room = -excess.copy()  # slack of every row; the worst row's is negative
-    mended = choice.copy()
-    for move, effect in zip(order, effects, strict=True):
-        after = room + effect
-        breaks = (after < -ROW_TOLERANCE) & (effect < 0)
-        breaks[worst] = False
-        if breaks.any():
-            continue
-        room = after
-        mended[move] = target[move]
-        if room[worst] >= -ROW_TOLERANCE:
-            return mended
-    return mended if not np.array_equal(mended, choice) else None
+    # First without taking another row past its slack; if that cannot win the row back, the
+    # cheapest moves are made anyway and the rows they break are mended in the next rounds.
+    for strict in (True, False):
+        room = -excess.copy()
+        mended = choice.copy()
+        for move, effect in zip(order, effects, strict=True):
+            after = room + effect
+            breaks = (after < -ROW_TOLERANCE) & (effect < 0)
+            breaks[worst] = False
+            if strict and breaks.any():
+                continue
+            room = after
+            mended[move] = target[move]
+            if room[worst] >= -ROW_TOLERANCE:
+                return mended
+    return None
 
 
 def _fill(cands: CandidateSet, prices: Prices, rows: list[Row], choice: np.ndarray,

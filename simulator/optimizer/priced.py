@@ -15,7 +15,6 @@ before. On large registries this replaces a MILP whose solve takes tens of secon
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,15 +48,12 @@ class PricedAllocation:
 def priced_allocation(cands: CandidateSet, prices: Prices) -> PricedAllocation | None:
     """Each household's best priced package, with broken rows repaired; None when the repair
     does not make every hard row hold within :data:`REPAIR_ROUNDS` rounds."""
-    households = np.arange(cands.n_households)
     priced = np.where(cands.feasible, prices.priced, -np.inf)
     choice = priced.argmax(axis=1)
     hard = [row for row in prices.rows if row.kind != "exit_target"]
-    site_costs = _site_costs_by_row(cands, hard)
     filled = False
     for _ in range(REPAIR_ROUNDS):
-        excess = np.array([_excess(row, households, choice, site_costs.get(row.name))
-                           for row in hard])
+        excess = _excess(cands, hard, choice)
         worst = int(np.argmax(excess)) if len(excess) else -1
         if worst < 0 or excess[worst] <= ROW_TOLERANCE:
             if filled:
@@ -71,38 +67,24 @@ def priced_allocation(cands: CandidateSet, prices: Prices) -> PricedAllocation |
     return None
 
 
-def _site_costs_by_row(cands: CandidateSet, rows: list[Row]
-                       ) -> dict[str, Callable[[np.ndarray], float]]:
-    """Budget rows also pay the PV sites the allocation opens (integer sites, 万元)."""
-    return {row.name: (lambda choice, year=row.year: cands.site_costs(choice)[year] / MONEY_UNIT)
-            for row in rows if row.kind == "budget"}
-
-
-def _activity(row: Row, households: np.ndarray, choice: np.ndarray) -> float:
-    return float(row.at(households, choice).sum())
-
-
-def _excess(row: Row, households: np.ndarray, choice: np.ndarray,
-            sites: Callable[[np.ndarray], float] | None = None) -> float:
-    """How far the allocation breaks ``row`` (≤ 0 when it holds), in the row's unit."""
-    activity = _activity(row, households, choice) + (sites(choice) if sites else 0.0)
-    return activity - row.rhs if row.sense == "<=" else row.rhs - activity
-
-
-def _coefficients(row: Row, cands: CandidateSet) -> np.ndarray:
-    """(H, K) the row's coefficient on every pair."""
-    out = np.zeros(cands.feasible.shape)
-    if row.full is not None:
-        out += row.full
-    if row.household is not None:
-        out += np.outer(row.household, row.package)
+def _excess(cands: CandidateSet, rows: list[Row], choice: np.ndarray) -> np.ndarray:
+    """(rows,) how far the allocation breaks each row (≤ 0 where it holds), in the row's unit.
+    Budget rows also pay the PV sites the allocation opens (integer sites)."""
+    households = np.arange(cands.n_households)
+    sites = cands.site_costs(choice) / MONEY_UNIT
+    out = np.empty(len(rows))
+    for i, row in enumerate(rows):
+        activity = float(row.at(households, choice).sum())
+        if row.kind == "budget":
+            activity += sites[row.year]
+        out[i] = activity - row.rhs if row.sense == "<=" else row.rhs - activity
     return out
 
 
 def _won(row: Row, cands: CandidateSet, choice: np.ndarray) -> np.ndarray:
     """(H, K) how much of ``row`` each household's move to package k wins back (its activity
     lowered for a ≤ row, raised for a ≥ row)."""
-    coefficient = _coefficients(row, cands)
+    coefficient = row.dense(cands.feasible.shape)
     sign = 1.0 if row.sense == "<=" else -1.0
     return sign * (coefficient[np.arange(cands.n_households), choice][:, None] - coefficient)
 
@@ -187,14 +169,15 @@ def _fill(cands: CandidateSet, prices: Prices, rows: list[Row], choice: np.ndarr
 
 
 def _allocation(cands: CandidateSet, rows: list[Row], choice: np.ndarray) -> PricedAllocation:
-    households = np.arange(cands.n_households)
+    """The allocation with its objective as the model values it (expected stable exits less
+    the penalty on each exit target's shortfall) and its rows with no slack left."""
     penalty = cands.scenario.optimizer.exit_target_penalty
-    shortfall = [max(0.0, row.rhs - _activity(row, households, choice))
-                 for row in rows if row.kind == "exit_target"]
-    objective = float(cands.p_stable[households, choice].sum()) - penalty * sum(shortfall)
-    sites = _site_costs_by_row(cands, rows)
-    binding = [row.name for row in rows if row.kind != "exit_target"
-               and abs(_excess(row, households, choice, sites.get(row.name)))
-               <= ROW_TOLERANCE * max(1.0, abs(row.rhs))]
+    excess = _excess(cands, rows, choice)
+    targets = [row.kind == "exit_target" for row in rows]
+    shortfall = [max(0.0, e) for e, target in zip(excess, targets, strict=True) if target]
+    objective = float(cands.p_stable[np.arange(cands.n_households), choice].sum()) \
+        - penalty * sum(shortfall)
+    binding = [row.name for row, e, target in zip(rows, excess, targets, strict=True)
+               if not target and abs(e) <= ROW_TOLERANCE * max(1.0, abs(row.rhs))]
     return PricedAllocation(choice=choice, objective=objective,
                             exit_target_shortfall=shortfall, binding=binding)

@@ -62,6 +62,15 @@ class Row:
             value += float(self.household[household] * self.package[package])
         return value
 
+    def dense(self, shape: tuple[int, int]) -> np.ndarray:
+        """(H, K) the coefficient of every pair."""
+        out = np.zeros(shape)
+        if self.full is not None:
+            out += self.full
+        if self.household is not None:
+            out += np.outer(self.household, self.package)
+        return out
+
     def at(self, households: np.ndarray, packages: np.ndarray) -> np.ndarray:
         """Coefficients of the pairs (households[i], packages[i])."""
         out = np.zeros(len(households))

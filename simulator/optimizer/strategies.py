@@ -61,6 +61,15 @@ values have many near-ties that the LP's basis breaks: at 20,000 households, 0.0
 was as close to the bound."""
 
 
+GAP_SCALE_FLOOR = 1e-9
+"""Smallest objective value a relative gap is divided by (an objective of zero)."""
+
+
+def relative_gap(upper: float, value: float) -> float:
+    """How far ``value`` is below the bound ``upper``, as a share of ``value`` (≥ 0)."""
+    return max(0.0, (upper - value) / max(abs(value), GAP_SCALE_FLOOR))
+
+
 def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
                      objective: str | None = None, solver: str | None = None,
                      time_limit: float | None = None, mip_gap: float | None = None,
@@ -285,7 +294,7 @@ def _from_prices(cands: CandidateSet, settings: _Settings, prices: Prices
     found = priced_allocation(cands, prices)
     if found is None:
         return None
-    gap = max(0.0, (prices.bound - found.objective) / max(abs(found.objective), 1e-9))
+    gap = relative_gap(prices.bound, found.objective)
     if gap > settings.mip_gap:
         return None
     solution = Solution(
@@ -358,8 +367,8 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     solve_seconds = bound.solve_seconds + seconds
     found = status != "Infeasible"
     lower = heuristic.objective_value() if found else -math.inf
-    if found and bound.upper - lower <= settings.mip_gap * max(abs(lower), 1e-9):
-        gap = max(0.0, (bound.upper - lower) / max(abs(lower), 1e-9))
+    if found and relative_gap(bound.upper, lower) <= settings.mip_gap:
+        gap = relative_gap(bound.upper, lower)
         solution = _solution(heuristic, heuristic.choice(),
                              f"Optimal (within gap of the {bound.name} bound)", bound.upper,
                              gap, build, solve_seconds)
@@ -377,7 +386,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     objective = final.objective_value()
     upper, _ = final.bound_and_gap()
     upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
-    gap = max(0.0, (upper - objective) / max(abs(objective), 1e-9))
+    gap = relative_gap(upper, objective)
     solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
     solution.budget_duals = bound.duals
     return solution, final
@@ -439,7 +448,7 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
         if best is None or true > best[0]:
             best = (true, _solution(model, model.choice(), status, upper, None, 0.0, 0.0),
                     model)
-        if upper - best[0] <= settings.mip_gap * max(abs(best[0]), 1e-9):
+        if relative_gap(upper, best[0]) <= settings.mip_gap:
             break
         new = checker.violated(model, x)
         if not new:
@@ -448,7 +457,7 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     if best is None:
         return None
     true, solution, model = best  # (the model may have moved on to later rounds' cuts)
-    gap = max(0.0, (upper - true) / max(abs(true), 1e-9))
+    gap = relative_gap(upper, true)
     solution.objective, solution.gap, solution.cut_rounds = true, gap, rounds
     solution.build_seconds = prices.seconds + sum(built.build_seconds for built in models)
     solution.solve_seconds = sum(built.solve_seconds for built in models)

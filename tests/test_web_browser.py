@@ -128,12 +128,17 @@ def _summary(app, run_id: str) -> dict:
     return json.loads((run.output_dir / "summary.json").read_text(encoding="utf-8"))
 
 
-def _upload_and_set(page, base: str, budgets: tuple[int, int], scenario: bytes) -> None:
+def _upload(page, base: str, scenario: bytes, registry: Path) -> None:
+    """The start page: a scenario file with a Chinese name and ``registry``, submitted."""
     page.goto(base + "/")
     page.set_input_files("input[name=scenario_file]", files=[{
         "name": "测试县情景.toml", "mimeType": "application/toml", "buffer": scenario}])
-    page.set_input_files("input[name=registry_file]", ROSTER)
+    page.set_input_files("input[name=registry_file]", registry)
     page.click("button[type=submit]")
+
+
+def _upload_and_set(page, base: str, budgets: tuple[int, int], scenario: bytes) -> None:
+    _upload(page, base, scenario, ROSTER)
     page.wait_for_url("**/settings")
     for year, amount in enumerate(budgets):
         page.fill(f"input[name='f:budget.yearly_yuan[{year}]']", str(amount))
@@ -261,11 +266,7 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     _shoot(page, shots, "10-runs")
 
     # 8. a broken registry: the located error beside the offending row
-    page.goto(base + "/")
-    page.set_input_files("input[name=scenario_file]", files=[{
-        "name": "测试县情景.toml", "mimeType": "application/toml", "buffer": scenario}])
-    page.set_input_files("input[name=registry_file]", BROKEN_ROSTER)
-    page.click("button[type=submit]")
+    _upload(page, base, scenario, BROKEN_ROSTER)
     page.wait_for_selector("#problems")
     problems = page.locator("#problems tr.problem")
     texts = problems.all_inner_texts()

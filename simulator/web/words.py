@@ -4,6 +4,8 @@ packages, categories, the proposal's tables — come from :mod:`simulator.labels
 
 from __future__ import annotations
 
+from simulator.labels import TEXT
+
 WORDS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "脱贫 · 以奖代补资金预算", "en": "tuopin · poverty-exit budget"},
     "other_language": {"zh": "English", "en": "中文"},
@@ -112,9 +114,7 @@ WORDS: dict[str, dict[str, str]] = {
                      "en": "Per-capita net income (yuan/person/year): this package and the best other"},
     "mean_line": {"zh": "均值", "en": "mean"},
     "band": {"zh": "阴影：{low}–{high}% 的模拟结果", "en": "shaded: {low}–{high} % of replications"},
-    "exit_line": {"zh": "脱贫标准线", "en": "exit line"},
     "back_to_list": {"zh": "返回逐户列表", "en": "Back to the list"},
-    "year": {"zh": "年份", "en": "year"},
     # compare
     "compare_title": {"zh": "两次计算比较", "en": "Two runs compared"},
     "compare_pick": {"zh": "选择两次已完成的计算", "en": "Pick two finished runs"},
@@ -139,8 +139,9 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def word(key: str, lang: str, **values: object) -> str:
-    """The page's word ``key`` in ``lang`` (Chinese unless ``lang`` is ``en``)."""
-    entry = WORDS[key]
+    """The page's word ``key`` in ``lang`` (Chinese unless ``lang`` is ``en``); words the
+    charts already name (:data:`simulator.labels.TEXT`, e.g. the exit line) come from there."""
+    entry = WORDS[key] if key in WORDS else TEXT[key]
     text = entry["en" if lang == "en" else "zh"]
     return text.format(**values) if values else text
 

@@ -20,8 +20,8 @@ Definitions
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -197,6 +197,17 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
     -------
     ExitOutcome
     """
+    return ExitOutcome(**exit_outcome_fields(above, window_years, OUTCOME_NAMES))
+
+
+OUTCOME_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ExitOutcome))
+"""The arrays of an :class:`ExitOutcome`."""
+
+
+def exit_outcome_fields(above: np.ndarray, window_years: int, names: Sequence[str]
+                        ) -> dict[str, np.ndarray]:
+    """Only the named arrays of :func:`exit_outcomes` (the engine keeps three of the five for
+    every package and replication, and reads no others)."""
     if window_years < 0:
         raise ValueError("window_years must be ≥ 0")
     above = np.asarray(above, dtype=bool)
@@ -209,9 +220,9 @@ def exit_outcomes(above: np.ndarray, window_years: int) -> ExitOutcome:
         pattern = bits[..., 0] if bits.shape[-1] == 1 else \
             bits[..., 0].astype(np.uint16) | (bits[..., 1].astype(np.uint16) << 8)
         table = _outcome_table(n_years, window_years)
-        return ExitOutcome(**{name: getattr(table, name)[pattern]
-                              for name in ExitOutcome.__dataclass_fields__})
-    return _exit_outcomes_by_search(above, window_years)
+        return {name: getattr(table, name)[pattern] for name in names}
+    outcome = _exit_outcomes_by_search(above, window_years)
+    return {name: getattr(outcome, name) for name in names}
 
 
 PATTERN_YEARS_MAX = 16

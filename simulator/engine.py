@@ -25,7 +25,7 @@ import simpy
 from simulator.accounting import (
     above_line,
     dibao_top_up,
-    exit_outcomes,
+    exit_outcome_fields,
     household_net_income,
     judged_by_safety_net,
     lines_by_household,
@@ -232,10 +232,11 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         if tracked is not None:
             taking = track == p
             tracked[:, taking] = package_income[:, taking]
-        one = exit_outcomes(above_line(package_income, lines), window)
+        one = exit_outcome_fields(above_line(package_income, lines), window, tuple(outcome))
         for name, kept in outcome.items():
-            kept[p] = getattr(one, name)
-    without = exit_outcomes(above_line(per_capita(topped_up(base), members), lines), window)
+            kept[p] = one[name]
+    without = exit_outcome_fields(above_line(per_capita(topped_up(base), members), lines),
+                                  window, ("stable", "exit_year"))
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
         # (reps, eligible households, years): only the variant's eligible households are kept
@@ -261,8 +262,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     return _BlockOutput(
         per_capita=income,
         **outcome,
-        stable_without_support=without.stable,
-        exit_year_without_support=without.exit_year.astype(np.int8),
+        stable_without_support=without["stable"],
+        exit_year_without_support=without["exit_year"].astype(np.int8),
         outlays=where_eligible(block.outlays),
         recoveries=where_eligible(block.recoveries),
         medical=np.ascontiguousarray(by_household(block.extra.get("medical_out_of_pocket",

@@ -19,7 +19,7 @@ from scipy import special
 from simulator.baseline import seasonal_weights
 from simulator.engine import village_index
 from simulator.interventions import equity as equity_module
-from simulator.interventions.equity import enterprise_assignment
+from simulator.interventions.equity import enterprise_assignment, enterprise_keys
 from simulator.interventions.pv import degradation_factor
 from simulator.packages import Plan
 from simulator.randomness import Streams
@@ -37,20 +37,21 @@ class _Shared:
     """Draws shared by households (villages, enterprises, county), from the engine's streams."""
 
     def __init__(self, streams: Streams, scenario: Scenario, reps: int, years: int,
-                 n_villages: int, n_enterprises: int) -> None:
-        self.disaster = np.stack([streams.shared_uniforms("disaster", y, reps, n_villages)[:, :, 0]
-                                  for y in range(years)], axis=-1)
-        self.underpay = np.stack([streams.shared_uniforms("enterprise_underpay", y, reps,
-                                                          n_enterprises)[:, :, 0]
-                                  for y in range(years)], axis=-1)
+                 village_keys: np.ndarray) -> None:
+        enterprises = enterprise_keys(streams, equity_module.parameters(scenario))
+        weather = [streams.entity("weather")]
+
+        def yearly(source: str, keys) -> np.ndarray:
+            return np.stack([streams.shared_uniforms(source, y, reps, keys)[:, :, 0]
+                             for y in range(years)], axis=-1)
+
+        self.disaster = yearly("disaster", village_keys)
+        self.underpay = yearly("enterprise_underpay", enterprises)
         self.failure = streams.shared_uniforms("enterprise_failure", 0, reps,
-                                               n_enterprises)[:, :, 0]
-        self.pv_weather = np.stack([streams.shared_uniforms("pv_weather", y, reps, 1)[:, 0, 0]
-                                    for y in range(years)], axis=-1)
-        self.pv_weak = np.stack([streams.shared_uniforms("pv_weak_year", y, reps, 1)[:, 0, 0]
-                                 for y in range(years)], axis=-1)
-        self.pv_delay = np.stack([streams.shared_uniforms("pv_settlement", y, reps, 1)[:, 0, 0]
-                                  for y in range(years)], axis=-1)
+                                               enterprises)[:, :, 0]
+        self.pv_weather = yearly("pv_weather", weather)[:, 0]
+        self.pv_weak = yearly("pv_weak_year", weather)[:, 0]
+        self.pv_delay = yearly("pv_settlement", weather)[:, 0]
 
 
 def simulate_naive(scenario: Scenario, registry: Registry, plan: Plan, reps: int,
@@ -60,12 +61,12 @@ def simulate_naive(scenario: Scenario, registry: Registry, plan: Plan, reps: int
         unknown = set(package.keys) - SUPPORTED
         if unknown or any(v.start_year for v in package.variants):
             raise ValueError(f"the naive reference does not model {sorted(unknown)}")
-    streams = Streams(seed)
+    streams = Streams(seed, scenario.county)
     years = scenario.horizon.years
     n = registry.n_households
-    villages, n_villages = village_index(registry)
-    enterprises, n_enterprises = enterprise_assignment(registry, scenario)
-    shared = _Shared(streams, scenario, reps, years, n_villages, n_enterprises)
+    villages, village_keys = village_index(registry, scenario.county)
+    enterprises, _count = enterprise_assignment(registry, scenario)
+    shared = _Shared(streams, scenario, reps, years, village_keys)
     # the engine draws each household's uniforms per (source, chunk, year); read the same ones
     sources = ("illness", "illness_who", "disability", "disability_who", "job_search",
                "job_separation", "job_wage")

@@ -45,13 +45,13 @@ class Households:
     chronically_ill: np.ndarray
     """Chronically ill members [people]."""
     village: np.ndarray
-    """Global village index (shared disaster shocks)."""
+    """Index of the household's village in :attr:`village_keys` (shared disaster shocks)."""
     base_income: dict[str, np.ndarray]
     """Registry-year income by registry source [yuan/year]."""
     base_expenses: np.ndarray
     pv_site: np.ndarray
-    n_villages: int
-    """Villages in the whole registry (shared draws are laid out over all of them)."""
+    village_keys: np.ndarray
+    """Random-number key of every village of the registry (:meth:`Streams.entity`), uint64."""
     facts: dict[str, dict[str, np.ndarray]]
     """Household facts each instrument prepared for itself (its module's ``prepare``), by
     instrument key: per-household arrays cut to the block."""
@@ -60,6 +60,11 @@ class Households:
     def n(self) -> int:
         """Households in the block."""
         return len(self.size)
+
+    @property
+    def n_villages(self) -> int:
+        """Villages in the whole registry."""
+        return len(self.village_keys)
 
     @property
     def stop(self) -> int:

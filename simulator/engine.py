@@ -133,7 +133,7 @@ def _simulate_block(task: _BlockInput) -> _BlockOutput:
     scenario = task.scenario
     households = task.households
     block = Block(simpy.Environment(), households, task.reps, scenario.horizon.years,
-                  Streams(task.seed))
+                  Streams(task.seed, scenario.county))
     run_block(block, scenario, task.variants)
     return _reduce(block, task)
 
@@ -320,12 +320,17 @@ def _income_by_category(block: Block, task: _BlockInput, weights: np.ndarray,
 # household facts shared by every block
 
 
-def village_index(registry: Registry) -> tuple[np.ndarray, int]:
-    """A global index per (township, village) and the number of villages."""
+def village_index(registry: Registry, county: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Each household's village as an index into the registry's villages, and each village's
+    random-number key (by county, township and village name: its disasters do not depend on
+    which other villages or households the registry holds)."""
     keys = np.char.add(np.char.add(registry.township.astype(str), "\x1f"),
                        registry.village.astype(str))
-    _, index = np.unique(keys, return_inverse=True)
-    return index.astype(np.int64), int(index.max()) + 1 if len(index) else 0
+    names, index = np.unique(keys, return_inverse=True)
+    streams = Streams(0, county)
+    village_keys = np.array([streams.entity("village", *str(name).split("\x1f", 1))
+                             for name in names], dtype=np.uint64)
+    return index.astype(np.int64), village_keys
 
 
 def prepared_facts(registry: Registry, scenario: Scenario) -> dict[str, dict[str, np.ndarray]]:
@@ -342,7 +347,7 @@ def _block_facts(facts: dict[str, dict[str, np.ndarray]], part: slice) -> dict:
 
 
 def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
-                n_villages: int, facts: dict[str, dict[str, np.ndarray]]) -> Households:
+                village_keys: np.ndarray, facts: dict[str, dict[str, np.ndarray]]) -> Households:
     part = slice(start, stop)
     return Households(
         start=start,
@@ -354,7 +359,7 @@ def _households(registry: Registry, start: int, stop: int, villages: np.ndarray,
         base_income={c: getattr(registry, c)[part] for c in REGISTRY_INCOME_COLUMNS},
         base_expenses=registry.production_expenses[part],
         pv_site=registry.pv_site[part],
-        n_villages=n_villages,
+        village_keys=village_keys,
         facts=_block_facts(facts, part),
     )
 
@@ -427,7 +432,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         weights = (gives[plan.assignment] & eligible)[None].astype(FLOAT)
     else:
         weights = (gives[:, None, :] & eligible[None]).astype(FLOAT)
-    villages, n_villages = village_index(registry)
+    villages, village_keys = village_index(registry, scenario.county)
     facts = prepared_facts(registry, scenario)
     registered = np.isin(registry.category, REGISTERED_CATEGORIES)
 
@@ -436,7 +441,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         stop = min(start + block_households, n)
         tasks.append(_BlockInput(
             scenario=scenario,
-            households=_households(registry, start, stop, villages, n_villages, facts),
+            households=_households(registry, start, stop, villages, village_keys, facts),
             reps=reps, seed=seed, variants=variants,
             weights=weights[:, start:stop], eligible=eligible[start:stop],
             registered=registered[start:stop], keep_income=keep_income,

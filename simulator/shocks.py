@@ -70,13 +70,18 @@ def _hazard(p: float) -> float:
 def draw_disasters(block: Block, scenario: Scenario) -> np.ndarray:
     """Whether each village is hit by a disaster in each year: bool (reps, villages, years).
 
-    Drawn over all villages of the registry, so every block sees the same disasters.
+    Each village's draws are its own (keyed by its name), so every block sees the same
+    disasters; only the villages of the block's households are drawn (the rest stay False).
     """
     p = scenario.shocks.disaster_probability_per_village_year
-    villages = block.households.n_villages
-    hits = [block.streams.shared_uniforms("disaster", year, block.reps, villages)[:, :, 0] < p
-            for year in range(block.years)]
-    return np.stack(hits, axis=-1)
+    households = block.households
+    present = np.unique(households.village)
+    keys = households.village_keys[present]
+    hits = np.zeros((block.reps, households.n_villages, block.years), dtype=bool)
+    for year in range(block.years):
+        hits[:, present, year] = block.streams.shared_uniforms("disaster", year, block.reps,
+                                                               keys)[:, :, 0] < p
+    return hits
 
 
 def illness_and_disability(block: Block, scenario: Scenario

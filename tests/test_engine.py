@@ -126,6 +126,32 @@ def test_disasters_hit_whole_villages(tiny_scenario_path, tiny_registry) -> None
 
 
 
+def test_growth_changes_no_one_elses_numbers(tiny_scenario_path, tiny_registry) -> None:
+    """A registry with households added at the end (some in a new village, some in old ones)
+    gives the first households exactly the incomes they had: random numbers are addressed by
+    the household's place in its county, and disasters by village name. Another county's name
+    gives other numbers."""
+    scenario = load_scenario(tiny_scenario_path, [
+        "shocks.disaster_probability_per_village_year=0.3"])
+    columns = tiny_registry.columns()
+    n = tiny_registry.n_households
+    extra = {name: np.concatenate([values, values[:25]]) for name, values in columns.items()}
+    moved = np.where(np.arange(25) % 2, "新村", columns["village"][:25])  # half in a new village
+    extra["village"] = np.concatenate([columns["village"], moved])
+    extra["household_id"] = np.concatenate([columns["household_id"],
+                                            [f"new-{i}" for i in range(25)]])
+    grown = Registry.from_columns(extra)
+    packages = [Package(), Package.parse("equity+pv")]
+    before = simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS, seed=9)
+    after = simulate(scenario, registry=grown, packages=packages, reps=REPS, seed=9)
+    assert np.array_equal(before.per_capita, after.per_capita[:, :, :n])
+    assert np.array_equal(before.stable, after.stable[:, :, :n])
+    other = simulate(load_scenario(tiny_scenario_path, [
+        "shocks.disaster_probability_per_village_year=0.3", "county=另一县"]),
+        registry=tiny_registry, packages=packages, reps=REPS, seed=9)
+    assert not np.array_equal(before.per_capita, other.per_capita)
+
+
 @pytest.mark.parametrize("module", INSTRUMENTS, ids=lambda m: m.KEY)
 def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
     active = list(module.ACTIVE)  # settings that give it eligible households

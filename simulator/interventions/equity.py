@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator.calendar import FLOAT, Block
 from simulator.interventions.base import Assumption, Line, Source
-from simulator.randomness import probability_per_period
+from simulator.randomness import Streams, probability_per_period
 from simulator.schema import param, table_array
 from simulator.units import MONTHS_PER_YEAR
 
@@ -195,12 +195,21 @@ def prepare(registry: Registry, scenario: Scenario) -> dict[str, np.ndarray]:
     return {"enterprise": assignment}
 
 
+def enterprise_keys(streams: Streams, params: Parameters) -> list[int]:
+    """Random-number key of each enterprise: by county and name (the county-wide enterprise
+    when none is listed), so its fortunes do not depend on the other enterprises listed; two
+    listed under one name are told apart by their order."""
+    names = [e.name for e in params.enterprises] or [""]
+    return [streams.entity("enterprise", name, names[:i].count(name))
+            for i, name in enumerate(names)]
+
+
 def enterprise_failure_months(block: Block, params: Parameters) -> np.ndarray:
     """Month in which each enterprise fails for good (beyond the horizon = never), (reps, E)."""
     hazard = float(probability_per_period(params.failure_probability_over_term,
                                           params.term_years * MONTHS_PER_YEAR))
     u = block.streams.shared_uniforms("enterprise_failure", 0, block.reps,
-                                      enterprise_count(params))[:, :, 0]
+                                      enterprise_keys(block.streams, params))[:, :, 0]
     if hazard <= 0:
         return np.full(u.shape, np.iinfo(np.int32).max, dtype=np.int64)
     if hazard >= 1:
@@ -243,7 +252,7 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
             months_held = min(MONTHS_PER_YEAR, month - start_month + 1)
             share = 1.0 if month < term_end else params.dividend_share_after_term
             u = block.streams.shared_uniforms("enterprise_underpay", block.year, block.reps,
-                                              enterprise_count(params))[:, :, 0]
+                                              enterprise_keys(block.streams, params))[:, :, 0]
             pays = (u[:, enterprise] >= params.underpay_probability_per_year) & \
                 (fails_at > month)
             block.add_income(owner, "equity_dividends",

@@ -189,17 +189,20 @@ def process(block: Block, owner: str, start_month: int, scenario: Scenario
             return
         yield from block.at(start_month, "instruments")
     weather = delayed = None
+    county = [block.streams.entity("weather")]  # one sun and one settlement office per county
+
+    def county_draw(source: str) -> np.ndarray:
+        return block.streams.shared_uniforms(source, block.year, reps, county)[:, :, 0]
+
     while True:
         month = block.month
         if weather is None or block.month_of_year == 0:
-            z = standard_normal(block.streams.shared_uniforms("pv_weather", block.year, reps, 1)
-                                [:, :, 0].astype(FLOAT))
-            weak = block.streams.shared_uniforms("pv_weak_year", block.year, reps, 1)[:, :, 0] \
-                < params.weak_year_probability
+            z = standard_normal(county_draw("pv_weather").astype(FLOAT))
+            weak = county_draw("pv_weak_year") < params.weak_year_probability
             weather = np.maximum(FLOAT(1) + FLOAT(params.yield_year_sd) * z, FLOAT(0)) \
                 * np.where(weak, FLOAT(params.weak_year_yield_factor), FLOAT(1))
-            delayed = (block.streams.shared_uniforms("pv_settlement", block.year, reps, 1)
-                       [:, :, 0] < params.settlement_delay_probability).astype(FLOAT)
+            delayed = (county_draw("pv_settlement")
+                       < params.settlement_delay_probability).astype(FLOAT)
         age = (month - start_month) // MONTHS_PER_YEAR
         kwh = kw * FLOAT(params.specific_yield_kwh_per_kwp / MONTHS_PER_YEAR
                          * degradation_factor(params, age)) * weather  # (reps, 1)

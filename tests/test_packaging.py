@@ -24,9 +24,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_ships_the_bundled_scenarios(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    shipped = {Path(n).name for n in names if n.startswith("simulator/scenarios/")}
-    on_disk = {p.name for p in (ROOT / "scenarios").glob("*.toml")}
-    assert on_disk and shipped == on_disk
+    prefix = "simulator/scenarios/"
+    shipped = {n[len(prefix):] for n in names if n.startswith(prefix) and n.endswith(".toml")}
+    folder = ROOT / "scenarios"
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*.toml")}
+    # county scenarios, their calibration targets and the provinces
+    assert {"ruyuan-2016.toml", "targets/ruyuan-2016.toml",
+            "provinces/example-province.toml"} <= on_disk
+    assert shipped == on_disk
     assert any(n.endswith("entry_points.txt") for n in names)
 
 

@@ -7,7 +7,13 @@ entry point are in :mod:`.base`; the commands in :mod:`.inputs`, :mod:`.runs` an
 :mod:`.research`; the web page in :mod:`.serve`.
 """
 
-from simulator.cli import inputs, research, runs, serve  # noqa: F401  (registers the commands)
+from simulator.cli import (  # noqa: F401  (registers the commands)
+    inputs,
+    province,
+    research,
+    runs,
+    serve,
+)
 from simulator.cli.base import (
     EXIT_INTERNAL_ERROR,
     EXIT_OK,

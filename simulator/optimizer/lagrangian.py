@@ -32,8 +32,9 @@ sites becomes a cap on its PV households.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -164,11 +165,31 @@ class _Dual:
 
     def evaluate(self, variables: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """L, a subgradient (both in the scaled variables) and the priced values."""
-        price = self.sign * self.prices(variables)
-        priced = self.value.copy()
+        price = self.signed_prices(variables)
+        weights = None
         if self.tail is not None:
             weights = variables[len(self.rows):] * (self.tail.weight / self.reps)
-            priced += np.tensordot(weights.astype(np.float32), self.stable, axes=1).T
+        best, activity, priced, choice = self.respond(price, weights)
+        value = float(best + price @ self.rhs)
+        subgradient = self.sign * (self.rhs - activity) / self.scale
+        if self.tail is not None:
+            households = np.arange(self.cands.n_households)
+            exits = self.stable[:, choice, households].sum(axis=1, dtype=np.float64)  # (R,)
+            subgradient = np.concatenate([subgradient, exits * (self.tail.weight / self.reps)])
+        return value, subgradient, priced
+
+    def signed_prices(self, variables: np.ndarray) -> np.ndarray:
+        """(m,) each row's price with its sense: positive on ≤ rows, negative on ≥ rows."""
+        return self.sign * self.prices(variables)
+
+    def respond(self, price: np.ndarray, tail_weights: np.ndarray | None = None
+                ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Every household's best package at signed row prices ``price`` (and, with a tail, the
+        replication weights): Σ_h of its priced value, each row's activity there (PV sites
+        included), the (H, K) priced values and the (H,) choice."""
+        priced = self.value.copy()
+        if tail_weights is not None:
+            priced += np.tensordot(tail_weights.astype(np.float32), self.stable, axes=1).T
         for i, full in self.full:
             if price[i] != 0:
                 priced -= price[i] * full
@@ -183,12 +204,7 @@ class _Dual:
         activity = np.array([row.at(households, choice).sum() for row in self.rows])
         for start, year in enumerate(paid_in):
             activity[self.budget_index[year]] += self.site_cost * self.pv_start[start][choice].sum()
-        value = float(priced[households, choice].sum() + price @ self.rhs)
-        subgradient = self.sign * (self.rhs - activity) / self.scale
-        if self.tail is not None:
-            exits = self.stable[:, choice, households].sum(axis=1, dtype=np.float64)  # (R,)
-            subgradient = np.concatenate([subgradient, exits * (self.tail.weight / self.reps)])
-        return value, subgradient, priced
+        return float(priced[households, choice].sum()), activity, priced, choice
 
     def _site_years(self, price: np.ndarray) -> list[int]:
         """For each PV start year, the cheapest budget year (up to it) to pay for the site."""
@@ -212,33 +228,62 @@ def price_rows(cands: CandidateSet, budgets: Sequence[float],
     if tail is not None:  # Σ ν_r = R: the replication weights keep their total
         equality = np.concatenate([np.zeros(len(rows)), np.ones(dual.reps)])
     cap = BUNDLE_EVALUATIONS if tail is None else CVAR_BUNDLE_EVALUATIONS
-    centre = dual.start()
-    best, subgradient, priced = dual.evaluate(centre)
-    step = max(abs(best), 1.0) * INITIAL_STEP_SHARE
+    centre, best, priced, evaluations, _step = minimise_dual(dual.evaluate, dual.start(), low,
+                                                             high, equality, cap)
+    weights = centre[len(rows):] if tail is not None else None
+    return Prices(rows=rows, multipliers=dual.prices(centre), bound=best, priced=priced,
+                  evaluations=evaluations, seconds=time.perf_counter() - started,
+                  tail_weights=weights)
+
+
+def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]],
+                  start: np.ndarray, low: np.ndarray, high: np.ndarray,
+                  equality: np.ndarray | None = None, cap: int = BUNDLE_EVALUATIONS,
+                  step: float | None = None, tolerance: float = BUNDLE_TOLERANCE,
+                  cuts: list[tuple[np.ndarray, float, np.ndarray, Any]] | None = None
+                  ) -> tuple[np.ndarray, float, Any, int, float]:
+    """Minimise a convex piecewise-linear function given by ``evaluate(v) → (value,
+    subgradient, payload)`` within the bounds (and, optionally, keeping ``equality · v``) by the
+    box-step cutting-plane method, from ``start`` with a box of half-width ``step`` (default
+    a share of the first value): the best point, its value and payload, the evaluations and the
+    last box (a later minimum of a nearby function can start with it).
+
+    ``cuts`` (point, value, subgradient, payload), if given, are valid cuts of this function
+    known beforehand (they start the model); every evaluation is appended to it, the oldest
+    dropped past :data:`BUNDLE_SIZE`.
+    """
+    centre = start
+    best, subgradient, payload = evaluate(centre)
+    if step is None:
+        step = max(abs(best), 1.0) * INITIAL_STEP_SHARE
     evaluations = 1
-    master = _Master(dual.size, low, high, equality, centre) if dual.size else None
+    size = len(start)
+    master = _Master(size, low, high, equality, centre) if size else None
+    known = cuts if cuts is not None else []
     if master is not None:
+        for point, value, gradient, _payload in known[-(BUNDLE_SIZE - 1):]:
+            master.add(point, value, gradient)
         master.add(centre, best, subgradient)
+    known.append((centre, best, subgradient, payload))
     while master is not None and evaluations < cap:
         trial, predicted = master.minimise(centre, step, best)
         decrease = best - predicted
-        if decrease <= BUNDLE_TOLERANCE * max(abs(best), 1.0):
+        if decrease <= tolerance * max(abs(best), 1.0):
             break
-        value, subgradient, trial_priced = dual.evaluate(trial)
+        value, subgradient, trial_payload = evaluate(trial)
         evaluations += 1
         master.add(trial, value, subgradient)
+        known.append((trial, value, subgradient, trial_payload))
         # A null step (no sufficient decrease) keeps the box: its cut improves the model.
         # Shrinking the box there stalls the method far from the minimum with the CVaR
         # weights (measured: a bound 1.6 % above the LP value instead of 0.004 %).
         if value <= best - SERIOUS_STEP_SHARE * decrease:
             on_edge = np.any(np.isclose(np.abs(trial - centre), step))
-            centre, best, priced = trial, value, trial_priced
+            centre, best, payload = trial, value, trial_payload
             if on_edge:
                 step *= 2.0
-    weights = centre[len(rows):] if tail is not None else None
-    return Prices(rows=rows, multipliers=dual.prices(centre), bound=best, priced=priced,
-                  evaluations=evaluations, seconds=time.perf_counter() - started,
-                  tail_weights=weights)
+    del known[:-BUNDLE_SIZE]
+    return centre, best, payload, evaluations, step
 
 
 class _Master:

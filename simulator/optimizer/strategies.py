@@ -203,14 +203,17 @@ class _CutChecker:
         return modelled - self.cands.scenario.optimizer.cvar_weight * \
             self.overstatement(model, x)
 
-    def violated(self, model: AllocationModel, x: np.ndarray) -> list[Cut]:
+    def violated(self, model: AllocationModel | None, x: np.ndarray) -> list[Cut]:
         cuts = []
         if self.cvar and self.overstatement(model, x) > self.tolerance:
             weights = tail_weights(self._exits(x), 1 - self.alpha, lower=True)
             cuts.append(tail_cut(self.cands, weights))
         if self.confidence:
-            outlays = self.cands.outlays_per_replication(x) \
-                + model.site_cost_by_year()[None, :]
+            # an allocation taken from the prices alone has no model: its sites are the
+            # fewest its PV households need
+            sites = model.site_cost_by_year() if model is not None \
+                else self.cands.site_costs(x.argmax(axis=1))
+            outlays = self.cands.outlays_per_replication(x) + sites[None, :]
             for year in range(self.cands.plan_years):
                 budget = self.settings.budgets[year]
                 if tail_mean(outlays[:, year], self.share, lower=False) > \

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -38,7 +38,7 @@ from simulator.optimizer.frontier import (
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution
 from simulator.optimizer.strategies import solve_allocation
-from simulator.packages import Plan
+from simulator.packages import Package, Plan
 from simulator.population import population_of
 from simulator.progress import stage
 from simulator.registry import Registry
@@ -142,6 +142,13 @@ class AllocationResult:
         return {key: {y: round(float(v), 2) for y, v in zip(plan_years, mean, strict=True)}
                 for key, mean in means.items()}
 
+    def net_cost(self, plan: Evaluation) -> np.ndarray:
+        """(R,) a plan's gross outlays less what the county keeps or recovers (equity principal)
+        in each fresh replication [yuan]."""
+        run = self.plan_run if plan is self.optimised else \
+            self.evaluation_set.result.chosen(plan.choice)  # the allocation's run is kept
+        return plan.outlays.sum(axis=1) - run.recovered().sum(axis=1)
+
     def timings(self) -> dict[str, float]:
         """Seconds spent building and solving the model: they vary from run to run, so they go
         to the manifest's run record, not summary.json (which stays byte-identical)."""
@@ -173,7 +180,7 @@ class AllocationResult:
         stable = self.optimised.stable_exits
         total_outlays = self.optimised.outlays.sum(axis=1)
         without_support = result.stable_exits_without_support()
-        net_cost = total_outlays - plan.recovered().sum(axis=1)
+        net_cost = self.net_cost(self.optimised)
         counts = np.bincount(choice, minlength=len(cands.packages))
         solution = self.solution
         summary: dict[str, Any] = {
@@ -229,7 +236,7 @@ class AllocationResult:
             outlays = baseline.outlays.sum(axis=1)
             summary["baselines"][name] = {
                 **headline(baseline.stable_exits, without_support, outlays,
-                           outlays - result.chosen(baseline.choice).recovered().sum(axis=1)),
+                           self.net_cost(baseline)),
                 "stable_exits": spread(baseline.stable_exits),
                 "optimised_gain": paired(stable, baseline.stable_exits),
             }
@@ -294,10 +301,7 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     seed = scenario.simulation.seed if seed is None else seed
     budgets = np.asarray(scenario.budget.yearly_yuan if budgets is None else budgets, float)
     check_budgets(budgets, scenario.horizon.plan_years)
-    packages = candidate_packages(scenario, registry)
-    for package in rule_packages(scenario):
-        if package not in packages:
-            packages.append(package)
+    packages = allocation_packages(scenario, registry)
     cands = build_candidates(scenario, registry, reps=reps, seed=seed, packages=packages,
                              workers=workers,
                              progress=stage(progress, "simulating every package (in-sample)"))
@@ -306,32 +310,52 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     # it after the solve, and the fresh candidate run comes next.
     solution = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                 time_limit=time_limit)[0]
+    result = judge_allocation(cands, budgets, solution,
+                              objective=objective or scenario.optimizer.objective,
+                              solver=solver or scenario.optimizer.solver,
+                              evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
+                              workers=workers, progress=progress)
+    if not frontier:
+        return result
+    points = budget_frontier(cands, result.evaluation_set, budgets,
+                             scenario.optimizer.frontier_budget_factors, solver=solver,
+                             time_limit=time_limit,
+                             progress=stage(progress, "budget frontier", unit="levels"))
+    stage(progress, "smallest budget meeting the exit targets", unit="")
+    target = smallest_budget_for_targets(cands, budgets, points, solver=solver,
+                                         time_limit=time_limit)
+    return replace(result, frontier=points, target_budget=target)
+
+
+def allocation_packages(scenario: Scenario, registry: Registry) -> list[Package]:
+    """The packages an allocation chooses from: the candidates, and the packages of the simple
+    rules it is compared with (so that they are evaluated on the same replications)."""
+    packages = candidate_packages(scenario, registry)
+    for package in rule_packages(scenario):
+        if package not in packages:
+            packages.append(package)
+    return packages
+
+
+def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solution, *,
+                     objective: str, solver: str, evaluation_seed: int, workers: int = 1,
+                     progress=None) -> AllocationResult:
+    """A solved allocation's honest figures: the budgets' shadow prices, and the allocation and
+    the simple rules with the same money on fresh replications (seed ``evaluation_seed``)."""
+    scenario = cands.scenario
     # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
     # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
     # already; the risk-aware one prices other rows, so the expected prices are computed anew.
-    expected = (objective or scenario.optimizer.objective) == "expected"
-    shadow = solution.budget_duals if expected and solution.budget_duals else \
+    shadow = solution.budget_duals if objective == "expected" and solution.budget_duals else \
         price_rows(cands, budgets).budget_duals()
     evaluation_set = build_candidates(
-        scenario, registry, reps=reps, seed=seed + scenario.optimizer.evaluation_seed_offset,
-        packages=packages, workers=workers, track=solution.choice,
+        scenario, cands.registry, reps=cands.result.reps, seed=evaluation_seed,
+        packages=cands.packages, workers=workers, track=solution.choice,
         progress=stage(progress, "simulating every package (fresh replications)"))
     optimised = evaluate(evaluation_set, "optimised", solution.choice)
     baselines = {name: evaluate(evaluation_set, name, rule(cands, budgets))
                  for name, rule in BASELINES.items()}
-    points: list[FrontierPoint] = []
-    target = None
-    if frontier:
-        points = budget_frontier(cands, evaluation_set, budgets,
-                                 scenario.optimizer.frontier_budget_factors, solver=solver,
-                                 time_limit=time_limit,
-                                 progress=stage(progress, "budget frontier", unit="levels"))
-        stage(progress, "smallest budget meeting the exit targets", unit="")
-        target = smallest_budget_for_targets(cands, budgets, points, solver=solver,
-                                             time_limit=time_limit)
-    return AllocationResult(scenario=scenario, registry=registry, budgets=budgets,
+    return AllocationResult(scenario=scenario, registry=cands.registry, budgets=budgets,
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
-                            frontier=points, target_budget=target,
-                            objective=objective or scenario.optimizer.objective,
-                            solver=solver or scenario.optimizer.solver)
+                            objective=objective, solver=solver)

@@ -20,12 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from simulator.optimizer.baselines import BASELINES, rule_packages
-from simulator.optimizer.candidates import CandidateSet, build_candidates, candidate_packages
-from simulator.optimizer.evaluation import evaluate
-from simulator.optimizer.lagrangian import _Dual, _site_cap_rows, minimise_dual, price_rows
+from simulator.optimizer.candidates import CandidateSet, build_candidates
+from simulator.optimizer.lagrangian import _Dual, _site_cap_rows, minimise_dual
 from simulator.optimizer.rows import coupling_rows
-from simulator.optimizer.solve import AllocationResult
+from simulator.optimizer.solve import allocation_packages, judge_allocation
 from simulator.optimizer.strategies import solve_allocation
 from simulator.population import population_of
 from simulator.province.model import County
@@ -66,24 +64,6 @@ class CountyModel:
     registry: Registry
     cands: CandidateSet
     dual: _Dual
-    ceilings: np.ndarray
-    """(P,) the county's own budget for each plan year: the most it can spend [yuan]."""
-
-
-@dataclass(frozen=True)
-class CountyShape:
-    """The small facts about a county's rows the province's method needs (sent back once)."""
-
-    name: str
-    households: int
-    people: int
-    sign: np.ndarray
-    scale: np.ndarray
-    rhs: np.ndarray
-    upper: np.ndarray
-    budget_index: tuple[int, ...]
-    """Index of each plan year's budget row among the county's rows."""
-    ceilings: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,25 +99,10 @@ def build_county(task: CountyTask) -> CountyModel:
     scenario = task.county.scenario
     registry = task.county.registry()
     registry = population_of(scenario) if registry is None else registry
-    packages = candidate_packages(scenario, registry)
-    for package in rule_packages(scenario):
-        if package not in packages:
-            packages.append(package)
     cands = build_candidates(scenario, registry, reps=task.reps, seed=task.seed,
-                             packages=packages)
-    ceilings = np.asarray(scenario.budget.yearly_yuan, dtype=float)
-    rows = coupling_rows(cands, ceilings) + _site_cap_rows(cands)
-    return CountyModel(task=task, registry=registry, cands=cands, dual=_Dual(cands, rows),
-                       ceilings=ceilings)
-
-
-def shape_of(model: CountyModel) -> CountyShape:
-    """The county's row facts for the province's method."""
-    dual = model.dual
-    return CountyShape(name=model.task.county.name, households=model.registry.n_households,
-                       people=model.registry.n_people, sign=dual.sign, scale=dual.scale,
-                       rhs=dual.rhs, upper=dual.upper, budget_index=tuple(dual.budget_index),
-                       ceilings=model.ceilings)
+                             packages=allocation_packages(scenario, registry))
+    rows = coupling_rows(cands, scenario.budget.yearly_yuan) + _site_cap_rows(cands)
+    return CountyModel(task=task, registry=registry, cands=cands, dual=_Dual(cands, rows))
 
 
 COUNTY_TOLERANCE = 1e-5
@@ -206,32 +171,20 @@ def solve_county(model: CountyModel, budgets: np.ndarray) -> CountyOutcome:
     """The county's allocation within ``budgets`` (P,) [yuan], judged on fresh replications
     against the simple rules with the same money."""
     cands = model.cands
-    scenario = cands.scenario
     budgets = np.asarray(budgets, dtype=float)
     solution, _model = solve_allocation(cands, budgets, objective=PROVINCE_OBJECTIVE,
                                         budget_rule=PROVINCE_BUDGET_RULE,
                                         mip_gap=PROVINCE_MIP_GAP)
-    shadow = solution.budget_duals or price_rows(cands, budgets).budget_duals()
-    fresh = build_candidates(scenario, model.registry, reps=model.task.reps,
-                             seed=model.task.evaluation_seed, packages=cands.packages,
-                             track=solution.choice)
-    optimised = evaluate(fresh, "optimised", solution.choice)
-    baselines = {name: evaluate(fresh, name, rule(cands, budgets))
-                 for name, rule in BASELINES.items()}
-    result = AllocationResult(scenario=scenario, registry=model.registry, budgets=budgets,
-                              candidates=cands, evaluation_set=fresh, solution=solution,
-                              shadow_price=shadow, optimised=optimised, baselines=baselines,
-                              objective=PROVINCE_OBJECTIVE, solver=scenario.optimizer.solver)
-    without = fresh.result.stable_exits_without_support()
-
-    def net(choice: np.ndarray, outlays: np.ndarray) -> np.ndarray:
-        return outlays.sum(axis=1) - fresh.result.chosen(choice).recovered().sum(axis=1)
-
+    result = judge_allocation(cands, budgets, solution, objective=PROVINCE_OBJECTIVE,
+                              solver=cands.scenario.optimizer.solver,
+                              evaluation_seed=model.task.evaluation_seed)
+    optimised = result.optimised
     return CountyOutcome(
         name=model.task.county.name, budgets=budgets, objective=solution.objective,
         bound=solution.bound, status=solution.status, summary=result.summary(),
         table=result.allocation_table(), stable=optimised.stable_exits,
-        without_support=np.asarray(without, dtype=float), outlays=optimised.outlays,
-        net_cost=net(solution.choice, optimised.outlays),
-        baselines={name: (b.stable_exits, b.outlays.sum(axis=1), net(b.choice, b.outlays))
-                   for name, b in baselines.items()})
+        without_support=np.asarray(result.evaluation_set.result.stable_exits_without_support(),
+                                   dtype=float),
+        outlays=optimised.outlays, net_cost=result.net_cost(optimised),
+        baselines={name: (b.stable_exits, b.outlays.sum(axis=1), result.net_cost(b))
+                   for name, b in result.baselines.items()})

@@ -32,11 +32,9 @@ from simulator.optimizer.rows import MONEY_UNIT
 from simulator.optimizer.strategies import relative_gap
 from simulator.province.counties import (
     CountyOutcome,
-    CountyShape,
     CountyTask,
     build_county,
     respond,
-    shape_of,
     solve_county,
 )
 from simulator.province.model import Province
@@ -57,6 +55,10 @@ class ProvinceRow:
     coefficient: np.ndarray
     """(C, P) weight of each county's spending in each plan year."""
     scale: float
+
+    def activity(self, spend: np.ndarray) -> float:
+        """The row's left-hand side for (C, P) county spending [万元]."""
+        return float((self.coefficient * spend).sum())
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,25 +125,9 @@ class ProvinceResult:
                            "dual_stable_exits_per_10000_yuan": round(float(dual), 4)}
                 for row, dual, activity in zip(self.rows, self.row_duals, self.row_activity,
                                                strict=True)},
-            "by_county": {},
+            "by_county": self._by_county(years),
             "baselines": {},
         }
-        for county, budgets in zip(self.counties, self.budgets, strict=True):
-            own = county.summary
-            summary["by_county"][county.name] = {
-                "households": own["households"], "people": own["people"],
-                "budget_yuan": {y: two_decimals(b) for y, b in zip(years, budgets, strict=True)},
-                "shadow_price_stable_exits_per_10000_yuan":
-                    own["shadow_price_stable_exits_per_10000_yuan"],
-                "added_stable_exits": own["added_stable_exits"],
-                "cost_per_added_stable_exit_yuan": own["cost_per_added_stable_exit_yuan"],
-                "net_cost_per_added_stable_exit_yuan":
-                    own["net_cost_per_added_stable_exit_yuan"],
-                "stable_exits_without_support": own["stable_exits_without_support"],
-                "outlays_total": own["outlays_total"],
-                "in_sample_expected_stable_exits": round(county.objective, 3),
-                "packages": own["packages"],
-            }
         for name in self.counties[0].baselines:
             b_stable = np.sum([c.baselines[name][0] for c in self.counties], axis=0)
             b_outlays = np.sum([c.baselines[name][1] for c in self.counties], axis=0)
@@ -150,6 +136,23 @@ class ProvinceResult:
                                           "stable_exits": spread(b_stable),
                                           "optimised_gain": paired(stable, b_stable)}
         return summary
+
+    def _by_county(self, years: list[str]) -> dict[str, dict[str, Any]]:
+        """Each county's budget from the province and its own figures (fresh replications)."""
+        def figures(county: CountyOutcome, budgets: np.ndarray) -> dict[str, Any]:
+            own = county.summary
+            return {
+                "households": own["households"], "people": own["people"],
+                "budget_yuan": {y: two_decimals(b) for y, b in zip(years, budgets, strict=True)},
+                **{key: own[key] for key in (
+                    "shadow_price_stable_exits_per_10000_yuan", "added_stable_exits",
+                    "cost_per_added_stable_exit_yuan", "net_cost_per_added_stable_exit_yuan",
+                    "stable_exits_without_support", "outlays_total")},
+                "in_sample_expected_stable_exits": round(county.objective, 3),
+                "packages": own["packages"]}
+
+        return {county.name: figures(county, budgets)
+                for county, budgets in zip(self.counties, self.budgets, strict=True)}
 
     def allocation_table(self) -> dict[str, list[Any]]:
         """Every household of every county: the county, then its county table's columns."""
@@ -164,7 +167,7 @@ class ProvinceResult:
     def county_table(self) -> dict[str, list[Any]]:
         """One row per county: budget by year, shadow price, added stable exits and cost."""
         years = [str(y) for y in self.province.calendar_years]
-        summary = self.summary()["by_county"]
+        summary = self._by_county(years)
         table: dict[str, list[Any]] = {"county": list(summary)}
         rows = list(summary.values())
         for key in ("households", "people"):
@@ -181,11 +184,16 @@ class ProvinceResult:
         return table
 
 
-def province_rows(province: Province, shapes: list[CountyShape]) -> list[ProvinceRow]:
+def county_ceilings(province: Province) -> np.ndarray:
+    """(C, P) each county's own budget: the most it can spend in each plan year [yuan]."""
+    return np.array([c.scenario.budget.yearly_yuan for c in province.counties], dtype=float)
+
+
+def province_rows(province: Province) -> list[ProvinceRow]:
     """The rows that couple counties: the province fund of each plan year, and earmarks."""
-    counties, years = len(shapes), province.plan_years
+    counties, years = len(province.counties), province.plan_years
     rows = []
-    ceiling_total = float(sum(s.ceilings.sum() for s in shapes)) / MONEY_UNIT
+    ceiling_total = float(county_ceilings(province).sum()) / MONEY_UNIT
     if province.budget_yuan is not None:
         for y, budget in enumerate(province.budget_yuan):
             coefficient = np.zeros((counties, years))
@@ -208,47 +216,40 @@ class _ProvinceDual:
     minimises its own L over its own rows (:func:`~simulator.province.counties.respond`), so
     the method here prices only the few province rows — a map-reduce per evaluation."""
 
-    def __init__(self, shapes: list[CountyShape], rows: list[ProvinceRow], runner: Any,
-                 models: list[Any]) -> None:
-        self.shapes, self.rows, self.runner, self.models = shapes, rows, runner, models
+    def __init__(self, rows: list[ProvinceRow], runner: Any, models: list[Any]) -> None:
+        self.rows, self.runner, self.models = rows, runner, models
         self.sign = np.array([1.0 if r.sense == "<=" else -1.0 for r in rows])
         self.scale = np.array([r.scale for r in rows])
         self.rhs = np.array([r.rhs for r in rows])
-        self.previous: list[Any] = [None] * len(shapes)
+        self.coefficients = np.array([r.coefficient for r in rows])  # (rows, C, P)
+        self.previous: list[Any] = [None] * len(models)
         self.county_evaluations = 0
 
     @property
     def size(self) -> int:
         return len(self.rows)
 
-    def county_prices(self, variables: np.ndarray) -> list[np.ndarray]:
-        """(P,) the price the province rows put on each county's spending in each plan year."""
-        province = self.sign * variables / self.scale
-        return [sum((province[i] * row.coefficient[c] for i, row in enumerate(self.rows)),
-                    np.zeros(len(shape.ceilings)))
-                for c, shape in enumerate(self.shapes)]
-
     def evaluate(self, variables: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """L, a subgradient in the scaled variables, and (C, P) every county's spending."""
-        responses = self.runner.each(respond, self.models, self.county_prices(variables),
-                                     self.previous)
+        price = self.sign * variables / self.scale
+        # the price the province rows put on each county's spending in each plan year
+        extra = np.einsum("i,icp->cp", price, self.coefficients)
+        responses = self.runner.each(respond, self.models, list(extra), self.previous)
         # each county starts its next minimum from this one, with its cuts: a few evaluations
         # instead of many
         self.previous = responses
         self.county_evaluations += sum(r.evaluations for r in responses)
         spend = np.array([r.spend for r in responses])
-        value = float(sum(r.bound for r in responses))
-        value += float((self.sign * variables / self.scale) @ self.rhs)
-        activity = np.array([float((row.coefficient * spend).sum()) for row in self.rows])
+        value = float(sum(r.bound for r in responses)) + float(price @ self.rhs)
+        activity = np.array([row.activity(spend) for row in self.rows])
         return value, self.sign * (self.rhs - activity) / self.scale, spend
 
 
-def split_budgets(province: Province, shapes: list[CountyShape], spend_yuan: np.ndarray
-                  ) -> np.ndarray:
+def split_budgets(province: Province, spend_yuan: np.ndarray) -> np.ndarray:
     """(C, P) each county's budget [yuan] from what its households spend at the prices:
     within its ceiling, within the province fund (unspent money to counties with room, in
     proportion to their room), then earmarks met by scaling the other counties down."""
-    ceilings = np.array([s.ceilings for s in shapes])
+    ceilings = county_ceilings(province)
     budgets = np.minimum(np.maximum(spend_yuan, 0.0), ceilings)
     if province.budget_yuan is not None:
         for y, fund in enumerate(province.budget_yuan):
@@ -297,25 +298,23 @@ def optimize_province(province: Province, *, cluster: str | None = None,
         say("simulating every package in every county (in-sample)")
         started = time.perf_counter()
         models = runner.build(build_county, tasks)
-        shapes = runner.each(shape_of, models)
         timings["candidate_seconds"] = time.perf_counter() - started
         say("pricing the province's rows")
         started = time.perf_counter()
-        rows = province_rows(province, shapes)
-        dual = _ProvinceDual(shapes, rows, runner, models)
+        rows = province_rows(province)
+        dual = _ProvinceDual(rows, runner, models)
         centre, bound, spend, evaluations, _step = minimise_dual(
             dual.evaluate, np.zeros(dual.size), np.zeros(dual.size),
             np.full(dual.size, np.inf), cap=PROVINCE_EVALUATIONS)
         timings["lagrangian_seconds"] = time.perf_counter() - started
         timings["county_evaluations"] = dual.county_evaluations
-        budgets = split_budgets(province, shapes, spend * MONEY_UNIT)
+        budgets = split_budgets(province, spend * MONEY_UNIT)
         say("solving and evaluating each county")
         started = time.perf_counter()
         outcomes = runner.each(solve_county, models, list(budgets))
         timings["county_solve_seconds"] = time.perf_counter() - started
         description = runner.description
-    spend = budgets / MONEY_UNIT
-    activity = np.array([float((row.coefficient * spend).sum()) for row in rows])
+    activity = np.array([row.activity(budgets / MONEY_UNIT) for row in rows])
     duals = centre / dual.scale  # λ ≥ 0 per 万元 of each province row
     return ProvinceResult(province=province, budgets=budgets, counties=outcomes, rows=rows,
                           row_duals=duals, row_activity=activity, bound=float(bound),

@@ -39,7 +39,7 @@ from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan, plan_from_rule
 from simulator.parallel import in_order
 from simulator.population import population_of
-from simulator.randomness import RNG_CHUNK_HOUSEHOLDS, Streams
+from simulator.randomness import RNG_CHUNK_HOUSEHOLDS, Streams, county_entity_key
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
@@ -326,10 +326,10 @@ def village_index(registry: Registry, county: str = "") -> tuple[np.ndarray, np.
     which other villages or households the registry holds)."""
     keys = np.char.add(np.char.add(registry.township.astype(str), "\x1f"),
                        registry.village.astype(str))
-    names, index = np.unique(keys, return_inverse=True)
-    streams = Streams(0, county)
-    village_keys = np.array([streams.entity("village", *str(name).split("\x1f", 1))
-                             for name in names], dtype=np.uint64)
+    _names, first, index = np.unique(keys, return_index=True, return_inverse=True)
+    village_keys = np.array([county_entity_key(county, "village", str(registry.township[h]),
+                                               str(registry.village[h])) for h in first],
+                            dtype=np.uint64)
     return index.astype(np.int64), village_keys
 
 

@@ -55,6 +55,11 @@ def entity_key(*parts: str | int) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
 
 
+def county_entity_key(county: str, *parts: str | int) -> int:
+    """Province-wide key of an entity of ``county`` (``"village", township, village``, …)."""
+    return entity_key("entity", county, *parts)
+
+
 class Streams:
     """Factory of addressed uniform draws for one root seed."""
 
@@ -70,7 +75,7 @@ class Streams:
     def entity(self, *parts: str | int) -> int:
         """Province-wide key of an entity of this county (a village, an enterprise, the county's
         own weather), for :meth:`shared_uniforms`."""
-        return entity_key("entity", self.county, *parts)
+        return county_entity_key(self.county, *parts)
 
     def household_uniforms(self, source: str, year: int, reps: int, start: int, stop: int,
                            per_household: int = 1) -> np.ndarray:

@@ -3,8 +3,6 @@ cluster."""
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -14,7 +12,7 @@ from simulator.console import yuan_text
 from simulator.files import sha256_of, write_json, write_table
 from simulator.outputs import OutputRun
 from simulator.scenario.model import MAX_REPLICATIONS
-from simulator.version import __version__
+from simulator.writers import provenance
 
 
 @cli.command()
@@ -55,11 +53,9 @@ def province(province_file: Path, output_dir: Path, cluster: str | None, reps: i
     result = optimize_province(loaded, cluster=cluster, reps=reps, seed=seed,
                                progress=progress)
     summary = result.summary()
-    made = {"tuopin_version": __version__,
-            "command": " ".join(["tuopin", *map(shlex.quote, sys.argv[1:])]),
-            "seed": summary["in_sample"]["seed"],
-            "replications": summary["in_sample"]["replications"],
-            "province": {"path": str(province_file), "sha256": sha256_of(province_file)}}
+    made = provenance(None, None, result.seed, replications=result.reps)
+    made.pop("registry")  # each county's: its scenario's, or synthetic
+    made["province"] = {"path": str(province_file), "sha256": sha256_of(province_file)}
     with OutputRun(output_dir) as out:
         written = [write_json(out.directory / "summary.json", summary),
                    write_table(out.directory / "allocation.csv", result.allocation_table()),

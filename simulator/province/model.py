@@ -14,9 +14,9 @@ changes no other county's numbers.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from simulator.errors import Problem, ScenarioError, did_you_mean
 from simulator.randomness import entity_key
 from simulator.registry import Registry, load_registry
 from simulator.scenario import Scenario, load_scenario
-from simulator.scenario.loader import resolve_scenario_path
+from simulator.scenario.loader import read_toml, resolve_scenario_path
 
 SEED_RANGE = 2**31
 """Synthetic registries of counties get seeds below this (the generator's seed range)."""
@@ -67,11 +67,10 @@ class Province:
     budget_yuan: np.ndarray | None
     """(P,) the province fund for each plan year, split among counties [yuan]; None: each
     county spends up to its own budget and nothing couples them but the earmarks."""
+    seed: int
+    replications: int
     earmarks: tuple[Earmark, ...] = ()
-    seed: int = 2016
-    replications: int = 16
     path: Path | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def plan_years(self) -> int:
@@ -87,7 +86,12 @@ class Province:
         return np.array([group in c.tags for c in self.counties])
 
 
-KEYS = {"name", "name_zh", "seed", "replications", "budget", "earmarks", "counties", "notes"}
+PROVINCE_REPLICATIONS = 16
+"""Replications of a province run unless its file says otherwise: a province is many counties
+of thousands of households, where 16 replications already give narrow intervals on province
+totals (the scale the province benchmark is set at)."""
+
+KEYS = {"name", "name_zh", "seed", "replications", "budget", "earmarks", "counties"}
 COUNTY_KEYS = {"name", "scenario", "registry", "set", "tags", "households"}
 EARMARK_KEYS = {"name", "group", "min_share", "source"}
 BUDGET_KEYS = {"yearly_yuan"}
@@ -99,10 +103,7 @@ def load_province(path: str | Path) -> Province:
     source = str(path)
     if not path.is_file():
         raise ScenarioError(f"province file not found: {path}", source)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ScenarioError([Problem("", f"not a valid TOML file: {error}", source)]) from error
+    data = read_toml(path)
     problems: list[Problem] = []
 
     def problem(where: str, message: str) -> None:
@@ -113,49 +114,56 @@ def load_province(path: str | Path) -> Province:
             if key not in known:
                 problem(f"{prefix}{key}", f"unknown key{did_you_mean(key, known)}")
 
+    def tables(key: str, known: set[str]) -> list[tuple[str, dict[str, Any]]]:
+        """The ``[[key]]`` tables, each with its place (``counties[2]``), unknown keys
+        reported."""
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            problem(key, f"expected [[{key}]] tables, found {entries!r}")
+            return []
+        out = []
+        for i, entry in enumerate(entries):
+            where = f"{key}[{i}]"
+            if not isinstance(entry, dict):
+                problem(where, f"expected a table, found {entry!r}")
+                continue
+            unknown(entry, known, f"{where}.")
+            out.append((where, entry))
+        return out
+
     unknown(data, KEYS, "")
-    counties = []
-    names: set[str] = set()
-    entries = data.get("counties", [])
-    if not isinstance(entries, list) or not entries:
+    counties: list[County] = []
+    entries = tables("counties", COUNTY_KEYS)
+    if not data.get("counties"):
         problem("counties", "expected at least one [[counties]] table, found none")
-        entries = []
-    for i, entry in enumerate(entries):
-        where = f"counties[{i}]"
-        if not isinstance(entry, dict):
-            problem(where, f"expected a table, found {entry!r}")
-            continue
-        unknown(entry, COUNTY_KEYS, f"{where}.")
+    for where, entry in entries:
         county = _county(entry, where, path, problem)
         if county is None:
             continue
-        if county.name in names:
+        if any(c.name == county.name for c in counties):
             problem(f"{where}.name", f"expected a name no other county has, found "
                     f"{county.name!r} twice")
-        names.add(county.name)
+        elif counties and _horizon(county) != _horizon(counties[0]):
+            problem(f"{where}.scenario", "expected the same horizon as the first county "
+                    f"(start year, plan years, years: {_horizon(counties[0])}), found "
+                    f"{_horizon(county)}")
         counties.append(county)
     budget = _budget(data.get("budget", {}), counties, problem, unknown)
-    earmarks = _earmarks(data.get("earmarks", []), counties, problem, unknown)
-    if counties:
-        first = counties[0].scenario.horizon
-        for i, county in enumerate(counties[1:], start=1):
-            horizon = county.scenario.horizon
-            if (horizon.start_year, horizon.plan_years, horizon.years) != \
-                    (first.start_year, first.plan_years, first.years):
-                problem(f"counties[{i}].scenario", "expected the same horizon as the first "
-                        f"county ({first.start_year}, {first.plan_years} plan years, "
-                        f"{first.years} years), found {horizon.start_year}, "
-                        f"{horizon.plan_years}, {horizon.years}")
+    earmarks = _earmarks(tables("earmarks", EARMARK_KEYS), counties, problem)
     seed = _integer(data.get("seed", counties[0].scenario.simulation.seed if counties else 0),
                     "seed", 0, problem)
-    reps = _integer(data.get("replications", 16), "replications", 2, problem)
+    reps = _integer(data.get("replications", PROVINCE_REPLICATIONS), "replications", 2, problem)
     if problems:
         raise ScenarioError(problems)
     return Province(name=str(data.get("name", path.stem)),
                     name_zh=str(data.get("name_zh", data.get("name", path.stem))),
                     counties=tuple(counties), budget_yuan=budget, earmarks=earmarks,
-                    seed=seed, replications=reps, path=path,
-                    notes=tuple(str(n) for n in data.get("notes", [])))
+                    seed=seed, replications=reps, path=path)
+
+
+def _horizon(county: County) -> tuple[int, int, int]:
+    horizon = county.scenario.horizon
+    return horizon.start_year, horizon.plan_years, horizon.years
 
 
 def _integer(value: Any, where: str, low: int, problem) -> int:
@@ -197,7 +205,7 @@ def _county(entry: dict[str, Any], where: str, path: Path, problem) -> County | 
             return None
     # The county's name keys its random numbers and, for a synthetic registry, its seed:
     # two counties built from one scenario get different households.
-    own = [f"county={_toml_string(name)}"]
+    own = [f"county={json.dumps(name, ensure_ascii=False)}"]  # a JSON string is a TOML one
     if not any(o.split("=", 1)[0].strip() == "population.synthetic.seed" for o in overrides):
         own.append(f"population.synthetic.seed={entity_key('population', name) % SEED_RANGE}")
     try:
@@ -217,10 +225,6 @@ def _county(entry: dict[str, Any], where: str, path: Path, problem) -> County | 
         scenario = scaled_scenario(scenario, households, scale_budget=not sets_budget)
     return County(name=name, scenario=scenario, registry_path=registry_path,
                   tags=tuple(tags))
-
-
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _budget(table: Any, counties: list[County], problem, unknown) -> np.ndarray | None:
@@ -244,18 +248,11 @@ def _budget(table: Any, counties: list[County], problem, unknown) -> np.ndarray 
     return np.array(values, dtype=float)
 
 
-def _earmarks(entries: Any, counties: list[County], problem, unknown) -> tuple[Earmark, ...]:
-    if not isinstance(entries, list):
-        problem("earmarks", f"expected [[earmarks]] tables, found {entries!r}")
-        return ()
+def _earmarks(entries: list[tuple[str, dict[str, Any]]], counties: list[County],
+              problem) -> tuple[Earmark, ...]:
     tags = {t for c in counties for t in c.tags}
     out = []
-    for i, entry in enumerate(entries):
-        where = f"earmarks[{i}]"
-        if not isinstance(entry, dict):
-            problem(where, f"expected a table, found {entry!r}")
-            continue
-        unknown(entry, EARMARK_KEYS, f"{where}.")
+    for where, entry in entries:
         group = entry.get("group")
         share = entry.get("min_share")
         if not isinstance(group, str) or group not in tags:

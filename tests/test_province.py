@@ -114,29 +114,29 @@ def test_bad_province_files_say_where(tmp_path, change, where, says) -> None:
     assert str(path) in message and where in message and says in message, message
 
 
-def test_the_command_writes_the_province_outputs(cli, tmp_path) -> None:
-    result = cli("province", SMALL, "-o", tmp_path / "out", "--reps", "3", "--json")
-    assert result.exit_code == 0, result.stderr
-    payload = json.loads(result.stdout)
-    names = {Path(p).name for p in payload["outputs"]}
-    assert names == {"summary.json", "allocation.csv", "counties.csv"}
-    assert payload["summary"]["in_sample"]["replications"] == 3
-    bad = cli("province", SMALL, "-o", tmp_path / "out2", "--cluster", "nowhere")
+def test_a_cluster_that_is_not_there_is_a_user_error(cli, tmp_path) -> None:
+    bad = cli("province", SMALL, "-o", tmp_path / "out", "--cluster", "nowhere")
     assert bad.exit_code == 1 and "scheduler address" in bad.stderr
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_files(cli, tmp_path) -> None:
     """The same province and seed on a LocalCluster(n_workers=2, threads_per_worker=1), reached
     through its scheduler address as any existing cluster would be, writes byte-identical
-    summary.json, allocation.csv and counties.csv to the single-process run."""
+    summary.json, allocation.csv and counties.csv to the single-process run (whose --json
+    output lists them)."""
     from dask.distributed import LocalCluster
 
-    one = cli("province", SMALL, "-o", tmp_path / "one")
+    one = cli("province", SMALL, "-o", tmp_path / "one", "--reps", "3", "--json")
     assert one.exit_code == 0, one.stderr
+    payload = json.loads(one.stdout)
+    names = {Path(p).name for p in payload["outputs"]}
+    assert names == {"summary.json", "allocation.csv", "counties.csv"}
+    assert payload["summary"]["in_sample"]["replications"] == 3
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        many = cli("province", SMALL, "-o", tmp_path / "many", "--cluster",
+        many = cli("province", SMALL, "-o", tmp_path / "many", "--reps", "3", "--cluster",
                    cluster.scheduler_address)
     assert many.exit_code == 0, many.stderr
     for name in ("summary.json", "allocation.csv", "counties.csv"):

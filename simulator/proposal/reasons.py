@@ -94,11 +94,11 @@ SENTENCES: dict[Kind, tuple[str, str]] = {
                            "{package} raises its chance from {p_without} to {p_with} for {cost} "
                            "yuan; {other} would reach {p_other} but cost {extra} yuan more, "
                            "which does more for other households."),
-    "held_back": ("{other}效果更好（{p_other}）且不更贵，但受就业名额、光伏用地、企业股本或当年预算等限制，"
-                  "改为{package}（{p_without} → {p_with}）。",
-                  "{other} would do better ({p_other}) for no more money, but places, land, "
-                  "equity or that year's budget are limited, so it gets {package} "
-                  "({p_without} → {p_with})."),
+    "held_back": ("{other}稳定脱贫把握更高（{p_other}）且不更贵，但受就业名额、光伏用地、企业股本或当年预算等"
+                  "限制，改为{package}（{p_without} → {p_with}）。",
+                  "{other} would give a likelier stable exit ({p_other}) for no more money, but "
+                  "places, land, equity or that year's budget are limited, so it gets "
+                  "{package} ({p_without} → {p_with})."),
     "cheaper_alternative": ("{package}使稳定脱贫把握由 {p_without} 提高到 {p_with}，费用 {cost} 元；"
                             "更便宜的{other}只能达到 {p_other}。",
                             "{package} raises its chance from {p_without} to {p_with} for {cost} "

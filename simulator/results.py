@@ -423,8 +423,6 @@ class _Joined:
         self.eligible = {name: np.flatnonzero(mask) for name, mask in eligible.items()}
         """Variant name → its eligible households: the households amounts are kept for."""
         self.start = 0
-        self.filled: dict[tuple[str, tuple[str, str]], int] = {}
-        """(store, key) → eligible households of the amount written so far."""
         self.arrays: dict[str, np.ndarray | None] = {}
         self.totals: dict[str, np.ndarray | None] = {}
         self.stores: dict[str, dict[tuple[str, str], np.ndarray]] = {s: {} for s in _STORES}
@@ -457,20 +455,21 @@ class _Joined:
     def _store(self, name: str, parts: dict[tuple[str, str], np.ndarray]) -> None:
         # A block keeps an amount that is the same in every replication once (engine.
         # same_in_every_replication); while every block so far did, it is kept once, and it
-        # becomes a full (R, E, Y) array at the first block that did not.
+        # becomes a full (R, E, Y) array at the first block that did not. A block records a
+        # line only when money moved on it (a loss recovered, a default compensated), so a key
+        # may be missing from some blocks: each block's part is written at its own households'
+        # place, and what no block wrote is zero.
         store = self.stores[name]
         for key, part in parts.items():
+            eligible = self.eligible[key[0]]
             joined = store.get(key)
             if joined is None:
-                joined = store[key] = np.empty(
-                    (len(part), len(self.eligible[key[0]]), part.shape[2]), dtype=part.dtype)
-            start = self.filled.get((name, key), 0)
+                joined = store[key] = np.zeros((len(part), len(eligible), part.shape[2]),
+                                               dtype=part.dtype)
             if len(joined) == 1 and len(part) > 1:
-                full = np.empty((self.reps, *joined.shape[1:]), dtype=joined.dtype)
-                full[:, :start] = joined[:, :start]
-                joined = store[key] = full
+                joined = store[key] = np.repeat(joined, self.reps, axis=0)
+            start = int(np.searchsorted(eligible, self.start))  # eligible before this block
             joined[:, start:start + part.shape[1]] = part
-            self.filled[(name, key)] = start + part.shape[1]
 
     def fields(self) -> dict[str, Any]:
         """The joined arrays as :class:`SimulationResult` fields; amounts kept once are

@@ -51,6 +51,27 @@ def test_same_results_whatever_block_size_and_workers(tiny_scenario, tiny_regist
         assert json.dumps(first.summary()) == json.dumps(other.summary())
 
 
+def test_lines_some_blocks_never_record_are_joined_in_place(tiny_scenario_path,
+                                                           tiny_registry) -> None:
+    """Failure recoveries are recorded only in blocks whose enterprise failed: with several
+    enterprises and small blocks, some blocks have no such line at all. Every household's
+    amounts must be those of one block for the whole registry (none shifted, none left
+    unwritten)."""
+    tables = "".join(f'\n[[instruments.equity.enterprises]]\nname = "企业{i}"\n'
+                     f"absorption_yuan = 1e9\n" for i in range(6))
+    path = tiny_scenario_path.parent / "enterprises.toml"
+    path.write_text(tiny_scenario_path.read_text(encoding="utf-8") + tables, encoding="utf-8")
+    scenario = load_scenario(path, ["instruments.equity.failure_probability_over_term=0.05"])
+    packages = [Package(), Package.parse("equity")]
+    one, many = (simulate(scenario, registry=tiny_registry, packages=packages, reps=REPS,
+                          seed=11, block_households=b) for b in (60, 5))
+    recovered = one.recoveries[("equity", "equity_recoveries")].full()
+    assert recovered.any() and not recovered.all()  # some enterprises failed, not all
+    for key, amount in one.recoveries.items():
+        assert np.array_equal(amount.full(), many.recoveries[key].full()), key
+    assert np.array_equal(one.recovered(1), many.recovered(1))
+
+
 def test_money_is_kept_for_eligible_households_only(tiny_scenario, tiny_registry) -> None:
     packages = default_packages()
     result = simulate(tiny_scenario, registry=tiny_registry, packages=packages, reps=REPS,

@@ -66,14 +66,18 @@ def test_a_county_alone_is_not_changed_by_its_neighbours(small_result, tmp_path)
                                     f'scenario = "{load_scenario("ruyuan-2016").origin.path}"'),
                     encoding="utf-8")
     two = load_province(path)
-    from simulator.province.counties import CountyTask, build_county
+    from simulator.province.counties import CountyTask, build_county, release_run
 
-    def first(province):
+    def first(province, run):
         county = province.counties[0]
-        return build_county(CountyTask(0, county, reps=3, seed=5, evaluation_seed=6))
+        return build_county(CountyTask(0, county, reps=3, seed=5, evaluation_seed=6,
+                                       run=run)).candidates()
 
-    alone, among = first(two), first(load_province(SMALL))
-    assert np.array_equal(alone.cands.stable, among.cands.stable)
+    try:
+        alone, among = first(two, "test-alone"), first(load_province(SMALL), "test-among")
+    finally:
+        release_run("test-alone"), release_run("test-among")
+    assert np.array_equal(alone.stable, among.stable)
     assert alone.registry.equals(among.registry)
 
 
@@ -141,3 +145,26 @@ def test_a_dask_cluster_gives_the_same_files(cli, tmp_path) -> None:
     assert many.exit_code == 0, many.stderr
     for name in ("summary.json", "allocation.csv", "counties.csv"):
         assert filecmp.cmp(tmp_path / "one" / name, tmp_path / "many" / name, shallow=False)
+
+
+def test_county_files_are_removed_after_a_failed_run(monkeypatch, tmp_path) -> None:
+    """Each county's candidates wait on the local disk between the stages; a run that fails
+    after building them leaves nothing behind (and nothing of another run is touched)."""
+    import tempfile
+
+    from simulator.province import solve
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    other = tmp_path / "tuopin-county-otherrun-0000-x"
+    other.mkdir()
+    seen: list[str] = []
+
+    def failing(model, budgets):
+        seen.append(model.folder)
+        raise RuntimeError("a county's solve failed")
+
+    monkeypatch.setattr(solve, "solve_county", failing)
+    with pytest.raises(RuntimeError, match="solve failed"):
+        optimize_province(load_province(SMALL), reps=2)
+    assert len(seen) == 1 and Path(seen[0]).parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]

@@ -1,13 +1,18 @@
 """What is done for one county, where its data lives (this process, or a Dask worker).
 
 A county's candidate outcomes — every household under every package in every replication — are
-built once (:func:`build_county`) and stay where they were built: the province's Lagrangian
-method only sends each county its row prices and gets back two small things, the sum of its
-households' best priced values and its rows' activity there (:func:`respond`). When the prices
-have settled, each county solves its own allocation within the budget the province gives it and
-evaluates it on fresh replications (:func:`solve_county`), returning its summary, its
-allocation table and the per-replication figures the province adds up. Memory per process is
-bounded by the largest county, not by the province.
+built once (:func:`build_county`) and stay where they were built, on that machine's local disk:
+the province's Lagrangian method only sends each county its row prices and gets back two small
+things, the sum of its households' best priced values and its rows' activity there
+(:func:`respond`). When the prices have settled, each county solves its own allocation within
+the budget the province gives it and evaluates it on fresh replications (:func:`solve_county`),
+returning its summary, its allocation table and the per-replication figures the province adds
+up; then its files are removed (:func:`release_county`).
+
+Memory per process is bounded by the largest county, not by the province: a process holds one
+county's data at a time and reads the next from its disk (a county of 15,000 households: 42 MB
+of priced rows read at each pricing, 175 MB of candidates read once to solve). Kept in memory
+instead, a worker holding 33 such counties needed 8 GB.
 
 Every task takes integer seeds, never generator objects: a task gives the same result in any
 process.
@@ -15,7 +20,11 @@ process.
 
 from __future__ import annotations
 
+import pickle
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +36,6 @@ from simulator.optimizer.solve import allocation_packages, judge_allocation
 from simulator.optimizer.strategies import solve_allocation
 from simulator.population import population_of
 from simulator.province.model import County
-from simulator.registry import Registry
 
 PROVINCE_BUDGET_RULE = "expected"
 """The province splits *expected* outlays among counties: the Lagrangian bound it is measured
@@ -54,16 +62,43 @@ class CountyTask:
     """Seed of the in-sample candidate run."""
     evaluation_seed: int
     """Seed of the fresh replications the plan is judged on."""
+    run: str = "run"
+    """Name of this province run in the county's scratch folder (removed at the end by
+    :func:`release_run`, whatever happened)."""
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class CountyModel:
-    """One county's candidate outcomes and priced rows, kept where they were built."""
+    """Where one county's candidate outcomes and priced rows are kept: a folder on the local
+    disk of the process that built them (a Dask worker's machine, or this one)."""
 
     task: CountyTask
-    registry: Registry
-    cands: CandidateSet
-    dual: _Dual
+    folder: str
+    households: int
+
+    def rows(self) -> _Dual:
+        """The county's priced rows (its L as a function of its row prices), without the
+        candidates."""
+        return _read(Path(self.folder) / ROWS_FILE)
+
+    def candidates(self) -> CandidateSet:
+        """Every household's outcomes under every package (in-sample)."""
+        return _read(Path(self.folder) / CANDIDATES_FILE)
+
+
+ROWS_FILE = "rows.pickle"
+CANDIDATES_FILE = "candidates.pickle"
+
+
+def _write(path: Path, value: Any) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(path: Path) -> Any:
+    """A county file written by :func:`build_county` in this same run (never a user's file)."""
+    with path.open("rb") as handle:
+        return pickle.load(handle)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +137,21 @@ def build_county(task: CountyTask) -> CountyModel:
     cands = build_candidates(scenario, registry, reps=task.reps, seed=task.seed,
                              packages=allocation_packages(scenario, registry))
     rows = coupling_rows(cands, scenario.budget.yearly_yuan) + _site_cap_rows(cands)
-    return CountyModel(task=task, registry=registry, cands=cands, dual=_Dual(cands, rows))
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{task.run}-{task.index:04d}-"))
+    _write(folder / ROWS_FILE, _Dual(cands, rows).without_candidates())
+    _write(folder / CANDIDATES_FILE, cands)
+    return CountyModel(task=task, folder=str(folder), households=cands.n_households)
+
+
+SCRATCH_PREFIX = "tuopin-county-"
+"""Start of the name of a county's scratch folder in the temporary directory."""
+
+
+def release_run(run: str) -> None:
+    """Remove every county folder of province run ``run`` from this machine's temporary
+    directory (called on every worker at the end of a run, also a failed one)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{run}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 COUNTY_TOLERANCE = 1e-5
@@ -141,7 +190,7 @@ def respond(model: CountyModel, extra: np.ndarray, previous: CountyResponse | No
     Only the province's few prices travel: each county minimises over its own rows where its
     data lives (a method over every county's rows at once converges far more slowly — measured
     on four counties: 2,000 evaluations and the bound still 0.35 % above the allocation)."""
-    dual = model.dual
+    dual = model.rows()
     budget_rows = list(dual.budget_index)
 
     def evaluate(variables: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -170,7 +219,7 @@ def respond(model: CountyModel, extra: np.ndarray, previous: CountyResponse | No
 def solve_county(model: CountyModel, budgets: np.ndarray) -> CountyOutcome:
     """The county's allocation within ``budgets`` (P,) [yuan], judged on fresh replications
     against the simple rules with the same money."""
-    cands = model.cands
+    cands = model.candidates()
     budgets = np.asarray(budgets, dtype=float)
     solution, _model = solve_allocation(cands, budgets, objective=PROVINCE_OBJECTIVE,
                                         budget_rule=PROVINCE_BUDGET_RULE,

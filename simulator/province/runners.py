@@ -37,6 +37,10 @@ class LocalRunner:
         return [function(handle, *args) for handle, args in zip(handles, per_county,
                                                                 strict=True)]
 
+    def everywhere(self, function: Callable[..., Any], *arguments: Any) -> None:
+        """Call ``function`` once in every process that holds counties."""
+        function(*arguments)
+
     def close(self) -> None:
         pass
 
@@ -50,6 +54,9 @@ class LocalRunner:
 class DaskRunner:
     """Counties on the workers of a Dask cluster: each county's model stays on the worker that
     built it, and only prices and sums travel."""
+
+    _home: dict[str, str]
+    """Each county handle's key → the address of the worker that holds its data."""
 
     def __init__(self, cluster: str) -> None:
         try:
@@ -87,13 +94,24 @@ class DaskRunner:
         for future in futures:
             if future.status == "error":
                 future.result()  # raises the county's error here
+        # A county's data is on the disk of the worker that built it: every later task on the
+        # county runs there (the handle itself is small and would otherwise go anywhere).
+        holders = self.client.who_has(futures)
+        self._home = {future.key: sorted(holders[future.key])[0] for future in futures}
         return futures
 
     def each(self, function: Callable[..., Any], handles: Sequence[Any],
              *arguments: Sequence[Any]) -> list[Any]:
-        futures = self.client.map(function, list(handles), *[list(a) for a in arguments],
-                                  pure=False)
+        per_county = zip(*arguments, strict=True) if arguments else [()] * len(handles)
+        futures = [self.client.submit(function, handle, *args, pure=False,
+                                      workers=[self._home[handle.key]],
+                                      allow_other_workers=False)
+                   for handle, args in zip(handles, per_county, strict=True)]
         return self.client.gather(futures)
+
+    def everywhere(self, function: Callable[..., Any], *arguments: Any) -> None:
+        """Call ``function`` once on every worker."""
+        self.client.run(function, *arguments)
 
     def close(self) -> None:
         self.client.close()

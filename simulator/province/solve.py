@@ -21,6 +21,7 @@ to the province bound of step 2.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from simulator.province.counties import (
     CountyOutcome,
     CountyTask,
     build_county,
+    release_run,
     respond,
     solve_county,
 )
@@ -290,30 +292,41 @@ def optimize_province(province: Province, *, cluster: str | None = None,
     reps = province.replications if reps is None else int(reps)
     seed = province.seed if seed is None else int(seed)
     say = progress or (lambda _stage: None)
+    run = secrets.token_hex(6)  # names the counties' scratch folders only
     tasks = [CountyTask(index=i, county=county, reps=reps, seed=seed,
-                        evaluation_seed=seed + county.scenario.optimizer.evaluation_seed_offset)
+                        evaluation_seed=seed + county.scenario.optimizer.evaluation_seed_offset,
+                        run=run)
              for i, county in enumerate(province.counties)]
-    timings: dict[str, float] = {}
     with runner_for(cluster) as runner:
-        say("simulating every package in every county (in-sample)")
-        started = time.perf_counter()
-        models = runner.build(build_county, tasks)
-        timings["candidate_seconds"] = time.perf_counter() - started
-        say("pricing the province's rows")
-        started = time.perf_counter()
-        rows = province_rows(province)
-        dual = _ProvinceDual(rows, runner, models)
-        centre, bound, spend, evaluations, _step = minimise_dual(
-            dual.evaluate, np.zeros(dual.size), np.zeros(dual.size),
-            np.full(dual.size, np.inf), cap=PROVINCE_EVALUATIONS)
-        timings["lagrangian_seconds"] = time.perf_counter() - started
-        timings["county_evaluations"] = dual.county_evaluations
-        budgets = split_budgets(province, spend * MONEY_UNIT)
-        say("solving and evaluating each county")
-        started = time.perf_counter()
-        outcomes = runner.each(solve_county, models, list(budgets))
-        timings["county_solve_seconds"] = time.perf_counter() - started
-        description = runner.description
+        try:
+            return _optimize(province, runner, tasks, reps, seed, say)
+        finally:
+            runner.everywhere(release_run, run)
+
+
+def _optimize(province: Province, runner: Any, tasks: list[CountyTask], reps: int, seed: int,
+              say: Any) -> ProvinceResult:
+    """The province run's stages with its counties' data on ``runner``."""
+    timings: dict[str, float] = {}
+    say("simulating every package in every county (in-sample)")
+    started = time.perf_counter()
+    models = runner.build(build_county, tasks)
+    timings["candidate_seconds"] = time.perf_counter() - started
+    say("pricing the province's rows")
+    started = time.perf_counter()
+    rows = province_rows(province)
+    dual = _ProvinceDual(rows, runner, models)
+    centre, bound, spend, evaluations, _step = minimise_dual(
+        dual.evaluate, np.zeros(dual.size), np.zeros(dual.size),
+        np.full(dual.size, np.inf), cap=PROVINCE_EVALUATIONS)
+    timings["lagrangian_seconds"] = time.perf_counter() - started
+    timings["county_evaluations"] = dual.county_evaluations
+    budgets = split_budgets(province, spend * MONEY_UNIT)
+    say("solving and evaluating each county")
+    started = time.perf_counter()
+    outcomes = runner.each(solve_county, models, list(budgets))
+    timings["county_solve_seconds"] = time.perf_counter() - started
+    description = runner.description
     activity = np.array([row.activity(budgets / MONEY_UNIT) for row in rows])
     duals = centre / dual.scale  # λ ≥ 0 per 万元 of each province row
     return ProvinceResult(province=province, budgets=budgets, counties=outcomes, rows=rows,

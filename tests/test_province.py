@@ -128,22 +128,25 @@ def test_a_cluster_that_is_not_there_is_a_user_error(cli, tmp_path) -> None:
 def test_a_dask_cluster_gives_the_same_files(cli, tmp_path) -> None:
     """The same province and seed on a LocalCluster(n_workers=2, threads_per_worker=1), reached
     through its scheduler address as any existing cluster would be, writes byte-identical
-    summary.json, allocation.csv and counties.csv to the single-process run (whose --json
-    output lists them)."""
+    summary.json, allocation.csv, counties.csv and the province proposal to the single-process
+    run (whose --json output lists them)."""
     from dask.distributed import LocalCluster
 
     one = cli("province", SMALL, "-o", tmp_path / "one", "--reps", "3", "--json")
     assert one.exit_code == 0, one.stderr
     payload = json.loads(one.stdout)
     names = {Path(p).name for p in payload["outputs"]}
-    assert names == {"summary.json", "allocation.csv", "counties.csv"}
+    assert names == {"summary.json", "allocation.csv", "counties.csv", "proposal.html",
+                     "proposal.xlsx", "counties.png", "counties.svg",
+                     "province_comparison.png", "province_comparison.svg"}
     assert payload["summary"]["in_sample"]["replications"] == 3
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         many = cli("province", SMALL, "-o", tmp_path / "many", "--reps", "3", "--cluster",
                    cluster.scheduler_address)
     assert many.exit_code == 0, many.stderr
-    for name in ("summary.json", "allocation.csv", "counties.csv"):
+    for name in ("summary.json", "allocation.csv", "counties.csv", "proposal.html",
+                 "proposal.xlsx"):
         assert filecmp.cmp(tmp_path / "one" / name, tmp_path / "many" / name, shallow=False)
 
 
@@ -168,3 +171,83 @@ def test_county_files_are_removed_after_a_failed_run(monkeypatch, tmp_path) -> N
         optimize_province(load_province(SMALL), reps=2)
     assert len(seen) == 1 and Path(seen[0]).parent == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_the_province_proposal_agrees_with_its_summary(small_result, tmp_path) -> None:
+    """proposal.xlsx and proposal.html carry summary.json's figures: each county's share of the
+    fund and the stable exits it adds, the province rows, the totals; the page is one
+    self-contained file with every section."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from simulator.province.proposal import write_province_proposal
+
+    from .test_proposal import _sheet
+
+    summary = small_result.summary()
+    written = write_province_proposal(summary, small_result.province, tmp_path, lang="zh")
+    assert {p.name for p in written} >= {"proposal.html", "proposal.xlsx", "counties.png",
+                                          "province_comparison.svg"}
+    workbook = load_workbook(tmp_path / "proposal.xlsx")
+    assert workbook.sheetnames == ["摘要", "分县资金", "省级约束", "按年度", "按扶持方式",
+                                   "方案比较"]
+    counties = _sheet(workbook, "分县资金")
+    years = list(summary["budgets_yuan"])
+    for row, (name, county) in zip(counties[1:-1], summary["by_county"].items(), strict=True):
+        assert row[0] == name
+        assert row[4 + len(years)] == pytest.approx(sum(county["budget_yuan"].values()) / 1e4)
+        assert row[-3] == pytest.approx(county["added_stable_exits"]["mean"])
+    assert counties[1][1] == "深度贫困县" and counties[2][1] in ("", None)
+    total = counties[-1]
+    assert total[4 + len(years)] == pytest.approx(small_result.budgets.sum() / 1e4)
+    assert total[-1] == pytest.approx(summary["cost_per_added_stable_exit_yuan"])
+    instruments = _sheet(workbook, "按扶持方式")
+    assert instruments[-1][-1] == pytest.approx(summary["outlays_total"]["mean"] / 1e4,
+                                                abs=1e-3)
+    rows = {r[0]: r for r in _sheet(workbook, "省级约束")[1:]}
+    earmark = rows["专项比例：深度贫困县类县不少于 50%"]
+    assert earmark[2] == f"{summary['province_rows']['earmark_deep_poverty']['planned_share']:.1%}"
+    cover = {r[0]: r[1] for r in _sheet(workbook, "摘要")[1:]}
+    assert cover["新增稳定脱贫户数（较无扶持）"] == pytest.approx(
+        summary["added_stable_exits"]["mean"])
+
+    page = (tmp_path / "proposal.html").read_text(encoding="utf-8")
+    for section in ("cover", "counties", "rows", "years", "comparison", "method"):
+        assert f"id='{section}'" in page
+    assert page.count("<svg") == 2 and "data:font/woff;base64," in page
+    assert not re.search(r"(src|href)=['\"](?!data:|#)", page), "external resource referenced"
+    assert all(name in page for name in summary["by_county"])
+    english = write_province_proposal(summary, small_result.province, tmp_path / "en",
+                                      lang="en")
+    assert "Province fund" in english[0].read_text(encoding="utf-8")
+
+
+def test_earmarks_hold_on_money_spent_and_the_bound_bounds(small_result) -> None:
+    """An earmark counts money spent: the deep-poverty counties spend at least their share of
+    what all counties spend in-sample (a county may leave part of its share unspent). With
+    every row kept, the counties' in-sample expected stable exits cannot exceed the province
+    bound."""
+    province = small_result.province
+    spent = np.array([c.spend for c in small_result.counties])
+    for earmark in province.earmarks:
+        member = province.in_group(earmark.group)
+        assert spent[member].sum() >= earmark.min_share * spent.sum() - 1.0
+    assert small_result.objective <= small_result.bound + 1e-6
+
+
+def test_meet_earmarks_cuts_the_others_to_what_the_group_spends() -> None:
+    from simulator.province.model import Earmark
+    from simulator.province.solve import meet_earmarks
+
+    province = load_province(SMALL)
+    province = type(province)(**{**vars(province),
+                                 "earmarks": (Earmark("deep", "deep", 0.6),)})
+    budgets = np.array([[100.0, 100.0, 0.0], [300.0, 100.0, 0.0], [100.0, 0.0, 0.0]])
+    spent = np.array([[90.0, 60.0, 0.0], [300.0, 100.0, 0.0], [100.0, 0.0, 0.0]])
+    capped = meet_earmarks(province, budgets, spent)
+    assert np.array_equal(capped[0], budgets[0])  # the earmarked county keeps its share
+    # the others may spend 150 × 0.4 / 0.6 = 100 in all, in proportion to their shares
+    assert capped[1:].sum() == pytest.approx(100.0)
+    assert capped[1, 0] / capped[2, 0] == pytest.approx(3.0)
+    assert np.array_equal(meet_earmarks(province, capped, spent), capped)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.base import cli, json_option, record
+from simulator.cli.base import cli, json_option, lang_option, record
 from simulator.console import yuan_text
 from simulator.files import sha256_of, write_json, write_table
 from simulator.outputs import OutputRun
@@ -18,7 +18,9 @@ from simulator.writers import provenance
 @cli.command()
 @click.argument("province_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              required=True, help="Directory for summary.json, allocation.csv and counties.csv.")
+              required=True, help="Directory for summary.json, allocation.csv, counties.csv "
+                                  "and the province proposal (proposal.html, proposal.xlsx, "
+                                  "charts).")
 @click.option("--cluster", metavar="local[:N]|ADDRESS",
               help="Run the counties on Dask: 'local' or 'local:N' starts a LocalCluster of N "
                    "worker processes; tcp://host:port uses a running scheduler. Without it, "
@@ -26,16 +28,18 @@ from simulator.writers import provenance
 @click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications (default: the province file's).")
 @click.option("--seed", type=int, help="Root seed (default: the province file's).")
+@lang_option
 @json_option
 def province(province_file: Path, output_dir: Path, cluster: str | None, reps: int | None,
-             seed: int | None, as_json: bool) -> None:
+             seed: int | None, lang: str, as_json: bool) -> None:
     """Split a province fund among its counties and allocate within each.
 
     The province file lists its counties (a scenario each, with a registry or a synthetic size)
     and the rows that couple them: the province fund for each plan year and earmarks. Writes
     summary.json (province headline, each county's budget and shadow price, the province rows'
     duals, the simple rules with the same money), allocation.csv (every household of every
-    county) and counties.csv.
+    county), counties.csv, and a province proposal: proposal.html (one self-contained page to
+    print or send), proposal.xlsx and its charts.
 
     \b
     Example:
@@ -43,6 +47,7 @@ def province(province_file: Path, output_dir: Path, cluster: str | None, reps: i
       tuopin province my-province.toml --cluster local:4 -o out/province
     """
     from simulator.province import load_province, optimize_province
+    from simulator.province.proposal import write_province_proposal
 
     loaded = load_province(province_file)
 
@@ -59,7 +64,8 @@ def province(province_file: Path, output_dir: Path, cluster: str | None, reps: i
     with OutputRun(output_dir) as out:
         written = [write_json(out.directory / "summary.json", summary),
                    write_table(out.directory / "allocation.csv", result.allocation_table()),
-                   write_table(out.directory / "counties.csv", result.county_table())]
+                   write_table(out.directory / "counties.csv", result.county_table()),
+                   *write_province_proposal(summary, loaded, out.directory, lang=lang)]
         record(out, written, made, as_json, run_record={**result.timings,
                                                          "runner": result.runner},
                summary=summary)

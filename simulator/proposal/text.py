@@ -221,6 +221,86 @@ WORDS: dict[str, tuple[str, str]] = {
     "item": ("项目", "Item"),
     "amount": ("数值", "Value"),
     "pv_sites": ("光伏电站场地", "PV site fixed cost"),
+    # -- the province proposal (tuopin province) -------------------------------------------------
+    "province_title": ("{province}以奖代补资金省级分配方案（建议稿）",
+                       "{province}: reward-instead-of-subsidy fund split among counties (draft)"),
+    "province_subtitle": ("{counties} 个县 · {households} 户贫困户 · 规划期 {first}–{last} 年",
+                          "{counties} counties · {households} registered households · plan "
+                          "years {first}–{last}"),
+    "province_fund": ("省级资金", "Province fund"),
+    "province_supported": ("获得支持的贫困户 {supported} 户，占 {share}",
+                           "{supported} households supported ({share})"),
+    "counties_word": ("个县", "counties"),
+    "section_counties": ("一、资金分配到县", "1. The fund, county by county"),
+    "counties_intro": ("省级资金按各县“每多一万元可多稳定脱贫户数”分配：先以拉格朗日分解为全省资金和专项比例"
+                       "定价，各县在自身预算上限、产能与政策规则下按此价格选择扶持对象，直至各县边际效益"
+                       "相等；再由各县在分得的资金内求解本县方案，并用独立重复模拟评估。",
+                       "The province fund goes where one more 10,000 yuan buys the most stable "
+                       "exits: a Lagrangian decomposition prices the province fund and the "
+                       "earmarks, each county chooses its households at those prices within its "
+                       "own ceiling, capacities and policy rules, until the counties' marginal "
+                       "returns are equal; each county then solves its own plan within its share "
+                       "and is evaluated on fresh replications."),
+    "counties_sheet": ("分县资金", "By county"),
+    "county": ("县", "County"),
+    "tags": ("类别", "Group"),
+    "county_shadow": ("边际效益（每万元，分年）", "Marginal return per 10,000 yuan, by year"),
+    "section_rows": ("二、省级约束及其影子价格", "2. The province's rows and their prices"),
+    "rows_intro": ("影子价格：该约束放宽一万元（专项比例：少要求一万元）可多得的预期稳定脱贫户数。为零的"
+                   "约束不起作用；专项比例的影子价格即为执行该比例所放弃的稳定脱贫。",
+                   "Shadow price: the expected stable exits one more 10,000 yuan of the row "
+                   "would buy (for an earmark, one 10,000 yuan less required). A zero price "
+                   "means the row does not bind; an earmark's price is the stable exits the "
+                   "earmark gives up."),
+    "rows_sheet": ("省级约束", "Province rows"),
+    "row": ("约束", "Row"),
+    "row_budget": ("{year} 年省级资金上限", "Province fund {year}"),
+    "row_earmark": ("专项比例：{group}类县不少于 {share}", "Earmark: at least {share} to "
+                    "counties tagged {group}"),
+    "row_limit": ("限额（万元）", "Limit (10,000 yuan)"),
+    "row_planned": ("方案取值", "Under the split"),
+    "row_dual": ("影子价格（户/万元）", "Shadow price (exits per 10,000 yuan)"),
+    "section_province_years": ("三、分年度与分扶持方式", "3. By year and by instrument"),
+    "province_years_note": ("支出为各县在独立重复模拟中的预期支出之和；当年脱贫户数为各县预期值之和。",
+                            "Outlays are the counties' expected outlays on fresh replications, "
+                            "added up; exits that year likewise."),
+    "section_province_comparison": ("四、与其他分配方式比较", "4. Against other ways to spend "
+                                    "the money"),
+    "province_comparison_intro": ("各县在分得的同一笔资金内，按村平均分配、人均定额奖补和贪心分配与本方案比较，"
+                                  "全省合计；各县使用相同的随机数，差值为配对差。",
+                                  "Within the same county shares, the simple rules (by village, a "
+                                  "uniform reward per person, greedy) against this plan, added "
+                                  "up over the province; all share random numbers, so "
+                                  "differences are paired."),
+    "province_method": (
+        "1. 每个县按其情景文件（及名册）模拟全部候选扶持方案（样本内重复模拟），数据保存在计算节点本地。"
+        "2. 拉格朗日分解：省级行（各年度省级资金、专项比例）与各县自身的行（预算上限、产能、政策规则）"
+        "各有乘子；省级乘子作为各县资金的价格下发，各县在本地求本县对偶的最小值并返回两项小结果"
+        "（界值与支出），全省界值为其和。任一组价格给出的都是全省预期稳定脱贫户数的上界。"
+        "3. 分配：各县资金为其农户在最优价格下的支出，不超过本县上限与省级资金，并满足专项比例。"
+        "4. 各县在分得资金内求解本县方案，并用另一随机种子的独立重复模拟评估本方案与对照。"
+        "最优性差距为各县方案样本内预期稳定脱贫户数之和与全省上界之差。在单机与 Dask 集群上结果完全相同。",
+        "1. Each county simulates every candidate package for its households (in-sample "
+        "replications) where its data stays. 2. Lagrangian decomposition: the province rows "
+        "(the fund of each plan year, earmarks) and each county's own rows (its ceiling, "
+        "capacities, policy rules) get multipliers; the province's prices are sent to every "
+        "county, which minimises its own dual where its data is and sends back two small "
+        "things (its bound and its spending); the province bound is their sum, and any "
+        "prices give an upper bound on the province's expected stable exits. 3. Split: each "
+        "county gets what its households spend at the best prices, within its ceiling and the "
+        "province fund, with the earmarks met. 4. Each county solves its plan within its share "
+        "and is evaluated, with the simple rules, on fresh replications from another seed. The "
+        "gap is the distance of the counties' in-sample expected stable exits, added up, to the "
+        "province bound. Results are identical on one machine and on a Dask cluster."),
+    "province_gap": ("样本内：各县方案预期稳定脱贫 {objective} 户，全省上界 {bound} 户，差距 {gap}。",
+                     "In-sample: the counties' plans expect {objective} stable exits, the "
+                     "province bound is {bound}, a gap of {gap}."),
+    "province_prepared": ("由脱贫预算模拟优化工具（第{version}版）依据省级文件生成；随机种子 {seed}，"
+                          "样本内 {reps} 次重复模拟，各县在独立重复模拟上评估。",
+                          "Generated by tuopin {version} from the province file; seed {seed}, "
+                          "{reps} in-sample replications, each county evaluated on fresh ones."),
+    "province_references_intro": ("省级文件（专项比例等）引用的公开来源。", "Sources the province "
+                                  "file cites (earmarks and the like)."),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from simulator.files import reproducible_zip, store_as_text
@@ -41,8 +42,9 @@ SHEET_ORDER = ("cover", "instrument", "township", "year", "frontier", "household
                "sensitivity", "assumptions", "references")
 
 
-def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
-    """The workbook's bytes."""
+def render_xlsx(tables: dict[str, Table], title: str,
+                order: Sequence[str] = SHEET_ORDER) -> bytes:
+    """The workbook's bytes: a sheet for each table named in ``order`` that ``tables`` has."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
     from openpyxl.utils import get_column_letter
@@ -62,7 +64,7 @@ def render_xlsx(tables: dict[str, Table], title: str) -> bytes:
             style.alignment = Alignment(wrap_text=True, vertical="top")
         workbook.add_named_style(style)
         styles[kind] = style.name
-    for key in SHEET_ORDER:
+    for key in order:
         if key not in tables:  # the budget levels exist only when the frontier was solved
             continue
         table = tables[key]

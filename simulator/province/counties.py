@@ -110,6 +110,9 @@ class CountyOutcome:
     """(P,) the budget the province gave the county [yuan]."""
     objective: float
     """Expected stable exits of the allocation in-sample."""
+    spend: np.ndarray
+    """(P,) the allocation's expected outlays in-sample, PV sites included [yuan]: what the
+    province's rows (fund, earmarks) count."""
     bound: float | None
     status: str
     summary: dict[str, Any]
@@ -228,8 +231,11 @@ def solve_county(model: CountyModel, budgets: np.ndarray) -> CountyOutcome:
                               solver=cands.scenario.optimizer.solver,
                               evaluation_seed=model.task.evaluation_seed)
     optimised = result.optimised
+    households = np.arange(cands.n_households)
+    spend = cands.cost[households, solution.choice].sum(axis=0) + cands.site_costs(
+        solution.choice)
     return CountyOutcome(
-        name=model.task.county.name, budgets=budgets, objective=solution.objective,
+        name=model.task.county.name, budgets=budgets, objective=solution.objective, spend=spend,
         bound=solution.bound, status=solution.status, summary=result.summary(),
         table=result.allocation_table(), stable=optimised.stable_exits,
         without_support=np.asarray(result.evaluation_set.result.stable_exits_without_support(),

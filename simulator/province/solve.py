@@ -109,6 +109,7 @@ class ProvinceResult:
         net = self._total("net_cost")
         summary: dict[str, Any] = {
             "province": province.name,
+            "province_zh": province.name_zh,
             "counties": len(self.counties),
             "households": int(sum(c.summary["households"] for c in self.counties)),
             "people": int(sum(c.summary["people"] for c in self.counties)),
@@ -120,13 +121,11 @@ class ProvinceResult:
                           "gap": self.gap, "evaluations": self.evaluations},
             **headline(stable, without, outlays.sum(axis=1), net),
             "stable_exits": spread(stable),
+            **self._county_sums(),
             "outlays_by_year": {y: spread(v) for y, v in zip(years, outlays.T, strict=True)},
-            "province_rows": {
-                row.name: {"sense": row.sense, "rhs_yuan": two_decimals(row.rhs * MONEY_UNIT),
-                           "planned_yuan": two_decimals(activity * MONEY_UNIT),
-                           "dual_stable_exits_per_10000_yuan": round(float(dual), 4)}
-                for row, dual, activity in zip(self.rows, self.row_duals, self.row_activity,
-                                               strict=True)},
+            "province_rows": {row.name: self._row_figures(row, dual, activity)
+                              for row, dual, activity in zip(self.rows, self.row_duals,
+                                                             self.row_activity, strict=True)},
             "by_county": self._by_county(years),
             "baselines": {},
         }
@@ -139,12 +138,57 @@ class ProvinceResult:
                                           "optimised_gain": paired(stable, b_stable)}
         return summary
 
+    def _county_sums(self) -> dict[str, Any]:
+        """Expected figures that add up over counties (a province mean is the sum of the
+        counties' means: each replication's province figure is the sum of theirs)."""
+        own = [c.summary for c in self.counties]
+
+        def added(get: Any) -> float:
+            return two_decimals(sum(get(s) for s in own))
+
+        first = own[0]
+        return {
+            "stable_exits_by_income": {"mean": added(
+                lambda s: s["stable_exits_by_income"]["mean"])},
+            "stable_exits_by_safety_net": {"mean": added(
+                lambda s: s["stable_exits_by_safety_net"]["mean"])},
+            "exits_by_year": {y: {"mean": added(lambda s, y=y: s["exits_by_year"][y]["mean"])}
+                              for y in first["exits_by_year"]},
+            "outlays_by_instrument": {
+                key: {y: added(lambda s, key=key, y=y:
+                               s["outlays_by_instrument"].get(key, {}).get(y, 0.0))
+                      for y in first["outlays_by_year"]}
+                for key in sorted({k for s in own for k in s["outlays_by_instrument"]})},
+            "households_supported": int(sum(s["households"] - s["packages"].get("none", 0)
+                                            for s in own)),
+        }
+
+    def _row_figures(self, row: ProvinceRow, dual: float, activity: float) -> dict[str, Any]:
+        """A province row's right-hand side, its value under the split and its price; an
+        earmark's also as shares of the money split."""
+        figures: dict[str, Any] = {
+            "sense": row.sense, "rhs_yuan": two_decimals(row.rhs * MONEY_UNIT),
+            "planned_yuan": two_decimals(activity * MONEY_UNIT),
+            "dual_stable_exits_per_10000_yuan": round(float(dual), 4)}
+        earmark = next((e for e in self.province.earmarks if row.name == f"earmark_{e.name}"),
+                       None)
+        if earmark is not None:
+            member = self.province.in_group(earmark.group)
+            total = float(self.budgets.sum())
+            figures.update(group=earmark.group, min_share=earmark.min_share,
+                           planned_share=round(float(self.budgets[member].sum()) / total, 4)
+                           if total > 0 else None)
+        return figures
+
     def _by_county(self, years: list[str]) -> dict[str, dict[str, Any]]:
         """Each county's budget from the province and its own figures (fresh replications)."""
+        county_tags = {c.name: c.tags for c in self.province.counties}
+
         def figures(county: CountyOutcome, budgets: np.ndarray) -> dict[str, Any]:
             own = county.summary
             return {
                 "households": own["households"], "people": own["people"],
+                "tags": list(county_tags[county.name]),
                 "budget_yuan": {y: two_decimals(b) for y, b in zip(years, budgets, strict=True)},
                 **{key: own[key] for key in (
                     "shadow_price_stable_exits_per_10000_yuan", "added_stable_exits",
@@ -271,6 +315,31 @@ def split_budgets(province: Province, spend_yuan: np.ndarray) -> np.ndarray:
     return budgets
 
 
+EARMARK_ROUNDS = 3
+"""Most rounds of cutting the other counties' shares to meet the earmarks on money spent (one
+earmark needs one: the earmarked counties keep their shares and their spending)."""
+
+EARMARK_TOLERANCE_YUAN = 1.0
+"""Money spent outside an earmark's counties beyond what it allows that is not worth another
+round of solves [yuan]."""
+
+
+def meet_earmarks(province: Province, budgets: np.ndarray, spent: np.ndarray) -> np.ndarray:
+    """(C, P) shares [yuan] under which the counties' spending meets every earmark: where the
+    shares of the counties outside an earmark's group exceed ``(1 − share) / share`` times what
+    the group spends (``spent``, (C, P) expected outlays [yuan]), they are scaled down to it, so
+    that even spending all of them keeps the earmark."""
+    budgets = budgets.copy()
+    for earmark in province.earmarks:
+        member = province.in_group(earmark.group)
+        share = earmark.min_share
+        allowed = spent[member].sum() * (1 - share) / share if share < 1 else 0.0
+        outside = budgets[~member].sum()
+        if outside > allowed + EARMARK_TOLERANCE_YUAN:
+            budgets[~member] *= allowed / outside if outside > 0 else 0.0
+    return budgets
+
+
 def optimize_province(province: Province, *, cluster: str | None = None,
                       reps: int | None = None, seed: int | None = None,
                       progress: Any = None) -> ProvinceResult:
@@ -322,9 +391,23 @@ def _optimize(province: Province, runner: Any, tasks: list[CountyTask], reps: in
     timings["lagrangian_seconds"] = time.perf_counter() - started
     timings["county_evaluations"] = dual.county_evaluations
     budgets = split_budgets(province, spend * MONEY_UNIT)
+    # the earmarked counties are expected to spend what they spent at the prices, no more
+    budgets = meet_earmarks(province, budgets, np.minimum(spend * MONEY_UNIT, budgets))
     say("solving and evaluating each county")
     started = time.perf_counter()
     outcomes = runner.each(solve_county, models, list(budgets))
+    # A county may spend less than its share; an earmark counts the money spent, so the other
+    # counties' shares are cut to what the earmarked counties' spending allows, and solved again.
+    for _round in range(EARMARK_ROUNDS):
+        spent = np.array([o.spend for o in outcomes])
+        capped = meet_earmarks(province, budgets, spent)
+        redo = [c for c in range(len(outcomes)) if not np.array_equal(capped[c], budgets[c])]
+        if not redo:
+            break
+        budgets = capped
+        again = runner.each(solve_county, [models[c] for c in redo], [budgets[c] for c in redo])
+        for c, outcome in zip(redo, again, strict=True):
+            outcomes[c] = outcome
     timings["county_solve_seconds"] = time.perf_counter() - started
     description = runner.description
     activity = np.array([row.activity(budgets / MONEY_UNIT) for row in rows])

@@ -48,15 +48,20 @@ def run(province_path: str, cluster: str | None, workers: int) -> dict:
 
     province = load_province(province_path)
     started = time.perf_counter()
+
+    def progress(stage: str) -> None:  # to stderr, so a long run shows where it is
+        print(f"  [{time.perf_counter() - started:7.1f} s] {stage}", file=sys.stderr, flush=True)
+
     if cluster is None:
-        result = optimize_province(province)
+        result = optimize_province(province, progress=progress)
         worker_peaks = [peak_mib()]
     else:
         from dask.distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as local, Client(local) as client:
-            result = optimize_province(province, cluster=local.scheduler_address)
+            result = optimize_province(province, cluster=local.scheduler_address,
+                                       progress=progress)
             worker_peaks = list(client.run(peak_mib).values())
     summary = result.summary()
     return {**result.timings, "total_seconds": round(time.perf_counter() - started, 1),
@@ -92,7 +97,7 @@ def main() -> None:
         figures = {}
         for label, cluster in paths:
             out = subprocess.run([sys.executable, __file__, "--child", str(path), cluster,
-                                  str(args.workers)], capture_output=True, text=True,
+                                  str(args.workers)], stdout=subprocess.PIPE, text=True,
                                  check=True)
             figures[label] = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"province: {args.households:,} households in {args.counties} counties, "

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -252,8 +253,8 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
                   start: np.ndarray, low: np.ndarray, high: np.ndarray,
                   equality: np.ndarray | None = None, cap: int = BUNDLE_EVALUATIONS,
                   step: float | None = None, tolerance: float = BUNDLE_TOLERANCE,
-                  cuts: list[tuple[np.ndarray, float, np.ndarray, Any]] | None = None
-                  ) -> tuple[np.ndarray, float, Any, int, float]:
+                  cuts: list[tuple[np.ndarray, float, np.ndarray, Any]] | None = None,
+                  primal: bool = False) -> tuple[np.ndarray, float, Any, int, float]:
     """Minimise a convex piecewise-linear function given by ``evaluate(v) → (value,
     subgradient, payload)`` within the bounds (and, optionally, keeping ``equality · v``) by the
     box-step cutting-plane method, from ``start`` with a box of half-width ``step`` (default
@@ -265,6 +266,13 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
     dropped past :data:`BUNDLE_SIZE`. Without ``cuts`` no evaluation's payload is kept but the
     best one: a single county's payload is its (H, K) priced values, and keeping every
     evaluation's made a county of 15,000 households peak at 2.5 GB instead of 0.46.
+
+    With ``primal`` (payloads that add and scale, such as arrays), the payload returned is not
+    the best evaluation's but the combination of the model's cuts weighted by their prices in
+    the model's last minimum (its LP duals: non-negative, summing to one). Where L is minimal
+    those weights make the subgradients cancel, so the combined payload — what the households
+    would spend, mixed over the last answers — keeps the priced rows, as no single answer at a
+    kink of L does (the classic primal recovery of bundle methods).
     """
     centre = start
     best, subgradient, payload = evaluate(centre)
@@ -275,10 +283,14 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
     master = _Master(size, low, high, equality, centre) if size else None
     keep = cuts is not None
     known = cuts if keep else []
+    # the payload of each cut in the model, oldest first, as the model drops them
+    modelled: deque[Any] = deque(maxlen=BUNDLE_SIZE)
     if master is not None:
-        for point, value, gradient, _payload in known[-(BUNDLE_SIZE - 1):]:
+        for point, value, gradient, earlier in known[-(BUNDLE_SIZE - 1):]:
             master.add(point, value, gradient)
+            modelled.append(earlier)
         master.add(centre, best, subgradient)
+        modelled.append(payload)
     known.append((centre, best, subgradient, payload))
     while master is not None and evaluations < cap:
         trial, predicted = master.minimise(centre, step, best)
@@ -288,6 +300,7 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
         value, subgradient, trial_payload = evaluate(trial)
         evaluations += 1
         master.add(trial, value, subgradient)
+        modelled.append(trial_payload)
         if keep:
             known.append((trial, value, subgradient, trial_payload))
             del known[:-BUNDLE_SIZE]
@@ -300,6 +313,11 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
             if on_edge:
                 step *= 2.0
     del known[:-BUNDLE_SIZE]
+    if primal and master is not None:
+        master.minimise(centre, step, best)  # the model's duals at the final box
+        weights = master.cut_weights()
+        if weights is not None:
+            payload = sum(w * p for w, p in zip(weights, modelled, strict=True) if w > 0)
     return centre, best, payload, evaluations, step
 
 
@@ -358,6 +376,16 @@ class _Master:
             return centre, fallback
         x = np.array(self.highs.getSolution().col_value)
         return x[:self.size], float(x[-1])
+
+    def cut_weights(self) -> np.ndarray | None:
+        """Each cut's weight in the last minimum (oldest first): the magnitudes of its row
+        duals, which sum to one there (the dual of the model value t); None when the last
+        solve was not optimal."""
+        if self.highs.getModelStatus() != self.optimal:
+            return None
+        duals = np.abs(np.array(self.highs.getSolution().row_dual)[self.fixed_rows:])
+        total = duals.sum()
+        return duals / total if total > 0 else None
 
 
 def _site_cap_rows(cands: CandidateSet) -> list[Row]:

@@ -34,8 +34,9 @@ SEED_RANGE = 2**31
 
 @dataclass(frozen=True)
 class Earmark:
-    """At least ``min_share`` of all the money spent (every plan year together) goes to the
-    counties tagged ``group`` (Qinghai: ≥ 70 % of new funds to deep-poverty counties)."""
+    """At least ``min_share`` of the province fund split among counties (every plan year
+    together) goes to the counties tagged ``group`` (Qinghai: ≥ 70 % of new funds to
+    deep-poverty areas). It counts the money given; a county need not spend all of it."""
 
     name: str
     group: str

@@ -9,9 +9,11 @@
    alone; the method sends each county its prices and gets back two small things per
    evaluation — a map-reduce. ``L`` at any prices bounds the expected stable exits of every
    allocation of the province.
-3. **Split**: each county's budget is what its households spend at the best prices found, cut
-   to its own ceiling and to the province fund (money no county takes up goes to counties with
-   room, in proportion to it); earmarks are then met by scaling the other counties down.
+3. **Split**: each county's budget is the share it takes at the best prices found — the
+   counties' answers mixed by their weights in the method's last model, which keeps the
+   province rows where no single answer does — cut to its own ceiling and to the province fund
+   (money no county takes up goes to counties with room, in proportion to it); earmarks are
+   then met by scaling the other counties down.
 4. Each county **solves** its allocation within its budget with the single-county optimiser and
    evaluates it, and the simple rules with the same money, on fresh replications.
 
@@ -315,31 +317,6 @@ def split_budgets(province: Province, spend_yuan: np.ndarray) -> np.ndarray:
     return budgets
 
 
-EARMARK_ROUNDS = 3
-"""Most rounds of cutting the other counties' shares to meet the earmarks on money spent (one
-earmark needs one: the earmarked counties keep their shares and their spending)."""
-
-EARMARK_TOLERANCE_YUAN = 1.0
-"""Money spent outside an earmark's counties beyond what it allows that is not worth another
-round of solves [yuan]."""
-
-
-def meet_earmarks(province: Province, budgets: np.ndarray, spent: np.ndarray) -> np.ndarray:
-    """(C, P) shares [yuan] under which the counties' spending meets every earmark: where the
-    shares of the counties outside an earmark's group exceed ``(1 − share) / share`` times what
-    the group spends (``spent``, (C, P) expected outlays [yuan]), they are scaled down to it, so
-    that even spending all of them keeps the earmark."""
-    budgets = budgets.copy()
-    for earmark in province.earmarks:
-        member = province.in_group(earmark.group)
-        share = earmark.min_share
-        allowed = spent[member].sum() * (1 - share) / share if share < 1 else 0.0
-        outside = budgets[~member].sum()
-        if outside > allowed + EARMARK_TOLERANCE_YUAN:
-            budgets[~member] *= allowed / outside if outside > 0 else 0.0
-    return budgets
-
-
 def optimize_province(province: Province, *, cluster: str | None = None,
                       reps: int | None = None, seed: int | None = None,
                       progress: Any = None) -> ProvinceResult:
@@ -387,27 +364,13 @@ def _optimize(province: Province, runner: Any, tasks: list[CountyTask], reps: in
     dual = _ProvinceDual(rows, runner, models)
     centre, bound, spend, evaluations, _step = minimise_dual(
         dual.evaluate, np.zeros(dual.size), np.zeros(dual.size),
-        np.full(dual.size, np.inf), cap=PROVINCE_EVALUATIONS)
+        np.full(dual.size, np.inf), cap=PROVINCE_EVALUATIONS, primal=True)
     timings["lagrangian_seconds"] = time.perf_counter() - started
     timings["county_evaluations"] = dual.county_evaluations
     budgets = split_budgets(province, spend * MONEY_UNIT)
-    # the earmarked counties are expected to spend what they spent at the prices, no more
-    budgets = meet_earmarks(province, budgets, np.minimum(spend * MONEY_UNIT, budgets))
     say("solving and evaluating each county")
     started = time.perf_counter()
     outcomes = runner.each(solve_county, models, list(budgets))
-    # A county may spend less than its share; an earmark counts the money spent, so the other
-    # counties' shares are cut to what the earmarked counties' spending allows, and solved again.
-    for _round in range(EARMARK_ROUNDS):
-        spent = np.array([o.spend for o in outcomes])
-        capped = meet_earmarks(province, budgets, spent)
-        redo = [c for c in range(len(outcomes)) if not np.array_equal(capped[c], budgets[c])]
-        if not redo:
-            break
-        budgets = capped
-        again = runner.each(solve_county, [models[c] for c in redo], [budgets[c] for c in redo])
-        for c, outcome in zip(redo, again, strict=True):
-            outcomes[c] = outcome
     timings["county_solve_seconds"] = time.perf_counter() - started
     description = runner.description
     activity = np.array([row.activity(budgets / MONEY_UNIT) for row in rows])

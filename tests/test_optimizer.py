@@ -553,3 +553,22 @@ def test_mending_a_row_may_break_a_tight_one_when_nothing_else_can() -> None:
     # a row no move can win back
     stuck = Row("budget_1", "budget", "<=", 0.0, full=np.zeros((3, 2)))
     assert _mend(cands, priced, [stuck, coverage], 0, choice, np.array([1.0, 0.0])) is None
+
+
+def test_primal_recovery_mixes_the_answers_to_keep_the_row() -> None:
+    """max x over x ∈ {0, 1} s.t. x ≤ 0.5: L(λ) = max(1 − λ, 0) + 0.5·λ is least at the kink
+    λ = 1, where either answer (x = 0 or 1) breaks or wastes the row; the answers mixed by the
+    model's cut weights give x = 0.5, which keeps it exactly."""
+    from simulator.optimizer.lagrangian import minimise_dual
+
+    def evaluate(v: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        x = 1.0 if v[0] < 1.0 else 0.0
+        return max(1.0 - v[0], 0.0) + 0.5 * v[0], np.array([0.5 - x]), np.array([x])
+
+    start, low, high = np.zeros(1), np.zeros(1), np.full(1, np.inf)
+    centre, value, single, _evaluations, _step = minimise_dual(evaluate, start, low, high)
+    assert value == pytest.approx(0.5, abs=1e-6) and centre[0] == pytest.approx(1.0, abs=1e-3)
+    assert single[0] in (0.0, 1.0)
+    _centre, _value, mixed, _evaluations, _step = minimise_dual(evaluate, start, low, high,
+                                                                primal=True)
+    assert mixed[0] == pytest.approx(0.5, abs=1e-6)

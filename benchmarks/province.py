@@ -94,21 +94,21 @@ def main() -> None:
         paths = [("local cluster", f"local:{args.workers}")]
         if not args.no_single:
             paths.append(("one process", "none"))
+        print(f"province: {args.households:,} households in {args.counties} counties, "
+              f"{args.reps} replications, candidate packages per county as the scenario "
+              f"gives", flush=True)
         figures = {}
-        for label, cluster in paths:
+        for label, cluster in paths:  # each path's figures as soon as it ends
             out = subprocess.run([sys.executable, __file__, "--child", str(path), cluster,
                                   str(args.workers)], stdout=subprocess.PIPE, text=True,
                                  check=True)
-            figures[label] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"province: {args.households:,} households in {args.counties} counties, "
-          f"{args.reps} replications, candidate packages per county as the scenario gives")
-    for label, f in figures.items():
-        print(f"  {label}: candidates {f['candidate_seconds']:.1f} s, Lagrangian "
-              f"{f['lagrangian_seconds']:.1f} s ({f['evaluations']} evaluations, "
-              f"{f['county_evaluations']} county evaluations), county solves and evaluation "
-              f"{f['county_solve_seconds']:.1f} s, total {f['total_seconds']:.1f} s; gap "
-              f"{100 * f['gap']:.4f} %; peak memory per worker "
-              f"{max(f['worker_peak_mib']):,.0f} MiB")
+            f = figures[label] = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"  {label}: candidates {f['candidate_seconds']:.1f} s, Lagrangian "
+                  f"{f['lagrangian_seconds']:.1f} s ({f['evaluations']} evaluations, "
+                  f"{f['county_evaluations']} county evaluations), county solves and "
+                  f"evaluation {f['county_solve_seconds']:.1f} s, total "
+                  f"{f['total_seconds']:.1f} s; gap {100 * f['gap']:.4f} %; peak memory per "
+                  f"worker {max(f['worker_peak_mib']):,.0f} MiB", flush=True)
     if len(figures) == 2:
         same = len({f["summary_sha"] for f in figures.values()}) == 1
         print(f"  identical summaries: {'yes' if same else 'NO'}")

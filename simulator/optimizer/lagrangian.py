@@ -283,8 +283,10 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
     master = _Master(size, low, high, equality, centre) if size else None
     keep = cuts is not None
     known = cuts if keep else []
-    # the payload of each cut in the model, oldest first, as the model drops them
-    modelled: deque[Any] = deque(maxlen=BUNDLE_SIZE)
+    # with ``primal``, the payload of each cut in the model, oldest first, as the model drops
+    # them (only then: a county's payloads are (H, K) arrays, 120 of them 1.5 GB at 35,000
+    # households)
+    modelled: deque[Any] = deque(maxlen=BUNDLE_SIZE if primal else 0)
     if master is not None:
         for point, value, gradient, earlier in known[-(BUNDLE_SIZE - 1):]:
             master.add(point, value, gradient)

@@ -146,13 +146,21 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     households = (tables["households"].as_columns() if lang == "zh"
                   else proposal.allocation.allocation_table())
     outputs.append(write_table(output_dir / "allocation.csv", households))
+    return outputs + write_charts(figures, output_dir)
+
+
+def write_charts(figures: dict[str, dict[str, bytes]], output_dir: Path) -> list[Path]:
+    """Each chart's rendered formats as ``<name>.<format>`` files, atomically."""
+    from simulator.files import atomic_write_bytes
+
+    written = []
     for stem, rendered in figures.items():
         for fmt, data in rendered.items():
             path = output_dir / f"{stem}.{fmt}"
             atomic_write_bytes(path, data)
-            outputs.append(path)
-    return outputs
+            written.append(path)
+    return written
 
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "Proposal", "Table", "proposal_figures", "propose",
-           "write_proposal"]
+           "write_charts", "write_proposal"]

@@ -135,10 +135,7 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
                     f"{budgets[y]:,.0f} {_e(word('wan', lang))}</div>" for y in years)
     added = summary["added_stable_exits"]
     low, high = added["ci95"]
-    split = word("exits_split", lang, total=f"{summary['stable_exits']['mean']:,.0f}",
-                 income=f"{summary['stable_exits_by_income']['mean']:,.0f}",
-                 safety=f"{summary['stable_exits_by_safety_net']['mean']:,.0f}",
-                 without=f"{summary['stable_exits_without_support']['mean']:,.0f}")
+    split = exits_split(summary, lang)
     supported = proposal.households_supported()
     share = supported / max(summary["households"], 1)
     of_total = word("of_total", lang, total=f"{summary['households']:,}", share=f"{share:.0%}")
@@ -155,6 +152,19 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
          f"<div>{_e(net)}</div>"
          f"<div>{_e(reach)}</div>"),
     ]
+    return cover_boxes(boxes)
+
+
+def exits_split(summary: dict[str, Any], lang: Language) -> str:
+    """Stable exits in all, by income, through the safety net, and with no support, in words."""
+    return word("exits_split", lang, total=f"{summary['stable_exits']['mean']:,.0f}",
+                income=f"{summary['stable_exits_by_income']['mean']:,.0f}",
+                safety=f"{summary['stable_exits_by_safety_net']['mean']:,.0f}",
+                without=f"{summary['stable_exits_without_support']['mean']:,.0f}")
+
+
+def cover_boxes(boxes: list[tuple[str, str, str]]) -> str:
+    """The cover's headline boxes: (label, value, note as HTML) each."""
     cells = "".join(f"<div class='figure-box'><div class='label'>{_e(label)}</div>"
                     f"<div class='value'>{_e(value)}</div><div class='note'>{note}</div></div>"
                     for label, value, note in boxes)

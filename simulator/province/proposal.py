@@ -276,7 +276,7 @@ def render_province_html(summary: dict[str, Any], tables: dict[str, Table],
 
 def _cover(summary: dict[str, Any], lang: Language) -> str:
     """Three boxes: the fund, the stable exits added, the cost of each."""
-    from simulator.proposal.html import _e, _money
+    from simulator.proposal.html import _e, _money, cover_boxes, exits_split
 
     wan = _wan(lang)
     budgets = summary["budgets_yuan"] or {}
@@ -286,10 +286,7 @@ def _cover(summary: dict[str, Any], lang: Language) -> str:
                       f"{_e(wan)}</div>" for y, v in budgets.items())
     added = summary["added_stable_exits"]
     low, high = added["ci95"]
-    split = word("exits_split", lang, total=f"{summary['stable_exits']['mean']:,.0f}",
-                 income=f"{summary['stable_exits_by_income']['mean']:,.0f}",
-                 safety=f"{summary['stable_exits_by_safety_net']['mean']:,.0f}",
-                 without=f"{summary['stable_exits_without_support']['mean']:,.0f}")
+    split = exits_split(summary, lang)
     supported = summary["households_supported"]
     reach = word("province_supported", lang, supported=f"{supported:,}",
                  share=f"{supported / max(summary['households'], 1):.0%}")
@@ -303,10 +300,7 @@ def _cover(summary: dict[str, Any], lang: Language) -> str:
         (word("cost_per_exit", lang), _money(summary["cost_per_added_stable_exit_yuan"], lang),
          f"<div>{_e(net)}</div><div>{_e(reach)}</div>"),
     ]
-    cells = "".join(f"<div class='figure-box'><div class='label'>{_e(label)}</div>"
-                    f"<div class='value'>{_e(value)}</div><div class='note'>{note}</div></div>"
-                    for label, value, note in boxes)
-    return f"<section class='cover'><div class='figures'>{cells}</div></section>"
+    return cover_boxes(boxes)
 
 
 def write_province_proposal(summary: dict[str, Any], province: Province,
@@ -314,6 +308,7 @@ def write_province_proposal(summary: dict[str, Any], province: Province,
     """Write ``proposal.html``, ``proposal.xlsx`` and the charts (PNG and SVG) into
     ``output_dir``, each file atomically; the paths written."""
     from simulator.files import CHART_FORMATS, atomic_write_bytes, figure_bytes
+    from simulator.proposal import write_charts
     from simulator.proposal.xlsx import render_xlsx
 
     output_dir = Path(output_dir)
@@ -329,9 +324,4 @@ def write_province_proposal(summary: dict[str, Any], province: Province,
     atomic_write_bytes(path, render_xlsx(tables, province_title(summary, lang),
                                          order=SHEET_ORDER))
     written.append(path)
-    for stem, rendered in figures.items():
-        for fmt, data in rendered.items():
-            path = output_dir / f"{stem}.{fmt}"
-            atomic_write_bytes(path, data)
-            written.append(path)
-    return written
+    return written + write_charts(figures, output_dir)

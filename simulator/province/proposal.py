@@ -28,6 +28,12 @@ SHEET_ORDER = ("cover", "counties", "province_rows", "year", "instrument", "comp
                "references")
 """Sheets of the province workbook, in order."""
 
+PROVINCE_CSS = """
+#table-counties td:nth-child(-n+2) { white-space: nowrap; }
+"""
+"""County names and groups on one line (the per-county table is wide; a name broken into one
+character a line is unreadable)."""
+
 GROUP_WORDS: dict[str, tuple[str, str]] = {"deep": ("深度贫困县", "deep-poverty county")}
 """Words for the county tags the bundled provinces use; any other tag is shown as written."""
 
@@ -271,7 +277,8 @@ def render_province_html(summary: dict[str, Any], tables: dict[str, Table],
     font = _font_face(_visible_text(body))
     return (f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>\n<head>\n"
             f"<meta charset='utf-8'>\n<title>{_e(title)}</title>\n"
-            f"<style>\n{font}{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+            f"<style>\n{font}{CSS}{PROVINCE_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n"
+            f"</html>\n")
 
 
 def _cover(summary: dict[str, Any], lang: Language) -> str:

@@ -293,7 +293,8 @@ def minimise_dual(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray, Any]
             modelled.append(earlier)
         master.add(centre, best, subgradient)
         modelled.append(payload)
-    known.append((centre, best, subgradient, payload))
+    if keep:
+        known.append((centre, best, subgradient, payload))
     while master is not None and evaluations < cap:
         trial, predicted = master.minimise(centre, step, best)
         decrease = best - predicted

@@ -74,7 +74,6 @@ class CountyModel:
 
     task: CountyTask
     folder: str
-    households: int
 
     def rows(self) -> _Dual:
         """The county's priced rows (its L as a function of its row prices), without the
@@ -140,7 +139,7 @@ def build_county(task: CountyTask) -> CountyModel:
     folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{task.run}-{task.index:04d}-"))
     _write(folder / ROWS_FILE, _Dual(cands, rows).without_candidates())
     _write(folder / CANDIDATES_FILE, cands)
-    return CountyModel(task=task, folder=str(folder), households=cands.n_households)
+    return CountyModel(task=task, folder=str(folder))
 
 
 SCRATCH_PREFIX = "tuopin-county-"

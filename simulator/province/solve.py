@@ -132,9 +132,8 @@ class ProvinceResult:
             "baselines": {},
         }
         for name in self.counties[0].baselines:
-            b_stable = np.sum([c.baselines[name][0] for c in self.counties], axis=0)
-            b_outlays = np.sum([c.baselines[name][1] for c in self.counties], axis=0)
-            b_net = np.sum([c.baselines[name][2] for c in self.counties], axis=0)
+            b_stable, b_outlays, b_net = np.sum([c.baselines[name] for c in self.counties],
+                                                axis=0)
             summary["baselines"][name] = {**headline(b_stable, without, b_outlays, b_net),
                                           "stable_exits": spread(b_stable),
                                           "optimised_gain": paired(stable, b_stable)}
@@ -145,21 +144,23 @@ class ProvinceResult:
         counties' means: each replication's province figure is the sum of theirs)."""
         own = [c.summary for c in self.counties]
 
-        def added(get: Any) -> float:
-            return two_decimals(sum(get(s) for s in own))
+        def added(*path: str) -> float:
+            """Σ over counties of the figure at ``path`` in their summaries (0 where absent)."""
+            total = 0.0
+            for figures in own:
+                for key in path:
+                    figures = figures.get(key, {})
+                total += figures or 0.0
+            return two_decimals(total)
 
         first = own[0]
         return {
-            "stable_exits_by_income": {"mean": added(
-                lambda s: s["stable_exits_by_income"]["mean"])},
-            "stable_exits_by_safety_net": {"mean": added(
-                lambda s: s["stable_exits_by_safety_net"]["mean"])},
-            "exits_by_year": {y: {"mean": added(lambda s, y=y: s["exits_by_year"][y]["mean"])}
+            "stable_exits_by_income": {"mean": added("stable_exits_by_income", "mean")},
+            "stable_exits_by_safety_net": {"mean": added("stable_exits_by_safety_net", "mean")},
+            "exits_by_year": {y: {"mean": added("exits_by_year", y, "mean")}
                               for y in first["exits_by_year"]},
             "outlays_by_instrument": {
-                key: {y: added(lambda s, key=key, y=y:
-                               s["outlays_by_instrument"].get(key, {}).get(y, 0.0))
-                      for y in first["outlays_by_year"]}
+                key: {y: added("outlays_by_instrument", key, y) for y in first["outlays_by_year"]}
                 for key in sorted({k for s in own for k in s["outlays_by_instrument"]})},
             "households_supported": int(sum(s["households"] - s["packages"].get("none", 0)
                                             for s in own)),

@@ -265,6 +265,25 @@ def outcome_of_years(exit_year: np.ndarray, return_year: np.ndarray, window_year
                        return_year=return_year, unconfirmed=unconfirmed)
 
 
+def returns_after_exit(exit_year: np.ndarray, return_year: np.ndarray, n_years: int,
+                       years_after_exit: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Who falls back ``years_after_exit`` years after exiting, and who could have.
+
+    Returns ``(returned, at_risk)``, boolean arrays of the inputs' shape: *at risk* are
+    households that exited, whose follow-up year (exit year + ``years_after_exit``) lies within
+    the ``n_years`` simulated, and that were still above the line at that year's start;
+    *returned* are those of them whose first year back below the line is the follow-up year.
+    Their ratio is the hazard of returning to poverty that many years after an exit, pooled
+    over exit years (national figures count returns against the year's exits the same way).
+    """
+    exit_year = np.asarray(exit_year).astype(np.int64)
+    return_year = np.asarray(return_year).astype(np.int64)
+    follow_up = exit_year + int(years_after_exit)
+    at_risk = (exit_year != NO_YEAR) & (follow_up < n_years) \
+        & ((return_year == NO_YEAR) | (return_year >= follow_up))
+    return at_risk & (return_year == follow_up), at_risk
+
+
 def judged_by_safety_net(laborers: np.ndarray, safety_net_exit: bool) -> np.ndarray:
     """(households,) which households exit through the safety net (政策兜底) rather than by
     income: those without labour capacity, when the exit rule has safety-net exits at all.

@@ -95,6 +95,10 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
                  f"solve {timings['solve_seconds']:.1f} s")
     lines.append("  on fresh replications:")
     lines += headline_lines(summary, indent="    ")
+    returns = summary["returns_in_year_after_exit_percent"]
+    lines.append(f"    of the households exiting by income, {returns['mean']:.1f} % fall back in "
+                 f"the year after their exit (95 % interval {returns['interval_95'][0]:.1f} to "
+                 f"{returns['interval_95'][1]:.1f} %)")
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]
         lines.append(f"  vs {name}: {baseline['added_stable_exits']['mean']:+,.0f} added stable "

@@ -103,7 +103,7 @@ def exits_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None,
     exits = result.exits_by_year(k)
     mean = exits.mean(axis=0)
     low, high = np.percentile(exits, INTERVAL, axis=0)
-    ax.bar(years, mean, color="tab:green", yerr=[mean - low, high - mean], capsize=4)
+    ax.bar(years, mean, color="tab:green", yerr=_error_bars(mean, low, high), capsize=4)
     stable = result.stable_exit_households(k)
     ax.set_xticks(years)
     ax.set_xlabel(labels.text("year", lang))
@@ -144,6 +144,13 @@ def outlays_by_year(result: SimulationResult, k: int = 0, ax: Axes | None = None
     return figure
 
 
+def _error_bars(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.ndarray]:
+    """Distances from the means to the interval's ends, as matplotlib's error bars take them.
+    Never negative: where every replication has the same value, a percentile may differ from
+    the mean in the last bit, and matplotlib rejects a negative error."""
+    return [np.maximum(mean - low, 0.0), np.maximum(high - mean, 0.0)]
+
+
 def _stable_exit_bars(ax: Axes, values: list[np.ndarray], names: list[str],
                       colours: list[str], lang: Language) -> None:
     """Horizontal bars of mean stable exits added over no support per plan, with 95 % intervals
@@ -151,7 +158,7 @@ def _stable_exit_bars(ax: Axes, values: list[np.ndarray], names: list[str],
     means = np.array([v.mean() for v in values])
     low, high = np.array([np.percentile(v, INTERVAL) for v in values]).T
     positions = np.arange(len(values))
-    ax.barh(positions, means, xerr=[means - low, high - means], color=colours, capsize=4)
+    ax.barh(positions, means, xerr=_error_bars(means, low, high), color=colours, capsize=4)
     ax.set_yticks(positions, names)
     ax.invert_yaxis()
     ax.set_xlabel(labels.text("added_exits_axis", lang))
@@ -227,7 +234,7 @@ def province_counties(summary: dict[str, Any], lang: Language = "zh",
     added = [c["added_stable_exits"] for c in counties.values()]
     means = np.array([a["mean"] for a in added])
     low, high = np.array([a["ci95"] for a in added]).T
-    added_ax.barh(positions, means, xerr=[means - low, high - means], color=colours, capsize=2)
+    added_ax.barh(positions, means, xerr=_error_bars(means, low, high), color=colours, capsize=2)
     added_ax.set_xlabel(labels.text("added_exits_axis", lang))
     if any(c == "tab:red" for c in colours):
         budget_ax.legend(handles=[Patch(color="tab:red",
@@ -249,7 +256,7 @@ def province_comparison(summary: dict[str, Any], ax: Axes | None = None,
     means = np.array([a["mean"] for a in added])
     low, high = np.array([a["ci95"] for a in added]).T
     positions = np.arange(len(plans))
-    ax.barh(positions, means, xerr=[means - low, high - means], capsize=4,
+    ax.barh(positions, means, xerr=_error_bars(means, low, high), capsize=4,
             color=["tab:green"] + ["tab:gray"] * (len(plans) - 1))
     ax.set_yticks(positions, [labels.plan(name, lang) for name in plans])
     ax.invert_yaxis()
@@ -300,7 +307,7 @@ def compare_differences(comparison: Comparison, ax: Axes | None = None,
     low = np.array([d["added_stable_exits"]["ci95"][0] for d in differences])
     high = np.array([d["added_stable_exits"]["ci95"][1] for d in differences])
     positions = np.arange(len(differences))
-    ax.barh(positions, means, xerr=[means - low, high - means], capsize=4,
+    ax.barh(positions, means, xerr=_error_bars(means, low, high), capsize=4,
             color=[f"C{i + 1}" for i in positions])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(positions, [literal(n) for n in names[1:]])

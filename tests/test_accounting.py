@@ -23,6 +23,7 @@ from simulator.accounting import (
     line_from_growth,
     lines_by_household,
     per_capita,
+    returns_after_exit,
 )
 from simulator.vocabulary import INCOME_SOURCES
 
@@ -203,3 +204,18 @@ def test_outcomes_read_from_the_pattern_table_equal_the_search(n_years: int, win
     for name in ("exit_year", "return_year", "stable", "returned", "unconfirmed"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
         assert getattr(fast, name).shape == (7, 300)
+
+
+def test_returns_after_exit_counts_the_follow_up_year_only() -> None:
+    # five simulated years; exit year → first year back below the line (-1: none)
+    exit_year = np.array([0, 0, 1, 2, 4, -1, 0])
+    return_year = np.array([1, -1, 3, 3, -1, -1, 2])
+    returned, exposed = returns_after_exit(exit_year, return_year, n_years=5)
+    # the last exit (year 4) has no follow-up year simulated; -1 never exited
+    assert exposed.tolist() == [True, True, True, True, False, False, True]
+    assert returned.tolist() == [True, False, False, True, False, False, False]
+    second, exposed_2 = returns_after_exit(exit_year, return_year, n_years=5,
+                                           years_after_exit=2)
+    # a household back below the line in its first follow-up year is no longer at risk
+    assert exposed_2.tolist() == [False, True, True, False, False, False, True]
+    assert second.tolist() == [False, False, True, False, False, False, True]

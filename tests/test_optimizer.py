@@ -3,6 +3,7 @@ risk-aware and confidence rules, and the honest comparison with baselines on Ruy
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -179,7 +180,7 @@ MEDIUM_BUDGETS = [150_000.0, 100_000.0]
 @pytest.fixture(scope="module")
 def medium_cands(tmp_path_factory):
     """60 households, every kind of coupling row: budgets with lumpy PV sites, capacities,
-    organisation coverage, equal treatment and exit targets."""
+    organisation coverage, equal treatment, the cap on returns after exit and exit targets."""
     from simulator.population import generate_population
 
     from .conftest import TINY_SCENARIO
@@ -190,7 +191,8 @@ def medium_cands(tmp_path_factory):
     scenario = load_scenario(path, [
         "capacities.pv_land_kw=300", "capacities.job_slots_per_year=10",
         "instruments.pv.fund_capex_yuan_per_kw=2000", "instruments.pv.site_fixed_cost_yuan=5000",
-        "capacities.pv_sites_per_township_max=1", "policy.organisation_coverage_min_share=0.2"])
+        "capacities.pv_sites_per_township_max=1", "policy.organisation_coverage_min_share=0.2",
+        "policy.first_year_return_max_share=0.05"])
     registry = Registry.from_columns({**tiny_registry.columns(),
                                       "pv_site": np.ones(60, dtype=bool)})
     return build_candidates(scenario, registry, reps=6, seed=4)
@@ -219,6 +221,31 @@ def test_medium_instance_agrees_with_scipy_milp(tmp_path, medium_cands) -> None:
     assert _scipy_from_mps(path) == pytest.approx(ours.objective, abs=1e-6)
     cbc, _ = solve_allocation(cands, budgets, solver="cbc", mip_gap=1e-9)
     assert cbc.objective == pytest.approx(ours.objective, abs=1e-6)
+
+
+def test_the_cap_on_returns_after_exit_binds_and_holds(medium_cands) -> None:
+    """Supported households exiting by income fall back in the following year no more often
+    than the cap allows, counted from the candidate arrays; without the cap the same optimum
+    breaks it (the rule is not idle) and buys more expected stable exits."""
+    capped, _ = solve_allocation(medium_cands, MEDIUM_BUDGETS)
+    cap = medium_cands.scenario.policy.first_year_return_max_share
+    households = np.arange(medium_cands.n_households)
+
+    def rate(choice: np.ndarray) -> tuple[float, float]:
+        result = medium_cands.result
+        judged = medium_cands.registered() & ~result.by_safety_net & (choice > 0)
+        returned = medium_cands.p_return_first_year[households, choice][judged].sum()
+        return returned, medium_cands.p_at_risk_first_year[households, choice][judged].sum()
+
+    returned, at_risk = rate(capped.choice)
+    assert returned <= cap * at_risk + 1e-6
+    scenario = medium_cands.scenario
+    free = dataclasses.replace(medium_cands, scenario=dataclasses.replace(
+        scenario, policy=dataclasses.replace(scenario.policy, first_year_return_max_share=None)))
+    uncapped, _ = solve_allocation(free, MEDIUM_BUDGETS)
+    returned, at_risk = rate(uncapped.choice)
+    assert returned > cap * at_risk
+    assert uncapped.objective > capped.objective
 
 
 @given(st.floats(0, 40_000), st.floats(0, 40_000))

@@ -415,3 +415,21 @@ def test_budget_levels_sheet_agrees_with_summary_json(proposal, written: Path) -
     else:
         assert max(target["exit_target_shortfall_people"].values()) >= 1
         assert "达不到各年脱贫目标" in texts[-1]
+
+
+def test_intervals_of_equal_replications_draw_without_error() -> None:
+    """Every replication alike (a plan that changes nothing): the 95 % interval's ends differ
+    from the mean only in the last bit, sometimes on the wrong side; the bars are still
+    drawn, with no error bar."""
+    import matplotlib.pyplot as plt
+
+    from simulator.plots import _error_bars, _stable_exit_bars
+
+    values = np.full(6, 0.7)
+    low, high = np.percentile(values, [2.5, 97.5])
+    assert values.mean() > high  # the float case that made matplotlib refuse the bars
+    below, above = _error_bars(np.array([values.mean()]), np.array([low]), np.array([high]))
+    assert below[0] >= 0 and above[0] == 0
+    figure, ax = plt.subplots()
+    _stable_exit_bars(ax, [values, values + 1], ["a", "b"], ["tab:green", "tab:gray"], "en")
+    plt.close(figure)

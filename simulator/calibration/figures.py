@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR
+from simulator.accounting import NO_YEAR, returns_after_exit
 from simulator.results import SimulationResult
 from simulator.vocabulary import INCOME_CATEGORIES, REGISTERED_CATEGORIES
 
@@ -52,16 +52,10 @@ def return_rate_after_exit(result: SimulationResult, years_after_exit: int) -> n
     ``years_after_exit`` years after their exit year, among those still out of poverty at the
     start of that year (a hazard, pooled over exit years whose follow-up year is simulated)
     [share]."""
-    k = int(years_after_exit)
-    exit_year = result.exit_year[0].astype(np.int64)
-    return_year = result.return_year[0].astype(np.int64)
-    registered = _exiting_by_income(result)[None, :]
-    n_years = len(result.years)
-    follow_up = exit_year + k
-    at_risk = registered & (exit_year != NO_YEAR) & (follow_up < n_years) \
-        & ((return_year == NO_YEAR) | (return_year >= follow_up))
-    returned = at_risk & (return_year == follow_up)
-    return returned.sum(axis=1) / np.maximum(at_risk.sum(axis=1), 1)
+    returned, at_risk = returns_after_exit(result.exit_year[0], result.return_year[0],
+                                           len(result.years), years_after_exit)
+    judged = _exiting_by_income(result)[None, :]
+    return (returned & judged).sum(axis=1) / np.maximum((at_risk & judged).sum(axis=1), 1)
 
 
 def return_rate_in_year(result: SimulationResult, year: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from simulator.accounting import returns_after_exit
 from simulator.engine import simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
@@ -63,6 +64,12 @@ class CandidateSet:
     """(H, K, P) probability of having exited by the end of each plan year."""
     cost: np.ndarray
     """(H, K, P) expected fund outlays charged to each plan year [yuan]."""
+    p_return_first_year: np.ndarray
+    """(H, K) probability of exiting and falling back below the line in the year after the
+    exit (within the horizon)."""
+    p_at_risk_first_year: np.ndarray
+    """(H, K) probability of exiting with the year after the exit simulated (the households
+    whose returns in that year can be counted)."""
     result: SimulationResult
     """The engine run the figures come from (per-replication outlays on demand)."""
 
@@ -192,6 +199,38 @@ class CandidateSet:
         """(H,) registered poor household (not an edge household)."""
         return np.isin(self.registry.category, REGISTERED_CATEGORIES)
 
+    def first_year_return_rate(self, choice: np.ndarray) -> np.ndarray:
+        """(R,) share of registered households exiting by income under ``choice`` (H,) that
+        fall back below the line in the year after their exit, among those whose following
+        year is simulated [share] — every such household, supported or not, as national
+        figures count returns."""
+        result, households = self.result, np.arange(self.n_households)
+        returned, at_risk = returns_after_exit(result.exit_year[choice, :, households].T,
+                                               result.return_year[choice, :, households].T,
+                                               len(result.years))
+        judged = self.registered() & ~result.by_safety_net
+        return (returned & judged).sum(axis=1) / np.maximum((at_risk & judged).sum(axis=1), 1)
+
+    def return_excess(self) -> np.ndarray | None:
+        """(H, K) the coefficients of the rule on returns in the year after exit
+        (``policy.first_year_return_max_share``), or None without the rule."""
+        return return_excess(self.scenario, self.result, self.packages,
+                             self.p_return_first_year, self.p_at_risk_first_year)
+
+
+def return_excess(scenario: Scenario, result: SimulationResult, packages: Sequence[Package],
+                  p_return: np.ndarray, p_at_risk: np.ndarray) -> np.ndarray | None:
+    """(H, K) expected returns in the year after exit minus the cap times the households at
+    risk of them, for supported registered households judged by income (a safety-net exit
+    cannot fall back; an unsupported household's exit is not the plan's): the plan keeps the
+    rule when these sum to at most 0 over its choices. None when the scenario has no cap."""
+    cap = scenario.policy.first_year_return_max_share
+    if cap is None:
+        return None
+    judged = np.isin(result.registry.category, REGISTERED_CATEGORIES) & ~result.by_safety_net
+    supported = np.array([bool(p.variants) for p in packages])
+    return np.where(judged[:, None] & supported[None, :], p_return - cap * p_at_risk, 0.0)
+
 
 def fold_to_plan_years(by_year: np.ndarray, plan_years: int) -> np.ndarray:
     """Charge outlays of years after the plan to the last plan year (last axis = years)."""
@@ -225,16 +264,22 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     exit_year = result.exit_year  # (K, R, H)
     p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T
                           for y in range(plan_years)], axis=-1)
+    returned, at_risk = returns_after_exit(exit_year, result.return_year, len(result.years))
+    p_return_first_year, p_at_risk_first_year = returned.mean(axis=1).T, at_risk.mean(axis=1).T
     cost = np.stack([fold_to_plan_years(result.household_outlays(k).mean(axis=0), plan_years)
                      for k in range(k_count)], axis=1)  # (H, K, P)
     cap = scenario.policy.household_cap_yuan
     if cap is not None:
         feasible &= cost.sum(axis=2) <= cap + MONEY_TOLERANCE_YUAN
     feasible[:, 0] = True  # 'none' is always possible
-    feasible &= ~dominated(scenario, packages, feasible, p_stable, p_exit_by, cost)
+    excess = return_excess(scenario, result, packages, p_return_first_year,
+                           p_at_risk_first_year)
+    feasible &= ~dominated(scenario, packages, feasible, p_stable, p_exit_by, cost, excess)
     return CandidateSet(scenario=scenario, registry=registry, packages=packages,
                         feasible=feasible, p_stable=p_stable, stable=result.stable,
-                        p_exit_by=p_exit_by, cost=cost, result=result)
+                        p_exit_by=p_exit_by, cost=cost,
+                        p_return_first_year=p_return_first_year,
+                        p_at_risk_first_year=p_at_risk_first_year, result=result)
 
 
 MONEY_TOLERANCE_YUAN = 1e-6
@@ -246,10 +291,12 @@ DOMINANCE_TOLERANCE = 1e-9
 
 
 def dominated(scenario: Scenario, packages: Sequence[Package], feasible: np.ndarray,
-              p_stable: np.ndarray, p_exit_by: np.ndarray, cost: np.ndarray) -> np.ndarray:
+              p_stable: np.ndarray, p_exit_by: np.ndarray, cost: np.ndarray,
+              return_excess: np.ndarray | None = None) -> np.ndarray:
     """(H, K) packages no optimal allocation needs: another feasible package ``j`` of the
     household uses a subset of ``k``'s instruments (so no more of any capacity), costs no more in
-    any year, and is at least as likely to give a stable exit and to exit by each plan year.
+    any year, is at least as likely to give a stable exit and to exit by each plan year, and
+    (under a rule on returns, ``return_excess``) uses no more of that rule.
     Rules that reward taking part (organisation coverage, equal coverage of poor and non-poor
     villages) keep packages that differ in what those rules count."""
     policy = scenario.policy
@@ -272,6 +319,8 @@ def dominated(scenario: Scenario, packages: Sequence[Package], feasible: np.ndar
                       & (p_stable[:, j] >= p_stable[:, k] - tol)
                       & np.all(cost[:, j] <= cost[:, k] + tol, axis=1)
                       & np.all(p_exit_by[:, j] >= p_exit_by[:, k] - tol, axis=1))
+            if return_excess is not None:
+                better &= return_excess[:, j] <= return_excess[:, k] + tol
             out[:, k] |= better
     out[:, 0] = False
     return out

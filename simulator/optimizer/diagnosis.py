@@ -34,6 +34,12 @@ def diagnose_infeasibility(cands: CandidateSet, settings: _Settings) -> Infeasib
                 f"people ({need:,.0f}) must be brought in by organisations, but within the "
                 f"budgets and capacities at most {need - short:,.0f} can be: short by "
                 f"{short:,.0f} people"))
+        elif name == "first_year_returns":
+            problems.append(Problem(
+                "policy.first_year_return_max_share",
+                f"at most {policy.first_year_return_max_share:.0%} of supported households "
+                "exiting by income may fall back in the year after their exit, but the other "
+                f"rules leave more: {short:,.1f} expected returns too many"))
         else:
             problems.append(Problem(
                 "policy.non_poor_village_gap_max",

@@ -122,6 +122,10 @@ def _policy_rows(cands: CandidateSet) -> list[Row]:
                         package=supported, elastic="gap_poor_ahead"))
         rows.append(Row("equal_treatment_nonpoor_ahead", "policy", ">=", -gap, household=share,
                         package=supported, elastic="gap_nonpoor_ahead"))
+    excess = cands.return_excess()
+    if excess is not None:
+        rows.append(Row("first_year_returns", "policy", "<=", 0.0, full=excess,
+                        elastic="first_year_returns"))
     targets = np.cumsum(policy.exit_targets_share_of_people)
     weight = np.where(registered, size, 0.0)[:, None]
     for year, target in enumerate(targets[:cands.plan_years]):

@@ -209,6 +209,8 @@ class AllocationResult:
             "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
                                                                   strict=True)},
             "returns_to_poverty": spread(returned),
+            "returns_in_year_after_exit_percent": spread(
+                100 * cands.first_year_return_rate(choice)),
             "outlays_by_year": {str(y): spread(v) for y, v in
                                 zip(plan_years, self.optimised.outlays.T, strict=True)},
             "budget_rule": {"rule": scenario.budget.rule,
@@ -221,7 +223,9 @@ class AllocationResult:
                 plan.outlays_by_line(by_instrument=True), site_key="pv"),
             "outlays_by_township": by_township,
             "shadow_price_stable_exits_per_10000_yuan": {
-                str(y): round(v, 4) for y, v in zip(plan_years, self.shadow_price, strict=True)},
+                # + 0.0: a price rounded from a hair below zero reads 0, not -0
+                str(y): round(v, 4) + 0.0
+                for y, v in zip(plan_years, self.shadow_price, strict=True)},
             "exit_target_shortfall_people": {
                 str(y): round(v, 1) for y, v in zip(plan_years, solution.exit_target_shortfall,
                                                     strict=False)},
@@ -238,6 +242,8 @@ class AllocationResult:
                 **headline(baseline.stable_exits, without_support, outlays,
                            self.net_cost(baseline)),
                 "stable_exits": spread(baseline.stable_exits),
+                "returns_in_year_after_exit_percent": spread(
+                    100 * cands.first_year_return_rate(baseline.choice)),
                 "optimised_gain": paired(stable, baseline.stable_exits),
             }
         if self.frontier:

@@ -349,8 +349,10 @@ class Proposal:
                        word("stable_exits", lang),
                        _with_unit(word("outlays", lang), word("wan", lang), lang),
                        _with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
+                       word("returns_after_exit", lang),
                        word("gain", lang), word("ci", lang)],
-                      ["text", "number", "text", "number", "wan", "yuan", "number", "text"])
+                      ["text", "number", "text", "number", "wan", "yuan", "share", "number",
+                       "text"])
 
         def row(name: str, figures: dict[str, Any], gain: dict[str, Any] | None) -> list[Any]:
             added = figures["added_stable_exits"]
@@ -358,6 +360,7 @@ class Proposal:
                     figures["stable_exits"]["mean"],
                     figures["outlays_total"]["mean"] / YUAN_PER_WAN,
                     figures["cost_per_added_stable_exit_yuan"],
+                    figures["returns_in_year_after_exit_percent"]["mean"] / 100,
                     None if gain is None else gain["mean"], "" if gain is None else _ci(gain)]
 
         table.rows.append(row("optimised", summary, None))

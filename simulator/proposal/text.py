@@ -125,6 +125,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "stable_exits": ("稳定脱贫户数", "Stable exits"),
     "interval": ("95% 区间", "95 % interval"),
     "gain": ("本方案多稳定脱贫", "Gain of this plan"),
+    "returns_after_exit": ("脱贫次年返贫率", "Returns in the year after exit"),
     "ci": ("95% 置信区间", "95 % CI"),
     "section_sensitivity": ("四、敏感性分析", "4. Sensitivity"),
     "sensitivity_intro": ("每次只改变一个参数（取低值或高值），分配方案不变，用同一批随机数重新模拟，"

@@ -387,6 +387,14 @@ class Policy:
         None, unit="yuan/household", ge=0,
         doc="Most the fund may spend on one household over the plan; left out means no cap.",
         source="scenario")
+    first_year_return_max_share: float | None = param(
+        None, unit="share of supported households exiting by income", ge=0, le=1,
+        doc="Most of the plan's supported households that exit by income may fall back below "
+            "the line in the year after their exit (返贫): exits bought must last. Counted "
+            "with expected values over the replications the optimiser sees; left out means "
+            "no such rule.",
+        source="≈ 5 % of 2016's exits returned to poverty nationally, fewer every year "
+               "after [SCIO2019]; the cap is the scenario's choice")
 
     def check(self, path: str, report: Report) -> None:
         total = sum(self.exit_targets_share_of_people)

@@ -276,9 +276,11 @@ def returns_after_exit(exit_year: np.ndarray, return_year: np.ndarray, n_years: 
     Their ratio is the hazard of returning to poverty that many years after an exit, pooled
     over exit years (national figures count returns against the year's exits the same way).
     """
-    exit_year = np.asarray(exit_year).astype(np.int64)
-    return_year = np.asarray(return_year).astype(np.int64)
-    follow_up = exit_year + int(years_after_exit)
+    # int16: year indices are small, and the engine's int8 arrays are large (packages ×
+    # replications × households)
+    exit_year = np.asarray(exit_year).astype(np.int16)
+    return_year = np.asarray(return_year)
+    follow_up = exit_year + np.int16(years_after_exit)
     at_risk = (exit_year != NO_YEAR) & (follow_up < n_years) \
         & ((return_year == NO_YEAR) | (return_year >= follow_up))
     return at_risk & (return_year == follow_up), at_risk

@@ -264,8 +264,13 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     exit_year = result.exit_year  # (K, R, H)
     p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T
                           for y in range(plan_years)], axis=-1)
-    returned, at_risk = returns_after_exit(exit_year, result.return_year, len(result.years))
-    p_return_first_year, p_at_risk_first_year = returned.mean(axis=1).T, at_risk.mean(axis=1).T
+    p_return_first_year = np.empty((n, k_count))
+    p_at_risk_first_year = np.empty((n, k_count))
+    for k in range(k_count):  # one package at a time: its (R, H) flags, not all packages'
+        returned, at_risk = returns_after_exit(exit_year[k], result.return_year[k],
+                                               len(result.years))
+        p_return_first_year[:, k] = returned.mean(axis=0)
+        p_at_risk_first_year[:, k] = at_risk.mean(axis=0)
     cost = np.stack([fold_to_plan_years(result.household_outlays(k).mean(axis=0), plan_years)
                      for k in range(k_count)], axis=1)  # (H, K, P)
     cap = scenario.policy.household_cap_yuan

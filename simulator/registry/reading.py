@@ -56,26 +56,35 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
     RegistryError
         Naming the file, the row and the column of every problem found.
     """
+    rows, decimal_comma, label = table_rows(path, encoding, "registry", "one row per household")
+    return _parse_rows(rows, label, decimal_comma=decimal_comma)
+
+
+def table_rows(path: str | Path, encoding: str | None, what: str, rows_expected: str
+               ) -> tuple[Iterable[tuple[int, list[str]]], bool, str]:
+    """The numbered rows of a CSV, .xlsx or .xls file as county systems export them, whether
+    a comma in a number is a decimal comma (semicolon-separated CSV), and the file's label.
+    ``what`` names the file in messages ("registry"), ``rows_expected`` what its rows hold."""
     path = Path(path)
     label = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise RegistryError("registry file not found", label) from exc
+        raise RegistryError(f"{what} file not found", label) from exc
     except OSError as exc:
         raise RegistryError(f"cannot read the file: {exc.strerror}", label) from exc
     if not raw.strip():
-        raise RegistryError("the file is empty; expected a header row and one row per household",
+        raise RegistryError(f"the file is empty; expected a header row and {rows_expected}",
                             label)
     if raw.startswith(b"PK\x03\x04"):
-        return _parse_rows(_xlsx_rows(raw, label), label, decimal_comma=False)
+        return _xlsx_rows(raw, label), False, label
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        return _parse_rows(_xls_rows(raw, label), label, decimal_comma=False)
+        return _xls_rows(raw, label), False, label
     if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in raw[:BINARY_PROBE_BYTES]:
         raise RegistryError("this is not a text file (it holds binary data); expected a CSV or "
-                            ".xlsx registry", label)
+                            f".xlsx {what}", label)
     rows, delimiter = _csv_rows(_decode(raw, label, encoding), label)
-    return _parse_rows(rows, label, decimal_comma=delimiter == ";")
+    return rows, delimiter == ";", label
 
 
 def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,

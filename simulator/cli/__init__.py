@@ -13,6 +13,7 @@ from simulator.cli import (  # noqa: F401  (registers the commands)
     research,
     runs,
     serve,
+    watch,
 )
 from simulator.cli.base import (
     EXIT_INTERNAL_ERROR,

@@ -151,21 +151,24 @@ class Backtest:
             "worlds": len(self.worlds), "seeds": {"worlds": self.seeds[0],
                                                   "model_paths": self.seeds[1]},
             "synthetic": True,
-            "precision_at_k": {"model": spread(self._values("precision_model")),
-                               "rules": spread(self._values("precision_rules"))},
-            "recall_at_k": {"model": spread(self._values("recall_model")),
-                            "rules": spread(self._values("recall_rules")),
-                            "model_and_rules": spread(self._values("recall_union"))},
-            "recall_gain_model_over_rules": paired(self._values("recall_model"),
-                                                   self._values("recall_rules")),
+            # shares as percentages: two decimals of a share would hide a gain of a point
+            "precision_at_k_percent": {"model": spread(100 * self._values("precision_model")),
+                                       "rules": spread(100 * self._values("precision_rules"))},
+            "recall_at_k_percent": {
+                "model": spread(100 * self._values("recall_model")),
+                "rules": spread(100 * self._values("recall_rules")),
+                "model_and_rules": spread(100 * self._values("recall_union"))},
+            "recall_gain_model_over_rules_points": paired(
+                100 * self._values("recall_model"), 100 * self._values("recall_rules")),
             "lift_over_rules": _ratio(self._values("precision_model"),
                                       self._values("precision_rules")),
             "average_precision": spread(self._values("average_precision")),
             "brier": spread(self._values("brier")),
             "households_flagged_by_rules": spread(self._values("flagged")),
             "households_below_line": spread(self._values("positives")),
-            "recall_by_township": {t: spread(np.array([w.recall_by_township[t]
-                                                       for w in self.worlds])) for t in townships},
+            "recall_by_township_percent": {
+                t: spread(100 * np.array([w.recall_by_township[t] for w in self.worlds]))
+                for t in townships},
             "calibration_by_decile": self.calibration(),
             "notes": self.notes,
         }

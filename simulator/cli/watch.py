@@ -1,0 +1,177 @@
+"""``tuopin watch``: the return-to-poverty watch list, and its backtest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.cli.base import cli, echo_lines, json_option, record, set_option
+from simulator.errors import Problem, TuopinError
+from simulator.outputs import OutputRun
+from simulator.population import population_of
+from simulator.scenario import load_scenario
+from simulator.scenario.model import MAX_REPLICATIONS
+from simulator.writers import provenance
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Registry (CSV or .xlsx) with last year's incomes; default: the scenario's "
+                   "population.")
+@click.option("--monitoring", "monitoring_path",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Monitoring records (CSV or .xlsx, one row per household and year or month).")
+@click.option("--year", type=int, help="Watch year (default: the year after the last record).")
+@click.option("--backtest", is_flag=True,
+              help="Score the method on synthetic histories instead: fit on the year before, "
+                   "score the watch year (precision and recall at K against the triggers "
+                   "alone, calibration).")
+@click.option("--worlds", type=click.IntRange(min=2, max=1000), default=50, show_default=True,
+              help="Synthetic histories of a backtest.")
+@click.option("--write-monitoring", "synthetic_path",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write synthetic monitoring records (one simulated history, labelled "
+                   "synthetic) to this CSV, for trying the command without real records.")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Directory for watchlist.xlsx, watchlist.csv, summary.json.")
+@click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+              help="Replications of the model's paths (default: simulation.replications; "
+                   "a backtest: watch.backtest_replications).")
+@click.option("--seed", type=int, help="Root seed (default: simulation.seed).")
+@set_option
+@json_option
+def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | None,
+          year: int | None, backtest: bool, worlds: int, synthetic_path: Path | None,
+          output_dir: Path, reps: int | None, seed: int | None, overrides: tuple[str, ...],
+          as_json: bool) -> None:
+    """Return-to-poverty early warning (防返贫监测): who is likely to fall below the line.
+
+    Every household's risk of falling below the line in the watch year and the year after
+    comes from the engine, given its monitoring records; the official triggers (income below
+    1.5 × the line, rigid spending above last year's income, a sharp income fall) flag
+    households with their category and reason. The list joins the model's riskiest
+    households (5 % of the registry's people) with every flagged one, one sheet per village.
+
+    \b
+    Examples:
+      tuopin watch changchun-edge --write-monitoring records.csv -o out/watch
+      tuopin watch changchun-edge --monitoring records.csv -o out/watch
+      tuopin watch changchun-edge --backtest -o out/backtest
+    """
+    from simulator.watch.records import load_records, write_records
+
+    loaded = load_scenario(scenario, overrides)
+    registry = population_of(loaded, registry_path)
+    _check_year(loaded, year, backtest)
+    if backtest:
+        _backtest(loaded, registry, registry_path, year, worlds, reps, seed, output_dir,
+                  as_json)
+        return
+    records = load_records(monitoring_path, registry) if monitoring_path is not None else None
+    synthetic = None
+    if synthetic_path is not None:
+        synthetic = _synthetic(loaded, registry, year, seed)
+        records = records if records is not None else synthetic
+    from simulator.watch.watchlist import watch as make_list
+    from simulator.watch.writing import write_watch_outputs
+
+    watchlist = make_list(loaded, registry, records, year=year, reps=reps, seed=seed)
+    summary = watchlist.summary()
+    with OutputRun(output_dir) as out:
+        outputs = write_watch_outputs(watchlist, summary, out.directory)
+        record(out, outputs, provenance(loaded, registry_path, watchlist.seed,
+                                          replications=watchlist.reps), as_json,
+               summary=summary)
+    if synthetic is not None:
+        write_records(synthetic, registry, synthetic_path)
+    if as_json:
+        return
+    echo_lines(_list_lines(summary))
+    if synthetic is not None:
+        click.echo(f"synthetic monitoring records (not real data): {synthetic_path}")
+    click.echo(f"wrote watchlist.xlsx, watchlist.csv and summary.json to {output_dir}")
+
+
+def _check_year(scenario, year: int | None, backtest: bool) -> None:
+    years = [int(y) for y in scenario.calendar_years]
+    first = years[0] + (2 if backtest else 1)
+    if year is not None and not first <= year <= years[-1]:
+        need = "two simulated years before it" if backtest else "a simulated year before it"
+        raise TuopinError([Problem("--year", f"expected a year from {first} to {years[-1]} "
+                                   f"(the watch year needs {need}), found {year}")])
+
+
+def _synthetic(scenario, registry, year: int | None, seed: int | None):
+    """Synthetic records of the years before the watch year, from one simulated history with
+    no new support (seed + 2: not the model's paths)."""
+    from simulator.engine import simulate
+    from simulator.packages import Package, Plan
+    from simulator.watch.synthetic import synthetic_records
+
+    years = [int(y) for y in scenario.calendar_years]
+    year = year if year is not None else years[min(2, len(years) - 1)]
+    root = scenario.simulation.seed if seed is None else seed
+    truth = simulate(scenario, Plan.everyone(Package(), registry.n_households),
+                     registry=registry, reps=1, seed=root + 2)
+    return synthetic_records(truth, 0, through=year - 1)
+
+
+def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, output_dir,
+              as_json) -> None:
+    from simulator.watch.backtest import backtest
+    from simulator.watch.writing import write_backtest_outputs
+
+    result = backtest(scenario, registry, year=year, worlds=worlds, reps=reps, seed=seed)
+    summary = result.summary()
+    with OutputRun(output_dir) as out:
+        outputs = write_backtest_outputs(result, summary, out.directory)
+        record(out, outputs, provenance(scenario, registry_path, result.seeds[0],
+                                          replications=reps), as_json, summary=summary)
+    if as_json:
+        return
+    echo_lines(_backtest_lines(summary))
+    click.echo(f"wrote backtest.json and backtest_calibration.csv to {output_dir}")
+
+
+def _list_lines(summary: dict) -> list[str]:
+    flagged = ", ".join(f"{name} {n:,}" for name, n in summary["flagged_by_rules"].items())
+    recal = summary["recalibration"]
+    lines = [f"{summary['scenario']}: watch year {summary['watch_year']}, line "
+             f"{summary['line_yuan_per_capita']:,.0f} yuan per person",
+             f"  {summary['households_listed']:,} households listed: the model's "
+             f"{summary['list_size_model_households']:,} riskiest and every flagged one "
+             f"({flagged})",
+             f"  expected households below the line: "
+             f"{summary['expected_households_below_line']:,.1f}"]
+    if recal["fitted_on"] is not None:
+        lines.append(f"  risks recalibrated on {recal['fitted_on']}'s recorded incomes "
+                     f"(slope {recal['slope']:.2f})")
+    if summary["records"]["synthetic"]:
+        lines.append("  the monitoring records are synthetic (simulated), not real data")
+    return lines
+
+
+def _backtest_lines(summary: dict) -> list[str]:
+    def pct(block: dict) -> str:
+        low, high = block["interval_95"]
+        return f"{block['mean']:.1f} % (95 % interval {low:.1f}–{high:.1f})"
+
+    gain = summary["recall_gain_model_over_rules_points"]
+    calibration = summary["calibration_by_decile"]
+    inside = sum(row["inside"] for row in calibration)
+    return [
+        f"{summary['scenario']}: backtest of watch year {summary['watch_year']} on "
+        f"{summary['worlds']} synthetic histories, K = {summary['list_size_households']:,} "
+        "households",
+        f"  precision at K: model {pct(summary['precision_at_k_percent']['model'])}, "
+        f"triggers alone {pct(summary['precision_at_k_percent']['rules'])}",
+        f"  recall at K: model {pct(summary['recall_at_k_percent']['model'])}, triggers alone "
+        f"{pct(summary['recall_at_k_percent']['rules'])}",
+        f"  recall gain of the model: {gain['mean']:+.1f} points (95 % CI "
+        f"{gain['ci95'][0]:+.1f} to {gain['ci95'][1]:+.1f}), paired by history",
+        f"  calibration: {inside} of {len(calibration)} deciles of predicted risk inside their "
+        "95 % band",
+        "  the histories are synthetic (simulated by the model), not real data",
+    ]

@@ -240,6 +240,23 @@ def test_watch_command_writes_the_list_by_village(cli, tmp_path: Path) -> None:
     assert again["records"]["synthetic"] is True
     assert (tmp_path / "a" / "watchlist.csv").read_bytes() \
         == (tmp_path / "b" / "watchlist.csv").read_bytes()
+    # suggested support: within the budget (the last plan year's), never worse than none
+    support = summary["suggested_support"]
+    assert 0 < support["cost_yuan"] <= support["budget_yuan"] + 1e-6
+    assert support["expected_households_kept_above_line"] > support["without_support"]
+    import csv
+
+    with open(tmp_path / "a" / "watchlist.csv", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum(float(r["suggested_cost_yuan"]) for r in rows) \
+        == pytest.approx(support["cost_yuan"], abs=0.01)
+    for row in rows:
+        assert float(row["p_above_with_support"]) >= float(row["p_above_without_support"])
+    none = cli("watch", "changchun-edge", "--monitoring", records, "--reps", 100, "--budget", 0,
+               "-o", tmp_path / "c")
+    assert none.exit_code == 0
+    assert "suggested_support" not in json.loads(
+        (tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))
 
 
 def test_watch_command_refuses_bad_input_with_located_errors(cli, tmp_path: Path) -> None:

@@ -40,12 +40,15 @@ from simulator.writers import provenance
               help="Replications of the model's paths (default: simulation.replications; "
                    "a backtest: watch.backtest_replications).")
 @click.option("--seed", type=int, help="Root seed (default: simulation.seed).")
+@click.option("--budget", type=click.FloatRange(min=0), metavar="YUAN",
+              help="Money left for new support in the watch year [yuan] (default: the "
+                   "scenario's last plan-year budget); 0 suggests no support.")
 @set_option
 @json_option
 def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | None,
           year: int | None, backtest: bool, worlds: int, synthetic_path: Path | None,
-          output_dir: Path, reps: int | None, seed: int | None, overrides: tuple[str, ...],
-          as_json: bool) -> None:
+          output_dir: Path, reps: int | None, seed: int | None, budget: float | None,
+          overrides: tuple[str, ...], as_json: bool) -> None:
     """Return-to-poverty early warning (防返贫监测): who is likely to fall below the line.
 
     Every household's risk of falling below the line in the watch year and the year after
@@ -79,8 +82,16 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
 
     watchlist = make_list(loaded, registry, records, year=year, reps=reps, seed=seed)
     summary = watchlist.summary()
+    suggestions = None
+    budget = float(loaded.budget.yearly_yuan[-1]) if budget is None else budget
+    if budget > 0 and watchlist.year < int(loaded.calendar_years[-1]):
+        from simulator.watch.support import suggest_support
+        from simulator.watch.writing import support_summary
+
+        suggestions = suggest_support(watchlist, budget)
+        summary["suggested_support"] = support_summary(suggestions)
     with OutputRun(output_dir) as out:
-        outputs = write_watch_outputs(watchlist, summary, out.directory)
+        outputs = write_watch_outputs(watchlist, summary, out.directory, suggestions)
         record(out, outputs, provenance(loaded, registry_path, watchlist.seed,
                                           replications=watchlist.reps), as_json,
                summary=summary)
@@ -135,6 +146,14 @@ def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, outpu
     click.echo(f"wrote backtest.json and backtest_calibration.csv to {output_dir}")
 
 
+def _support_lines(support: dict) -> list[str]:
+    return [f"  suggested support within {support['budget_yuan'] / 1e4:,.1f} 万元: "
+            f"{support['households_supported']:,} households for "
+            f"{support['cost_yuan'] / 1e4:,.1f} 万元; expected households kept above the line "
+            f"{support['expected_households_kept_above_line']:,.1f} against "
+            f"{support['without_support']:,.1f} without"]
+
+
 def _list_lines(summary: dict) -> list[str]:
     flagged = ", ".join(f"{name} {n:,}" for name, n in summary["flagged_by_rules"].items())
     recal = summary["recalibration"]
@@ -148,6 +167,8 @@ def _list_lines(summary: dict) -> list[str]:
     if recal["fitted_on"] is not None:
         lines.append(f"  risks recalibrated on {recal['fitted_on']}'s recorded incomes "
                      f"(slope {recal['slope']:.2f})")
+    if "suggested_support" in summary:
+        lines += _support_lines(summary["suggested_support"])
     if summary["records"]["synthetic"]:
         lines.append("  the monitoring records are synthetic (simulated), not real data")
     return lines

@@ -7,10 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from simulator import labels
 from simulator.files import atomic_write_bytes, write_json, write_table
 from simulator.proposal.content import Table
 from simulator.proposal.xlsx import render_xlsx
 from simulator.watch.backtest import Backtest
+from simulator.watch.support import Suggestions
 from simulator.watch.watchlist import WatchList
 
 COLUMNS_ZH: tuple[tuple[str, str, str], ...] = (
@@ -20,6 +24,10 @@ COLUMNS_ZH: tuple[tuple[str, str, str], ...] = (
     ("risk_watch_year", "{year}年跌破标准线概率", "share"),
     ("risk_year_after", "{next}年跌破标准线概率", "share"),
     ("expected_shortfall_yuan_per_person", "预计人均缺口（元）", "yuan"),
+    ("suggested_support", "建议帮扶措施", "text"),
+    ("suggested_cost_yuan", "帮扶费用（元）", "yuan"),
+    ("p_above_with_support", "帮扶后稳定在线上的概率", "share"),
+    ("p_above_without_support", "不帮扶时稳定在线上的概率", "share"),
 )
 """Workbook columns: the row field, its Chinese header and its cell kind."""
 
@@ -30,14 +38,29 @@ def _table(key: str, title: str, rows: list[dict[str, Any]], year: int) -> Table
     columns = [header.format(year=year, next=year + 1) for _f, header, _k in COLUMNS_ZH]
     table = Table(key, title, columns, [kind for _f, _h, kind in COLUMNS_ZH])
     for row in rows:
-        table.rows.append([row[field] for field, _h, _k in COLUMNS_ZH])
+        table.rows.append([row.get(field) for field, _h, _k in COLUMNS_ZH])
     return table
 
 
-def village_sheets(watchlist: WatchList) -> tuple[dict[str, Table], list[str]]:
+def listed_rows(watchlist: WatchList, suggestions: Suggestions | None) -> list[dict[str, Any]]:
+    """The list's rows, each with its suggested support when there are suggestions."""
+    rows = watchlist.rows()
+    if suggestions is None:
+        return rows
+    for row, package, cost, with_, without in zip(
+            rows, suggestions.package, suggestions.cost_yuan, suggestions.p_stable,
+            suggestions.p_without, strict=True):
+        row.update({"suggested_support": labels.package(package, "zh"),
+                    "suggested_cost_yuan": float(cost), "p_above_with_support": float(with_),
+                    "p_above_without_support": float(without)})
+    return rows
+
+
+def village_sheets(watchlist: WatchList, suggestions: Suggestions | None = None
+                   ) -> tuple[dict[str, Table], list[str]]:
     """Tables by key and their order: every listed household, then one table per village
     (named 乡镇·行政村; a name made unique when Excel's 31 characters cut two alike)."""
-    rows = watchlist.rows()
+    rows = listed_rows(watchlist, suggestions)
     year = watchlist.year
     tables = {"all": _table("all", ALL_SHEET, rows, year)}
     order = ["all"]
@@ -55,15 +78,15 @@ def village_sheets(watchlist: WatchList) -> tuple[dict[str, Table], list[str]]:
     return tables, order
 
 
-def write_watch_outputs(watchlist: WatchList, summary: dict[str, Any], output_dir: Path
-                        ) -> list[Path]:
+def write_watch_outputs(watchlist: WatchList, summary: dict[str, Any], output_dir: Path,
+                        suggestions: Suggestions | None = None) -> list[Path]:
     """watchlist.xlsx, watchlist.csv and summary.json in ``output_dir``."""
-    tables, order = village_sheets(watchlist)
+    tables, order = village_sheets(watchlist, suggestions)
     workbook = output_dir / "watchlist.xlsx"
     atomic_write_bytes(workbook, render_xlsx(
         tables, f"{watchlist.scenario.county or watchlist.scenario.name}{watchlist.year}年"
         "防返贫监测名单", order=order))
-    rows = watchlist.rows()
+    rows = listed_rows(watchlist, suggestions)
     fields = list(rows[0]) if rows else [f for f, _h, _k in COLUMNS_ZH]
     table = write_table(output_dir / "watchlist.csv",
                         {f: [r[f] for r in rows] for f in fields})
@@ -77,3 +100,16 @@ def write_backtest_outputs(result: Backtest, summary: dict[str, Any], output_dir
     calibration = write_table(output_dir / "backtest_calibration.csv",
                               {name: [r[name] for r in rows] for name in rows[0]})
     return [write_json(output_dir / "backtest.json", summary), calibration]
+
+
+def support_summary(suggestions: Suggestions) -> dict[str, Any]:
+    """What summary.json says about the suggested support."""
+    from collections import Counter
+
+    supported = np.array([p != "none" for p in suggestions.package], dtype=bool)
+    return {"budget_yuan": suggestions.budget_yuan,
+            "households_supported": int(supported.sum()),
+            "cost_yuan": round(float(suggestions.cost_yuan.sum()), 2),
+            "expected_households_kept_above_line": round(float(suggestions.p_stable.sum()), 2),
+            "without_support": round(float(suggestions.p_without.sum()), 2),
+            "packages": dict(sorted(Counter(suggestions.package).items()))}

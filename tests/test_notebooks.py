@@ -11,10 +11,11 @@ NOTEBOOK_REPS = "4"
 """Replications the notebooks run with in the test suite (TUOPIN_NOTEBOOK_REPS)."""
 
 
-def test_the_six_notebooks_are_there() -> None:
+def test_the_seven_notebooks_are_there() -> None:
     assert [p.stem for p in NOTEBOOKS] == ["01-quickstart", "02-ruyuan-allocation",
                                            "03-uncertainty", "04-edge-households",
-                                           "05-calibration", "06-credibility"]
+                                           "05-calibration", "06-credibility",
+                                           "06-early-warning"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

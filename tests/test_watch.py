@@ -187,13 +187,32 @@ def test_ranking_helpers() -> None:
                              np.array([True, False, True, False])) == pytest.approx(5 / 6)
 
 
+def test_backtest_figures_hold_together() -> None:
+    """A small backtest: every figure is where it must be (the acceptance figures are checked
+    on a full one, marked slow)."""
+    scenario = load_scenario("changchun-edge")
+    result = backtest(scenario, worlds=4, reps=200)
+    summary = result.summary()
+    assert summary["worlds"] == 4 and summary["synthetic"] is True
+    assert len(result.predicted) == 4 * population_of(scenario).n_households
+    for block in (*summary["precision_at_k_percent"].values(),
+                  *summary["recall_at_k_percent"].values()):
+        assert 0 <= block["mean"] <= 100
+    recall = summary["recall_at_k_percent"]
+    assert recall["model_and_rules"]["mean"] >= recall["model"]["mean"]
+    rows = summary["calibration_by_decile"]
+    assert sum(r["households"] for r in rows) == len(result.predicted)
+    assert [r["predicted"] for r in rows] == sorted(r["predicted"] for r in rows)
+
+
+@pytest.mark.slow
 def test_backtest_on_edge_households_beats_the_rules_and_is_calibrated() -> None:
     """The acceptance figures on the bundled edge-household scenario with synthetic records:
     the model's list finds more of the households that fall below the line than the official
     triggers at the same K (paired over worlds, interval above 0), and every decile's observed
-    rate is inside the band of its predicted rate."""
+    rate is inside the joint 95 % band of its predicted rate."""
     scenario = load_scenario("changchun-edge")
-    result = backtest(scenario, worlds=30)
+    result = backtest(scenario, worlds=50)
     summary = result.summary()
     assert result.k == list_size(result.worlds and population_of(scenario),
                                  scenario.watch.list_share_of_people)

@@ -193,6 +193,6 @@ def _backtest_lines(summary: dict) -> list[str]:
         f"  recall gain of the model: {gain['mean']:+.1f} points (95 % CI "
         f"{gain['ci95'][0]:+.1f} to {gain['ci95'][1]:+.1f}), paired by history",
         f"  calibration: {inside} of {len(calibration)} deciles of predicted risk inside their "
-        "95 % band",
+        "band (95 % jointly)",
         "  the histories are synthetic (simulated by the model), not real data",
     ]

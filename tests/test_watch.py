@@ -287,3 +287,33 @@ def test_watch_command_refuses_bad_input_with_located_errors(cli, tmp_path: Path
     result = cli("watch", "changchun-edge", "--year", 2030, "-o", tmp_path / "o")
     assert result.exit_code == 1 and "--year: expected a year from 2019 to 2021" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_registered_households_still_poor_are_not_monitored(tiny, tmp_path: Path) -> None:
+    """With exit years in the registry, a registered household that has not exited is in the
+    main poverty work, not on the watch list; one that exited is an unstable exit when its
+    income is low. The column reads Chinese headers and 2016年."""
+    from simulator.registry import load_registry
+    from simulator.registry.writing import write_registry
+
+    line = line_of(tiny, 2017)
+    base = _registry([{"id": "X", "size": 2, "income": 2 * line},
+                      {"id": "Y", "size": 2, "income": 2 * line}])
+    path = write_registry(base, tmp_path / "registry.csv", header="zh")
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    column = text[0].split(",").index("脱贫年度")
+    rows = [line_.split(",") for line_ in text[1:]]
+    rows[0][column] = "2016年"
+    path.write_text("\n".join([text[0], *(",".join(r) for r in rows)]) + "\n",
+                    encoding="utf-8-sig")
+    registry = load_registry(path)
+    assert registry.exit_year.tolist() == [2016, 0]
+    flags = apply_rules(tiny, registry, load_records(_write(
+        tmp_path / "r.csv", f"户编号,年度,家庭纯收入\nX,2017,{1.8 * line:.0f}\n"
+                            f"Y,2017,{1.8 * line:.0f}\n"), registry), 2018)
+    assert flags.category.tolist() == ["unstable_exit", ""]
+    bad = path.read_text(encoding="utf-8-sig").replace("2016年", "16")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(_write(tmp_path / "bad.csv", bad))
+    assert "column 脱贫年度 (exit_year): expected a calendar year from 1949 to 2100, found '16'" \
+        in str(caught.value)

@@ -14,6 +14,8 @@ from simulator.registry.columns import (
     CATEGORY_ALIASES,
     COUNT_UNITS,
     FALSE_WORDS,
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_MEMBERS,
     MAX_YUAN,
     MONEY_UNITS,
@@ -76,6 +78,15 @@ def _parse_cell(column: Column, cell: str, decimal_comma: bool = False) -> tuple
         if word in FALSE_WORDS:
             return False, ""
         return False, f"expected {_EXPECTED['bool']}, found {cell!r}"
+    if column.kind == "year":
+        cleaned = cell.strip().removesuffix("年").strip()
+        try:
+            number = float(cleaned)
+        except ValueError:
+            number = math.nan
+        if not number.is_integer() or not FIRST_YEAR <= number <= LAST_YEAR:
+            return 0, f"expected {_EXPECTED['year']}, found {cell!r}"
+        return int(number), ""
     units = COUNT_UNITS if column.kind == "count" else MONEY_UNITS
     stripped = cell.rstrip()
     for unit in units:
@@ -110,13 +121,14 @@ def _parse_cell(column: Column, cell: str, decimal_comma: bool = False) -> tuple
 
 
 _EMPTY: dict[str, object] = {"id": "", "text": "", "bool": False, "count": 0, "money": 0.0,
-                             "category": "general"}
+                             "category": "general", "year": 0}
 _EXPECTED = {
     "id": "a household id",
     "text": "a name",
     "bool": "yes or no (是/否, true/false, 1/0)",
     "count": "a whole number ≥ 0",
     "money": "an amount in yuan ≥ 0",
+    "year": f"a calendar year from {FIRST_YEAR} to {LAST_YEAR}",
     "category": "general, dibao, wubao or edge (一般贫困户, 低保贫困户, 五保贫困户, 贫困边缘户)",
 }
 

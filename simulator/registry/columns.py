@@ -17,11 +17,14 @@ MAX_MEMBERS = 100
 """Most people one household may have [people]: larger counts are typing errors (the largest
 registered households have a dozen or two members), and they must fit the integer columns."""
 
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+"""Calendar years a year cell may hold (anything else is a typing error)."""
+
 MAX_YUAN = 1e9
 """Largest yearly amount a registry cell may hold [yuan/year]: a poor household's income or
 expenses beyond this are typing errors."""
 
-ColumnKind = Literal["id", "text", "bool", "count", "money", "category"]
+ColumnKind = Literal["id", "text", "bool", "count", "money", "category", "year"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("production_expenses", "生产经营性支出", "money", True,
            "Production expenses [yuan/year].",
            ("家庭生产经营性支出", "生产经营支出", "生产性支出", "expenses")),
+    Column("exit_year", "脱贫年度", "year", False,
+           "Year the household exited poverty (脱贫年度); empty (0) when it has not: the watch "
+           "list tells exited households (脱贫不稳定户) from those still poor.",
+           ("脱贫年份", "脱贫时间", "退出年度", "计划脱贫年度")),
     Column("pv_site", "是否具备光伏安装条件", "bool", False,
            "Whether a PV-site place is available for the household.",
            ("光伏安装条件", "光伏场地", "光伏")),

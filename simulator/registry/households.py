@@ -32,6 +32,7 @@ class Registry:
     property: np.ndarray
     transfers: np.ndarray
     production_expenses: np.ndarray
+    exit_year: np.ndarray
     pv_site: np.ndarray
     housing_renovation: np.ndarray
     head_name: np.ndarray
@@ -133,4 +134,4 @@ def mask_id(number: str) -> str:
 
 
 _DTYPES = {"id": str, "text": str, "bool": bool, "count": np.int64, "money": float,
-           "category": str}
+           "category": str, "year": np.int64}

@@ -35,6 +35,8 @@ def registry_rows(registry: Registry, header: Literal["en", "zh"] = "en") -> lis
                 row.append(str(value) if header == "en" else CATEGORY_LABELS_ZH[str(value)])
             elif column.kind == "count":
                 row.append(int(value))
+            elif column.kind == "year":
+                row.append(int(value) if value else "")
             elif column.kind == "money":
                 row.append(float(value))
             else:

@@ -12,7 +12,8 @@ A household is flagged when, in the year before the watch year:
 Each flag carries its reason in Chinese, with the figures that triggered it. Disability, lost
 work and loan arrears recorded that year are added to the reason; they trigger nothing alone.
 Income not recorded in a year is taken from the latest year that recorded it, else from the
-registry (the registry year's income).
+registry (the registry year's income). Registered households that have not exited (the
+registry's exit year) are still poor and are not monitored (:func:`monitored`).
 """
 
 from __future__ import annotations
@@ -60,16 +61,23 @@ class RuleFlags:
         return self.category != ""
 
 
-def household_income(registry: Registry) -> np.ndarray:
-    """(H,) the registry year's household net income [yuan/year]."""
-    return (registry.wages + registry.business + registry.property + registry.transfers
-            - registry.production_expenses).astype(float)
+def monitored(registry: Registry, year: int) -> np.ndarray:
+    """(H,) households monitoring covers in ``year``: edge households, and registered ones that
+    exited before it. A registered household with no exit year is still poor — in the main
+    work, not on a watch list — when the registry gives exit years at all; a registry without
+    them (every exit year empty) is taken as one of exited households."""
+    registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+    exit_year = np.asarray(registry.exit_year)
+    if not exit_year.any():
+        return np.ones(registry.n_households, dtype=bool)
+    exited = (exit_year > 0) & (exit_year < year)
+    return ~registered | exited
 
 
 def latest_income(records: MonitoringRecords, registry: Registry, before: int) -> np.ndarray:
     """(H,) household net income of the latest year before ``before`` that recorded it, else
     the registry's [yuan/year]."""
-    income = household_income(registry)
+    income = registry.net_income.astype(float)
     for year in sorted(y for y in records.years if y < before):
         recorded = records.of_year(year, registry.n_households).income
         income = np.where(np.isnan(recorded), income, recorded)
@@ -103,6 +111,10 @@ def apply_rules(scenario: Scenario, registry: Registry, records: MonitoringRecor
     falling = (~np.isnan(last.income)) & (income_before > 0) & (last.income <= fall_limit)
     low = per_capita < band
     registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+    covered = monitored(registry, year)
+    low &= covered
+    spending &= covered
+    falling &= covered
     category = np.full(n, "", dtype=object)
     category[low & registered] = "unstable_exit"
     category[low & ~registered] = "edge_at_risk"

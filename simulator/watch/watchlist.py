@@ -24,7 +24,7 @@ from simulator.statistics import two_decimals
 from simulator.watch.backtest import list_size, top
 from simulator.watch.records import MonitoringRecords
 from simulator.watch.risk import Recalibration, Risk, fit_recalibration, model_risk
-from simulator.watch.rules import CATEGORIES_ZH, RuleFlags, apply_rules, line_of
+from simulator.watch.rules import CATEGORIES_ZH, RuleFlags, apply_rules, line_of, monitored
 
 MIN_HOUSEHOLDS_TO_RECALIBRATE = 30
 """Households with a recorded income in the year before the watch year needed to fit the
@@ -62,8 +62,9 @@ class WatchList:
     @property
     def in_model_list(self) -> np.ndarray:
         """(H,) among the model's K riskiest households."""
+        covered = np.flatnonzero(monitored(self.registry, self.year))
         chosen = np.zeros(self.registry.n_households, dtype=bool)
-        chosen[top(self.risk.below_either, self.k)] = True
+        chosen[covered[top(self.risk.below_either[covered], self.k)]] = True
         return chosen
 
     @property
@@ -109,6 +110,7 @@ class WatchList:
             "scenario": self.scenario.name, "watch_year": self.year,
             "line_yuan_per_capita": round(line_of(self.scenario, self.year), 2),
             "households": self.registry.n_households,
+            "households_monitored": int(monitored(self.registry, self.year).sum()),
             "records": {"rows": len(self.records.household), "years": self.records.years,
                         "synthetic": self.records.synthetic, "source": self.records.source},
             "list_size_model_households": self.k,

@@ -232,9 +232,15 @@ def test_watch_command_writes_the_list_by_village(cli, tmp_path: Path) -> None:
 
     import openpyxl
 
+    from simulator.registry.writing import write_registry
+
+    # a quarter of the bundled edge households keeps the test quick
+    scenario = load_scenario("changchun-edge")
+    households = write_registry(population_of(scenario).subset(np.arange(300)),
+                                tmp_path / "registry.csv", header="zh")
     records = tmp_path / "records.csv"
-    first = cli("watch", "changchun-edge", "--write-monitoring", records, "--reps", 30,
-                "-o", tmp_path / "a")
+    first = cli("watch", "changchun-edge", "--registry", households, "--write-monitoring",
+                records, "--reps", 30, "-o", tmp_path / "a")
     assert first.exit_code == 0, first.stderr
     assert "synthetic" in first.stdout
     summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
@@ -249,8 +255,8 @@ def test_watch_command_writes_the_list_by_village(cli, tmp_path: Path) -> None:
     header = [c.value for c in every[1]]
     assert header[:7] == ["乡镇", "行政村", "户编号", "户主姓名", "家庭人口", "监测类别",
                           "预警理由"]
-    second = cli("watch", "changchun-edge", "--monitoring", records, "--reps", 30,
-                 "-o", tmp_path / "b")
+    second = cli("watch", "changchun-edge", "--registry", households, "--monitoring", records,
+                 "--reps", 30, "-o", tmp_path / "b")
     assert second.exit_code == 0, second.stderr
     again = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
     for key in ("households_listed", "flagged_by_rules", "expected_households_below_line",
@@ -271,8 +277,8 @@ def test_watch_command_writes_the_list_by_village(cli, tmp_path: Path) -> None:
         == pytest.approx(support["cost_yuan"], abs=0.01)
     for row in rows:
         assert float(row["p_above_with_support"]) >= float(row["p_above_without_support"])
-    none = cli("watch", "changchun-edge", "--monitoring", records, "--reps", 30, "--budget", 0,
-               "-o", tmp_path / "c")
+    none = cli("watch", "changchun-edge", "--registry", households, "--monitoring", records,
+               "--reps", 30, "--budget", 0, "-o", tmp_path / "c")
     assert none.exit_code == 0
     assert "suggested_support" not in json.loads(
         (tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))

@@ -290,8 +290,15 @@ def test_watch_command_refuses_bad_input_with_located_errors(cli, tmp_path: Path
     assert result.exit_code == 1
     assert "row 2, column 户编号 (household_id): household 'NOBODY' is not in the registry" \
         in result.stderr
+    late = _write(tmp_path / "late.csv", "户编号,年度,家庭纯收入\nCC00001,2021,5000\n")
+    result = cli("watch", "changchun-edge", "--monitoring", late, "-o", tmp_path / "o")
+    assert result.exit_code == 1
+    assert "found 2022 (the year after the records' last, 2021)" in result.stderr
     result = cli("watch", "changchun-edge", "--year", 2030, "-o", tmp_path / "o")
     assert result.exit_code == 1 and "--year: expected a year from 2019 to 2021" in result.stderr
+    short = cli("watch", "changchun-edge", "--backtest", "--set", "horizon.years=2",
+                "--set", "exit_rule.monitoring_years=1", "-o", tmp_path / "o")
+    assert short.exit_code == 1 and "needs at least 3 years" in short.stderr, short.stderr
     assert not (tmp_path / "o").exists()
 
 

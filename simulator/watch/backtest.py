@@ -30,6 +30,7 @@ import numpy as np
 from scipy.stats import norm
 
 from simulator.engine import simulate
+from simulator.errors import Problem, TuopinError
 from simulator.packages import Package, Plan
 from simulator.population import population_of
 from simulator.registry import Registry
@@ -202,8 +203,10 @@ def backtest(scenario: Scenario, registry: Registry | None = None, *, year: int 
     if year is None:
         year = years[min(2, len(years) - 1)]
     if year - 2 < years[0] or year not in years:
-        raise ValueError(f"the watch year must have two simulated years before it: "
-                         f"{years[0] + 2}–{years[-1]}, found {year}")
+        span = f"{years[0] + 2}–{years[-1]}" if len(years) > 2 else \
+            f"none in {years[0]}–{years[-1]} (the scenario needs at least 3 years)"
+        raise TuopinError([Problem("--year", "expected a watch year with two simulated years "
+                                   f"before it: {span}; found {year}")])
     seed = scenario.simulation.seed if seed is None else seed
     truth = simulate(scenario, plan, registry=registry, reps=worlds, seed=seed)
     reps = scenario.watch.backtest_replications if reps is None else reps

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine import simulate
+from simulator.errors import Problem, TuopinError
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
@@ -135,8 +136,12 @@ def watch(scenario: Scenario, registry: Registry, records: MonitoringRecords | N
     if year is None:
         year = records.years[-1] + 1 if records.years else years[min(1, len(years) - 1)]
     if year not in years[1:]:
-        raise ValueError(f"the watch year must be one of the scenario's years after its first "
-                         f"({years[1] if len(years) > 1 else '—'}–{years[-1]}), found {year}")
+        # a user error: the year given, or the records' last year, is outside the scenario
+        raise TuopinError([Problem(
+            "--year", f"expected a watch year from {years[0] + 1} to {years[-1]} (a scenario "
+            f"year with one before it), found {year}" + (
+                f" (the year after the records' last, {records.years[-1]})"
+                if records.years and year == records.years[-1] + 1 else ""))])
     plan = plan if plan is not None else Plan.everyone(Package(), registry.n_households)
     seed = scenario.simulation.seed if seed is None else seed
     paths = simulate(scenario, plan, registry=registry, reps=reps, seed=seed)

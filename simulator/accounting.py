@@ -286,6 +286,15 @@ def returns_after_exit(exit_year: np.ndarray, return_year: np.ndarray, n_years: 
     return at_risk & (return_year == follow_up), at_risk
 
 
+def return_rate(exit_year: np.ndarray, return_year: np.ndarray, n_years: int,
+                judged: np.ndarray, years_after_exit: int = 1) -> np.ndarray:
+    """(R,) the hazard of :func:`returns_after_exit` per replication, among the ``judged``
+    (H,) households, from (R, H) exit and return year indices [share]."""
+    returned, at_risk = returns_after_exit(exit_year, return_year, n_years, years_after_exit)
+    judged = np.asarray(judged)[None, :]
+    return (returned & judged).sum(axis=1) / np.maximum((at_risk & judged).sum(axis=1), 1)
+
+
 def judged_by_safety_net(laborers: np.ndarray, safety_net_exit: bool) -> np.ndarray:
     """(households,) which households exit through the safety net (政策兜底) rather than by
     income: those without labour capacity, when the exit rule has safety-net exits at all.

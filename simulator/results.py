@@ -176,6 +176,13 @@ class SimulationResult:
         return judged_by_safety_net(self.registry.laborers,
                                     self.scenario.exit_rule.safety_net_exit)
 
+    @property
+    def judged_by_income(self) -> np.ndarray:
+        """(H,) registered households judged by income: the ones whose exits and returns
+        national figures count (a safety-net exit cannot fall back; edge households are not
+        registered)."""
+        return np.isin(self.registry.category, REGISTERED_CATEGORIES) & ~self.by_safety_net
+
     def stable_exits_by_income(self, k: int = 0) -> np.ndarray:
         """(R,) stable exits of households judged by income against the exit line."""
         return self.stable[k][:, ~self.by_safety_net].sum(axis=1)

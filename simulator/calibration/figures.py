@@ -13,20 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR, returns_after_exit
+from simulator.accounting import NO_YEAR, return_rate
 from simulator.results import SimulationResult
 from simulator.vocabulary import INCOME_CATEGORIES, REGISTERED_CATEGORIES
 
 
 def _registered(result: SimulationResult) -> np.ndarray:
     return np.isin(result.registry.category, REGISTERED_CATEGORIES)
-
-
-def _exiting_by_income(result: SimulationResult) -> np.ndarray:
-    """(H,) registered households judged by income: a safety-net exit cannot fall back (its
-    guaranteed income stays above the line), so counting it would only dilute return rates —
-    in Ruyuan half the households exit that way, nationally about a fifth."""
-    return _registered(result) & ~result.by_safety_net
 
 
 def _year_index(result: SimulationResult, year: int) -> int:
@@ -52,10 +45,8 @@ def return_rate_after_exit(result: SimulationResult, years_after_exit: int) -> n
     ``years_after_exit`` years after their exit year, among those still out of poverty at the
     start of that year (a hazard, pooled over exit years whose follow-up year is simulated)
     [share]."""
-    returned, at_risk = returns_after_exit(result.exit_year[0], result.return_year[0],
-                                           len(result.years), years_after_exit)
-    judged = _exiting_by_income(result)[None, :]
-    return (returned & judged).sum(axis=1) / np.maximum((at_risk & judged).sum(axis=1), 1)
+    return return_rate(result.exit_year[0], result.return_year[0], len(result.years),
+                       result.judged_by_income, years_after_exit)
 
 
 def return_rate_in_year(result: SimulationResult, year: int) -> np.ndarray:
@@ -64,7 +55,7 @@ def return_rate_in_year(result: SimulationResult, year: int) -> np.ndarray:
     y = _year_index(result, year)
     exit_year = result.exit_year[0].astype(np.int64)
     return_year = result.return_year[0].astype(np.int64)
-    at_risk = _exiting_by_income(result)[None, :] & (exit_year != NO_YEAR) & (exit_year < y) \
+    at_risk = result.judged_by_income[None, :] & (exit_year != NO_YEAR) & (exit_year < y) \
         & ((return_year == NO_YEAR) | (return_year >= y))
     return (at_risk & (return_year == y)).sum(axis=1) / np.maximum(at_risk.sum(axis=1), 1)
 

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from simulator.accounting import returns_after_exit
+from simulator.accounting import return_rate, returns_after_exit
 from simulator.engine import simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
@@ -205,11 +205,9 @@ class CandidateSet:
         year is simulated [share] — every such household, supported or not, as national
         figures count returns."""
         result, households = self.result, np.arange(self.n_households)
-        returned, at_risk = returns_after_exit(result.exit_year[choice, :, households].T,
-                                               result.return_year[choice, :, households].T,
-                                               len(result.years))
-        judged = self.registered() & ~result.by_safety_net
-        return (returned & judged).sum(axis=1) / np.maximum((at_risk & judged).sum(axis=1), 1)
+        return return_rate(result.exit_year[choice, :, households].T,
+                           result.return_year[choice, :, households].T, len(result.years),
+                           result.judged_by_income)
 
     def return_excess(self) -> np.ndarray | None:
         """(H, K) the coefficients of the rule on returns in the year after exit
@@ -227,9 +225,9 @@ def return_excess(scenario: Scenario, result: SimulationResult, packages: Sequen
     cap = scenario.policy.first_year_return_max_share
     if cap is None:
         return None
-    judged = np.isin(result.registry.category, REGISTERED_CATEGORIES) & ~result.by_safety_net
     supported = np.array([bool(p.variants) for p in packages])
-    return np.where(judged[:, None] & supported[None, :], p_return - cap * p_at_risk, 0.0)
+    return np.where(result.judged_by_income[:, None] & supported[None, :],
+                    p_return - cap * p_at_risk, 0.0)
 
 
 def fold_to_plan_years(by_year: np.ndarray, plan_years: int) -> np.ndarray:

@@ -109,7 +109,7 @@ def test_records_name_the_row_and_column_of_every_problem(tmp_path: Path) -> Non
         load_records(wrong, registry)
     text = str(caught.value)
     assert "row 3, column 户编号 (household_id): household 'H009' is not in the registry" in text
-    assert "row 4, column 年度 (year): expected a whole number from 1949 to 2100, found '17'" \
+    assert "row 4, column 年度 (year): expected a calendar year from 1949 to 2100, found '17'" \
         in text
     assert "row 5, column 月份 (month)" in text
     assert "row 6, column 家庭纯收入 (income)" in text and "negative" in text
@@ -330,3 +330,17 @@ def test_registered_households_still_poor_are_not_monitored(tiny, tmp_path: Path
         load_registry(_write(tmp_path / "bad.csv", bad))
     assert "column 脱贫年度 (exit_year): expected a calendar year from 1949 to 2100, found '16'" \
         in str(caught.value)
+
+
+def test_records_columns_a_county_export_adds_are_ignored(tmp_path: Path) -> None:
+    """An export carries columns the records do not use (a remark, the village); like the
+    registry, they are ignored — only a name close to a known column is an error."""
+    registry = _registry([{"id": "H001", "size": 2, "income": 8000}])
+    records = load_records(_write(tmp_path / "export.csv", (
+        "乳源县防返贫监测记录\n"
+        "户编号,行政村,年度,月份,家庭纯收入,备注\n"
+        "H001,一村,2017,3,700,住院\n"
+        "H001,一村,2017,4,650,\n")), registry)
+    year = records.of_year(2017, 1)
+    assert records.month.tolist() == [3, 4] and year.income.tolist() == [1350.0]
+    assert not records.synthetic

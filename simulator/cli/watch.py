@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from simulator.cli.base import cli, echo_lines, json_option, record, set_option
-from simulator.errors import Problem, TuopinError
 from simulator.outputs import OutputRun
 from simulator.population import population_of
 from simulator.scenario import load_scenario
 from simulator.scenario.model import MAX_REPLICATIONS
+from simulator.units import YUAN_PER_WAN
 from simulator.writers import provenance
 
 
@@ -67,7 +67,6 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
 
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
-    _check_year(loaded, year, backtest)
     if backtest:
         _backtest(loaded, registry, registry_path, year, worlds, reps, seed, output_dir,
                   as_json)
@@ -75,7 +74,11 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
     records = load_records(monitoring_path, registry) if monitoring_path is not None else None
     synthetic = None
     if synthetic_path is not None:
-        synthetic = _synthetic(loaded, registry, year, seed)
+        from simulator.watch.backtest import default_year
+        from simulator.watch.synthetic import simulated_records
+
+        watch_year = year if year is not None else default_year(loaded)
+        synthetic = simulated_records(loaded, registry, through=watch_year - 1, seed=seed)
         records = records if records is not None else synthetic
     from simulator.watch.watchlist import watch as make_list
     from simulator.watch.writing import write_watch_outputs
@@ -105,30 +108,6 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
     click.echo(f"wrote watchlist.xlsx, watchlist.csv and summary.json to {output_dir}")
 
 
-def _check_year(scenario, year: int | None, backtest: bool) -> None:
-    years = [int(y) for y in scenario.calendar_years]
-    first = years[0] + (2 if backtest else 1)
-    if year is not None and not first <= year <= years[-1]:
-        need = "two simulated years before it" if backtest else "a simulated year before it"
-        raise TuopinError([Problem("--year", f"expected a year from {first} to {years[-1]} "
-                                   f"(the watch year needs {need}), found {year}")])
-
-
-def _synthetic(scenario, registry, year: int | None, seed: int | None):
-    """Synthetic records of the years before the watch year, from one simulated history with
-    no new support (seed + 2: not the model's paths)."""
-    from simulator.engine import simulate
-    from simulator.packages import Package, Plan
-    from simulator.watch.synthetic import synthetic_records
-
-    years = [int(y) for y in scenario.calendar_years]
-    year = year if year is not None else years[min(2, len(years) - 1)]
-    root = scenario.simulation.seed if seed is None else seed
-    truth = simulate(scenario, Plan.everyone(Package(), registry.n_households),
-                     registry=registry, reps=1, seed=root + 2)
-    return synthetic_records(truth, 0, through=year - 1)
-
-
 def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, output_dir,
               as_json) -> None:
     from simulator.watch.backtest import backtest
@@ -147,9 +126,10 @@ def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, outpu
 
 
 def _support_lines(support: dict) -> list[str]:
-    return [f"  suggested support within {support['budget_yuan'] / 1e4:,.1f} 万元: "
+    return [f"  suggested support within {support['budget_yuan'] / YUAN_PER_WAN:,.1f} 万元: "
             f"{support['households_supported']:,} households for "
-            f"{support['cost_yuan'] / 1e4:,.1f} 万元; expected households kept above the line "
+            f"{support['cost_yuan'] / YUAN_PER_WAN:,.1f} 万元; expected households kept above "
+            f"the line "
             f"{support['expected_households_kept_above_line']:,.1f} against "
             f"{support['without_support']:,.1f} without"]
 

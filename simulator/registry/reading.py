@@ -24,6 +24,7 @@ from simulator.registry.columns import (
     LABOUR_WORDS,
     MAX_PROBLEMS_SHOWN,
     TOTAL_WORDS,
+    Column,
     _normal_header,
 )
 from simulator.registry.households import Registry
@@ -95,7 +96,7 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
     if first is None:
         raise RegistryError("the file has no rows; expected a header row and one row per "
                             "household", label)
-    (header_number, header), numbered = _find_header(first, numbered)
+    (header_number, header), numbered = find_header(first, numbered)
     notes = []
     if header_number > 1:
         notes.append(f"the header is row {header_number}; rows above it (a title) were skipped")
@@ -105,34 +106,8 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
         raise RegistryError([Problem(
             f"row {header_number}", f"expected a header row of column names, found "
             f"{len(header):,} cells, the longest {longest:,} characters", label)])
-    problems: list[Problem] = []
-    positions: dict[str, int] = {}
-    header_text: dict[str, str] = {}
-    ignored: list[str] = []
-    person: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _HEADER_LOOKUP.get(_normal_header(cell))
-        kind = _PERSON_LOOKUP.get(_normal_header(cell))
-        if name is None and kind is not None:
-            person.setdefault(kind, index)
-            continue
-        if name is None:
-            spelling = closest(_normal_header(cell), _HEADER_LOOKUP) if cell.strip() else None
-            if spelling:
-                near = _HEADER_LOOKUP[spelling]
-                problems.append(Problem(f"column {index + 1} '{cell}'",
-                                        f"unknown column (did you mean `{near}` / "
-                                        f"`{_BY_NAME[near].zh}`?)", label))
-            elif cell.strip():
-                ignored.append(cell.strip())
-            continue
-        if name in positions:
-            problems.append(Problem(f"column {index + 1} '{cell}'",
-                                    f"duplicate column: '{header_text[name]}' already gives "
-                                    f"{name}", label))
-            continue
-        positions[name] = index
-        header_text[name] = cell.strip()
+    positions, header_text, ignored, person, problems = match_header(
+        header, _HEADER_LOOKUP, _BY_NAME, label, _PERSON_LOOKUP)
     by_person = "relation" in person
     # a per-person export counts members and labourers from its rows
     derived = {"size", "laborers"} if by_person else set()
@@ -252,24 +227,66 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
     return folded, heads, note
 
 
+def match_header(header: list[str], lookup: dict[str, str], columns: dict[str, Column],
+                 label: str, others: dict[str, str] | None = None
+                 ) -> tuple[dict[str, int], dict[str, str], list[str], dict[str, int],
+                            list[Problem]]:
+    """Match a header row's cells to known columns (``lookup``: normalised spelling → column
+    name, ``columns``: name → Column). Returns each column's position and header text, the
+    cells ignored (no known column comes close), the positions of ``others`` (other known
+    headers, e.g. a per-person export's), and the problems: a cell close to a known name
+    (did you mean), or a column given twice."""
+    problems: list[Problem] = []
+    positions: dict[str, int] = {}
+    header_text: dict[str, str] = {}
+    ignored: list[str] = []
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = lookup.get(_normal_header(cell))
+        other = (others or {}).get(_normal_header(cell))
+        if name is None and other is not None:
+            found.setdefault(other, index)
+            continue
+        if name is None:
+            spelling = closest(_normal_header(cell), lookup) if cell.strip() else None
+            if spelling:
+                near = lookup[spelling]
+                problems.append(Problem(f"column {index + 1} '{cell}'",
+                                        f"unknown column (did you mean `{near}` / "
+                                        f"`{columns[near].zh}`?)", label))
+            elif cell.strip():
+                ignored.append(cell.strip())
+            continue
+        if name in positions:
+            problems.append(Problem(f"column {index + 1} '{cell}'",
+                                    f"duplicate column: '{header_text[name]}' already gives "
+                                    f"{name}", label))
+            continue
+        positions[name] = index
+        header_text[name] = cell.strip()
+    return positions, header_text, ignored, found, problems
+
+
 def _normal_total(cell: str) -> str:
     return cell.replace("\u3000", " ").strip()
 
 
-def _header_matches(row: list[str]) -> int:
-    return len({_HEADER_LOOKUP.get(_normal_header(c)) for c in row if c.strip()} - {None})
+def _header_matches(row: list[str], lookup: dict[str, str]) -> int:
+    return len({lookup.get(_normal_header(c)) for c in row if c.strip()} - {None})
 
 
-def _find_header(first: tuple[int, list[str]], rows: Iterator[tuple[int, list[str]]]
-                 ) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
-    """The header row and the rows after it. The header is the first row that names several
-    known columns, looked for among the first rows (title rows above it are skipped); when no
-    row does, the first row, so that its problems are reported."""
-    if _header_matches(first[1]) >= HEADER_MIN_MATCHES:
+def find_header(first: tuple[int, list[str]], rows: Iterator[tuple[int, list[str]]],
+                lookup: dict[str, str] = _HEADER_LOOKUP, min_matches: int = HEADER_MIN_MATCHES
+                ) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
+    """The header row and the rows after it. The header is the first row that names at least
+    ``min_matches`` known columns (``lookup``), looked for among the first rows (title rows
+    above it are skipped); when no row does, the first row, so that its problems are
+    reported."""
+    if _header_matches(first[1], lookup) >= min_matches:
         return first, rows
     looked = [first]
     for candidate in rows:
-        if _header_matches(candidate[1]) >= HEADER_MIN_MATCHES:
+        if _header_matches(candidate[1], lookup) >= min_matches:
             return candidate, rows
         looked.append(candidate)
         if len(looked) >= HEADER_SEARCH_ROWS:

@@ -37,7 +37,7 @@ from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import paired, spread
-from simulator.watch.risk import Recalibration, fit_recalibration, model_risk
+from simulator.watch.risk import Recalibration, below_line, fit_recalibration, model_risk
 from simulator.watch.rules import apply_rules
 from simulator.watch.synthetic import synthetic_records
 
@@ -53,11 +53,25 @@ whatever the band's width [share]: deciles of households that never fall (predic
 observed 0 in every world) have a band of width 0."""
 
 
+MODEL_SEED_OFFSET = 1
+"""The model's paths in a backtest run on the worlds' root seed + this: fresh random numbers."""
+
+RECORD_YEARS_BEFORE = 2
+"""Years of records a backtest's watch year has before it: one to fit the recalibration on,
+one more before that to condition its risks on."""
+
+
+def default_year(scenario: Scenario) -> int:
+    """The watch year a backtest scores unless told: the first with
+    :data:`RECORD_YEARS_BEFORE` simulated years before it (the last year, if none has)."""
+    years = [int(y) for y in scenario.calendar_years]
+    return years[min(RECORD_YEARS_BEFORE, len(years) - 1)]
+
+
 def list_size(registry: Registry, share: float) -> int:
-    """K: households, in any order, whose members first reach ``share`` of the registry's
-    people — counted with the registry's mean household size [households]."""
-    people = float(registry.size.sum())
-    return max(1, round(share * people / float(registry.size.mean())))
+    """K [households]: ``share`` of the registry's households — as many people as ``share`` of
+    its people at the mean household size, and one K for every list compared."""
+    return max(1, round(share * registry.n_households))
 
 
 def top(score: np.ndarray, k: int) -> np.ndarray:
@@ -201,16 +215,20 @@ def backtest(scenario: Scenario, registry: Registry | None = None, *, year: int 
     plan = plan if plan is not None else Plan.everyone(Package(), registry.n_households)
     years = [int(y) for y in scenario.calendar_years]
     if year is None:
-        year = years[min(2, len(years) - 1)]
-    if year - 2 < years[0] or year not in years:
-        span = f"{years[0] + 2}–{years[-1]}" if len(years) > 2 else \
-            f"none in {years[0]}–{years[-1]} (the scenario needs at least 3 years)"
-        raise TuopinError([Problem("--year", "expected a watch year with two simulated years "
-                                   f"before it: {span}; found {year}")])
+        year = default_year(scenario)
+    if year - RECORD_YEARS_BEFORE < years[0] or year not in years:
+        first = years[0] + RECORD_YEARS_BEFORE
+        span = f"a year from {first} to {years[-1]}" if first <= years[-1] else \
+            f"none in {years[0]}–{years[-1]}: the scenario needs at least " \
+            f"{first - years[0] + 1} years"
+        raise TuopinError([Problem("--year", f"expected {span} (the watch year needs "
+                                   f"{RECORD_YEARS_BEFORE} simulated years before it), found "
+                                   f"{year}")])
     seed = scenario.simulation.seed if seed is None else seed
     truth = simulate(scenario, plan, registry=registry, reps=worlds, seed=seed)
     reps = scenario.watch.backtest_replications if reps is None else reps
-    paths = simulate(scenario, plan, registry=registry, reps=reps, seed=seed + 1)
+    paths = simulate(scenario, plan, registry=registry, reps=reps,
+                     seed=seed + MODEL_SEED_OFFSET)
     k = list_size(registry, scenario.watch.list_share_of_people)
     scores = []
     predicted, observed = [], []
@@ -221,13 +239,12 @@ def backtest(scenario: Scenario, registry: Registry | None = None, *, year: int 
         predicted.append(p)
         observed.append(o)
     return Backtest(scenario, year, k, scores, np.concatenate(predicted),
-                    np.concatenate(observed).astype(float), (seed, seed + 1))
+                    np.concatenate(observed).astype(float), (seed, seed + MODEL_SEED_OFFSET))
 
 
 def _below(truth: SimulationResult, world: int, year: int) -> np.ndarray:
     """(H,) below the line in ``year`` in one world (households judged by income)."""
-    y = [int(v) for v in truth.years].index(year)
-    return (truth.per_capita[0, world, :, y] < truth.lines[y]) & ~truth.by_safety_net
+    return below_line(truth, [int(v) for v in truth.years].index(year))[world]
 
 
 def _score_world(scenario: Scenario, registry: Registry, truth: SimulationResult,

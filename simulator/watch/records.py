@@ -27,12 +27,12 @@ from simulator.registry.columns import (
     _BY_NAME as _REGISTRY_COLUMNS,
 )
 from simulator.registry.columns import (
-    HEADER_SEARCH_ROWS,
     MAX_PROBLEMS_SHOWN,
     Column,
     _normal_header,
 )
-from simulator.registry.reading import table_rows
+from simulator.registry.reading import find_header, match_header, table_rows
+from simulator.units import MONTHS_PER_YEAR
 
 
 class RecordsError(RegistryError):
@@ -42,7 +42,7 @@ class RecordsError(RegistryError):
 _ID = _REGISTRY_COLUMNS["household_id"]
 RECORD_COLUMNS: tuple[Column, ...] = (
     _ID,
-    Column("year", "年度", "count", True, "Calendar year of the record.",
+    Column("year", "年度", "year", True, "Calendar year of the record.",
            ("年份", "监测年度", "year_")),
     Column("month", "月份", "count", False,
            "Month of the record (1–12); empty when the row covers the whole year.",
@@ -65,13 +65,15 @@ RECORD_COLUMNS: tuple[Column, ...] = (
 )
 """The columns of a monitoring-records file, in the order files are written."""
 
+HEADER_MIN_MATCHES = 2
+"""Known column names a row needs to be taken for the header: the two required ones (户编号,
+年度) may be all a short file has."""
+
 _LOOKUP = {_normal_header(spelling): column.name for column in RECORD_COLUMNS
            for spelling in (column.name, column.zh, *column.aliases)}
 _BY_NAME = {column.name: column for column in RECORD_COLUMNS}
 MONEY_FIELDS = ("medical_out_of_pocket", "disaster_loss", "loan_arrears")
 COUNT_FIELDS = ("newly_disabled", "jobs_lost")
-FIRST_YEAR, LAST_YEAR = 1949, 2100
-"""Calendar years a record may carry (anything else is a typing error)."""
 
 SYNTHETIC_TITLE = "合成监测记录（由模型模拟生成，不是真实数据） / synthetic monitoring records " \
                   "(simulated by the model; not real data)"
@@ -167,53 +169,36 @@ def load_records(path: str | Path, registry: Registry, encoding: str | None = No
 
 def _parse(rows: Iterable[tuple[int, list[str]]], label: str, decimal_comma: bool,
            registry: Registry) -> MonitoringRecords:
-    numbered = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
-    header_at = next((i for i, (_n, row) in enumerate(numbered[:HEADER_SEARCH_ROWS])
-                      if sum(_normal_header(c) in _LOOKUP for c in row) >= 2), None)
-    if header_at is None:
-        raise RecordsError(f"no header row found in the first {HEADER_SEARCH_ROWS} rows; "
-                           "expected columns such as 户编号, 年度, 家庭纯收入, 医疗自付费用",
-                           label)
-    header_number, header = numbered[header_at]
-    synthetic = any(SYNTHETIC_TITLE.split("（")[0] in " ".join(row)
-                    for _n, row in numbered[:header_at])
-    problems: list[Problem] = []
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _LOOKUP.get(_normal_header(cell))
-        if name is None:
-            if cell.strip():
-                near = closest(_normal_header(cell), _LOOKUP)
-                hint = f" (did you mean `{_LOOKUP[near]}` / `{_BY_NAME[_LOOKUP[near]].zh}`?)" \
-                    if near else ""
-                problems.append(Problem(f"row {header_number}, column {index + 1} '{cell}'",
-                                        f"unknown column{hint}; accepted: " + ", ".join(
-                                            f"{c.zh} ({c.name})" for c in RECORD_COLUMNS),
-                                        label))
-            continue
-        if name in positions:
-            problems.append(Problem(f"row {header_number}, column {index + 1} '{cell}'",
-                                    f"duplicate column: {name} is already column "
-                                    f"{positions[name] + 1}", label))
-            continue
-        positions[name] = index
+    # blank rows are skipped, but every message keeps the row number the spreadsheet shows
+    numbered = ((number, row) for number, row in rows if any(cell.strip() for cell in row))
+    first = next(numbered, None)
+    if first is None:
+        raise RecordsError("the file has no rows; expected a header row and one row per "
+                           "household and year", label)
+    (header_number, header), body = find_header(first, numbered, _LOOKUP, HEADER_MIN_MATCHES)
+    # a title above the header says whether the records are synthetic
+    synthetic = header_number != first[0] and SYNTHETIC_TITLE.split("（")[0] in " ".join(
+        first[1])
+    positions, header_text, _ignored, _others, problems = match_header(
+        header, _LOOKUP, _BY_NAME, label)
     for column in RECORD_COLUMNS:
         if column.required and column.name not in positions:
-            problems.append(Problem("header", f"missing column {column.name} ({column.zh})",
-                                    label))
+            spellings = ", ".join((column.name, column.zh, *column.aliases))
+            problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
+                                    f"accepted headers: {spellings}", label))
     if problems:
         raise RecordsError(problems)
     index_of = {str(h): i for i, h in enumerate(registry.household_id)}
     values: dict[str, list] = {name: [] for name in _BY_NAME}
     seen: dict[tuple[int, int, int], int] = {}
-    for number, row in numbered[header_at + 1:]:
+    for number, row in body:
         cells = {name: row[p].strip() if p < len(row) else "" for name, p in positions.items()}
 
         def cell(name: str, cells: dict[str, str] = cells) -> str:
             return cells.get(name, "")
 
         def where(name: str, number: int = number) -> str:
-            return f"row {number}, column {header[positions[name]].strip()} ({name})"
+            return f"row {number}, column {header_text[name]} ({name})"
 
         household_id = cell("household_id")
         if household_id not in index_of:
@@ -221,11 +206,15 @@ def _parse(rows: Iterable[tuple[int, list[str]]], label: str, decimal_comma: boo
             hint = f" (did you mean `{near}`?)" if near else ""
             problems.append(Problem(where("household_id"), f"household {household_id!r} is not "
                                     f"in the registry{hint}", label))
-        year = _whole(cell("year"), FIRST_YEAR, LAST_YEAR, True)
-        month = _whole(cell("month"), 1, 12, False)
-        for name, value in (("year", year), ("month", month)):
-            if isinstance(value, str):
-                problems.append(Problem(where(name), value, label))
+        year, message = _parse_cell(_BY_NAME["year"], cell("year"), decimal_comma)
+        if message:
+            problems.append(Problem(where("year"), message, label))
+        month, message = _parse_cell(_BY_NAME["month"], cell("month"), decimal_comma)
+        if not message and cell("month") and not 1 <= month <= MONTHS_PER_YEAR:  # type: ignore[operator]
+            message = f"expected a month from 1 to 12, found {cell('month')!r}"
+        if message:
+            problems.append(Problem(where("month"), message, label))
+        bad_period = bool(message) or year == 0
         parsed: dict[str, float] = {}
         for name in ("income", *MONEY_FIELDS, *COUNT_FIELDS):
             text = cell(name)
@@ -238,7 +227,7 @@ def _parse(rows: Iterable[tuple[int, list[str]]], label: str, decimal_comma: boo
             parsed[name] = float(value)  # type: ignore[arg-type]
         if len(problems) > MAX_PROBLEMS_SHOWN:
             break
-        if isinstance(year, str) or isinstance(month, str) or household_id not in index_of:
+        if bad_period or household_id not in index_of:
             continue
         key = (index_of[household_id], year, month or 0)
         if key in seen:
@@ -266,20 +255,6 @@ def _parse(rows: Iterable[tuple[int, list[str]]], label: str, decimal_comma: boo
         jobs_lost=np.asarray(values["jobs_lost"], dtype=np.int64),
         loan_arrears=np.asarray(values["loan_arrears"], dtype=float),
         source=label, synthetic=synthetic)
-
-
-def _whole(text: str, low: int, high: int, required: bool) -> int | str | None:
-    """A whole number in [low, high] (None when empty and allowed), or the problem as text."""
-    if text == "":
-        return "empty cell; expected a year" if required else None
-    cleaned = text.removesuffix("年").removesuffix("月").strip()
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return f"expected a whole number from {low} to {high}, found {text!r}"
-    if not number.is_integer() or not low <= number <= high:
-        return f"expected a whole number from {low} to {high}, found {text!r}"
-    return int(number)
 
 
 def write_records(records: MonitoringRecords, registry: Registry, path: str | Path) -> None:

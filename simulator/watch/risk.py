@@ -45,18 +45,21 @@ class Risk:
     """P(counted per-capita income below the line in the watch year) [probability]."""
     below_next: np.ndarray | None
     """The same for the year after (None when it is past the scenario's years)."""
+    below_either: np.ndarray
+    """P(below the line in the watch year or the year after; the watch year alone when the
+    year after is past the scenario's years) — what the list ranks by."""
     shortfall: np.ndarray
     """Expected gap below the line in the watch year [yuan/person]."""
     effective_replications: np.ndarray
     """How many replications the weights are worth (1 / Σ w²): few means the records are far
     from anything the model simulates for the household."""
 
-    @property
-    def below_either(self) -> np.ndarray:
-        """P(below the line in the watch year or the year after), bounded by the two risks
-        (their larger one; the paths are not kept pairwise)."""
-        return self.below if self.below_next is None else np.maximum(self.below,
-                                                                      self.below_next)
+
+def below_line(paths: SimulationResult, y: int) -> np.ndarray:
+    """(R, H) counted per-capita income below the line in simulated year index ``y``, for
+    households judged by income (a safety-net household's guaranteed income stays at the
+    line: never below)."""
+    return (paths.per_capita[0, :, :, y] < paths.lines[y]) & ~paths.by_safety_net[None, :]
 
 
 def replication_weights(paths: SimulationResult, records: MonitoringRecords, before: int
@@ -103,20 +106,15 @@ def model_risk(paths: SimulationResult, records: MonitoringRecords, year: int) -
     prior = paths.scenario.watch.prior_replications
     trust = effective / (effective + prior)
     weight = trust[None, :] * weight + (1.0 - trust[None, :]) / paths.reps
-    judged = ~paths.by_safety_net
-    lines = paths.lines
-
-    def below(y: int) -> tuple[np.ndarray, np.ndarray]:
-        income = paths.per_capita[0, :, :, y]
-        gap = np.maximum(lines[y] - income, 0.0)
-        return ((weight * (gap > 0)).sum(axis=0) * judged,
-                (weight * gap).sum(axis=0) * judged)
-
     y = years.index(year)
-    risk, shortfall = below(y)
-    risk_next = below(y + 1)[0] if y + 1 < len(years) else None
-    return Risk(year=year, below=risk, below_next=risk_next, shortfall=shortfall,
-                effective_replications=effective)
+    below = below_line(paths, y)
+    gap = np.maximum(paths.lines[y] - paths.per_capita[0, :, :, y], 0.0) * below
+    below_next = below_line(paths, y + 1) if y + 1 < len(years) else None
+    either = below if below_next is None else below | below_next
+    return Risk(year=year, below=(weight * below).sum(axis=0),
+                below_next=None if below_next is None else (weight * below_next).sum(axis=0),
+                below_either=(weight * either).sum(axis=0),
+                shortfall=(weight * gap).sum(axis=0), effective_replications=effective)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,11 @@ CATEGORIES_EN: dict[str, str] = {
 }
 
 
+SUDDEN_HARDSHIP_FIRST = 1.0
+"""Severity added to sudden hardship: its flags rank before every income-band flag, whose
+severity (a shortfall as a share of the band) is below 1."""
+
+
 @dataclass(frozen=True, eq=False)
 class RuleFlags:
     """The triggers' verdict on every household (H,) for one watch year."""
@@ -119,12 +124,11 @@ def apply_rules(scenario: Scenario, registry: Registry, records: MonitoringRecor
     category[low & registered] = "unstable_exit"
     category[low & ~registered] = "edge_at_risk"
     category[spending | falling] = "sudden_hardship"
-    severity = np.zeros(n)
-    severity[low] = (band - per_capita[low]) / band
-    with np.errstate(divide="ignore", invalid="ignore"):
-        over = np.where(spending, rigid / np.maximum(rigid_limit, 1.0), 0.0)
-        fall = np.where(falling, 1.0 - last.income / np.maximum(income_before, 1.0), 0.0)
-    severity = np.maximum(severity, np.maximum(over, fall) + 1.0 * (spending | falling))
+    severity = np.where(low, (band - per_capita) / band, 0.0)
+    over = np.where(spending, rigid / np.maximum(rigid_limit, 1.0), 0.0)
+    fall = np.where(falling, 1.0 - last.income / np.maximum(income_before, 1.0), 0.0)
+    sudden = spending | falling
+    severity[sudden] = SUDDEN_HARDSHIP_FIRST + np.maximum(over, fall)[sudden]
     reasons = []
     y = year - 1
     for h in range(n):

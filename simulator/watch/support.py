@@ -20,9 +20,15 @@ from simulator.optimizer.candidates import build_candidates
 from simulator.optimizer.strategies import solve_allocation
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.vocabulary import REGISTRY_INCOME_COLUMNS
 from simulator.watch.watchlist import WatchList
 
-INCOME_PARTS = ("wages", "business", "property", "transfers", "production_expenses")
+INCOME_PARTS = (*REGISTRY_INCOME_COLUMNS, "production_expenses")
+"""The registry's money columns, grown together."""
+
+SUPPORT_SEED_OFFSET = 3
+"""The candidate run behind the suggestions uses the list's root seed + this: its own random
+numbers, not the paths the risks came from."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +96,8 @@ def suggest_support(watchlist: WatchList, budget_yuan: float, *, reps: int | Non
     moved = from_watch_year(scenario, year, budget_yuan)
     sub = grown_registry(registry.subset(listed), scenario, year)
     seed = watchlist.seed if seed is None else seed
-    cands = build_candidates(moved, sub, reps=reps or watchlist.reps, seed=seed + 3)
+    cands = build_candidates(moved, sub, reps=reps or watchlist.reps,
+                             seed=seed + SUPPORT_SEED_OFFSET)
     solution, _ = solve_allocation(cands, [budget_yuan], objective="expected",
                                    budget_rule="expected")
     choice = solution.choice

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.engine import simulate
+from simulator.packages import Package, Plan
+from simulator.registry import Registry
 from simulator.results import SimulationResult
+from simulator.scenario.model import Scenario
 from simulator.watch.records import MonitoringRecords
+
+HISTORY_SEED_OFFSET = 2
+"""Seed of a stand-alone synthetic history: the root seed + this, apart from the model's
+paths (root seed) and a backtest's (root + 1)."""
 
 
 def synthetic_records(truth: SimulationResult, world: int, through: int) -> MonitoringRecords:
@@ -36,3 +44,14 @@ def synthetic_records(truth: SimulationResult, world: int, through: int) -> Moni
         newly_disabled=zeros.astype(np.int64), disaster_loss=zeros,
         jobs_lost=zeros.astype(np.int64), loan_arrears=zeros,
         source=f"synthetic (replication {world} of seed {truth.seed})", synthetic=True)
+
+
+def simulated_records(scenario: Scenario, registry: Registry, through: int,
+                      seed: int | None = None) -> MonitoringRecords:
+    """Records up to ``through`` from one simulated history with no new support, on its own
+    random numbers (root seed ``seed``, default the scenario's, + :data:`HISTORY_SEED_OFFSET`)
+    — records to try ``tuopin watch`` on when a county has none."""
+    root = scenario.simulation.seed if seed is None else seed
+    history = simulate(scenario, Plan.everyone(Package(), registry.n_households),
+                       registry=registry, reps=1, seed=root + HISTORY_SEED_OFFSET)
+    return synthetic_records(history, 0, through=through)

@@ -12,6 +12,7 @@ hold that year's incomes. The list is written as a workbook with one sheet per v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from simulator.engine import simulate
 from simulator.errors import Problem, TuopinError
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
+from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import two_decimals
 from simulator.watch.backtest import list_size, top
@@ -60,7 +62,7 @@ class WatchList:
     seed: int
     reps: int
 
-    @property
+    @cached_property
     def in_model_list(self) -> np.ndarray:
         """(H,) among the model's K riskiest households."""
         covered = np.flatnonzero(monitored(self.registry, self.year))
@@ -68,7 +70,7 @@ class WatchList:
         chosen[covered[top(self.risk.below_either[covered], self.k)]] = True
         return chosen
 
-    @property
+    @cached_property
     def listed(self) -> np.ndarray:
         """(H,) on the list: the model's K joined with every flagged household."""
         return self.in_model_list | self.flags.flagged
@@ -138,8 +140,8 @@ def watch(scenario: Scenario, registry: Registry, records: MonitoringRecords | N
     if year not in years[1:]:
         # a user error: the year given, or the records' last year, is outside the scenario
         raise TuopinError([Problem(
-            "--year", f"expected a watch year from {years[0] + 1} to {years[-1]} (a scenario "
-            f"year with one before it), found {year}" + (
+            "--year", f"expected a year from {years[0] + 1} to {years[-1]} (the watch year "
+            f"needs a simulated year before it), found {year}" + (
                 f" (the year after the records' last, {records.years[-1]})"
                 if records.years and year == records.years[-1] + 1 else ""))])
     plan = plan if plan is not None else Plan.everyone(Package(), registry.n_households)
@@ -150,6 +152,7 @@ def watch(scenario: Scenario, registry: Registry, records: MonitoringRecords | N
     risk = Risk(year=year, below=recalibration.apply(raw.below),
                 below_next=None if raw.below_next is None
                 else recalibration.apply(raw.below_next),
+                below_either=recalibration.apply(raw.below_either),
                 shortfall=raw.shortfall, effective_replications=raw.effective_replications)
     flags = apply_rules(scenario, registry, records, year)
     k = list_size(registry, scenario.watch.list_share_of_people)
@@ -157,7 +160,7 @@ def watch(scenario: Scenario, registry: Registry, records: MonitoringRecords | N
                      paths.reps)
 
 
-def _recalibration(paths: Any, records: MonitoringRecords, year: int) -> Recalibration:
+def _recalibration(paths: SimulationResult, records: MonitoringRecords, year: int) -> Recalibration:
     """Fitted on the year before ``year`` when enough households' incomes were recorded then
     and the model can be run from records before it."""
     previous = year - 1

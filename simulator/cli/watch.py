@@ -55,7 +55,7 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
     comes from the engine, given its monitoring records; the official triggers (income below
     1.5 × the line, rigid spending above last year's income, a sharp income fall) flag
     households with their category and reason. The list joins the model's riskiest
-    households (5 % of the registry's people) with every flagged one, one sheet per village.
+    households (5 % of the registry's households) with every flagged one, one sheet per village.
 
     \b
     Examples:

@@ -421,8 +421,9 @@ class Watch:
                "[Anhui2020Monitoring], with no figure")
     list_share_of_people: float = param(
         0.05, unit="share of the registry's people", gt=0, le=1,
-        doc="Size K of the model's watch list: households, riskiest first, until their members "
-            "reach this share of the registry's people.",
+        doc="Size K of the model's watch list: this share of the registry's households, "
+            "riskiest first — as many people as this share of its people at the mean "
+            "household size.",
         source="[Monitoring2020]: about 5 m people at risk, ≈ 5 % of the people lifted out")
     record_income_log_sd: float = param(
         0.15, unit="log yuan", gt=0,

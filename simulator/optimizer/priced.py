@@ -52,6 +52,8 @@ def priced_allocation(cands: CandidateSet, prices: Prices) -> PricedAllocation |
     choice = priced.argmax(axis=1)
     hard = [row for row in prices.rows if row.kind != "exit_target"]
     filled = False
+    mended: set[int] = set()  # rows mended in earlier rounds: later rounds try not to break them
+    seen = {choice.tobytes()}
     for _ in range(REPAIR_ROUNDS):
         excess = _excess(cands, hard, choice)
         worst = int(np.argmax(excess)) if len(excess) else -1
@@ -61,9 +63,16 @@ def priced_allocation(cands: CandidateSet, prices: Prices) -> PricedAllocation |
             # then spend the slack; PV sites it opens are checked by the next round
             choice, filled = _fill(cands, prices, hard, choice, excess), True
             continue
-        choice = _mend(cands, priced, hard, worst, choice, excess)
-        if choice is None:
+        mending = _mend(cands, priced, hard, worst, choice, excess, mended)
+        if mending is None and mended:
+            # a row that cannot be mended without breaking an earlier one may break it: the
+            # next rounds mend that one again, and a repeated allocation ends the repair
+            mending = _mend(cands, priced, hard, worst, choice, excess)
+        if mending is None or mending.tobytes() in seen:
             return None
+        choice = mending
+        mended.add(worst)
+        seen.add(choice.tobytes())
     return None
 
 
@@ -99,15 +108,21 @@ def _effects(rows: list[Row], choice: np.ndarray, movers: np.ndarray, targets: n
 
 
 def _mend(cands: CandidateSet, priced: np.ndarray, rows: list[Row], worst: int,
-          choice: np.ndarray, excess: np.ndarray) -> np.ndarray | None:
+          choice: np.ndarray, excess: np.ndarray, protected: frozenset[int] | set[int] = frozenset()
+          ) -> np.ndarray | None:
     """Move households, cheapest first in priced value lost per unit of row ``worst`` won
     back, until its excess is won back. A move that would take another row past its slack is
     skipped while the others suffice (else two rows can trade the same tied households back and
-    forth). None when all the moves together cannot win the row back."""
+    forth); a move that breaks a ``protected`` row (one mended in an earlier round) is always
+    skipped, for the same reason across rounds. None when all the moves together cannot win
+    the row back."""
     households = np.arange(cands.n_households)
     won = _won(rows[worst], cands, choice)  # (H, K)
     lost = priced[households, choice][:, None] - priced  # ≥ 0 at the priced best
     movable = cands.feasible & (won > ROW_TOLERANCE)
+    for i in protected:
+        if i != worst and -excess[i] <= ROW_TOLERANCE:  # a mended row with no slack left
+            movable &= _won(rows[i], cands, choice) >= -ROW_TOLERANCE
     if not movable.any():
         return None
     ratio = np.where(movable, np.maximum(lost, 0.0) / np.where(movable, won, 1.0), np.inf)
@@ -125,7 +140,7 @@ def _mend(cands: CandidateSet, priced: np.ndarray, rows: list[Row], worst: int,
             after = room + effect
             breaks = (after < -ROW_TOLERANCE) & (effect < 0)
             breaks[worst] = False
-            if strict and breaks.any():
+            if breaks.any() and (strict or any(breaks[i] for i in protected)):
                 continue
             room = after
             mended[move] = target[move]

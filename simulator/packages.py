@@ -20,7 +20,7 @@ import numpy as np
 
 from simulator import labels
 from simulator.errors import Problem, RegistryError, did_you_mean
-from simulator.interventions import BY_KEY, INSTRUMENTS
+from simulator.interventions import BY_KEY, INSTRUMENTS, OFFERED_BY_DEFAULT
 from simulator.interventions.base import Variant
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
@@ -98,7 +98,7 @@ def default_packages(keys: Iterable[str] | None = None, max_size: int = 2,
                      start_years: Iterable[int] = (0,)) -> list[Package]:
     """'none', then every combination of up to ``max_size`` instruments starting in each of
     ``start_years`` (0 = the first plan year): 16 packages for 5 instruments in pairs."""
-    keys = list(keys) if keys is not None else [m.KEY for m in INSTRUMENTS]
+    keys = list(keys) if keys is not None else list(OFFERED_BY_DEFAULT)
     starts = list(start_years)
     packages = [Package()]
     for size in range(1, max_size + 1):

@@ -10,60 +10,15 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
+from simulator.interventions.contract import CONTRACT_SCENARIO
 from simulator.population import generate_population
 from simulator.registry import Registry
 from simulator.scenario import Scenario, load_scenario
 
 DATA = Path(__file__).parent / "data"
 
-TINY_SCENARIO = """
-name = "tiny"
-county = "测试县"
-
-[horizon]
-start_year = 2016
-years = 4
-plan_years = 2
-
-[budget]
-yearly_yuan = [1_000_000, 1_000_000]
-
-[policy]
-exit_targets_share_of_people = [0.5, 0.5]
-
-[optimizer]
-frontier_budget_factors = [0.5, 1.0, 2.0]  # three levels keep the many tiny proposals quick
-
-[population.synthetic]
-id_prefix = "T"
-disabled_households = 10
-people_in_disabled_households = 30
-ill_households = 20
-ill_people = 25
-housing_renovation_households = 15
-
-[[population.synthetic.strata]]
-category = "general"
-with_labour = true
-households = 40
-people = 150
-
-[[population.synthetic.strata]]
-category = "dibao"
-with_labour = false
-households = 20
-people = 35
-
-[[population.synthetic.townships]]
-name = "甲镇"
-villages = 3
-poor_villages = 1
-
-[[population.synthetic.townships]]
-name = "乙镇"
-villages = 2
-poor_villages = 0
-"""
+TINY_SCENARIO = CONTRACT_SCENARIO
+"""A small valid scenario (60 households): the one every instrument's contract is checked on."""
 
 
 @pytest.fixture

@@ -24,10 +24,16 @@ INSTRUMENTS: tuple[ModuleType, ...] = tuple(
 BY_KEY: dict[str, ModuleType] = {m.KEY: m for m in INSTRUMENTS}
 """Instrument modules by key."""
 
+OFFERED_BY_DEFAULT: tuple[str, ...] = ("equity", "pv", "employment", "loans", "industry",
+                                       "relocation")
+"""The instruments a scenario offers when it does not name its own (``optimizer.instruments``).
+Closed on purpose: an instrument registered later is off in every scenario that does not name
+it, so registering one never moves an existing scenario's allocation (a test holds this)."""
+
 Instruments = assembled_section(
     "Instruments",
     [(m.KEY, m.Parameters, section(m.Parameters, f"Parameters of {m.LABEL} ({m.LABEL_ZH})."))
      for m in INSTRUMENTS if m.Parameters is not None],
     "Parameters of instruments that have their own [instruments.<key>] table.", __name__)
 
-__all__ = ["BY_KEY", "INSTRUMENTS", "Instruments"]
+__all__ = ["BY_KEY", "INSTRUMENTS", "OFFERED_BY_DEFAULT", "Instruments"]

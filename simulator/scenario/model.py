@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from simulator.errors import did_you_mean
-from simulator.interventions import INSTRUMENTS, Instruments
+from simulator.interventions import INSTRUMENTS, OFFERED_BY_DEFAULT, Instruments
 from simulator.schema import Report, assembled_section, param, section, table_array
 from simulator.units import MONTHS_PER_YEAR
 from simulator.vocabulary import COUNTED_BY_DEFAULT, Category, IncomeSource
@@ -520,9 +520,10 @@ class Optimizer:
         doc="Budget multiples solved for the budget–stable-exits frontier (--frontier).",
         source="engineering choice")
     instruments: tuple[InstrumentKey, ...] = param(
-        INSTRUMENT_KEYS, unit="",
+        OFFERED_BY_DEFAULT, unit="",
         doc="The instruments the county offers: the optimised plan and the simple rules it is "
-            "compared with give only these (all of them by default).",
+            "compared with give only these (by default the six of the county programmes: an "
+            "instrument added to tuopin later is offered only where a scenario names it).",
         source="the county's choice")
 
     def check(self, path: str, report: Report) -> None:

@@ -3,7 +3,8 @@
 Every household of every replication is its own SimPy process holding plain Python floats and
 stepping month by month — the design tuopin's engine avoids. It covers the baseline income,
 illness, disability and disasters, and the equity, PV, employment and industry instruments (the
-county's default plan in ``ruyuan-2016``), and it reads the very same random numbers as the
+county's default plan in ``ruyuan-2016``) and the county's own assistance (dibao top-up, 防返贫
+help), and it reads the very same random numbers as the
 engine, so on a small case both must agree (``tests/test_naive_reference.py``);
 ``benchmarks/engine.py`` runs it to measure how much faster the vectorised engine is.
 """
@@ -25,6 +26,7 @@ from simulator.packages import Plan
 from simulator.randomness import Streams
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 SUPPORTED = {"equity", "pv", "employment", "industry"}
 
@@ -76,20 +78,22 @@ def simulate_naive(scenario: Scenario, registry: Registry, plan: Plan, reps: int
     monthly["industry"] = streams.household_uniforms("industry", start_year, reps, 0, n, 1)
     volatility = [streams.household_uniforms("income_volatility", y, reps, 0, n, 1)
                   for y in range(years)]
+    draws = [streams.household_uniforms("prevention_detection", y, reps, 0, n, 1)
+             for y in range(years)]
     result = np.zeros((reps, n, years))
     for r in range(reps):
         env = simpy.Environment()
         for h in range(n):
             keys = set(plan.packages[plan.assignment[h]].keys)
             env.process(_household(env, scenario, registry, h, r, keys, villages[h],
-                                   enterprises[h], shared, monthly, volatility, result))
+                                   enterprises[h], shared, monthly, volatility, draws, result))
         env.run()
     return result
 
 
 def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h: int, r: int,
                keys: set[str], village: int, enterprise: int, shared: _Shared,
-               monthly: dict, volatility: list, result: np.ndarray):
+               monthly: dict, volatility: list, draws: list, result: np.ndarray):
     shocks, dynamics = scenario.shocks, scenario.income
     years = scenario.horizon.years
     start = scenario.horizon.start_month_of(0)
@@ -140,6 +144,15 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     passes = monthly["industry"][r, h, 0] < rewards.industry_success_probability
     reward = rewards.household_industry_yuan * (
         size if rewards.household_industry_basis == "per_person" else 1.0) * passes
+    registered = registry.category[h] in REGISTERED_CATEGORIES
+    calendar = scenario.calendar_years
+    cap = shocks.inpatient_out_of_pocket_cap_share
+    inpatient_share = [min(cap, shocks.out_of_pocket_share) if cap is not None and registered
+                       and calendar[y] >= shocks.out_of_pocket_cap_from_year
+                       else shocks.out_of_pocket_share for y in range(years)]
+    outpatient = ill * shocks.chronic_outpatient_cost_yuan_per_person_year \
+        * shocks.outpatient_out_of_pocket_share / 12
+    medical = [0.0] * years
     income = {s: [0.0] * years for s in ("wages", "business", "property", "transfers",
                                          "equity_dividends", "pv_returns", "employment_wages",
                                          "industry_income", "household_reward")}
@@ -148,7 +161,9 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
     for month in range(years * 12):
         y, m = divmod(month, 12)
         # shocks
+        medical[y] += outpatient
         if monthly["illness"][y][r, h, m] < p_ill:
+            medical[y] += shocks.medical_cost_yuan_per_episode * inpatient_share[y]
             who = monthly["illness_who"][y][r, h, m]
             if who < labourer_share:
                 chronic = who / labourer_share < chronic_share
@@ -221,9 +236,44 @@ def _household(env: simpy.Environment, scenario: Scenario, registry: Registry, h
         if "industry" in keys and month == industry_from + rewards.verification_delay_months:
             income["household_reward"][y] += reward
         yield env.timeout(1)
+    before = [sum(v[y] for s, v in income.items() if s in counted) - expenses[y]
+              for y in range(years)]
+    result[r, h] = _assisted(scenario, registry, h, before, medical,
+                             [draws[y][r, h, 0] for y in range(years)]) / size
+
+
+def _assisted(scenario: Scenario, registry: Registry, h: int, counted: list[float],
+              medical: list[float], detection: list[float]) -> np.ndarray:
+    """One household's counted income after the county's assistance, year by year: the dibao
+    top-up, then 防返贫 help (simulator.assistance, written out for one household)."""
+    size, laborers = float(registry.size[h]), int(registry.laborers[h])
+    registered = registry.category[h] in REGISTERED_CATEGORIES
+    by_safety_net = laborers == 0 and scenario.exit_rule.safety_net_exit
+    lines = (scenario.safety_net_lines_yuan_per_capita if by_safety_net
+             else scenario.lines_yuan_per_capita)
     standards = scenario.dibao_standards_yuan_per_capita
-    for y in range(years):
-        total = sum(v[y] for s, v in income.items() if s in counted) - expenses[y]
-        if laborers == 0 and "dibao_topup" in counted:
+    covered = laborers == 0 or scenario.safety_net.covers == "every_eligible"
+    counts = set(scenario.exit_rule.counted_sources)
+    prevention, watch = scenario.prevention, scenario.watch
+    first = prevention.active_from(scenario.calendar_years)
+    income = []
+    exited = followed = False
+    for y, total in enumerate(counted):
+        if covered and "dibao_topup" in counts:
             total = max(total, standards[y] * size)
-        result[r, h, y] = total / size
+        if first is not None and y >= first and not by_safety_net:
+            monitored = not registered or exited or prevention.also_poor_not_yet_exited
+            flagged = total / size < scenario.poverty_line.at_risk_multiple * lines[y]
+            if y > 0:
+                last = income[y - 1]
+                flagged |= medical[y] > watch.rigid_spending_multiple * max(last, 0.0)
+                flagged |= last > 0 and total <= (1 - watch.income_drop_share) * last
+            found = monitored and flagged and (
+                followed or detection[y] < prevention.detection_probability_per_year)
+            short = prevention.help_target_multiple * lines[y] * size - total
+            if found and laborers > 0 and short > 0 and "prevention_help" in counts:
+                total += min(math.ceil(short + 0.5), prevention.max_help_yuan_per_household_year)
+            followed = found
+        income.append(total)
+        exited = exited or total / size >= lines[y]
+    return np.array(income)

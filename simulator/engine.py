@@ -7,8 +7,8 @@ recorded separately. Packages are then put together per household: given its sho
 household's counted income under a package is its baseline plus the contribution of each
 instrument in the package (instruments share the household's shocks and labour, so a package
 difference is exactly the contribution of the instruments that differ — common random numbers by
-construction). What is not additive — the dibao top-up to the safety-net standard, the line,
-exit and stability — is computed per package afterwards.
+construction). What is not additive — the county's assistance (the dibao top-up and 防返贫 help,
+:mod:`simulator.assistance`), the line, exit and stability — is computed per package afterwards.
 
 Blocks are reduced as they finish (yearly per-household figures, never monthly paths), may run in
 worker processes, and give identical results whatever the block size or number of workers.
@@ -24,13 +24,16 @@ import simpy
 
 from simulator.accounting import (
     above_line,
-    dibao_top_up,
     exit_outcome_fields,
     household_net_income,
     judged_by_safety_net,
     lines_by_household,
     per_capita,
 )
+from simulator.assistance import FIELDS as ASSISTANCE_FIELDS
+from simulator.assistance import KEPT, AssistanceRules, Assisted, assist
+from simulator.assistance import TOTALS as ASSISTANCE_TOTALS
+from simulator.assistance import records as assistance_records
 from simulator.baseline import OWNER as BASELINE
 from simulator.baseline import baseline_income
 from simulator.calendar import FLOAT, Block, Households, by_household
@@ -114,6 +117,19 @@ class _BlockOutput:
     summed over the block (plan runs, and the tracked allocation of candidate runs)."""
     tracked_per_capita: np.ndarray | None = None
     """(reps, households, years) counted per-capita income under the tracked allocation."""
+    assistance: np.ndarray | None = None
+    """(packages, households, years, fields) the county's assistance per household, means over
+    replications (:data:`simulator.assistance.FIELDS`)."""
+    assistance_totals: np.ndarray | None = None
+    """(packages, reps, years, totals) the same summed over the block's households
+    (:data:`simulator.assistance.TOTALS`)."""
+    kept_by_assistance: np.ndarray | None = None
+    """(packages, households, 2) chance of a stable exit only assistance makes
+    (:data:`simulator.assistance.KEPT`)."""
+    kept_by_assistance_totals: np.ndarray | None = None
+    """(packages, reps, 2) the same summed over the block's households."""
+    tracked_assistance_totals: np.ndarray | None = None
+    """(reps, years, totals) assistance under the tracked allocation."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -169,14 +185,54 @@ def _owner_income(block: Block, owner: str, sources: Sequence[str], counted: set
                                               in_order))
 
 
+def assistance_rules(block: Block, task: _BlockInput) -> AssistanceRules:
+    """The block's inputs to the county's assistance (:mod:`simulator.assistance`)."""
+    scenario = task.scenario
+    households = task.households
+    counted = set(scenario.exit_rule.counted_sources)
+    members = households.size
+    with_labour = households.laborers > 0
+    by_safety_net = judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
+    lines = lines_by_household(by_safety_net, scenario.lines_yuan_per_capita,
+                               scenario.safety_net_lines_yuan_per_capita).astype(FLOAT)
+    covered = np.ones(households.n, dtype=bool) \
+        if scenario.safety_net.covers == "every_eligible" else ~with_labour
+    standard = (scenario.dibao_standards_yuan_per_capita[None, :]
+                * members[:, None]).astype(FLOAT)
+    prevention = scenario.prevention
+    first = prevention.active_from(scenario.calendar_years)
+    draws = None
+    if first is not None:
+        draws = np.zeros((block.reps, households.n, block.years), dtype=FLOAT)
+        for year in range(first, block.years):
+            draws[..., year] = block.streams.household_uniforms(
+                "prevention_detection", year, block.reps, households.start, households.stop)[..., 0]
+    rigid = by_household(block.extra["medical_out_of_pocket"]) \
+        if "medical_out_of_pocket" in block.extra else np.zeros((*block.shape, block.years), FLOAT)
+    return AssistanceRules(
+        members=members, with_labour=with_labour, registered=task.registered,
+        judged_by_income=~by_safety_net,
+        top_up_covered=covered, standard=standard, lines=lines,
+        count_top_up="dibao_topup" in counted, count_help="prevention_help" in counted,
+        first_year=first, detection_draws=draws, rigid_spending=rigid,
+        detection_probability=prevention.detection_probability_per_year,
+        also_not_yet_exited=prevention.also_poor_not_yet_exited,
+        at_risk_multiple=scenario.poverty_line.at_risk_multiple,
+        rigid_multiple=scenario.watch.rigid_spending_multiple,
+        drop_share=scenario.watch.income_drop_share,
+        help_target_multiple=prevention.help_target_multiple,
+        max_help_yuan=prevention.max_help_yuan_per_household_year)
+
+
 def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     """Put packages together and apply the accounting; keep yearly per-household figures.
 
     Each package's counted income is the baseline plus the contribution of each instrument it
-    gives; households without labour capacity are topped up to the year's dibao standard and,
-    under the safety-net exit rule, judged against the safety-net line instead of the exit line.
-    The same accounting without any instrument gives every household's outcome without support,
-    on the same random numbers, so a plan's *added* stable exits are a paired difference.
+    gives; the county's assistance follows (the dibao top-up, then 防返贫 help:
+    :mod:`simulator.assistance`) and households are judged against their line (the safety-net
+    line under the safety-net exit rule). The same accounting without any instrument gives
+    every household's outcome without support, on the same random numbers, so a plan's *added*
+    stable exits are a paired difference.
     """
     _check_declared(block, task.variants)
     scenario = task.scenario
@@ -188,19 +244,15 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                      for v in task.variants]
 
     members = households.size
-    no_labour = households.laborers == 0
-    top_up = "dibao_topup" in counted and bool(no_labour.any())
-    # the guaranteed household income: the year's standard per person × members
-    standard = scenario.dibao_standards_yuan_per_capita.astype(FLOAT)[None, None, :] \
-        * members.astype(FLOAT)[None, :, None]
-    by_safety_net = judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
-    lines = lines_by_household(by_safety_net, scenario.lines_yuan_per_capita,
-                               scenario.safety_net_lines_yuan_per_capita).astype(FLOAT)
+    rules = assistance_rules(block, task)
+    lines = rules.lines
     window = scenario.exit_rule.monitoring_years
+    find_made_by_top_up = rules.top_up_can_make_exits
+    by_income = ~judged_by_safety_net(households.laborers, scenario.exit_rule.safety_net_exit)
 
     def counted_total(weights: np.ndarray) -> np.ndarray:
         """Counted household income under the instrument variants ``weights`` (households,
-        variants) give, before the dibao top-up."""
+        variants) give, before the county's assistance."""
         total = base.copy()
         for j, contribution in enumerate(contributions):
             weight = weights[:, j]
@@ -208,8 +260,9 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                 total += weight[None, :, None] * contribution
         return total
 
-    def topped_up(total: np.ndarray) -> np.ndarray:
-        return dibao_top_up(total, no_labour, standard) if top_up else total
+    def stable_on(income: np.ndarray) -> np.ndarray:
+        return exit_outcome_fields(above_line(per_capita(income, members), lines), window,
+                                   ("stable",))["stable"]
 
     n_packages = task.weights.shape[0]
     # One package at a time: every package's income at once would be (packages × reps ×
@@ -226,8 +279,15 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # int8 indices: a list of every package's outcomes would hold them all again, in int64.
     outcome = {name: np.empty((n_packages, *block.shape), dtype=dtype)
                for name, dtype in OUTCOME_DTYPES.items()}
+    assistance_mean = np.zeros((n_packages, households.n, block.years, len(ASSISTANCE_FIELDS)),
+                               dtype=FLOAT)
+    assistance_total = np.zeros((n_packages, block.reps, block.years, len(ASSISTANCE_TOTALS)))
+    kept_mean = np.zeros((n_packages, households.n, len(KEPT)), dtype=FLOAT)
+    kept_total = np.zeros((n_packages, block.reps, len(KEPT)))
     for p in range(n_packages):
-        package_income = per_capita(topped_up(counted_total(task.weights[p])), members,
+        total = counted_total(task.weights[p])
+        assisted = assist(total, rules)
+        package_income = per_capita(assisted.income, members,
                                     out=None if income is None else income[p])
         if tracked is not None:
             taking = track == p
@@ -235,8 +295,19 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         one = exit_outcome_fields(above_line(package_income, lines), window, tuple(outcome))
         for name, kept in outcome.items():
             kept[p] = one[name]
-    without = exit_outcome_fields(above_line(per_capita(topped_up(base), members), lines),
-                                  window, ("stable", "exit_year"))
+        _keep_records(assistance_mean[p], assistance_total[p], assisted, task.registered)
+        stable = one["stable"]
+        kept_by = {}
+        kept_by["stable_kept_by_help"] = stable & ~stable_on(assisted.before_help) \
+            if rules.first_year is not None else np.zeros_like(stable)
+        kept_by["stable_made_by_top_up"] = stable & by_income[None] & ~stable_on(total) \
+            & ~kept_by["stable_kept_by_help"] if find_made_by_top_up else np.zeros_like(stable)
+        for i, name in enumerate(KEPT):
+            kept_mean[p, :, i] = kept_by[name].mean(axis=0)
+            kept_total[p, :, i] = kept_by[name].sum(axis=1)
+    without = exit_outcome_fields(
+        above_line(per_capita(assist(base, rules).income, members), lines), window,
+        ("stable", "exit_year"))
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
         # (reps, eligible households, years): only the variant's eligible households are kept
@@ -251,14 +322,17 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     registered = task.registered
     episodes = block.extra.get("inpatient_episodes", zeros)
-    income_by_category = None
+    income_by_category = tracked_assistance = None
     if task.keep_income and n_packages == 1:
         income_by_category = _income_by_category(block, task, task.weights[0],
-                                                 counted_total(task.weights[0]), topped_up)
+                                                 assist(counted_total(task.weights[0]), rules))
     elif track is not None:
         weights = task.weights[track, np.arange(households.n)]
-        income_by_category = _income_by_category(block, task, weights, counted_total(weights),
-                                                 topped_up)
+        assisted = assist(counted_total(weights), rules)
+        income_by_category = _income_by_category(block, task, weights, assisted)
+        tracked_assistance = np.zeros((block.reps, block.years, len(ASSISTANCE_TOTALS)))
+        _keep_records(np.zeros((households.n, block.years, len(ASSISTANCE_FIELDS)), FLOAT),
+                      tracked_assistance, assisted, registered)
     return _BlockOutput(
         per_capita=income,
         **outcome,
@@ -271,7 +345,21 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         inpatient_episodes=np.einsum("yrh,h->ry", episodes, registered.astype(FLOAT),
                                      dtype=np.float64),
         income_by_category=income_by_category, tracked_per_capita=tracked,
+        assistance=assistance_mean, assistance_totals=assistance_total,
+        kept_by_assistance=kept_mean, kept_by_assistance_totals=kept_total,
+        tracked_assistance_totals=tracked_assistance,
     )
+
+
+def _keep_records(mean: np.ndarray, total: np.ndarray, assisted: Assisted,
+                  registered: np.ndarray) -> None:
+    """Write one package's assistance records: means over replications per household (H, Y,
+    fields) and sums over households per replication (R, Y, totals)."""
+    figures = assistance_records(assisted, registered)
+    for i, name in enumerate(ASSISTANCE_FIELDS):
+        mean[..., i] = figures[name].mean(axis=0, dtype=np.float64)
+    for i, name in enumerate(ASSISTANCE_TOTALS):
+        total[..., i] = figures[name].sum(axis=1, dtype=np.float64)
 
 
 def same_in_every_replication(amount: np.ndarray) -> np.ndarray:
@@ -285,14 +373,14 @@ def same_in_every_replication(amount: np.ndarray) -> np.ndarray:
 
 
 def _income_by_category(block: Block, task: _BlockInput, weights: np.ndarray,
-                        plan_total: np.ndarray,
-                        topped_up: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+                        assisted: Assisted) -> np.ndarray:
     """(reps, years, 4) the plan's income of registered households by statistical component
     (wages, net business, property, transfers), summed over the block [yuan/year].
 
     Every recorded source counts here, whether or not the exit rule counts it: this is the
-    household's income as a statistician would record it. The dibao top-up is a transfer.
-    ``weights`` (households, variants) are the plan's instrument variants.
+    household's income as a statistician would record it. The dibao top-up is a transfer,
+    防返贫 help a wage (public-welfare posts). ``weights`` (households, variants) are the plan's
+    instrument variants and ``assisted`` its incomes after the county's assistance.
     """
     owners = {BASELINE: np.ones(task.households.n, dtype=FLOAT)}
     owners.update({v.name: weights[:, j] for j, v in enumerate(task.variants)})
@@ -310,9 +398,9 @@ def _income_by_category(block: Block, task: _BlockInput, weights: np.ndarray,
     for owner, amount in block.expenses.items():
         if owner in owners:
             add("business", amount, owners[owner], -1.0)
-    top_up = topped_up(plan_total) - plan_total  # (reps, households, years)
-    out[:, :, column["transfers"]] += np.einsum("rhy,h->ry", top_up, registered,
-                                                dtype=np.float64)
+    for source, amount in (("dibao_topup", assisted.top_up), ("prevention_help", assisted.help)):
+        out[:, :, column[INCOME_CATEGORY[source]]] += np.einsum("rhy,h->ry", amount, registered,
+                                                                dtype=np.float64)
     return out
 
 

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.accounting import NO_YEAR, ExitOutcome, judged_by_safety_net, outcome_of_years
+from simulator.assistance import FIELDS as ASSISTANCE_FIELDS
+from simulator.assistance import KEPT as ASSISTANCE_KEPT
+from simulator.assistance import TOTALS as ASSISTANCE_TOTALS
 from simulator.interventions.base import Variant
 from simulator.packages import Package, Plan
 from simulator.registry import Registry
@@ -80,6 +83,22 @@ class SimulationResult:
     """(H,) the allocation a candidate run kept in full (``simulate(track=)``), or None."""
     tracked_per_capita: np.ndarray | None = None
     """(R, H, Y) counted per-capita income under the tracked allocation."""
+    assistance: np.ndarray | None = None
+    """(K, H, Y, F) the county's assistance per household and year, means over replications:
+    the fields of :data:`simulator.assistance.FIELDS` (dibao top-up and 防返贫 help in yuan,
+    found and helped as chances) — any allocation's expected figures."""
+    assistance_totals: np.ndarray | None = None
+    """(K, R, Y, T) the same summed over households per replication
+    (:data:`simulator.assistance.TOTALS`); None for an allocation picked from candidate
+    packages that the run did not track."""
+    kept_by_assistance: np.ndarray | None = None
+    """(K, H, 2) chance of a stable exit only the county's assistance makes: kept by 防返贫 help,
+    made by the dibao top-up (:data:`simulator.assistance.KEPT`)."""
+    kept_by_assistance_totals: np.ndarray | None = None
+    """(K, R, 2) the same summed over households per replication, or None (as
+    :attr:`assistance_totals`)."""
+    tracked_assistance_totals: np.ndarray | None = None
+    """(R, Y, T) assistance under the tracked allocation."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -265,7 +284,14 @@ class SimulationResult:
             else None,
             tracked=None, tracked_per_capita=None,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
-            stable=pick(self.stable))
+            stable=pick(self.stable),
+            assistance=None if self.assistance is None
+            else self.assistance[choice, households][None],
+            assistance_totals=self.tracked_assistance_totals[None]
+            if full and self.tracked_assistance_totals is not None else None,
+            kept_by_assistance=None if self.kept_by_assistance is None
+            else self.kept_by_assistance[choice, households][None],
+            kept_by_assistance_totals=None, tracked_assistance_totals=None)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts
@@ -285,11 +311,51 @@ class SimulationResult:
 
     def net_fiscal_cost(self, k: int = 0) -> np.ndarray:
         """(R,) gross outlays less what comes back to the county over the horizon (equity
-        principal kept or recovered) [yuan]."""
+        principal kept or recovered), plus the county's 防返贫 help under option k [yuan] (its
+        expected value in every replication where the run kept no per-replication figure)."""
         cost = self.outlays_by_year(k).sum(axis=1)
         for amount in self.recoveries_by_line(k).values():
             cost = cost - amount.sum(axis=1)
-        return cost
+        return cost + self.assistance_by_year(k)["prevention_help_yuan"].sum(axis=1)
+
+    # -- the county's own assistance (simulator.assistance)
+
+    def assistance_by_year(self, k: int = 0) -> dict[str, np.ndarray]:
+        """Figure → (R, Y) the county's assistance under option k, summed over households
+        (:data:`simulator.assistance.FIELDS`: dibao top-up and 防返贫 help in yuan, households
+        found and helped) — per replication when the run kept it, else the expected value
+        in every replication."""
+        if self.assistance_totals is not None:
+            return {name: self.assistance_totals[k, ..., ASSISTANCE_TOTALS.index(name)]
+                    for name in ASSISTANCE_FIELDS}
+        years = len(self.years)
+        if self.assistance is None:
+            return {name: np.zeros((self.reps, years)) for name in ASSISTANCE_FIELDS}
+        expected = self.assistance[k].sum(axis=0, dtype=np.float64)  # (Y, F)
+        return {name: np.broadcast_to(expected[:, i], (self.reps, years))
+                for i, name in enumerate(ASSISTANCE_FIELDS)}
+
+    def helped_share_of_exited(self, k: int = 0) -> np.ndarray | None:
+        """(R, Y) registered households helped by 防返贫 monitoring as a share of those that
+        had exited before the year, or None where the run kept no per-replication figure."""
+        if self.assistance_totals is None:
+            return None
+        totals = self.assistance_totals[k]
+        helped = totals[..., ASSISTANCE_TOTALS.index("helped_registered_exited")]
+        exited = totals[..., ASSISTANCE_TOTALS.index("registered_exited")]
+        return helped / np.maximum(exited, 1.0)
+
+    def stable_exits_by_assistance(self, k: int = 0) -> dict[str, np.ndarray]:
+        """Name → (R,) stable exits only the county's assistance makes under option k: kept
+        by 防返贫 help, made by the dibao top-up (:data:`simulator.assistance.KEPT`) — per
+        replication where kept, else expected."""
+        if self.kept_by_assistance_totals is not None:
+            return {name: self.kept_by_assistance_totals[k, :, i]
+                    for i, name in enumerate(ASSISTANCE_KEPT)}
+        if self.kept_by_assistance is None:
+            return {name: np.zeros(self.reps) for name in ASSISTANCE_KEPT}
+        expected = self.kept_by_assistance[k].sum(axis=0, dtype=np.float64)
+        return {name: np.full(self.reps, expected[i]) for i, name in enumerate(ASSISTANCE_KEPT)}
 
     def inpatient_incidence(self) -> np.ndarray:
         """(R, Y) inpatient episodes per registered person and year."""
@@ -410,10 +476,12 @@ class EligibleAmounts:
 
 _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
                  "stable_without_support": 1,
-                 "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1}
+                 "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1,
+                 "assistance": 1, "kept_by_assistance": 1}
 """Per-household block outputs → their household axis."""
 
-_SUMMED = ("inpatient_episodes", "income_by_category")
+_SUMMED = ("inpatient_episodes", "income_by_category", "assistance_totals",
+           "kept_by_assistance_totals", "tracked_assistance_totals")
 """Block outputs summed over the block's households."""
 
 _STORES = ("outlays", "recoveries")

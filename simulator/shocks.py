@@ -2,7 +2,8 @@
 
 Illness (因病致贫, the main cause of poverty) strikes members at a yearly hazard, higher for the
 chronically ill; an ill labourer stops working for some months (longer when chronically ill), and
-the household pays its share of the medical bill and of chronic outpatient care (recorded as
+the household pays its share of the medical bill (for registered households at most the
+health-assistance cap from its first year) and of chronic outpatient care (recorded as
 刚性支出, but not deducted from per-capita net income, which by the official definition deducts
 only production expenses). Disability takes a labourer out of work for good. A disaster hits every
 household of a village in the same replication and year (shared shock).
@@ -21,6 +22,7 @@ import simpy
 from simulator.calendar import FLOAT, Block
 from simulator.scenario.model import Scenario, Shocks
 from simulator.units import MONTHS_PER_YEAR
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 OWNER = "shocks"
 
@@ -67,6 +69,20 @@ def _hazard(p: float) -> float:
     return float(-np.log1p(-p)) if p < 1 else 1e6
 
 
+def inpatient_out_of_pocket_by_year(scenario: Scenario, category: np.ndarray) -> np.ndarray:
+    """(years, households) what a household pays of one inpatient episode [yuan/episode]:
+    its out-of-pocket share of the cost, capped for registered households from the cap's
+    first year (健康扶贫, ``shocks.inpatient_out_of_pocket_cap_share``)."""
+    shocks = scenario.shocks
+    share = np.full((scenario.horizon.years, len(category)), shocks.out_of_pocket_share)
+    cap = shocks.inpatient_out_of_pocket_cap_share
+    if cap is not None:
+        capped_years = scenario.calendar_years >= shocks.out_of_pocket_cap_from_year
+        registered = np.isin(category, REGISTERED_CATEGORIES)
+        share[np.ix_(capped_years, registered)] = min(cap, shocks.out_of_pocket_share)
+    return (shocks.medical_cost_yuan_per_episode * share).astype(FLOAT)
+
+
 def draw_disasters(block: Block, scenario: Scenario) -> np.ndarray:
     """Whether each village is hit by a disaster in each year: bool (reps, villages, years).
 
@@ -105,7 +121,7 @@ def illness_and_disability(block: Block, scenario: Scenario
                                                size)
     labourer_share = np.divide(laborers, size, out=np.zeros_like(size), where=size > 0)
     per_labourer = np.divide(1.0, laborers, out=np.zeros_like(size), where=laborers > 0)
-    inpatient_oop = FLOAT(shocks.medical_cost_yuan_per_episode * shocks.out_of_pocket_share)
+    inpatient_oop = inpatient_out_of_pocket_by_year(scenario, households.category)  # (Y, H)
     outpatient_oop = (np.minimum(np.maximum(households.chronically_ill, 0), households.size)
                       * (shocks.chronic_outpatient_cost_yuan_per_person_year
                          * shocks.outpatient_out_of_pocket_share / MONTHS_PER_YEAR)
@@ -134,7 +150,8 @@ def illness_and_disability(block: Block, scenario: Scenario
             sick_months_left = np.where(labourer_hit, months, sick_months_left)
             sick_share = np.where(labourer_hit, per_labourer, sick_share)
         block.add_extra("inpatient_episodes", episode)
-        block.add_extra("medical_out_of_pocket", episode * inpatient_oop + outpatient_oop)
+        block.add_extra("medical_out_of_pocket",
+                        episode * inpatient_oop[block.year] + outpatient_oop)
         disabled = (draws["disability"][m] < p_disabled) & \
             (draws["disability_who"][m] < labourer_share)
         disabled_share = np.minimum(disabled_share + disabled * per_labourer, FLOAT(1))

@@ -31,9 +31,13 @@ REGISTRY_SOURCES: dict[str, str] = {
 """Income sources a registry records, in the national statistics' four components."""
 
 SAFETY_NET_SOURCES: dict[str, str] = {
-    "dibao_topup": "dibao top-up paid to households without labour capacity (safety net)",
+    "dibao_topup": "dibao top-up paid to households whose income is below the dibao standard "
+                   "(safety net)",
+    "prevention_help": "防返贫 help: public-welfare post wages for households found slipping "
+                       "below the line",
 }
-"""Income the safety net adds (the engine's top-up, not an instrument)."""
+"""Income the county's own assistance adds — the engine's dibao top-up and 防返贫 help, not an
+instrument the fund buys."""
 
 
 def _instrument_sources() -> dict:
@@ -74,7 +78,9 @@ INCOME_CATEGORY: dict[str, str] = {
     **{name: name for name in REGISTRY_SOURCES},
     **{name: source.category for name, source in _INSTRUMENT_SOURCES.items()},
     "dibao_topup": "transfers",
+    "prevention_help": "wages",
 }
 """The statistical component each income source belongs to (production expenses are deducted
 from business income: 经营净收入). Dividends and PV revenue are asset income (财产性收入); the
-industry reward and the dibao top-up are transfers."""
+industry reward and the dibao top-up are transfers; 防返贫 help is paid as public-welfare post
+wages."""

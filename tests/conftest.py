@@ -17,6 +17,11 @@ from simulator.scenario import Scenario, load_scenario
 
 DATA = Path(__file__).parent / "data"
 
+WITHOUT_ASSISTANCE = ['safety_net.covers="without_labour"', "prevention.start_year=2100"]
+"""Overrides that leave households with their own income: the dibao top-up only for households
+without labour and no 防返贫 help (from after the horizon) — for tests that read one mechanism's
+effect off per-capita incomes."""
+
 TINY_SCENARIO = CONTRACT_SCENARIO
 """A small valid scenario (60 households): the one every instrument's contract is checked on."""
 

@@ -82,9 +82,9 @@ def targets_path(tmp_path: Path) -> Path:
 def programme(tiny_scenario_path, tiny_registry):
     # every source counted, the one-off industry reward too, so that per-capita income and the
     # four statistical components describe the same money
-    every_source = ("wages", "business", "property", "transfers", "equity_dividends",
-                    "pv_returns", "employment_wages", "loan_project", "industry_income",
-                    "household_reward", "dibao_topup")
+    from simulator.vocabulary import INCOME_SOURCES
+
+    every_source = tuple(INCOME_SOURCES)
     scenario = load_scenario(tiny_scenario_path,
                              [f"exit_rule.counted_sources={list(every_source)!r}"])
     return run_programme(scenario, tiny_registry, reps=6, seed=4)

@@ -13,12 +13,15 @@ from simulator.packages import Package, Plan, default_packages, plan_from_packag
 from simulator.registry import Registry
 from simulator.scenario import Scenario, load_scenario
 
+from .conftest import WITHOUT_ASSISTANCE
+
 REPS = 6
 
 
 def test_package_difference_is_exactly_the_pv_income(tiny_scenario_path, tiny_registry) -> None:
     """With PV variability off (and every other shock on), equity+pv − equity = PV income."""
     scenario = load_scenario(tiny_scenario_path, [
+        *WITHOUT_ASSISTANCE,
         "instruments.pv.yield_year_sd=0", "instruments.pv.weak_year_probability=0",
         "instruments.pv.settlement_delay_probability=0", "instruments.pv.construction_months=0"])
     registry = Registry.from_columns({**tiny_registry.columns(),
@@ -108,6 +111,7 @@ def test_other_seed_other_results(tiny_scenario, tiny_registry) -> None:
 
 def test_enterprise_shocks_hit_every_shareholder(tiny_scenario_path, tiny_registry) -> None:
     scenario = load_scenario(tiny_scenario_path, [
+        *WITHOUT_ASSISTANCE,
         "instruments.equity.underpay_probability_per_year=0.5", "income.volatility_log_sd=0",
         "shocks.illness_probability_per_person_year=0",
         "shocks.disability_probability_per_person_year=0",
@@ -124,10 +128,12 @@ def test_enterprise_shocks_hit_every_shareholder(tiny_scenario_path, tiny_regist
 
 def test_disasters_hit_whole_villages(tiny_scenario_path, tiny_registry) -> None:
     scenario = load_scenario(tiny_scenario_path, [
+        *WITHOUT_ASSISTANCE,
         "shocks.disaster_probability_per_village_year=0.5", "income.volatility_log_sd=0",
         "shocks.illness_probability_per_person_year=0",
         "shocks.disability_probability_per_person_year=0"])
     calm = load_scenario(tiny_scenario_path, [
+        *WITHOUT_ASSISTANCE,
         "shocks.disaster_probability_per_village_year=0", "income.volatility_log_sd=0",
         "shocks.illness_probability_per_person_year=0",
         "shocks.disability_probability_per_person_year=0"])
@@ -260,7 +266,7 @@ def test_stable_exits_respond_to_the_line(tiny_scenario_path, tiny_registry) -> 
 @pytest.mark.parametrize("rho", [0.0, 0.8])
 def test_income_shocks_persist_as_the_scenario_says(tiny_scenario_path, rho: float) -> None:
     """Log wage income, trend removed, is σ·x with x an AR(1): year-on-year correlation ρ."""
-    quiet = ["shocks.illness_probability_per_person_year=0",
+    quiet = [*WITHOUT_ASSISTANCE, "shocks.illness_probability_per_person_year=0",
              "shocks.disability_probability_per_person_year=0",
              "shocks.disaster_probability_per_village_year=0",
              "income.volatility_log_sd=0.3", f"income.volatility_persistence={rho}"]

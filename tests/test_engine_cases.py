@@ -2,7 +2,8 @@
 
 Each case gives one household, a package, scenario overrides and the per-capita income (and
 optionally the fund outlays, the money coming back to the county, the medical out-of-pocket
-spending and the exit year, 0 for never) expected in every simulated year. Unless a case says
+spending, the county's dibao top-up and 防返贫 help, and the exit year, 0 for never) expected in
+every simulated year. Unless a case says
 otherwise, every shock, volatility, growth, degradation, variability and lead time is switched
 off first (QUIET), so
 the expected figures can be worked out by hand; the case's own overrides then switch on what it
@@ -40,6 +41,10 @@ QUIET = [
     "instruments.employment.wage_growth_per_year=0",
     "instruments.employment.replaced_income_share=0",
     "instruments.loans.project_lead_months=0", "safety_net.standard_growth_per_year=0",
+    # the county's own assistance beyond the dibao of households without labour, and the
+    # health-assistance cap, off too (after the horizon); cases of their own switch them on
+    'safety_net.covers="without_labour"', "prevention.start_year=2100",
+    "shocks.out_of_pocket_cap_from_year=2100",
 ]
 
 
@@ -82,6 +87,12 @@ def test_hand_computed_case(path: Path) -> None:
         np.testing.assert_allclose(result.medical[:, 0, :],
                                    np.broadcast_to(case["expected_medical"], shape),
                                    atol=case["tolerance"], err_msg=case["name"])
+    assistance = result.assistance_by_year()
+    for key, name in (("expected_top_up", "dibao_topup_yuan"),
+                      ("expected_help", "prevention_help_yuan")):
+        if key in case:
+            np.testing.assert_allclose(assistance[name], np.broadcast_to(case[key], shape),
+                                       atol=case["tolerance"], err_msg=case["name"])
     if "expected_exit_year" in case:
         years = list(scenario.calendar_years)
         exit_year = case["expected_exit_year"]

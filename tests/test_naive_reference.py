@@ -36,3 +36,8 @@ def test_engine_matches_naive_reference(tiny_scenario_path, tiny_registry) -> No
     engine = simulate(scenario, plan, registry=registry, reps=3, seed=21)
     naive = _naive().simulate_naive(scenario, registry, plan, reps=3, seed=21)
     np.testing.assert_allclose(engine.per_capita[0], naive, rtol=1e-4, atol=0.05)
+    # the county's assistance is compared too: 防返贫 help was paid, and households with labour
+    # were topped up to the dibao standard
+    assert engine.assistance_by_year()["prevention_help_yuan"].sum() > 0
+    top_up = engine.assistance[0, :, :, 0]  # (H, Y) expected dibao top-up
+    assert top_up[registry.laborers > 0].sum() > 0

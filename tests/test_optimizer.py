@@ -183,7 +183,7 @@ def medium_cands(tmp_path_factory):
     organisation coverage, equal treatment, the cap on returns after exit and exit targets."""
     from simulator.population import generate_population
 
-    from .conftest import TINY_SCENARIO
+    from .conftest import TINY_SCENARIO, WITHOUT_ASSISTANCE
 
     path = tmp_path_factory.mktemp("medium") / "tiny.toml"
     path.write_text(TINY_SCENARIO, encoding="utf-8")
@@ -192,7 +192,10 @@ def medium_cands(tmp_path_factory):
         "capacities.pv_land_kw=300", "capacities.job_slots_per_year=10",
         "instruments.pv.fund_capex_yuan_per_kw=2000", "instruments.pv.site_fixed_cost_yuan=5000",
         "capacities.pv_sites_per_township_max=1", "policy.organisation_coverage_min_share=0.2",
-        "policy.first_year_return_max_share=0.05"])
+        "policy.first_year_return_max_share=0.05",
+        # households' own incomes: with 防返贫 help from 2019, too few fall back for the cap
+        # on returns to bind
+        *WITHOUT_ASSISTANCE])
     registry = Registry.from_columns({**tiny_registry.columns(),
                                       "pv_site": np.ones(60, dtype=bool)})
     return build_candidates(scenario, registry, reps=6, seed=4)

@@ -232,6 +232,18 @@ class Shocks:
         0.319, unit="share", ge=0, le=1,
         doc="Share of medical cost the household pays after reimbursement.",
         source="[Liu2023]: 31.9 % for the registered poor in 2018")
+    inpatient_out_of_pocket_cap_share: float | None = param(
+        0.10, unit="share of inpatient cost", ge=0, le=1,
+        doc="Most a registered household pays of an inpatient episode's cost after basic "
+            "medical insurance, critical-illness insurance and medical assistance (健康扶贫), "
+            "from out_of_pocket_cap_from_year on; edge households are not covered. Left out: "
+            "no cap.",
+        source="[HealthPoverty2018]: registered poor patients' inpatient out-of-pocket share "
+               "held at about 10 %")
+    out_of_pocket_cap_from_year: int = param(
+        2018, unit="calendar year", ge=1949, le=2100,
+        doc="First year of the out-of-pocket cap.",
+        source="[HealthPoverty2018] (the three-year action 2018–2020)")
     work_months_lost_per_episode: float = param(
         2.0, unit="months/episode", ge=0, le=12,
         doc="Months of labour income a sick labourer without chronic illness loses.",
@@ -321,6 +333,15 @@ class SafetyNet:
         doc="Dibao standard for each simulated year; when given, the base/growth form is not "
             "used.",
         source="scenario (the province's or county's published standards)")
+    covers: Literal["without_labour", "every_eligible"] = param(
+        "every_eligible", unit="",
+        doc="Who the dibao top-up covers: 'every_eligible' — every household whose counted "
+            "income falls below the standard, with labour capacity or without (应保尽保; a "
+            "household with labour is still judged against the exit line, and an exit only the "
+            "top-up makes is a safety-net exit); 'without_labour' — only households without "
+            "labour capacity. Its cost is the county's social assistance, never the fund's.",
+        source="[Ruyuan2016 §二(一)8]: households with labour that meet the dibao conditions "
+               "are all brought into dibao (应保尽保)")
     exit_line: Literal["national", "exit"] = param(
         "national", unit="",
         doc="Which line a covered household's guaranteed income must meet for a safety-net "
@@ -401,6 +422,60 @@ class Policy:
         if total > 1.0 + 1e-6:
             report(f"{path}.exit_targets_share_of_people",
                    f"expected shares adding up to at most 1, found a total of {total:.3f}")
+
+
+@dataclass(frozen=True)
+class Prevention:
+    """防返贫监测帮扶: help for households found slipping below the line, inside the simulation.
+
+    From ``start_year`` on, each year the county's monitoring (village cadres and each
+    household's 帮扶责任人) finds, with ``detection_probability_per_year``, the monitored
+    households the official triggers flag — the same triggers as ``tuopin watch``: income below
+    ``poverty_line.at_risk_multiple`` × the line, or sudden hardship (``watch.*``). A household
+    once found stays monitored while the triggers still flag it. Found households with labour
+    capacity whose counted income is below ``help_target_multiple`` × the line get help that
+    raises it there, at most ``max_help_yuan_per_household_year``, paid as public-welfare post
+    wages (counted income, source ``prevention_help``); households without labour capacity are
+    covered by the dibao top-up. The help is the county's money, outside the fund: its cost is
+    on its own line and in the net fiscal cost, and stable exits it keeps are reported apart.
+    """
+
+    start_year: int | None = param(
+        2019, unit="calendar year", ge=1949, le=2100,
+        doc="First year of monitoring and help; left out: none.",
+        source="[Monitoring2020]: about 5 million people at risk identified in 2019, 0.3 "
+               "million more in 2020; [PreventionMechanism2020]")
+    detection_probability_per_year: float = param(
+        0.9, unit="share of flagged households per year", ge=0, le=1,
+        doc="Chance that monitoring finds a household the triggers flag, in the year they "
+            "flag it (a household already found is followed with certainty).",
+        source="guess: every registered household had a 帮扶责任人 who visited it, and "
+               "returns fell to thousands a year nationally by 2019 [ReturnsNational]")
+    also_poor_not_yet_exited: bool = param(
+        True, unit="",
+        doc="Whether registered households that have not yet exited are helped the same way "
+            "(the campaign's last years); false: only exited and edge households are "
+            "monitored.",
+        source="guess: in 2019–2020 the remaining poor households received every measure "
+               "the monitored ones did")
+    help_target_multiple: float = param(
+        1.0, unit="× exit line", gt=0, le=5,
+        doc="Help raises a found household's counted per-capita income to this multiple of "
+            "the year's line (found households above it are monitored, not paid).",
+        source="guess: help is set household by household to what keeps it above the line "
+               "(一户一策) [PreventionMechanism2020]")
+    max_help_yuan_per_household_year: float = param(
+        12_000.0, unit="yuan/(household·year)", ge=0,
+        doc="Most help one household receives in a year.",
+        source="guess: about a public-welfare post's wage (750 yuan a month [WelfarePosts2020]) "
+               "and a temporary-assistance payment")
+
+    def active_from(self, calendar_years: np.ndarray) -> int | None:
+        """Index of the first simulated year with monitoring and help, or None."""
+        if self.start_year is None:
+            return None
+        later = np.nonzero(np.asarray(calendar_years) >= self.start_year)[0]
+        return int(later[0]) if len(later) else None
 
 
 @dataclass(frozen=True)
@@ -803,6 +878,8 @@ class Scenario:
     budget: Budget = section(Budget, "Yearly budgets.")
     capacities: Capacities = section(Capacities, "Land, jobs, equity and loan limits.")
     policy: Policy = section(Policy, "Policy rules on the allocation.")
+    prevention: Prevention = section(
+        Prevention, "防返贫 monitoring and help inside the simulation (from 2019).")
     watch: Watch = section(Watch, "Return-to-poverty monitoring and the watch list.")
     simulation: Simulation = section(Simulation, "Monte Carlo settings.")
     optimizer: Optimizer = section(Optimizer, "Optimiser settings.")

@@ -37,6 +37,7 @@ from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import paired, spread
+from simulator.watch import before_help
 from simulator.watch.risk import Recalibration, below_line, fit_recalibration, model_risk
 from simulator.watch.rules import apply_rules
 from simulator.watch.synthetic import synthetic_records
@@ -225,6 +226,7 @@ def backtest(scenario: Scenario, registry: Registry | None = None, *, year: int 
                                    f"{RECORD_YEARS_BEFORE} simulated years before it), found "
                                    f"{year}")])
     seed = scenario.simulation.seed if seed is None else seed
+    scenario = before_help(scenario)
     truth = simulate(scenario, plan, registry=registry, reps=worlds, seed=seed)
     reps = scenario.watch.backtest_replications if reps is None else reps
     paths = simulate(scenario, plan, registry=registry, reps=reps,

@@ -1,4 +1,5 @@
-"""The official triggers of return-to-poverty monitoring, applied to last year's records.
+"""The official triggers of return-to-poverty monitoring, applied to last year's records (the
+rules themselves: :mod:`simulator.triggers`, which the simulated 防返贫 help shares).
 
 A household is flagged when, in the year before the watch year:
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
+from simulator.triggers import in_monitoring_band, sudden_hardship
 from simulator.vocabulary import REGISTERED_CATEGORIES
 from simulator.watch.records import MonitoringRecords
 
@@ -111,10 +113,9 @@ def apply_rules(scenario: Scenario, registry: Registry, records: MonitoringRecor
     per_capita = income_last / size
     rigid = last.rigid_spending
     rigid_limit = watch.rigid_spending_multiple * np.maximum(income_before, 0.0)
-    spending = rigid > rigid_limit
-    fall_limit = (1.0 - watch.income_drop_share) * income_before
-    falling = (~np.isnan(last.income)) & (income_before > 0) & (last.income <= fall_limit)
-    low = per_capita < band
+    spending, falling = sudden_hardship(rigid, last.income, income_before,
+                                        watch.rigid_spending_multiple, watch.income_drop_share)
+    low = in_monitoring_band(per_capita, line, scenario.poverty_line.at_risk_multiple)
     registered = np.isin(registry.category, REGISTERED_CATEGORIES)
     covered = monitored(registry, year)
     low &= covered

@@ -21,6 +21,7 @@ from simulator.optimizer.strategies import solve_allocation
 from simulator.registry import Registry
 from simulator.scenario.model import Scenario
 from simulator.vocabulary import REGISTRY_INCOME_COLUMNS
+from simulator.watch import before_help
 from simulator.watch.watchlist import WatchList
 
 INCOME_PARTS = (*REGISTRY_INCOME_COLUMNS, "production_expenses")
@@ -58,7 +59,7 @@ def from_watch_year(scenario: Scenario, year: int, budget_yuan: float) -> Scenar
     line = scenario.poverty_line
     net = scenario.safety_net
     return dataclasses.replace(
-        scenario, horizon=horizon,
+        before_help(scenario), horizon=horizon,
         poverty_line=dataclasses.replace(
             line, values_yuan_per_capita=tuple(line.values_yuan_per_capita[first:])),
         safety_net=dataclasses.replace(net, standard_values_yuan_per_capita=tuple(

@@ -16,6 +16,7 @@ from simulator.packages import Package, Plan
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
+from simulator.watch import before_help
 from simulator.watch.records import MonitoringRecords
 
 HISTORY_SEED_OFFSET = 2
@@ -52,6 +53,6 @@ def simulated_records(scenario: Scenario, registry: Registry, through: int,
     random numbers (root seed ``seed``, default the scenario's, + :data:`HISTORY_SEED_OFFSET`)
     — records to try ``tuopin watch`` on when a county has none."""
     root = scenario.simulation.seed if seed is None else seed
-    history = simulate(scenario, Plan.everyone(Package(), registry.n_households),
+    history = simulate(before_help(scenario), Plan.everyone(Package(), registry.n_households),
                        registry=registry, reps=1, seed=root + HISTORY_SEED_OFFSET)
     return synthetic_records(history, 0, through=through)

@@ -24,6 +24,7 @@ from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import two_decimals
+from simulator.watch import before_help
 from simulator.watch.backtest import list_size, top
 from simulator.watch.records import MonitoringRecords
 from simulator.watch.risk import Recalibration, Risk, fit_recalibration, model_risk
@@ -146,7 +147,7 @@ def watch(scenario: Scenario, registry: Registry, records: MonitoringRecords | N
                 if records.years and year == records.years[-1] + 1 else ""))])
     plan = plan if plan is not None else Plan.everyone(Package(), registry.n_households)
     seed = scenario.simulation.seed if seed is None else seed
-    paths = simulate(scenario, plan, registry=registry, reps=reps, seed=seed)
+    paths = simulate(before_help(scenario), plan, registry=registry, reps=reps, seed=seed)
     recalibration = _recalibration(paths, records, year)
     raw = model_risk(paths, records, year)
     risk = Risk(year=year, below=recalibration.apply(raw.below),

@@ -256,24 +256,29 @@ def _assisted(scenario: Scenario, registry: Registry, h: int, counted: list[floa
     counts = set(scenario.exit_rule.counted_sources)
     prevention, watch = scenario.prevention, scenario.watch
     first = prevention.active_from(scenario.calendar_years)
+    remaining = prevention.remaining_poor_from(scenario.calendar_years)
     income = []
     exited = followed = False
     for y, total in enumerate(counted):
         if covered and "dibao_topup" in counts:
             total = max(total, standards[y] * size)
-        if first is not None and y >= first and not by_safety_net:
-            monitored = not registered or exited or prevention.also_poor_not_yet_exited
+        watched = first is not None and y >= first and (not registered or exited)
+        pushed = remaining is not None and y >= remaining and registered and not exited
+        if not by_safety_net and (watched or pushed):
             flagged = total / size < scenario.poverty_line.at_risk_multiple * lines[y]
             if y > 0:
                 last = income[y - 1]
                 flagged |= medical[y] > watch.rigid_spending_multiple * max(last, 0.0)
                 flagged |= last > 0 and total <= (1 - watch.income_drop_share) * last
-            found = monitored and flagged and (
+            found = flagged and (
                 followed or detection[y] < prevention.detection_probability_per_year)
             short = prevention.help_target_multiple * lines[y] * size - total
             if found and laborers > 0 and short > 0 and "prevention_help" in counts:
-                total += min(math.ceil(short + 0.5), prevention.max_help_yuan_per_household_year)
+                total += min(math.ceil(short + 0.5),
+                             prevention.max_help_yuan_per_person_year * size)
             followed = found
+        else:
+            followed = False
         income.append(total)
         exited = exited or total / size >= lines[y]
     return np.array(income)

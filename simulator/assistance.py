@@ -12,11 +12,11 @@ summed, in this order:
    official triggers (:mod:`simulator.triggers`) flag are found with the detection chance (a
    household found before is followed while the triggers still flag it); found households with
    labour capacity whose income is below ``help_target_multiple`` × their line are raised to it,
-   at most ``max_help_yuan_per_household_year``. Monitored, among households judged by income
-   (the safety net keeps the others above their line): edge households, registered ones that
-   exited before the year, and — with ``also_poor_not_yet_exited`` — the registered ones still
-   poor. Last year's income for the hardship triggers is the income the county recorded
-   (after assistance).
+   at most ``max_help_yuan_per_person_year`` per member. Monitored, among households judged
+   by income (the safety net keeps the others above their line): edge households and registered
+   ones that exited before the year (from ``prevention.start_year``), and registered ones still
+   poor (from ``prevention.remaining_poor_from_year``). Last year's income for the hardship
+   triggers is the income the county recorded (after assistance).
 
 Both are the county's money, never the fund's: what they cost, and the stable exits only they
 make or keep, are reported apart from what the fund's plan adds. A source the exit rule does not
@@ -75,18 +75,26 @@ class AssistanceRules:
     count_help: bool
     """Whether the exit rule counts the help (``prevention_help``)."""
     first_year: int | None
-    """Index of the first year of 防返贫 help, or None."""
+    """Index of the first year in which exited and edge households are monitored, or None."""
+    remaining_from: int | None
+    """Index of the first year in which registered households not yet exited are helped, or
+    None."""
     detection_draws: np.ndarray | None
     """(R, H, Y) uniforms deciding whether monitoring finds a flagged household."""
     rigid_spending: np.ndarray
     """(R, H, Y) out-of-pocket medical spending [yuan/year]."""
     detection_probability: float = 0.0
-    also_not_yet_exited: bool = True
     at_risk_multiple: float = 1.5
     rigid_multiple: float = 1.0
     drop_share: float = 0.5
     help_target_multiple: float = 1.0
-    max_help_yuan: float = 0.0
+    max_help_yuan_per_person: float = 0.0
+
+    @property
+    def help_from(self) -> int | None:
+        """Index of the first year with any 防返贫 help, or None."""
+        years = [y for y in (self.first_year, self.remaining_from) if y is not None]
+        return min(years) if years else None
 
     @property
     def top_up_can_make_exits(self) -> bool:
@@ -112,34 +120,46 @@ class Assisted:
     found: np.ndarray
     """(R, H, Y) found by monitoring."""
     exited_before: np.ndarray
-    """(R, H, Y) exited (at or above the line) in some earlier year."""
+    """(R, H, Y) exited (at or above the line) in some earlier year — from the first year of
+    防返贫 help on (earlier years are False: nothing reads them)."""
 
 
 def assist(counted: np.ndarray, rules: AssistanceRules) -> Assisted:
     """Apply the dibao top-up, then 防返贫 help year by year, to counted household incomes
     ``counted`` (R, H, Y) [yuan/year]."""
-    top_up = np.where(rules.top_up_covered[None, :, None],
-                      np.maximum(rules.standard[None] - counted, 0), 0).astype(counted.dtype)
-    topped = counted + top_up if rules.count_top_up else counted
+    if rules.top_up_covered.all():
+        guaranteed = np.maximum(counted, rules.standard[None])
+    else:
+        guaranteed = np.where(rules.top_up_covered[None, :, None],
+                              np.maximum(counted, rules.standard[None]), counted)
+    top_up = guaranteed - counted
+    topped = guaranteed if rules.count_top_up else counted
+    first = rules.help_from
+    if first is None:
+        nothing = np.zeros(counted.shape, dtype=bool)
+        return Assisted(topped, topped, top_up, np.zeros_like(counted), nothing, nothing)
     help_paid = np.zeros_like(counted)
     found = np.zeros(counted.shape, dtype=bool)
-    members = rules.members.astype(counted.dtype)
-    above = (topped / members[None, :, None]) >= rules.lines[None]
     exited_before = np.zeros(counted.shape, dtype=bool)
-    exited_before[..., 1:] = np.logical_or.accumulate(above[..., :-1], axis=-1)
-    if rules.first_year is None or rules.first_year >= counted.shape[-1]:
-        return Assisted(topped, topped, top_up, help_paid, found, exited_before)
+    members = rules.members.astype(counted.dtype)
+    for y in range(first):  # exits before any help
+        exited_before[..., first] |= topped[..., y] >= rules.lines[:, y] * members
     income = topped.copy()
     followed = np.zeros(counted.shape[:2], dtype=bool)
-    monitored_always = (~rules.registered & rules.judged_by_income)[None, :]
-    registered = (rules.registered & rules.judged_by_income)[None, :]
-    for y in range(rules.first_year, counted.shape[-1]):
-        if y > 0:  # exits up to last year, with last year's help
+    judged = rules.judged_by_income[None, :]
+    edge = (~rules.registered)[None, :] & judged
+    registered = rules.registered[None, :] & judged
+    cap = (rules.max_help_yuan_per_person * members)[None, :]
+    for y in range(first, counted.shape[-1]):
+        if y > first:  # exits up to last year, with last year's help
             last_above = income[..., y - 1] / members >= rules.lines[None, :, y - 1]
             exited_before[..., y] = exited_before[..., y - 1] | last_above
+        monitored = np.zeros(counted.shape[:2], dtype=bool)
+        if rules.first_year is not None and y >= rules.first_year:
+            monitored |= edge | (registered & exited_before[..., y])
+        if rules.remaining_from is not None and y >= rules.remaining_from:
+            monitored |= registered & ~exited_before[..., y]
         now = income[..., y]
-        monitored = monitored_always | (registered & (exited_before[..., y]
-                                                      | rules.also_not_yet_exited))
         band = in_monitoring_band(now / members, rules.lines[None, :, y],
                                   rules.at_risk_multiple)
         flagged = monitored & band
@@ -154,7 +174,7 @@ def assist(counted: np.ndarray, rules: AssistanceRules) -> Assisted:
         # paid in whole yuan, rounded up past the target: float32 incomes just short of the
         # line by a rounding error would otherwise stay below it
         short = target[None, :] - now
-        needed = np.where(short > 0, np.minimum(np.ceil(short + 0.5), rules.max_help_yuan), 0)
+        needed = np.where(short > 0, np.minimum(np.ceil(short + 0.5), cap), 0)
         paid = np.where(found_now & rules.with_labour[None, :], needed, 0).astype(now.dtype)
         help_paid[..., y] = paid
         found[..., y] = found_now
@@ -164,11 +184,22 @@ def assist(counted: np.ndarray, rules: AssistanceRules) -> Assisted:
     return Assisted(income, topped, top_up, help_paid, found, exited_before)
 
 
-def records(assisted: Assisted, registered: np.ndarray) -> dict[str, np.ndarray]:
-    """(R, H, Y) per household-year figures named in :data:`TOTALS` (helped and found as
-    0/1)."""
-    helped = assisted.help > 0
-    exited = assisted.exited_before & registered[None, :, None]
-    return {"dibao_topup_yuan": assisted.top_up, "prevention_help_yuan": assisted.help,
-            "prevention_found": assisted.found, "prevention_helped": helped,
-            "helped_registered_exited": helped & exited, "registered_exited": exited}
+def records(assisted: Assisted, registered: np.ndarray, first_year: int | None
+            ) -> dict[str, tuple[np.ndarray, slice]]:
+    """Name (:data:`TOTALS`) → ((R, H, years) figure, the years it covers): the top-up over
+    every year, the rest from the first year of 防返贫 help (zero before it; none at all
+    without help)."""
+    every = slice(None)
+    out = {"dibao_topup_yuan": (assisted.top_up, every)}
+    if first_year is None:
+        return out
+    years = slice(first_year, None)
+    paid = assisted.help[..., years]
+    helped = paid > 0
+    exited = assisted.exited_before[..., years] & registered[None, :, None]
+    out.update({"prevention_help_yuan": (paid, years),
+                "prevention_found": (assisted.found[..., years], years),
+                "prevention_helped": (helped, years),
+                "helped_registered_exited": (helped & exited, years),
+                "registered_exited": (exited, years)})
+    return out

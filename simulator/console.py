@@ -82,6 +82,25 @@ def headline_lines(summary: dict[str, Any], indent: str = "  ") -> list[str]:
     lines.append(f"{indent}outlays {summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元 "
                  f"gross, net fiscal cost "
                  f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
+    if "county_assistance" in summary:
+        lines += assistance_lines(summary["county_assistance"], indent)
+    return lines
+
+
+def assistance_lines(assistance: dict[str, Any], indent: str = "  ") -> list[str]:
+    """The county's own assistance, apart from the fund: dibao top-up and 防返贫 help."""
+    prevention = assistance["prevention"]
+    helped = {y: n for y, n in prevention["households_helped_by_year"].items() if n}
+    top_up = sum(assistance["dibao_top_up_yuan_by_year"].values())
+    lines = [f"{indent}county's own assistance (not the fund's): dibao top-up "
+             f"{top_up / YUAN_PER_WAN:,.0f} 万元 over the horizon"]
+    if helped:
+        years = ", ".join(f"{y}: {n:,.0f}" for y, n in helped.items())
+        paid = sum(prevention["help_yuan_by_year"].values())
+        kept = assistance["stable_exits_kept_by_help"]["mean"]
+        lines.append(f"{indent}防返贫 help: households helped {years}; "
+                     f"{paid / YUAN_PER_WAN:,.0f} 万元 (in the net fiscal cost); {kept:,.0f} "
+                     f"stable exits only the help keeps")
     return lines
 
 

@@ -99,6 +99,8 @@ class SimulationResult:
     :attr:`assistance_totals`)."""
     tracked_assistance_totals: np.ndarray | None = None
     """(R, Y, T) assistance under the tracked allocation."""
+    tracked_kept_by_assistance_totals: np.ndarray | None = None
+    """(R, 2) stable exits only assistance makes under the tracked allocation."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -203,12 +205,16 @@ class SimulationResult:
         return np.isin(self.registry.category, REGISTERED_CATEGORIES) & ~self.by_safety_net
 
     def stable_exits_by_income(self, k: int = 0) -> np.ndarray:
-        """(R,) stable exits of households judged by income against the exit line."""
-        return self.stable[k][:, ~self.by_safety_net].sum(axis=1)
+        """(R,) stable exits of households judged by income against the exit line, less those
+        only the dibao top-up makes."""
+        return self.stable[k][:, ~self.by_safety_net].sum(axis=1) \
+            - self.stable_exits_by_assistance(k)["stable_made_by_top_up"]
 
     def stable_exits_by_safety_net(self, k: int = 0) -> np.ndarray:
-        """(R,) stable exits through the safety net (政策兜底)."""
-        return self.stable[k][:, self.by_safety_net].sum(axis=1)
+        """(R,) stable exits through the safety net (政策兜底): households without labour
+        capacity, and households judged by income whose exit only the dibao top-up makes."""
+        return self.stable[k][:, self.by_safety_net].sum(axis=1) \
+            + self.stable_exits_by_assistance(k)["stable_made_by_top_up"]
 
     def stable_exits_without_support(self) -> np.ndarray:
         """(R,) stable exits with no instrument at all, on the same replications."""
@@ -291,7 +297,9 @@ class SimulationResult:
             if full and self.tracked_assistance_totals is not None else None,
             kept_by_assistance=None if self.kept_by_assistance is None
             else self.kept_by_assistance[choice, households][None],
-            kept_by_assistance_totals=None, tracked_assistance_totals=None)
+            kept_by_assistance_totals=self.tracked_kept_by_assistance_totals[None]
+            if full and self.tracked_kept_by_assistance_totals is not None else None,
+            tracked_assistance_totals=None, tracked_kept_by_assistance_totals=None)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts
@@ -344,6 +352,38 @@ class SimulationResult:
         helped = totals[..., ASSISTANCE_TOTALS.index("helped_registered_exited")]
         exited = totals[..., ASSISTANCE_TOTALS.index("registered_exited")]
         return helped / np.maximum(exited, 1.0)
+
+    def assistance_summary(self, k: int = 0) -> dict[str, Any]:
+        """The county's own assistance under option k, as ``summary.json`` reports it: means
+        by year (and 95 % intervals of the stable exits only assistance makes); money in
+        yuan. ``per_replication`` says whether the intervals are from replications or the run
+        kept only expected figures (an allocation of candidate packages it did not track)."""
+        years = [str(int(y)) for y in self.years]
+        figures = self.assistance_by_year(k)
+
+        def by_year(name: str, digits: int = 2) -> dict[str, float]:
+            return {y: round(float(v), digits) for y, v in
+                    zip(years, figures[name].mean(axis=0), strict=True)}
+
+        prevention = self.scenario.prevention
+        helped_share = self.helped_share_of_exited(k)
+        kept = self.stable_exits_by_assistance(k)
+        return {
+            "per_replication": self.assistance_totals is not None,
+            "dibao_top_up_yuan_by_year": by_year("dibao_topup_yuan"),
+            "prevention": {
+                "monitoring_from_year": prevention.start_year,
+                "remaining_poor_from_year": prevention.remaining_poor_from_year,
+                "households_found_by_year": by_year("prevention_found", 1),
+                "households_helped_by_year": by_year("prevention_helped", 1),
+                "help_yuan_by_year": by_year("prevention_help_yuan"),
+                "helped_share_of_exited_percent_by_year": None if helped_share is None else
+                {y: round(100 * float(v), 2) for y, v in
+                 zip(years, helped_share.mean(axis=0), strict=True)},
+            },
+            "stable_exits_kept_by_help": spread(kept["stable_kept_by_help"]),
+            "stable_exits_made_by_top_up": spread(kept["stable_made_by_top_up"]),
+        }
 
     def stable_exits_by_assistance(self, k: int = 0) -> dict[str, np.ndarray]:
         """Name → (R,) stable exits only the county's assistance makes under option k: kept
@@ -429,6 +469,7 @@ class SimulationResult:
             "medical_out_of_pocket_by_year": {
                 str(y): two_decimals(v) for y, v in
                 zip(years, self.medical.sum(axis=1).mean(axis=0), strict=True)},
+            "county_assistance": self.assistance_summary(k),
         })
         return summary
 
@@ -481,7 +522,8 @@ _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
 """Per-household block outputs → their household axis."""
 
 _SUMMED = ("inpatient_episodes", "income_by_category", "assistance_totals",
-           "kept_by_assistance_totals", "tracked_assistance_totals")
+           "kept_by_assistance_totals", "tracked_assistance_totals",
+           "tracked_kept_by_assistance_totals")
 """Block outputs summed over the block's households."""
 
 _STORES = ("outlays", "recoveries")

@@ -17,7 +17,8 @@ from simulator.scenario import Scenario, load_scenario
 
 DATA = Path(__file__).parent / "data"
 
-WITHOUT_ASSISTANCE = ['safety_net.covers="without_labour"', "prevention.start_year=2100"]
+WITHOUT_ASSISTANCE = ['safety_net.covers="without_labour"', "prevention.start_year=2100",
+                      "prevention.remaining_poor_from_year=2100"]
 """Overrides that leave households with their own income: the dibao top-up only for households
 without labour and no 防返贫 help (from after the horizon) — for tests that read one mechanism's
 effect off per-capita incomes."""

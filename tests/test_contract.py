@@ -4,6 +4,7 @@ message that names the fix, and a newly registered instrument that moves no exis
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import subprocess
 import sys
@@ -178,11 +179,11 @@ def _registering_the_toy(tree: Path) -> Path:
     (tree / "simulator/interventions/toy_posts.py").write_text(TOY, encoding="utf-8")
     init = tree / "simulator/interventions/__init__.py"
     text = init.read_text(encoding="utf-8")
-    listed = "for m in (equity, pv, employment, loans, industry, relocation))"
-    assert listed in text
-    text = text.replace(listed, "for m in (equity, pv, employment, loans, industry, "
-                                "relocation, toy_posts))")
-    text = text.replace("loans, pv, relocation\n", "loans, pv, relocation, toy_posts\n")
+    listed = re.search(r"complete\(m\) for m in \(([^)]*)\)\)", text)
+    imported = re.search(r"from simulator\.interventions import ([^\n]*)\n", text)
+    assert listed and imported
+    text = text.replace(listed.group(0), listed.group(0)[:-2] + ", toy_posts))")
+    text = text.replace(imported.group(0), imported.group(0)[:-1] + ", toy_posts\n")
     init.write_text(text, encoding="utf-8")
     return tree
 

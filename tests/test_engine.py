@@ -208,8 +208,10 @@ def test_instrument_contract(module, tiny_scenario_path, tiny_registry) -> None:
 
 
 def test_default_packages_cover_singles_and_pairs() -> None:
+    from simulator.interventions import OFFERED_BY_DEFAULT
+
     names = [p.name for p in default_packages()]
-    n = len(INSTRUMENTS)
+    n = len(OFFERED_BY_DEFAULT)
     assert len(names) == 1 + n + n * (n - 1) // 2 and names[0] == "none"  # none, singles, pairs
     assert "equity+pv" in names and "pv+employment" in names
     assert Package.parse("pv+equity") == Package.parse("equity+pv")

@@ -44,6 +44,7 @@ QUIET = [
     # the county's own assistance beyond the dibao of households without labour, and the
     # health-assistance cap, off too (after the horizon); cases of their own switch them on
     'safety_net.covers="without_labour"', "prevention.start_year=2100",
+    "prevention.remaining_poor_from_year=2100",
     "shocks.out_of_pocket_cap_from_year=2100",
 ]
 

@@ -60,8 +60,8 @@ def test_xlsx_totals_equal_summary_json(written: Path) -> None:
 
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
     workbook = load_workbook(written / "proposal.xlsx")
-    assert workbook.sheetnames[:6] == ["摘要", "按扶持方式", "按乡镇", "按年度", "预算测算",
-                                       "农户名单"]
+    assert workbook.sheetnames[:7] == ["摘要", "按扶持方式", "按乡镇", "按年度",
+                                       "兜底与防返贫帮扶（县级资金）", "预算测算", "农户名单"]
     # totals are formulas an office can follow; lists can be filtered; sheets print on A4
     assert str(workbook["按年度"].cell(row=len(summary["budgets_yuan"]) + 2, column=3).value
                ).startswith("=SUM(C2:")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import ScenarioError
+from simulator.interventions import OFFERED_BY_DEFAULT
 from simulator.parameter_texts import parameter_text
 from simulator.scenario import load_scenario
 from simulator.scenario.model import INSTRUMENT_KEYS
@@ -163,7 +164,10 @@ def test_the_form_is_the_schemas(tiny_scenario) -> None:
     assert english["budget.confidence"].range_text == "in (0, 1)"
     switches = forms.switches(tiny_scenario, "zh")
     assert [s.key for s in switches] == list(INSTRUMENT_KEYS)
-    assert all(s.on for s in switches) and switches[0].label == "股权分红"
+    # the instruments a scenario offers by default are on; one added later (posts) is off
+    assert [s.key for s in switches if s.on] == list(OFFERED_BY_DEFAULT)
+    assert switches[0].label == "股权分红"
+    assert [s.label for s in switches if not s.on] == ["公益岗位"]
 
 
 def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
@@ -179,7 +183,7 @@ def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
     loaded = load_scenario(tiny_scenario_path, overrides)
     assert loaded.budget.yearly_yuan == (800_000, 1_000_000)
     assert loaded.optimizer.instruments == ("employment", "loans")
-    every = {**form, **{f"on:{key}": "1" for key in INSTRUMENT_KEYS}}
+    every = {**form, **{f"on:{key}": "1" for key in OFFERED_BY_DEFAULT}}
     assert not any(o.startswith("optimizer.") for o in forms.overrides_from_form(every,
                                                                                  tiny_scenario))
     wrong = forms.overrides_from_form({**form, "f:budget.yearly_yuan[1]": "很多"}, tiny_scenario)

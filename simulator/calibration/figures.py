@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR, return_rate
+from simulator.accounting import NO_YEAR, lines_by_household, return_rate
 from simulator.results import SimulationResult
 from simulator.vocabulary import INCOME_CATEGORIES, REGISTERED_CATEGORIES
 
@@ -67,6 +67,60 @@ def return_rate_change(result: SimulationResult, years_after_exit: int) -> np.nd
             - return_rate_after_exit(result, years_after_exit - 1))
 
 
+def return_rate_after_exit_through(result: SimulationResult, years_after_exit: int,
+                                   year: int) -> np.ndarray:
+    """(R,) :func:`return_rate_after_exit` pooled only over exits whose follow-up year is
+    ``year`` or earlier — the years before a mechanism that starts later (防返贫 help) [share]."""
+    last = _year_index(result, year)
+    exit_year = result.exit_year[0].astype(np.int64)
+    early = (exit_year != NO_YEAR) & (exit_year + years_after_exit <= last)
+    return return_rate(np.where(early, exit_year, NO_YEAR), result.return_year[0],
+                       len(result.years), result.judged_by_income, years_after_exit)
+
+
+def below_line_share_of_people(result: SimulationResult, year: int) -> np.ndarray:
+    """(R,) share of registered people whose household's counted per-capita income is below
+    its line in ``year`` (the exit line; the safety-net line for safety-net households), after
+    every support the run simulates [share]."""
+    if result.per_capita is None:
+        raise ValueError("per-capita incomes are kept for plan runs only")
+    registered = _registered(result)
+    size = result.registry.size * registered
+    y = _year_index(result, year)
+    lines = lines_by_household(result.by_safety_net, result.scenario.lines_yuan_per_capita,
+                               result.scenario.safety_net_lines_yuan_per_capita)[:, y]
+    below = result.per_capita[0][:, :, y] < lines[None, :]
+    return (below * size[None, :]).sum(axis=1) / max(int(size.sum()), 1)
+
+
+def prevention_helped_share(result: SimulationResult, year: int) -> np.ndarray:
+    """(R,) registered households helped by 防返贫 monitoring in ``year`` as a share of the
+    registered households that had exited before it [share]."""
+    share = result.helped_share_of_exited()
+    if share is None:
+        raise ValueError("households helped are kept per replication for plan runs only")
+    return share[:, _year_index(result, year)]
+
+
+def labour_share_smallest_rise(result: SimulationResult, year: int) -> np.ndarray:
+    """(R,) the yearly change in the share of labour income (wages and net business income) in
+    registered households' income, in the year from ``year`` to the last simulated one whose
+    change is smallest on average [share]: its mean is positive when the expected share rises
+    every year. (The year is chosen on the mean over replications: a published direction is of
+    millions of households, and the smallest of each replication's noisy changes would be
+    biased low.)"""
+    if result.income_by_category is None:
+        raise ValueError("income by component is kept for plan runs only")
+    first = _year_index(result, year)
+    by_component = result.income_by_category[:, first:, :]  # (R, years, 4)
+    total = by_component.sum(axis=2)
+    labour = by_component[:, :, INCOME_CATEGORIES.index("wages")] \
+        + by_component[:, :, INCOME_CATEGORIES.index("business")]
+    share = labour / np.where(total > 0, total, 1)
+    changes = np.diff(share, axis=1)  # (R, years − 1)
+    return changes[:, int(np.argmin(changes.mean(axis=0)))]
+
+
 def inpatient_incidence(result: SimulationResult, year: int | None = None) -> np.ndarray:
     """(R,) inpatient episodes per registered person in ``year`` (all simulated years when
     None) [1/(person·year)]."""
@@ -99,6 +153,18 @@ FIGURES: dict[str, tuple[Callable[..., np.ndarray], tuple[str, ...], str]] = {
     "return_rate_change": (return_rate_change, ("years_after_exit",),
                            "change in returns to poverty, year {years_after_exit} after exit "
                            "against the year before"),
+    "return_rate_after_exit_through": (
+        return_rate_after_exit_through, ("years_after_exit", "year"),
+        "returns to poverty {years_after_exit} year(s) after an exit by income, follow-up "
+        "years up to {year}"),
+    "below_line_share_of_people": (below_line_share_of_people, ("year",),
+                                   "registered people below the line in {year}"),
+    "prevention_helped_share": (prevention_helped_share, ("year",),
+                                "exited registered households helped by 防返贫 monitoring in "
+                                "{year}"),
+    "labour_share_smallest_rise": (labour_share_smallest_rise, ("year",),
+                                   "smallest yearly rise of the labour-income share of "
+                                   "registered households from {year}"),
     "inpatient_incidence": (inpatient_incidence, (),
                             "inpatient episodes per registered person and year"),
     "income_share": (income_share, ("component", "year"),
@@ -118,6 +184,11 @@ DESCRIPTIONS_ZH: dict[str, str] = {
     "return_rate_after_exit": "收入脱贫后第{years_after_exit}年返贫比例",
     "return_rate_in_year": "{year}年此前收入脱贫者的返贫比例",
     "return_rate_change": "脱贫后第{years_after_exit}年返贫比例较上一年的变化",
+    "return_rate_after_exit_through":
+        "收入脱贫后第{years_after_exit}年返贫比例（随访年份至{year}年）",
+    "below_line_share_of_people": "{year}年收入低于标准线的建档立卡人口比例",
+    "prevention_helped_share": "{year}年获防返贫帮扶的已脱贫建档立卡户比例",
+    "labour_share_smallest_rise": "{year}年起建档立卡户劳动收入占比的最小年增幅",
     "inpatient_incidence": "建档立卡人口每人每年住院次数",
     "income_share": "{year}年建档立卡户收入中{component}的比例",
 }

@@ -30,7 +30,9 @@ from simulator.scenario.model import Scenario
 from simulator.schema import ProblemCollector, Report, build, param, table_array, walk
 
 Figure = Literal["exit_share_of_people", "return_rate_after_exit", "return_rate_in_year",
-                 "return_rate_change", "inpatient_incidence", "income_share"]
+                 "return_rate_change", "return_rate_after_exit_through",
+                 "below_line_share_of_people", "prevention_helped_share",
+                 "labour_share_smallest_rise", "inpatient_incidence", "income_share"]
 Component = Literal["wages", "business", "property", "transfers"]
 
 _UNCERTAIN = re.compile(r"\bguess\b|\((?:[^()]*[,/ ])?[LG](?:/[LGM])?\)", re.IGNORECASE)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from simulator.interventions import employment, equity, industry, loans, pv, relocation
+from simulator.interventions import employment, equity, industry, loans, posts, pv, relocation
 from simulator.interventions.base import complete
 from simulator.schema import assembled_section, section
 
 INSTRUMENTS: tuple[ModuleType, ...] = tuple(
-    complete(m) for m in (equity, pv, employment, loans, industry, relocation))
+    complete(m) for m in (equity, pv, employment, loans, industry, relocation, posts))
 """Registered instrument modules, in the order reports list them."""
 
 BY_KEY: dict[str, ModuleType] = {m.KEY: m for m in INSTRUMENTS}

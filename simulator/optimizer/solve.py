@@ -209,6 +209,7 @@ class AllocationResult:
             "exits_by_year": {str(y): spread(v) for y, v in zip(years, exits_by_year.T,
                                                                   strict=True)},
             "returns_to_poverty": spread(returned),
+            "county_assistance": plan.assistance_summary(),
             "returns_in_year_after_exit_percent": spread(
                 100 * cands.first_year_return_rate(choice)),
             "outlays_by_year": {str(y): spread(v) for y, v in

@@ -113,6 +113,7 @@ class Proposal:
         return {table.key: table for table in (
             self.cover_table(summary, lang), self.instrument_table(summary, lang),
             self.township_table(summary, lang), self.year_table(summary, lang),
+            self.assistance_table(summary, lang),
             *([self.frontier_table(summary, lang)] if summary.get("frontier") else []),
             self.comparison_table(summary, lang), self.sensitivity_table(lang),
             self.assumption_table(lang), self.reference_table(lang),
@@ -239,6 +240,44 @@ class Proposal:
                            "", sum(summary["exits_by_year"][y]["mean"] for y in years), None])
         table.sum_columns = (1, 2, 4)
         return table
+
+    def assistance_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        """The county's own assistance by simulated year: dibao top-up, households found and
+        helped by 防返贫 monitoring, and what the help cost (none of it from the fund)."""
+        assistance = summary["county_assistance"]
+        prevention = assistance["prevention"]
+        table = Table("assistance", word("assistance_title", lang),
+                      [word("year", lang),
+                       _with_unit(word("dibao_top_up", lang), word("wan", lang), lang),
+                       word("found", lang), word("helped", lang),
+                       _with_unit(word("help_paid", lang), word("wan", lang), lang)],
+                      ["text", "wan", "int", "int", "wan"])
+        for year, top_up in assistance["dibao_top_up_yuan_by_year"].items():
+            table.rows.append([year, top_up / YUAN_PER_WAN,
+                               round(prevention["households_found_by_year"][year]),
+                               round(prevention["households_helped_by_year"][year]),
+                               prevention["help_yuan_by_year"][year] / YUAN_PER_WAN])
+        # money adds up over the years; households found or helped in several years do not
+        table.rows.append([word("total", lang), sum(r[1] for r in table.rows), None, None,
+                           sum(r[4] for r in table.rows)])
+        table.sum_columns = (1, 4)
+        return table
+
+    def assistance_texts(self, summary: dict[str, Any], lang: Language) -> list[str]:
+        """What the county's assistance is, and the stable exits only its help keeps."""
+        prevention = summary["county_assistance"]["prevention"]
+
+        def year(value: int | None) -> str:
+            if value is None:
+                return word("not_in_horizon", lang)
+            return f"{value}年" if lang == "zh" else str(value)
+
+        texts = [word("assistance_intro", lang, monitoring=year(prevention["monitoring_from_year"]),
+                      remaining=year(prevention["remaining_poor_from_year"]))]
+        kept = summary["county_assistance"]["stable_exits_kept_by_help"]["mean"]
+        if kept >= 0.5:
+            texts.append(word("assistance_kept", lang, kept=f"{kept:,.0f}"))
+        return texts
 
     def over_budget(self, summary: dict[str, Any]) -> list[tuple[str, float]]:
         """(plan year, 万元) where outlays on fresh replications break the budget rule: the

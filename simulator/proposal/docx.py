@@ -72,6 +72,10 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
                          ("year", "by_year")):
         document.add_heading(word(heading, lang), level=2)
         _table(document, tables[key])
+    document.add_heading(word("assistance_title", lang), level=2)
+    for text in proposal.assistance_texts(summary, lang):
+        document.add_paragraph(text)
+    _table(document, tables["assistance"])
     for name in ("outlays_by_year", "exits_by_year", "income_fan"):
         chart(name)
     document.add_paragraph(word("households_sheet_note", lang))

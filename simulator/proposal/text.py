@@ -45,6 +45,18 @@ WORDS: dict[str, tuple[str, str]] = {
                          "exits (reward instead of subsidy). Tables show expected outlays on fresh "
                          "replications; awards paid after the plan are charged to its last year."),
     "by_instrument": ("按扶持方式", "By instrument"),
+    "assistance_title": ("兜底与防返贫帮扶（县级资金）",
+                         "County assistance (not this fund)"),
+    "assistance_intro": ("低保补差（应保尽保）由县级社会救助支出。防返贫监测帮扶：已脱贫户和边缘户自{monitoring}起、尚未脱贫户自{remaining}起，监测发现收入低于监测线或遭遇突发困难的户；其中有劳动能力、收入低于脱贫线的，安排公益岗位等帮扶使收入达到脱贫线，所需资金计入净财政成本。两者均不占用本资金。",
+                         "The dibao top-up (every eligible household) is the county's social assistance. 防返贫 monitoring finds exited and edge households from {monitoring}, households still poor from {remaining}, whose income is below the monitoring line or who meet sudden hardship; those with labour below the exit line get help (public-welfare posts) that raises them to it, counted in the net fiscal cost. Neither comes from this fund."),
+    "assistance_kept": ("本方案的稳定脱贫中，约 {kept} 户仅靠防返贫帮扶才保持在线上（单列，不归功于本资金的扶持方式）。",
+                        "Of this plan's stable exits, about {kept} hold only thanks to 防返贫 help "
+                        "(reported apart, not credited to the fund's instruments)."),
+    "not_in_horizon": ("未开展", "none"),
+    "dibao_top_up": ("低保补差", "Dibao top-up"),
+    "found": ("监测发现户数", "Households found"),
+    "helped": ("获帮扶户数", "Households helped"),
+    "help_paid": ("防返贫帮扶资金", "防返贫 help"),
     "by_township": ("按乡镇", "By township"),
     "by_year": ("按年度", "By year"),
     "instrument": ("扶持方式", "Instrument"),

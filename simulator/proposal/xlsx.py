@@ -37,7 +37,8 @@ WIDTH_SAMPLE_ROWS = 500
 WIDE_CHARACTERS_FROM = 0x2E80
 """First code point of the CJK blocks: characters from here on take two columns."""
 
-SHEET_ORDER = ("cover", "instrument", "township", "year", "frontier", "households", "per_household",
+SHEET_ORDER = ("cover", "instrument", "township", "year", "assistance", "frontier", "households",
+               "per_household",
                "comparison",
                "sensitivity", "assumptions", "references")
 

@@ -431,10 +431,12 @@ class Prevention:
     From ``start_year`` on, each year the county's monitoring (village cadres and each
     household's 帮扶责任人) finds, with ``detection_probability_per_year``, the monitored
     households the official triggers flag — the same triggers as ``tuopin watch``: income below
-    ``poverty_line.at_risk_multiple`` × the line, or sudden hardship (``watch.*``). A household
-    once found stays monitored while the triggers still flag it. Found households with labour
-    capacity whose counted income is below ``help_target_multiple`` × the line get help that
-    raises it there, at most ``max_help_yuan_per_household_year``, paid as public-welfare post
+    ``poverty_line.at_risk_multiple`` × the line, or sudden hardship (``watch.*``) — among exited
+    and edge households, and from ``remaining_poor_from_year`` registered households not yet
+    exited. A household once found stays monitored while the triggers still flag it. Found
+    households with labour capacity whose counted income is below ``help_target_multiple`` × the
+    line get help that raises it there, at most ``max_help_yuan_per_person_year`` per member,
+    paid as public-welfare post
     wages (counted income, source ``prevention_help``); households without labour capacity are
     covered by the dibao top-up. The help is the county's money, outside the fund: its cost is
     on its own line and in the net fiscal cost, and stable exits it keeps are reported apart.
@@ -451,31 +453,41 @@ class Prevention:
             "flag it (a household already found is followed with certainty).",
         source="guess: every registered household had a 帮扶责任人 who visited it, and "
                "returns fell to thousands a year nationally by 2019 [ReturnsNational]")
-    also_poor_not_yet_exited: bool = param(
-        True, unit="",
-        doc="Whether registered households that have not yet exited are helped the same way "
-            "(the campaign's last years); false: only exited and edge households are "
-            "monitored.",
-        source="guess: in 2019–2020 the remaining poor households received every measure "
-               "the monitored ones did")
+    remaining_poor_from_year: int | None = param(
+        2019, unit="calendar year", ge=1949, le=2100,
+        doc="First year in which registered households that have not yet exited are found and "
+            "helped the same way (the campaign's last push); left out: never.",
+        source="guess: with the monitoring of exited households")
     help_target_multiple: float = param(
         1.0, unit="× exit line", gt=0, le=5,
         doc="Help raises a found household's counted per-capita income to this multiple of "
             "the year's line (found households above it are monitored, not paid).",
         source="guess: help is set household by household to what keeps it above the line "
                "(一户一策) [PreventionMechanism2020]")
-    max_help_yuan_per_household_year: float = param(
-        12_000.0, unit="yuan/(household·year)", ge=0,
-        doc="Most help one household receives in a year.",
-        source="guess: about a public-welfare post's wage (750 yuan a month [WelfarePosts2020]) "
-               "and a temporary-assistance payment")
+    max_help_yuan_per_person_year: float = param(
+        3_000.0, unit="yuan/(person·year)", ge=0,
+        doc="Most help a household receives in a year, per resident member.",
+        source="guess: about a public-welfare post's wage, 750 yuan a month "
+               "[WelfarePosts2020], for a household of three")
 
     def active_from(self, calendar_years: np.ndarray) -> int | None:
-        """Index of the first simulated year with monitoring and help, or None."""
-        if self.start_year is None:
-            return None
-        later = np.nonzero(np.asarray(calendar_years) >= self.start_year)[0]
-        return int(later[0]) if len(later) else None
+        """Index of the first simulated year with monitoring of exited and edge households,
+        or None."""
+        return _year_index_from(self.start_year, calendar_years)
+
+    def remaining_poor_from(self, calendar_years: np.ndarray) -> int | None:
+        """Index of the first simulated year in which households not yet exited are helped,
+        or None."""
+        return _year_index_from(self.remaining_poor_from_year, calendar_years)
+
+
+def _year_index_from(year: int | None, calendar_years: np.ndarray) -> int | None:
+    """Index of the first of ``calendar_years`` on or after ``year`` (None: none, or no
+    year)."""
+    if year is None:
+        return None
+    later = np.nonzero(np.asarray(calendar_years) >= year)[0]
+    return int(later[0]) if len(later) else None
 
 
 @dataclass(frozen=True)

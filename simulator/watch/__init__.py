@@ -13,4 +13,4 @@ def before_help(scenario: Scenario) -> Scenario:
     the households to help, so the risks it ranks, and the histories it is tested on, are of
     falling below the line before any help."""
     return dataclasses.replace(scenario, prevention=dataclasses.replace(
-        scenario.prevention, start_year=None))
+        scenario.prevention, start_year=None, remaining_poor_from_year=None))

@@ -132,6 +132,8 @@ class _BlockOutput:
     """(reps, years, totals) assistance under the tracked allocation."""
     tracked_kept_by_assistance_totals: np.ndarray | None = None
     """(reps, 2) stable exits only assistance makes under the tracked allocation."""
+    exit_year_with_help: np.ndarray | None = None
+    """(packages, reps, households) exit year index with 防返贫 help too (None without help)."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -233,10 +235,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     Each package's counted income is the baseline plus the contribution of each instrument it
     gives; the county's assistance follows (the dibao top-up, then 防返贫 help:
-    :mod:`simulator.assistance`) and households are judged against their line (the safety-net
-    line under the safety-net exit rule). The same accounting without any instrument gives
-    every household's outcome without support, on the same random numbers, so a plan's *added*
-    stable exits are a paired difference.
+    :mod:`simulator.assistance`). A package's exits are judged — against each household's line,
+    the safety-net line under the safety-net exit rule — on its income *before* 防返贫 help,
+    which the county gives whatever the plan: the stable exits only the help keeps are counted
+    apart, and the per-capita incomes kept (what households have) include it. The same
+    accounting without any instrument gives every household's outcome without support, on the
+    same random numbers, so a plan's *added* stable exits are a paired difference.
     """
     _check_declared(block, task.variants)
     scenario = task.scenario
@@ -271,14 +275,14 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     def made_by_assistance(stable: np.ndarray, total: np.ndarray, assisted: Assisted,
                            helped: np.ndarray | None) -> dict[str, np.ndarray]:
-        """(R, H) stable exits only the county's assistance makes (:data:`KEPT`): not stable
-        without 防返贫 help (only households ever ``helped`` (H,) can differ), and — households
-        judged by income — not stable on their own income before the top-up."""
+        """(R, H) stable exits only the county's assistance makes (:data:`KEPT`): stable only
+        with 防返贫 help (only households ever ``helped`` (H,) can differ from their
+        ``stable`` (R, H) before help), and — households judged by income — stable before help
+        but not on their own income before the top-up."""
         kept = np.zeros_like(stable)
         if helped is not None and helped.any():
-            kept[:, helped] = stable[:, helped] & ~stable_on(assisted.before_help[:, helped],
-                                                             helped)
-        made = stable & by_income[None] & ~stable_on(total) & ~kept if find_made_by_top_up \
+            kept[:, helped] = stable_on(assisted.income[:, helped], helped) & ~stable[:, helped]
+        made = stable & by_income[None] & ~stable_on(total) if find_made_by_top_up \
             else np.zeros_like(stable)
         return {"stable_kept_by_help": kept, "stable_made_by_top_up": made}
 
@@ -297,6 +301,9 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # int8 indices: a list of every package's outcomes would hold them all again, in int64.
     outcome = {name: np.empty((n_packages, *block.shape), dtype=dtype)
                for name, dtype in OUTCOME_DTYPES.items()}
+    # exit years with the help too: the county's exits, which its yearly targets count
+    exit_with_help = np.empty((n_packages, *block.shape), dtype=np.int8) \
+        if rules.help_from is not None else None
     assistance_mean = np.zeros((n_packages, households.n, block.years, len(ASSISTANCE_FIELDS)),
                                dtype=FLOAT)
     assistance_total = np.zeros((n_packages, block.reps, block.years, len(ASSISTANCE_TOTALS)))
@@ -310,7 +317,11 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         if tracked is not None:
             taking = track == p
             tracked[:, taking] = package_income[:, taking]
-        one = exit_outcome_fields(above_line(package_income, lines), window, tuple(outcome))
+        # the plan is judged on its households' own income, its instruments and the dibao
+        # top-up: 防返贫 help, which the county gives whatever the plan, is reported apart
+        judged_on = package_income if rules.help_from is None \
+            else per_capita(assisted.before_help, members)
+        one = exit_outcome_fields(above_line(judged_on, lines), window, tuple(outcome))
         for name, kept in outcome.items():
             kept[p] = one[name]
         _keep_records(assistance_mean[p], assistance_total[p], assisted, task.registered,
@@ -319,11 +330,17 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         helped = None if rules.help_from is None else \
             assistance_mean[p, :, :, ASSISTANCE_FIELDS.index("prevention_helped")].any(axis=1)
         kept_by = made_by_assistance(stable, total, assisted, helped)
+        if exit_with_help is not None:  # help only raises incomes: only the helped differ
+            exit_with_help[p] = one["exit_year"]
+            if helped.any():
+                exit_with_help[p][:, helped] = exit_outcome_fields(
+                    above_line(package_income[:, helped], lines[helped]), window,
+                    ("exit_year",))["exit_year"]
         for i, name in enumerate(KEPT):
             kept_mean[p, :, i] = kept_by[name].mean(axis=0)
             kept_total[p, :, i] = kept_by[name].sum(axis=1)
     without = exit_outcome_fields(
-        above_line(per_capita(assist(base, rules).income, members), lines), window,
+        above_line(per_capita(assist(base, rules).before_help, members), lines), window,
         ("stable", "exit_year"))
 
     def where_eligible(store: dict[tuple[str, str], np.ndarray]) -> dict:
@@ -352,7 +369,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         _keep_records(tracked_mean, tracked_assistance, assisted, registered, rules.help_from)
         helped = None if rules.help_from is None else \
             tracked_mean[:, :, ASSISTANCE_FIELDS.index("prevention_helped")].any(axis=1)
-        kept_by = made_by_assistance(stable_on(assisted.income), counted_total(weights),
+        kept_by = made_by_assistance(stable_on(assisted.before_help), counted_total(weights),
                                      assisted, helped)
         tracked_kept = np.stack([kept_by[name].sum(axis=1) for name in KEPT], axis=-1)
     return _BlockOutput(
@@ -371,6 +388,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         kept_by_assistance=kept_mean, kept_by_assistance_totals=kept_total,
         tracked_assistance_totals=tracked_assistance,
         tracked_kept_by_assistance_totals=tracked_kept,
+        exit_year_with_help=exit_with_help,
     )
 
 

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR, ExitOutcome, judged_by_safety_net, outcome_of_years
+from simulator.accounting import (
+    NO_YEAR,
+    ExitOutcome,
+    above_line,
+    exit_outcomes,
+    judged_by_safety_net,
+    lines_by_household,
+    outcome_of_years,
+)
 from simulator.assistance import FIELDS as ASSISTANCE_FIELDS
 from simulator.assistance import KEPT as ASSISTANCE_KEPT
 from simulator.assistance import TOTALS as ASSISTANCE_TOTALS
@@ -101,6 +109,10 @@ class SimulationResult:
     """(R, Y, T) assistance under the tracked allocation."""
     tracked_kept_by_assistance_totals: np.ndarray | None = None
     """(R, 2) stable exits only assistance makes under the tracked allocation."""
+    exit_year_with_help: np.ndarray | None = None
+    """(K, R, H) exit year index on incomes with the county's 防返贫 help too — the exits its
+    yearly targets count — or None when the run simulates no help (then it is
+    :attr:`exit_year`)."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -232,6 +244,18 @@ class SimulationResult:
         return outcome_of_years(self.exit_year[k], self.return_year[k],
                                 self.scenario.exit_rule.monitoring_years, len(self.years))
 
+    def outcome_with_help(self, k: int = 0) -> ExitOutcome:
+        """Option k's exit outcomes (R, H each) on what households have — their income after
+        the county's 防返贫 help too (:attr:`stable` and the exit years judge a plan before
+        it): the county's outcome, which published figures describe. Needs the per-capita
+        incomes (plan runs, and a tracked allocation)."""
+        if self.per_capita is None:
+            raise ValueError("the run did not keep per-capita incomes (simulate(keep_income=))")
+        lines = lines_by_household(self.by_safety_net, self.scenario.lines_yuan_per_capita,
+                                   self.scenario.safety_net_lines_yuan_per_capita)
+        return exit_outcomes(above_line(self.per_capita[k], lines),
+                             self.scenario.exit_rule.monitoring_years)
+
     def returns(self, k: int = 0) -> np.ndarray:
         """(R,) households that returned to poverty within the monitoring window."""
         return self.outcome(k).returned.sum(axis=1)
@@ -290,7 +314,7 @@ class SimulationResult:
             else None,
             tracked=None, tracked_per_capita=None,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
-            stable=pick(self.stable),
+            stable=pick(self.stable), exit_year_with_help=pick(self.exit_year_with_help),
             assistance=None if self.assistance is None
             else self.assistance[choice, households][None],
             assistance_totals=self.tracked_assistance_totals[None]
@@ -516,6 +540,7 @@ class EligibleAmounts:
 
 
 _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
+                 "exit_year_with_help": 2,
                  "stable_without_support": 1,
                  "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1,
                  "assistance": 1, "kept_by_assistance": 1}

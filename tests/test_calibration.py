@@ -22,6 +22,8 @@ from simulator.calibration.report import scenario_toml
 from simulator.errors import ScenarioError
 from simulator.scenario import bundled_scenarios_dir, load_scenario
 
+from .conftest import WITHOUT_ASSISTANCE
+
 TARGETS = """
 name = "tiny targets"
 calibrated_name = "tiny, calibrated"
@@ -95,7 +97,7 @@ def programme(tiny_scenario_path, tiny_registry):
 def test_exit_shares_count_people_exiting_each_year(programme, tiny_registry) -> None:
     years = [int(y) for y in programme.years]
     shares = np.stack([exit_share_of_people(programme, y) for y in years], axis=1)
-    exit_year = programme.exit_year[0]
+    exit_year = programme.outcome_with_help().exit_year  # exits as the county counts them
     for r in range(programme.reps):
         for j in range(len(years)):
             people = tiny_registry.size[exit_year[r] == j].sum()
@@ -107,8 +109,9 @@ def test_return_rates_agree_with_a_household_by_household_count(programme) -> No
     # safety-net exits cannot fall back, so they are left out of return rates
     by_income = ~programme.by_safety_net
     assert by_income.any() and not by_income.all()
-    exit_year = programme.exit_year[0][:, by_income]
-    return_year = programme.return_year[0][:, by_income]
+    county = programme.outcome_with_help()  # returns as the county counts them
+    exit_year = county.exit_year[:, by_income]
+    return_year = county.return_year[:, by_income]
     n_years = len(programme.years)
     for k in (1, 2):
         rates = return_rate_after_exit(programme, k)
@@ -126,6 +129,24 @@ def test_return_rates_agree_with_a_household_by_household_count(programme) -> No
         stock = [(e, b) for e, b in zip(exit_year[r], return_year[r], strict=True)
                  if 0 <= e < 2 and (b < 0 or b >= 2)]
         assert in_year[r] == pytest.approx(sum(b == 2 for _, b in stock) / max(len(stock), 1))
+
+
+def test_the_countys_exits_include_its_help_and_the_plans_do_not(programme, tiny_scenario_path,
+                                                                  tiny_registry) -> None:
+    """Published figures count exits with the county's 防返贫 help; a plan is judged before
+    it. Help only raises incomes: it never delays an exit, and it does make some."""
+    county = programme.outcome_with_help()
+    assert np.array_equal(programme.exit_year_with_help[0], county.exit_year)
+    fund = programme.exit_year[0]
+    earlier = (county.exit_year >= 0) & ((fund < 0) | (county.exit_year <= fund))
+    assert np.all(earlier | (fund < 0) & (county.exit_year < 0))
+    assert (county.exit_year != fund).any()
+    # without help the two counts are one
+    own = run_programme(load_scenario(tiny_scenario_path, WITHOUT_ASSISTANCE), tiny_registry,
+                        reps=6, seed=4)
+    assert own.exit_year_with_help is None
+    assert np.array_equal(own.outcome_with_help().exit_year, own.exit_year[0])
+    assert np.array_equal(own.outcome_with_help().stable, own.stable[0])
 
 
 def test_income_components_add_up_to_the_households_income(programme, tiny_registry) -> None:

@@ -2,8 +2,9 @@
 
 Each figure is computed per replication from a plan run (:class:`SimulationResult` with one
 option), so its mean and 95 % interval across replications can be compared with a published
-value. Published figures are about people, households and calendar years as statistics offices
-count them; each function says exactly what it counts.
+value. Exits and returns are the county's — on incomes after its 防返贫 help, as published
+figures count them. Published figures are about people, households and calendar years as
+statistics offices count them; each function says exactly what it counts.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from simulator.accounting import NO_YEAR, lines_by_household, return_rate
+from simulator.accounting import NO_YEAR, ExitOutcome, lines_by_household, return_rate
 from simulator.results import SimulationResult
 from simulator.vocabulary import INCOME_CATEGORIES, REGISTERED_CATEGORIES
 
 
 def _registered(result: SimulationResult) -> np.ndarray:
     return np.isin(result.registry.category, REGISTERED_CATEGORIES)
+
+
+def _outcome(result: SimulationResult) -> ExitOutcome:
+    """The run's exits and returns as published figures count them: on what households have,
+    the county's 防返贫 help included (:meth:`SimulationResult.outcome_with_help`)."""
+    return result.outcome_with_help()
 
 
 def _year_index(result: SimulationResult, year: int) -> int:
@@ -36,7 +43,7 @@ def exit_share_of_people(result: SimulationResult, year: int) -> np.ndarray:
     """
     registered = _registered(result)
     size = result.registry.size * registered
-    exited = result.exit_year[0] == _year_index(result, year)  # (R, H)
+    exited = _outcome(result).exit_year == _year_index(result, year)  # (R, H)
     return (exited * size[None, :]).sum(axis=1) / max(int(size.sum()), 1)
 
 
@@ -45,7 +52,8 @@ def return_rate_after_exit(result: SimulationResult, years_after_exit: int) -> n
     ``years_after_exit`` years after their exit year, among those still out of poverty at the
     start of that year (a hazard, pooled over exit years whose follow-up year is simulated)
     [share]."""
-    return return_rate(result.exit_year[0], result.return_year[0], len(result.years),
+    outcome = _outcome(result)
+    return return_rate(outcome.exit_year, outcome.return_year, len(result.years),
                        result.judged_by_income, years_after_exit)
 
 
@@ -53,8 +61,9 @@ def return_rate_in_year(result: SimulationResult, year: int) -> np.ndarray:
     """(R,) share of households that had exited by income before ``year`` and were still out of
     poverty at its start that fall back below the line in ``year`` [share]."""
     y = _year_index(result, year)
-    exit_year = result.exit_year[0].astype(np.int64)
-    return_year = result.return_year[0].astype(np.int64)
+    outcome = _outcome(result)
+    exit_year = outcome.exit_year.astype(np.int64)
+    return_year = outcome.return_year.astype(np.int64)
     at_risk = result.judged_by_income[None, :] & (exit_year != NO_YEAR) & (exit_year < y) \
         & ((return_year == NO_YEAR) | (return_year >= y))
     return (at_risk & (return_year == y)).sum(axis=1) / np.maximum(at_risk.sum(axis=1), 1)
@@ -72,9 +81,10 @@ def return_rate_after_exit_through(result: SimulationResult, years_after_exit: i
     """(R,) :func:`return_rate_after_exit` pooled only over exits whose follow-up year is
     ``year`` or earlier — the years before a mechanism that starts later (防返贫 help) [share]."""
     last = _year_index(result, year)
-    exit_year = result.exit_year[0].astype(np.int64)
+    outcome = _outcome(result)
+    exit_year = outcome.exit_year.astype(np.int64)
     early = (exit_year != NO_YEAR) & (exit_year + years_after_exit <= last)
-    return return_rate(np.where(early, exit_year, NO_YEAR), result.return_year[0],
+    return return_rate(np.where(early, exit_year, NO_YEAR), outcome.return_year,
                        len(result.years), result.judged_by_income, years_after_exit)
 
 

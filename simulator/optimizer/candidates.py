@@ -61,7 +61,8 @@ class CandidateSet:
     stable: np.ndarray
     """(K, R, H) stable exit in each replication."""
     p_exit_by: np.ndarray
-    """(H, K, P) probability of having exited by the end of each plan year."""
+    """(H, K, P) probability of having exited by the end of each plan year, 防返贫 help
+    included (the county's exits, which its yearly targets count)."""
     cost: np.ndarray
     """(H, K, P) expected fund outlays charged to each plan year [yuan]."""
     p_return_first_year: np.ndarray
@@ -259,9 +260,12 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
             # still name it: the rule then cannot be carried out for those households)
             feasible[:, k] &= eligible[key] & (key in offered)
     p_stable = result.stable.mean(axis=1).T  # (H, K)
-    exit_year = result.exit_year  # (K, R, H)
-    p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T
+    # the county's yearly exit targets count its exits with 防返贫 help too
+    county_exit_year = result.exit_year if result.exit_year_with_help is None \
+        else result.exit_year_with_help  # (K, R, H)
+    p_exit_by = np.stack([((county_exit_year >= 0) & (county_exit_year <= y)).mean(axis=1).T
                           for y in range(plan_years)], axis=-1)
+    exit_year = result.exit_year
     p_return_first_year = np.empty((n, k_count))
     p_at_risk_first_year = np.empty((n, k_count))
     for k in range(k_count):  # one package at a time: its (R, H) flags, not all packages'

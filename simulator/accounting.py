@@ -216,13 +216,25 @@ def exit_outcome_fields(above: np.ndarray, window_years: int, names: Sequence[st
         # The outcome depends on nothing but the pattern of years above the line: read it
         # from the table of every pattern (the engine does this for every package and
         # replication, where the search along the year axis below cost 2 s a candidate run).
-        bits = np.packbits(above, axis=-1, bitorder="little")
-        pattern = bits[..., 0] if bits.shape[-1] == 1 else \
-            bits[..., 0].astype(np.uint16) | (bits[..., 1].astype(np.uint16) << 8)
-        table = _outcome_table(n_years, window_years)
-        return {name: getattr(table, name)[pattern] for name in names}
+        return outcome_fields_of_pattern(above_pattern(above), n_years, window_years, names)
     outcome = _exit_outcomes_by_search(above, window_years)
     return {name: getattr(outcome, name) for name in names}
+
+
+def above_pattern(above: np.ndarray) -> np.ndarray:
+    """The years at or above the line (``above``, shape ``(..., years)``, at most
+    :data:`PATTERN_YEARS_MAX` years) as one binary number each, year 0 the lowest bit."""
+    bits = np.packbits(np.asarray(above, dtype=bool), axis=-1, bitorder="little")
+    return bits[..., 0] if bits.shape[-1] == 1 else \
+        bits[..., 0].astype(np.uint16) | (bits[..., 1].astype(np.uint16) << 8)
+
+
+def outcome_fields_of_pattern(pattern: np.ndarray, n_years: int, window_years: int,
+                              names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The named arrays of :func:`exit_outcomes` from patterns of :func:`above_pattern` (a
+    pattern can be changed bit by bit first, e.g. by years a later support lifts)."""
+    table = _outcome_table(n_years, window_years)
+    return {name: getattr(table, name)[pattern] for name in names}
 
 
 PATTERN_YEARS_MAX = 16

@@ -26,6 +26,7 @@ count (``dibao_topup``, ``prevention_help``) is still paid but lifts no househol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -90,6 +91,21 @@ class AssistanceRules:
     help_target_multiple: float = 1.0
     max_help_yuan_per_person: float = 0.0
 
+    @cached_property
+    def watched(self) -> np.ndarray:
+        """(W,) indices of the households monitoring can follow: those judged by income."""
+        return np.flatnonzero(self.judged_by_income)
+
+    @cached_property
+    def watched_rigid_spending(self) -> np.ndarray:
+        """(Y, R, W) :attr:`rigid_spending` of the :attr:`watched`, year-first."""
+        return np.ascontiguousarray(np.moveaxis(self.rigid_spending[:, self.watched], -1, 0))
+
+    @cached_property
+    def watched_detection_draws(self) -> np.ndarray:
+        """(Y, R, W) :attr:`detection_draws` of the :attr:`watched`, year-first."""
+        return np.ascontiguousarray(np.moveaxis(self.detection_draws[:, self.watched], -1, 0))
+
     @property
     def help_from(self) -> int | None:
         """Index of the first year with any 防返贫 help, or None."""
@@ -107,21 +123,72 @@ class AssistanceRules:
 
 @dataclass(frozen=True, eq=False)
 class Assisted:
-    """A package's counted incomes after the county's assistance, and what it took."""
+    """A package's counted incomes after the county's assistance, and what it took.
 
-    income: np.ndarray
-    """(R, H, Y) counted household net income after assistance [yuan/year]."""
+    防返贫 help is kept for the households monitoring follows (:attr:`AssistanceRules.watched`,
+    W of them) year-first — how it is computed; :attr:`help` and :attr:`found` give it for
+    every household."""
+
     before_help: np.ndarray
-    """(R, H, Y) the same after the top-up, before 防返贫 help."""
+    """(R, H, Y) the counted income after the top-up, before 防返贫 help."""
     top_up: np.ndarray
     """(R, H, Y) dibao top-up paid [yuan/year]."""
-    help: np.ndarray
-    """(R, H, Y) 防返贫 help paid [yuan/year]."""
-    found: np.ndarray
-    """(R, H, Y) found by monitoring."""
-    exited_before: np.ndarray
-    """(R, H, Y) exited (at or above the line) in some earlier year — from the first year of
-    防返贫 help on (earlier years are False: nothing reads them)."""
+    rules: AssistanceRules
+    watched_help: np.ndarray | None = None
+    """(Y, R, W) help paid to the watched households [yuan/year], or None without help."""
+    watched_found: np.ndarray | None = None
+    """(Y, R, W) watched households found by monitoring."""
+    watched_exited: np.ndarray | None = None
+    """(Y, R, W) watched households exited before each year, from the first year of help
+    (their exits with the help)."""
+    watched_lifted: np.ndarray | None = None
+    """(Y, R, W) watched households the counted help lifted to their line that year."""
+
+    @property
+    def help_counts(self) -> bool:
+        """Whether the exit rule counts the help (else it is paid but adds no counted income)."""
+        return self.rules.count_help
+
+    def _every_household(self, watched: np.ndarray | None, dtype: type) -> np.ndarray:
+        out = np.zeros(self.before_help.shape, dtype=dtype)
+        if watched is not None:
+            out[:, self.rules.watched] = np.moveaxis(watched, 0, -1)
+        return out
+
+    @cached_property
+    def help(self) -> np.ndarray:
+        """(R, H, Y) 防返贫 help paid [yuan/year]."""
+        return self._every_household(self.watched_help, self.before_help.dtype)
+
+    @cached_property
+    def found(self) -> np.ndarray:
+        """(R, H, Y) found by monitoring."""
+        return self._every_household(self.watched_found, bool)
+
+    @property
+    def income(self) -> np.ndarray:
+        """(R, H, Y) counted household net income after assistance [yuan/year]."""
+        return self.before_help + self.help if self.help_counts else self.before_help
+
+    @cached_property
+    def exited_before(self) -> np.ndarray:
+        """(R, H, Y) exited (at or above the line) in some earlier year, from the first year
+        of 防返贫 help on (earlier years are False: nothing reads them): monitored households'
+        with their help, the others' on their income."""
+        out = np.zeros(self.before_help.shape, dtype=bool)
+        rules = self.rules
+        if rules.help_from is None:
+            return out
+        lines = rules.lines * rules.members[:, None]
+        ever = np.zeros(out.shape[:2], dtype=bool)
+        for y in range(1, out.shape[-1]):
+            ever |= self.before_help[..., y - 1] >= lines[:, y - 1]
+            if y >= rules.help_from:
+                out[..., y] = ever
+        if self.watched_exited is not None:
+            first = rules.help_from
+            out[:, rules.watched, first:] = np.moveaxis(self.watched_exited[first:], 0, -1)
+        return out
 
 
 def assist(counted: np.ndarray, rules: AssistanceRules) -> Assisted:
@@ -135,71 +202,86 @@ def assist(counted: np.ndarray, rules: AssistanceRules) -> Assisted:
     top_up = guaranteed - counted
     topped = guaranteed if rules.count_top_up else counted
     first = rules.help_from
-    if first is None:
-        nothing = np.zeros(counted.shape, dtype=bool)
-        return Assisted(topped, topped, top_up, np.zeros_like(counted), nothing, nothing)
-    help_paid = np.zeros_like(counted)
-    found = np.zeros(counted.shape, dtype=bool)
-    exited_before = np.zeros(counted.shape, dtype=bool)
-    members = rules.members.astype(counted.dtype)
+    watched = rules.watched
+    if first is None or not len(watched):
+        return Assisted(topped, top_up, rules)
+    reps, _households, years = counted.shape
+    # Only households judged by income are monitored: the loop works on their columns alone,
+    # year-first so that each year's (replications × households) slice is contiguous.
+    income = np.moveaxis(topped[:, watched], -1, 0).copy()  # (Y, R, W)
+    lines = (rules.lines[watched] * rules.members[watched, None]).T.astype(counted.dtype)
+    registered = rules.registered[watched]
+    edge = ~registered
+    labour = rules.with_labour[watched]
+    cap = (rules.max_help_yuan_per_person * rules.members[watched]).astype(counted.dtype)
+    exited = np.zeros((years, reps, len(watched)), dtype=bool)
+    paid = np.zeros_like(income)
+    found = np.zeros(income.shape, dtype=bool)
+    lifted = np.zeros(income.shape, dtype=bool)
     for y in range(first):  # exits before any help
-        exited_before[..., first] |= topped[..., y] >= rules.lines[:, y] * members
-    income = topped.copy()
-    followed = np.zeros(counted.shape[:2], dtype=bool)
-    judged = rules.judged_by_income[None, :]
-    edge = (~rules.registered)[None, :] & judged
-    registered = rules.registered[None, :] & judged
-    cap = (rules.max_help_yuan_per_person * members)[None, :]
-    for y in range(first, counted.shape[-1]):
+        exited[first] |= income[y] >= lines[y]
+    for y in range(first, years):
         if y > first:  # exits up to last year, with last year's help
-            last_above = income[..., y - 1] / members >= rules.lines[None, :, y - 1]
-            exited_before[..., y] = exited_before[..., y - 1] | last_above
-        monitored = np.zeros(counted.shape[:2], dtype=bool)
+            exited[y] = exited[y - 1] | (income[y - 1] >= lines[y - 1])
+        monitored = np.zeros((reps, len(watched)), dtype=bool)
         if rules.first_year is not None and y >= rules.first_year:
-            monitored |= edge | (registered & exited_before[..., y])
+            monitored |= edge | (registered & exited[y])
         if rules.remaining_from is not None and y >= rules.remaining_from:
-            monitored |= registered & ~exited_before[..., y]
-        now = income[..., y]
-        band = in_monitoring_band(now / members, rules.lines[None, :, y],
-                                  rules.at_risk_multiple)
-        flagged = monitored & band
+            monitored |= registered & ~exited[y]
+        now = income[y]
+        flagged = in_monitoring_band(now, lines[y], rules.at_risk_multiple)
         if y > 0:
-            spending, falling = sudden_hardship(rules.rigid_spending[..., y], now,
-                                                income[..., y - 1], rules.rigid_multiple,
+            spending, falling = sudden_hardship(rules.watched_rigid_spending[y], now,
+                                                income[y - 1], rules.rigid_multiple,
                                                 rules.drop_share)
-            flagged |= monitored & (spending | falling)
-        found_now = flagged & (followed | (rules.detection_draws[..., y]
-                                           < rules.detection_probability))
-        target = rules.help_target_multiple * rules.lines[:, y] * members
+            flagged |= spending | falling
+        followed = found[y - 1] if y > first else False
+        found[y] = monitored & flagged & (followed | (rules.watched_detection_draws[y]
+                                                      < rules.detection_probability))
         # paid in whole yuan, rounded up past the target: float32 incomes just short of the
         # line by a rounding error would otherwise stay below it
-        short = target[None, :] - now
-        needed = np.where(short > 0, np.minimum(np.ceil(short + 0.5), cap), 0)
-        paid = np.where(found_now & rules.with_labour[None, :], needed, 0).astype(now.dtype)
-        help_paid[..., y] = paid
-        found[..., y] = found_now
-        followed = found_now
+        short = rules.help_target_multiple * lines[y] - now
+        np.copyto(paid[y], np.minimum(np.ceil(short + 0.5), cap),
+                  where=found[y] & labour & (short > 0))
         if rules.count_help:
-            income[..., y] = now + paid
-    return Assisted(income, topped, top_up, help_paid, found, exited_before)
+            now += paid[y]
+            lifted[y] = (paid[y] > 0) & (now >= lines[y])
+    return Assisted(topped, top_up, rules, paid, found, exited, lifted)
 
 
-def records(assisted: Assisted, registered: np.ndarray, first_year: int | None
-            ) -> dict[str, tuple[np.ndarray, slice]]:
-    """Name (:data:`TOTALS`) → ((R, H, years) figure, the years it covers): the top-up over
-    every year, the rest from the first year of 防返贫 help (zero before it; none at all
-    without help)."""
-    every = slice(None)
-    out = {"dibao_topup_yuan": (assisted.top_up, every)}
+@dataclass(frozen=True, eq=False)
+class Record:
+    """One figure of :func:`records`: (R, H, years) for every household, or (years, R, W)
+    year-first for the watched households alone (the others' are zero)."""
+
+    figure: np.ndarray
+    years: slice
+    """The simulated years it covers (zero in the others)."""
+    watched_only: bool = False
+
+
+def records(assisted: Assisted, registered: np.ndarray, first_year: int | None,
+            totals: bool = True) -> dict[str, Record]:
+    """Name (:data:`TOTALS`) → its :class:`Record`: the top-up over every year, the rest from
+    the first year of 防返贫 help (zero before it; none at all without help); the figures kept
+    only as totals, when ``totals``."""
+    out = {"dibao_topup_yuan": Record(assisted.top_up, slice(None))}
     if first_year is None:
         return out
     years = slice(first_year, None)
-    paid = assisted.help[..., years]
+    exited = assisted.exited_before[..., years] & registered[None, :, None] if totals else None
+    if totals:  # every registered household counts, monitored or not
+        out["registered_exited"] = Record(exited, years)
+    if assisted.watched_help is None:  # no household here is monitored
+        return out
+    paid = assisted.watched_help[years]
     helped = paid > 0
-    exited = assisted.exited_before[..., years] & registered[None, :, None]
-    out.update({"prevention_help_yuan": (paid, years),
-                "prevention_found": (assisted.found[..., years], years),
-                "prevention_helped": (helped, years),
-                "helped_registered_exited": (helped & exited, years),
-                "registered_exited": (exited, years)})
+    out.update({"prevention_help_yuan": Record(paid, years, True),
+                "prevention_found": Record(assisted.watched_found[years], years, True),
+                "prevention_helped": Record(helped, years, True)})
+    if totals:
+        helped_exited = np.moveaxis(helped, 0, -1) \
+            & exited[:, assisted.rules.watched]  # (R, W, years)
+        out["helped_registered_exited"] = Record(np.moveaxis(helped_exited, -1, 0), years,
+                                                 True)
     return out

@@ -23,11 +23,14 @@ import numpy as np
 import simpy
 
 from simulator.accounting import (
+    PATTERN_YEARS_MAX,
     above_line,
+    above_pattern,
     exit_outcome_fields,
     household_net_income,
     judged_by_safety_net,
     lines_by_household,
+    outcome_fields_of_pattern,
     per_capita,
 )
 from simulator.assistance import FIELDS as ASSISTANCE_FIELDS
@@ -273,18 +276,50 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         return exit_outcome_fields(above_line(per_capita(income, members[which]), lines[which]),
                                    window, ("stable",))["stable"]
 
-    def made_by_assistance(stable: np.ndarray, total: np.ndarray, assisted: Assisted,
-                           helped: np.ndarray | None) -> dict[str, np.ndarray]:
-        """(R, H) stable exits only the county's assistance makes (:data:`KEPT`): stable only
-        with 防返贫 help (only households ever ``helped`` (H,) can differ from their
-        ``stable`` (R, H) before help), and — households judged by income — stable before help
-        but not on their own income before the top-up."""
+    short_horizon = block.years <= PATTERN_YEARS_MAX
+
+    def judged(above: np.ndarray) -> np.ndarray:
+        """What outcomes are read from: the years at or above the line as one number each
+        (:func:`above_pattern`), or as they are on horizons too long for that."""
+        return above_pattern(above) if short_horizon else above
+
+    def outcomes(years_above: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if short_horizon:
+            return outcome_fields_of_pattern(years_above, block.years, window, names)
+        return exit_outcome_fields(years_above, window, names)
+
+    def with_help(assisted: Assisted, years_above: np.ndarray, stable: np.ndarray,
+                  exit_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(R, H) stable exits only 防返贫 help keeps, and exit years with the help, from the
+        years at or above the line before it (:func:`judged`), the stable exits and the exit
+        years then: help only raises incomes, so only households it ever lifted to their line
+        can differ, and only in years it lifted them."""
         kept = np.zeros_like(stable)
-        if helped is not None and helped.any():
-            kept[:, helped] = stable_on(assisted.income[:, helped], helped) & ~stable[:, helped]
-        made = stable & by_income[None] & ~stable_on(total) if find_made_by_top_up \
+        exit_with = exit_year.copy()
+        if assisted.watched_lifted is None:
+            return kept, exit_with
+        first = rules.help_from
+        lifted = assisted.watched_lifted[first:]  # (years, R, W)
+        ever = lifted.any(axis=(0, 1))
+        if not ever.any():
+            return kept, exit_with
+        columns = rules.watched[ever]
+        after = years_above[:, columns].copy()
+        for offset, year_lifted in enumerate(lifted[:, :, ever]):
+            if short_horizon:
+                after |= year_lifted.astype(after.dtype) << (first + offset)
+            else:
+                after[..., first + offset] |= year_lifted
+        outcome = outcomes(after, ("stable", "exit_year"))
+        kept[:, columns] = outcome["stable"] & ~stable[:, columns]
+        exit_with[:, columns] = outcome["exit_year"]
+        return kept, exit_with
+
+    def made_by_top_up(stable: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """(R, H) stable exits, before help, of households judged by income that are not
+        stable on their own income before the top-up."""
+        return stable & by_income[None] & ~stable_on(total) if find_made_by_top_up \
             else np.zeros_like(stable)
-        return {"stable_kept_by_help": kept, "stable_made_by_top_up": made}
 
     n_packages = task.weights.shape[0]
     # One package at a time: every package's income at once would be (packages × reps ×
@@ -306,36 +341,40 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         if rules.help_from is not None else None
     assistance_mean = np.zeros((n_packages, households.n, block.years, len(ASSISTANCE_FIELDS)),
                                dtype=FLOAT)
-    assistance_total = np.zeros((n_packages, block.reps, block.years, len(ASSISTANCE_TOTALS)))
+    # per replication only for a plan (candidate runs keep each package's expected figures
+    # per household, which give any allocation's; the tracked allocation is summed below)
+    assistance_total = np.zeros((n_packages, block.reps, block.years, len(ASSISTANCE_TOTALS))) \
+        if n_packages == 1 else None
     kept_mean = np.zeros((n_packages, households.n, len(KEPT)), dtype=FLOAT)
     kept_total = np.zeros((n_packages, block.reps, len(KEPT)))
     for p in range(n_packages):
         total = counted_total(task.weights[p])
         assisted = assist(total, rules)
-        package_income = per_capita(assisted.income, members,
-                                    out=None if income is None else income[p])
-        if tracked is not None:
-            taking = track == p
-            tracked[:, taking] = package_income[:, taking]
         # the plan is judged on its households' own income, its instruments and the dibao
         # top-up: 防返贫 help, which the county gives whatever the plan, is reported apart
-        judged_on = package_income if rules.help_from is None \
-            else per_capita(assisted.before_help, members)
-        one = exit_outcome_fields(above_line(judged_on, lines), window, tuple(outcome))
+        judged_on = per_capita(assisted.before_help, members,
+                               out=None if income is None else income[p])
+        pattern = judged(above_line(judged_on, lines))
+        one = outcomes(pattern, tuple(outcome))
         for name, kept in outcome.items():
             kept[p] = one[name]
-        _keep_records(assistance_mean[p], assistance_total[p], assisted, task.registered,
-                      rules.help_from)
-        stable = one["stable"]
-        helped = None if rules.help_from is None else \
-            assistance_mean[p, :, :, ASSISTANCE_FIELDS.index("prevention_helped")].any(axis=1)
-        kept_by = made_by_assistance(stable, total, assisted, helped)
-        if exit_with_help is not None:  # help only raises incomes: only the helped differ
-            exit_with_help[p] = one["exit_year"]
-            if helped.any():
-                exit_with_help[p][:, helped] = exit_outcome_fields(
-                    above_line(package_income[:, helped], lines[helped]), window,
-                    ("exit_year",))["exit_year"]
+        if income is not None or tracked is not None:
+            # what households have: the help added in place (judged_on is not read again)
+            if assisted.watched_help is not None and assisted.help_counts:
+                first, watched = rules.help_from, rules.watched
+                judged_on[:, watched, first:] += np.moveaxis(
+                    assisted.watched_help[first:], 0, -1) / members[watched, None]
+            if tracked is not None:
+                taking = track == p
+                tracked[:, taking] = judged_on[:, taking]
+        _keep_records(assistance_mean[p], None if assistance_total is None
+                      else assistance_total[p], assisted, task.registered, rules.help_from)
+        kept_by_help = np.zeros_like(one["stable"])
+        if exit_with_help is not None:
+            kept_by_help, exit_with_help[p] = with_help(assisted, pattern, one["stable"],
+                                                        one["exit_year"])
+        kept_by = {"stable_kept_by_help": kept_by_help,
+                   "stable_made_by_top_up": made_by_top_up(one["stable"], total)}
         for i, name in enumerate(KEPT):
             kept_mean[p, :, i] = kept_by[name].mean(axis=0)
             kept_total[p, :, i] = kept_by[name].sum(axis=1)
@@ -365,13 +404,13 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         assisted = assist(counted_total(weights), rules)
         income_by_category = _income_by_category(block, task, weights, assisted)
         tracked_assistance = np.zeros((block.reps, block.years, len(ASSISTANCE_TOTALS)))
-        tracked_mean = np.zeros((households.n, block.years, len(ASSISTANCE_FIELDS)), FLOAT)
-        _keep_records(tracked_mean, tracked_assistance, assisted, registered, rules.help_from)
-        helped = None if rules.help_from is None else \
-            tracked_mean[:, :, ASSISTANCE_FIELDS.index("prevention_helped")].any(axis=1)
-        kept_by = made_by_assistance(stable_on(assisted.before_help), counted_total(weights),
-                                     assisted, helped)
-        tracked_kept = np.stack([kept_by[name].sum(axis=1) for name in KEPT], axis=-1)
+        _keep_records(np.zeros((households.n, block.years, len(ASSISTANCE_FIELDS)), FLOAT),
+                      tracked_assistance, assisted, registered, rules.help_from)
+        pattern = judged(above_line(per_capita(assisted.before_help, members), lines))
+        before = outcomes(pattern, ("stable", "exit_year"))
+        kept_by_help = with_help(assisted, pattern, before["stable"], before["exit_year"])[0]
+        made = made_by_top_up(before["stable"], counted_total(weights))
+        tracked_kept = np.stack([kept_by_help.sum(axis=1), made.sum(axis=1)], axis=-1)
     return _BlockOutput(
         per_capita=income,
         **outcome,
@@ -392,7 +431,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     )
 
 
-def _keep_records(mean: np.ndarray, total: np.ndarray, assisted: Assisted,
+def _keep_records(mean: np.ndarray, total: np.ndarray | None, assisted: Assisted,
                   registered: np.ndarray, first_year: int | None) -> None:
     """Write one package's assistance records: means over replications per household (H, Y,
     fields) and sums over households per replication (R, Y, totals).
@@ -400,18 +439,30 @@ def _keep_records(mean: np.ndarray, total: np.ndarray, assisted: Assisted,
     Sums over households are matrix products (a third of the time of a sum along the middle
     axis, for every package of a candidate run), and exact — counts in float32, float32 yuan in
     float64 — so the totals do not depend on how the households were cut into blocks."""
-    reps, n = assisted.top_up.shape[:2]
-    ones = np.ones(n, dtype=FLOAT)
-    ones64 = np.ones(n)
-    for name, (figure, years) in assistance_records(assisted, registered, first_year).items():
+    reps = assisted.top_up.shape[0]
+    watched = assisted.rules.watched
+    for name, record in assistance_records(assisted, registered, first_year,
+                                           total is not None).items():
+        figure, years = record.figure, record.years
         counts = figure.dtype == bool
+        if record.watched_only:  # (years, R, W)
+            if name in ASSISTANCE_FIELDS:
+                summed = figure.view(np.uint8).sum(axis=1, dtype=np.int32) if counts \
+                    else figure.sum(axis=1)  # (years, W)
+                mean[watched, years, ASSISTANCE_FIELDS.index(name)] = summed.T / FLOAT(reps)
+            if total is not None:
+                ones = np.ones(figure.shape[-1], dtype=FLOAT if counts else np.float64)
+                total[:, years, ASSISTANCE_TOTALS.index(name)] = np.matmul(
+                    figure.astype(ones.dtype), ones).T
+            continue
         if name in ASSISTANCE_FIELDS:
             summed = figure.view(np.uint8).sum(axis=0, dtype=np.int32) if counts \
                 else figure.sum(axis=0)
             mean[:, years, ASSISTANCE_FIELDS.index(name)] = summed / FLOAT(reps)
-        total[:, years, ASSISTANCE_TOTALS.index(name)] = \
-            np.matmul(ones, figure.astype(FLOAT)) if counts \
-            else np.matmul(ones64, figure.astype(np.float64))
+        if total is not None:
+            ones = np.ones(figure.shape[1], dtype=FLOAT if counts else np.float64)
+            total[:, years, ASSISTANCE_TOTALS.index(name)] = np.matmul(
+                ones, figure.astype(ones.dtype))
 
 
 def same_in_every_replication(amount: np.ndarray) -> np.ndarray:

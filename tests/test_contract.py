@@ -110,6 +110,22 @@ def test_a_parameter_without_chinese_text_is_named(monkeypatch) -> None:
         in _messages(relocation)
 
 
+def test_support_that_stops_after_exit_is_named(monkeypatch) -> None:
+    """A PV plant whose returns stop after two years: support must continue after exit."""
+    original = pv.process
+
+    def two_years(block, owner, start, scenario):
+        process = original(block, owner, start, scenario)
+        for event in process:
+            if block.year >= 2:
+                return
+            yield event
+
+    monkeypatch.setattr(pv, "process", two_years)
+    assert "its income 'pv_returns' is no longer paid in the horizon's last year" \
+        in _messages(pv)
+
+
 def test_missing_declarations_are_named(monkeypatch) -> None:
     monkeypatch.delattr(industry, "ZERO_EFFECT")
     assert "does not declare ZERO_EFFECT" in _messages(industry)

@@ -49,6 +49,11 @@ set by the baseline before instruments run): employment gives up a labourer's sh
 relocation the farm share, by paying negative ``wages``/``business`` income, which their modules
 declare. Household facts an instrument needs are prepared by its ``prepare``.
 
+Support continues after a household exits (摘帽不摘政策、不摘帮扶, [FourNots2019]): every income an
+instrument introduces is paid through the horizon unless a scenario's parameter ends it
+(``instruments.equity.dividend_share_after_term``); the contract checks it
+(:mod:`simulator.interventions.contract`).
+
 Processes compute the instrument's effect for *every* household of the block; the engine keeps
 it only where the household is eligible and its package includes the instrument. Instruments use
 only their own named random sources and the block's shared labour factor, so one household's

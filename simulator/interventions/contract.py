@@ -17,7 +17,10 @@ catches a mistake that would otherwise pass silently:
 * **capacities** — every field it adds to ``[capacities]`` puts a row in the allocation model
   when set;
 * **start month** — a package starting in a later plan year earns and costs nothing before it;
-* **zero effect** — under its ``ZERO_EFFECT`` settings it changes nothing.
+* **zero effect** — under its ``ZERO_EFFECT`` settings it changes nothing;
+* **support after exit** — every income it introduces that counts towards exit is still paid in
+  the horizon's last year (摘帽不摘政策、不摘帮扶, [FourNots2019]): support does not stop when a
+  household exits unless a scenario says so (``instruments.equity.dividend_share_after_term``).
 
 The checks simulate the :data:`CONTRACT_SCENARIO` (60 households, four years) with two
 replications: a whole check of one module takes about a second.
@@ -133,7 +136,8 @@ def check_instrument(module: ModuleType, registered: Sequence[ModuleType] | None
     problems += _chinese_texts(module)
     problems += _names(module, others)
     problems += _sensitivity(module)
-    for check in (_random_sources, _start_month, _zero_effect, _capacities):
+    for check in (_random_sources, _start_month, _zero_effect, _capacities,
+                  _support_after_exit):
         try:
             problems += check(module, others)
         except Exception as error:  # a module that breaks the engine is reported, not raised
@@ -446,6 +450,36 @@ def _zero_effect(module: ModuleType, _others: object = None) -> list[ContractPro
             f"{'changes incomes' if changed else 'spends money'}: list every setting that "
             "switches it off")]
     return []
+
+
+def _support_after_exit(module: ModuleType, _others: object = None) -> list[ContractProblem]:
+    """Every counted income the instrument introduces is still paid in the last year."""
+    import simpy
+
+    from simulator.calendar import Block
+    from simulator.engine import _households, prepared_facts, run_block, village_index
+    from simulator.interventions.base import Variant
+    from simulator.randomness import Streams
+
+    scenario = contract_scenario(module.ACTIVE)
+    registry = _contract_registry()
+    villages, keys = village_index(registry, scenario.county)
+    with _installed(module):
+        households = _households(registry, 0, registry.n_households, villages, keys,
+                                 prepared_facts(registry, scenario))
+        block = Block(simpy.Environment(), households, REPS, scenario.horizon.years,
+                      Streams(SEED, scenario.county))
+        run_block(block, scenario, (Variant(module.KEY, 0),))
+    problems = []
+    for name, source in module.SOURCES.items():
+        paid = block.income.get((module.KEY, name))
+        if source.counted_by_default and (paid is None or not paid[-1].any()):
+            problems.append(ContractProblem(
+                "support after exit", f"{module.KEY}: its income {name!r} is no longer paid "
+                "in the horizon's last year: support continues after a household exits "
+                "(四个不摘) unless a scenario says otherwise — keep paying it, or make its end a "
+                "parameter"))
+    return problems
 
 
 def _capacities(module: ModuleType, _others: object = None) -> list[ContractProblem]:

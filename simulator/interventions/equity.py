@@ -124,7 +124,8 @@ class Parameters:
             "match keeps paying the household; 0 = dividends stop.",
         source="[Ruyuan2016 §二(一)1]: after the term the upper-level money becomes a "
                "county fund 'to keep consolidating exits'; after exit, support policies stay "
-               "unchanged for a period [ExitMechanism2016]")
+               "unchanged for a period [ExitMechanism2016]; no policy or help is withdrawn "
+               "after exit (四个不摘) [FourNots2019]")
     underpay_probability_per_year: float = param(
         0.10, unit="1/year", ge=0, le=1,
         doc="Chance that an enterprise pays no dividend in a year (all its shareholders at once).",

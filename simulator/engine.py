@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 
 from simulator.accounting import (
+    NO_YEAR,
     PATTERN_YEARS_MAX,
     above_line,
     above_pattern,
@@ -135,8 +136,9 @@ class _BlockOutput:
     """(reps, years, totals) assistance under the tracked allocation."""
     tracked_kept_by_assistance_totals: np.ndarray | None = None
     """(reps, 2) stable exits only assistance makes under the tracked allocation."""
-    exit_year_with_help: np.ndarray | None = None
-    """(packages, reps, households) exit year index with 防返贫 help too (None without help)."""
+    exited_by_with_help: np.ndarray | None = None
+    """(packages, households, years) chance of having exited by each year with 防返贫 help too
+    (None without help)."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -336,8 +338,10 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # int8 indices: a list of every package's outcomes would hold them all again, in int64.
     outcome = {name: np.empty((n_packages, *block.shape), dtype=dtype)
                for name, dtype in OUTCOME_DTYPES.items()}
-    # exit years with the help too: the county's exits, which its yearly targets count
-    exit_with_help = np.empty((n_packages, *block.shape), dtype=np.int8) \
+    # the chance of having exited by each year with the help too: the county's exits, which
+    # its yearly targets count (chances per household: a whole (packages, reps, households)
+    # array of exit years was 27 MB a candidate run on ruyuan-2016, and nothing else reads it)
+    exited_by_with_help = np.empty((n_packages, households.n, block.years), dtype=FLOAT) \
         if rules.help_from is not None else None
     assistance_mean = np.zeros((n_packages, households.n, block.years, len(ASSISTANCE_FIELDS)),
                                dtype=FLOAT)
@@ -370,9 +374,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         _keep_records(assistance_mean[p], None if assistance_total is None
                       else assistance_total[p], assisted, task.registered, rules.help_from)
         kept_by_help = np.zeros_like(one["stable"])
-        if exit_with_help is not None:
-            kept_by_help, exit_with_help[p] = with_help(assisted, pattern, one["stable"],
-                                                        one["exit_year"])
+        if exited_by_with_help is not None:
+            kept_by_help, exit_with = with_help(assisted, pattern, one["stable"],
+                                                one["exit_year"])
+            exited = exit_with != NO_YEAR
+            for y in range(block.years):
+                exited_by_with_help[p, :, y] = (exited & (exit_with <= y)).mean(axis=0)
         kept_by = {"stable_kept_by_help": kept_by_help,
                    "stable_made_by_top_up": made_by_top_up(one["stable"], total)}
         for i, name in enumerate(KEPT):
@@ -427,7 +434,7 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         kept_by_assistance=kept_mean, kept_by_assistance_totals=kept_total,
         tracked_assistance_totals=tracked_assistance,
         tracked_kept_by_assistance_totals=tracked_kept,
-        exit_year_with_help=exit_with_help,
+        exited_by_with_help=exited_by_with_help,
     )
 
 

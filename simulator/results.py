@@ -109,10 +109,10 @@ class SimulationResult:
     """(R, Y, T) assistance under the tracked allocation."""
     tracked_kept_by_assistance_totals: np.ndarray | None = None
     """(R, 2) stable exits only assistance makes under the tracked allocation."""
-    exit_year_with_help: np.ndarray | None = None
-    """(K, R, H) exit year index on incomes with the county's 防返贫 help too — the exits its
-    yearly targets count — or None when the run simulates no help (then it is
-    :attr:`exit_year`)."""
+    exited_by_with_help: np.ndarray | None = None
+    """(K, H, Y) chance that a household has exited by the end of each year on incomes with the
+    county's 防返贫 help too — the exits its yearly targets count — or None when the run
+    simulates no help (then :attr:`exit_year` gives it)."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -314,7 +314,9 @@ class SimulationResult:
             else None,
             tracked=None, tracked_per_capita=None,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
-            stable=pick(self.stable), exit_year_with_help=pick(self.exit_year_with_help),
+            stable=pick(self.stable), exited_by_with_help=None
+            if self.exited_by_with_help is None
+            else self.exited_by_with_help[choice, households][None],
             assistance=None if self.assistance is None
             else self.assistance[choice, households][None],
             assistance_totals=self.tracked_assistance_totals[None]
@@ -540,7 +542,7 @@ class EligibleAmounts:
 
 
 _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
-                 "exit_year_with_help": 2,
+                 "exited_by_with_help": 1,
                  "stable_without_support": 1,
                  "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1,
                  "assistance": 1, "kept_by_assistance": 1}

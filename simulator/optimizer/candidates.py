@@ -260,12 +260,12 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
             # still name it: the rule then cannot be carried out for those households)
             feasible[:, k] &= eligible[key] & (key in offered)
     p_stable = result.stable.mean(axis=1).T  # (H, K)
+    exit_year = result.exit_year  # (K, R, H)
     # the county's yearly exit targets count its exits with 防返贫 help too
-    county_exit_year = result.exit_year if result.exit_year_with_help is None \
-        else result.exit_year_with_help  # (K, R, H)
-    p_exit_by = np.stack([((county_exit_year >= 0) & (county_exit_year <= y)).mean(axis=1).T
-                          for y in range(plan_years)], axis=-1)
-    exit_year = result.exit_year
+    p_exit_by = np.stack([((exit_year >= 0) & (exit_year <= y)).mean(axis=1).T
+                          for y in range(plan_years)], axis=-1) \
+        if result.exited_by_with_help is None \
+        else np.moveaxis(result.exited_by_with_help[:, :, :plan_years], 0, 1).astype(float)
     p_return_first_year = np.empty((n, k_count))
     p_at_risk_first_year = np.empty((n, k_count))
     for k in range(k_count):  # one package at a time: its (R, H) flags, not all packages'

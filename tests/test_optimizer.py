@@ -632,3 +632,20 @@ def test_the_method_keeps_no_payload_it_is_not_asked_for() -> None:
         evaluate, np.zeros(size), np.zeros(size), np.full(size, np.inf))
     assert evaluations > 3 and isinstance(best, Payload)
     assert most[0] <= 2  # the best so far, and the one just made
+
+
+def test_a_binding_limit_says_where_its_number_comes_from(medium_cands) -> None:
+    from simulator.optimizer.rows import binding_limits
+
+    limits = {entry["constraint"]: entry for entry in binding_limits(
+        medium_cands, MEDIUM_BUDGETS, ["budget_0", "job_slots_1", "pv_site_cap_0", "nothing"])}
+    assert set(limits) == {"budget_0", "job_slots_1", "pv_site_cap_0"}
+    assert limits["budget_0"]["limit"] == "budget.yearly_yuan"
+    assert limits["budget_0"]["guess"]  # the schema's budget is a guess
+    assert limits["job_slots_1"]["limit"] == "capacities.job_slots_per_year"
+    assert not limits["job_slots_1"]["guess"]
+    assert limits["pv_site_cap_0"]["limit"] == "capacities.pv_sites_per_township_max"
+    # every capacity row an instrument declares carries its limit
+    from simulator.optimizer.rows import coupling_rows
+
+    assert all(row.limit for row in coupling_rows(medium_cands, MEDIUM_BUDGETS))

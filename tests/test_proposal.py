@@ -237,7 +237,10 @@ def test_the_default_plan_stays_within_every_budget_at_the_stated_confidence() -
 
     scenario = load_scenario("ruyuan-2016")
     assert scenario.budget.rule == "confidence" and scenario.budget.confidence == 0.95
-    summary = optimize(scenario, reps=80).summary()
+    # at the scenario's own replications, as `tuopin run` files it: the 95 % quantile of outlays
+    # is estimated from the replications, and at 80 of them the fresh estimate of 2016's (lumpy:
+    # 50,000-yuan loan-loss compensations) exceeded the in-sample one by 0.02 %
+    summary = optimize(scenario).summary()
     assert summary["budget_rule"] == {"rule": "confidence", "confidence": 0.95}
     for year, budget in summary["budgets_yuan"].items():
         assert summary["outlays_at_confidence_by_year"][year] <= \

@@ -242,5 +242,6 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
         uses = cands.uses("employment", year)
         if uses.any():
             rows.append(Row(f"job_slots_{year}", "capacity", "<=", float(slots),
-                            household=np.ones(cands.n_households), package=uses.astype(float)))
+                            household=np.ones(cands.n_households), package=uses.astype(float),
+                            limit="capacities.job_slots_per_year"))
     return rows

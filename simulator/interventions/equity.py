@@ -280,5 +280,6 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
         if members.any() and uses.any() and enterprise.absorption_yuan > 0:
             rows.append(Row(f"enterprise_absorption_{e}", "capacity", "<=",
                             enterprise.absorption_yuan / MONEY_UNIT,
-                            household=np.where(members, principal, 0.0), package=uses))
+                            household=np.where(members, principal, 0.0), package=uses,
+                            limit="instruments.equity.enterprises"))
     return rows

@@ -185,4 +185,5 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
     loans = cands.scenario.instruments.loans
     return [Row("loan_volume", "capacity", "<=", fund * loans.risk_fund_leverage / MONEY_UNIT,
                 household=np.ones(cands.n_households),
-                package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT)]
+                package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT,
+                limit="capacities.loan_risk_fund_yuan")]

@@ -133,5 +133,6 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
                          registry.village.astype(str))
     _names, village = np.unique(places, return_inverse=True)
     return [Row(f"posts_village_{v}", "capacity", "<=", float(cap),
-                household=(village == v).astype(float), package=uses.astype(float))
+                household=(village == v).astype(float), package=uses.astype(float),
+                limit="capacities.posts_per_village")
             for v in range(village.max() + 1)]

@@ -230,4 +230,5 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
         return []
     return [Row("pv_land", "capacity", "<=", float(capacities.pv_land_kw),
                 household=np.ones(cands.n_households),
-                package=cands.uses("pv") * float(pv.land_kw_per_household))]
+                package=cands.uses("pv") * float(pv.land_kw_per_household),
+                limit="capacities.pv_land_kw")]

@@ -399,5 +399,6 @@ def _site_cap_rows(cands: CandidateSet) -> list[Row]:
     townships = cands.registry.township
     uses = cands.uses("pv").astype(float)
     return [Row(f"pv_site_cap_{t}", "capacity", "<=", cap,
-                household=(townships == town).astype(float), package=uses)
+                household=(townships == town).astype(float), package=uses,
+                limit="capacities.pv_sites_per_township_max")
             for t, town in enumerate(sorted(set(townships.tolist())))]

@@ -14,6 +14,7 @@ households; budgets and exit targets need a full (H, K) matrix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,9 @@ class Row:
     """Plan year of a budget or exit-target row."""
     elastic: str | None = None
     """Name of the elastic slack of a policy row in infeasibility diagnosis."""
+    limit: str | None = None
+    """Dotted path of the scenario field that sets the row's limit (``capacities.
+    job_slots_per_year``), so that a binding row can say where its number comes from."""
 
     def coefficient(self, household: int, package: int) -> float:
         """The coefficient of one pair (household, package)."""
@@ -90,7 +94,7 @@ def _budget_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
     # Kept under the confidence rule too: the upper-tail mean is never below the mean.
     return [Row(BUDGET_CONSTRAINT.format(year=year), "budget", "<=",
                 float(budgets[year]) / MONEY_UNIT, full=cands.cost[:, :, year] / MONEY_UNIT,
-                year=year)
+                year=year, limit="budget.yearly_yuan")
             for year in range(cands.plan_years)]
 
 
@@ -110,7 +114,8 @@ def _policy_rows(cands: CandidateSet) -> list[Row]:
                         policy.organisation_coverage_min_share * people,
                         household=np.where(registered, size, 0.0),
                         package=cands.organisation().astype(float),
-                        elastic="organisation_coverage"))
+                        elastic="organisation_coverage",
+                        limit="policy.organisation_coverage_min_share"))
     poor = cands.registry.poor_village & registered
     other = ~cands.registry.poor_village & registered
     if poor.any() and other.any() and policy.non_poor_village_gap_max < 1:
@@ -119,16 +124,45 @@ def _policy_rows(cands: CandidateSet) -> list[Row]:
         supported = cands.supported().astype(float)
         gap = policy.non_poor_village_gap_max
         rows.append(Row("equal_treatment_poor_ahead", "policy", "<=", gap, household=share,
-                        package=supported, elastic="gap_poor_ahead"))
+                        package=supported, elastic="gap_poor_ahead",
+                        limit="policy.non_poor_village_gap_max"))
         rows.append(Row("equal_treatment_nonpoor_ahead", "policy", ">=", -gap, household=share,
-                        package=supported, elastic="gap_nonpoor_ahead"))
+                        package=supported, elastic="gap_nonpoor_ahead",
+                        limit="policy.non_poor_village_gap_max"))
     excess = cands.return_excess()
     if excess is not None:
         rows.append(Row("first_year_returns", "policy", "<=", 0.0, full=excess,
-                        elastic="first_year_returns"))
+                        elastic="first_year_returns",
+                        limit="policy.first_year_return_max_share"))
     targets = np.cumsum(policy.exit_targets_share_of_people)
     weight = np.where(registered, size, 0.0)[:, None]
     for year, target in enumerate(targets[:cands.plan_years]):
         rows.append(Row(f"exit_target_{year}", "exit_target", ">=", float(target) * people,
-                        full=weight * cands.p_exit_by[:, :, year], year=year))
+                        full=weight * cands.p_exit_by[:, :, year], year=year,
+                        limit="policy.exit_targets_share_of_people"))
     return rows
+
+
+SITE_CAP_ROW = re.compile(r"^pv_site_cap_\d+$")
+"""The PuLP model's cap on a township's PV sites (:mod:`simulator.optimizer.sites`)."""
+
+
+def binding_limits(cands: CandidateSet, budgets: Sequence[float], names: Sequence[str]
+                   ) -> list[dict[str, object]]:
+    """For each binding row of ``names``, the scenario field that sets its limit, that field's
+    source, and whether the source is a guess or a low-confidence figure (a guessed capacity
+    that decides the allocation must be named as such wherever it binds)."""
+    from simulator.calibration.targets import is_uncertain
+
+    limits = {row.name: row.limit for row in coupling_rows(cands, budgets)}
+    out = []
+    for name in names:
+        limit = limits.get(name)
+        if limit is None and SITE_CAP_ROW.match(name):
+            limit = "capacities.pv_sites_per_township_max"
+        if limit is None:
+            continue
+        source = cands.scenario.source_of(limit)
+        out.append({"constraint": name, "limit": limit, "source": source,
+                    "guess": is_uncertain(source)})
+    return out

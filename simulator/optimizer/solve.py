@@ -37,6 +37,7 @@ from simulator.optimizer.frontier import (
 )
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution
+from simulator.optimizer.rows import binding_limits
 from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package, Plan
 from simulator.population import population_of
@@ -231,6 +232,8 @@ class AllocationResult:
                 str(y): round(v, 1) for y, v in zip(plan_years, solution.exit_target_shortfall,
                                                     strict=False)},
             "binding_constraints": solution.binding,
+            # where each binding row's number comes from, a guessed one named as such
+            "binding_limits": binding_limits(self.candidates, self.budgets, solution.binding),
             # The fewest sites the plan needs: the solver may open spare sites when a year's
             # budget has room (they cost nothing in the objective), so its counts are not used.
             "pv_sites": {f"{town} {plan_years[year]}": n for (town, year), n

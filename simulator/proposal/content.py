@@ -299,6 +299,21 @@ class Proposal:
             return word("budget_rule_confidence", lang, share=f"{rule['confidence']:.0%}")
         return word("budget_rule_expected", lang)
 
+    def limits_text(self, summary: dict[str, Any], lang: Language) -> str | None:
+        """The limits the plan runs into, each with where its number comes from — a guessed
+        one named as such (None when nothing binds)."""
+        limits: dict[str, bool] = {}
+        for entry in summary.get("binding_limits", []):
+            limits[entry["limit"]] = limits.get(entry["limit"], False) or entry["guess"]
+        if not limits:
+            return None
+        sep = "；" if lang == "zh" else "; "
+        parts = [parameter_text(path, lang).name + (word("limit_guess", lang) if guess else "")
+                 for path, guess in limits.items()]
+        guessed = any(limits.values())
+        return word("limits_binding", lang, limits=sep.join(parts)) + (
+            word("limits_guess_note", lang) if guessed else "")
+
     # -- how much to ask for --------------------------------------------------------------------
 
     def frontier_table(self, summary: dict[str, Any], lang: Language) -> Table:

@@ -66,6 +66,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_heading(word("section_allocation", lang), level=1)
     document.add_paragraph(word("allocation_intro", lang))
     document.add_paragraph(proposal.budget_rule_text(summary, lang))
+    limits = proposal.limits_text(summary, lang)
+    if limits:
+        document.add_paragraph(limits)
     for year, amount in proposal.over_budget(summary):
         document.add_paragraph(word("over_budget", lang, year=year, amount=f"{amount:,.2f}"))
     for key, heading in (("instrument", "by_instrument"), ("township", "by_township"),

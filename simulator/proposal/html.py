@@ -74,6 +74,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<h2 id='allocation'>{_e(word('section_allocation', lang))}</h2>",
         f"<p>{_e(word('allocation_intro', lang))}</p>",
         f"<p>{_e(proposal.budget_rule_text(summary, lang))}</p>",
+        *[f"<p>{_e(text)}</p>" for text in [proposal.limits_text(summary, lang)] if text],
         *[f"<p class='warning'>{_e(text)}</p>" for text in warnings],
         f"<h3>{_e(word('by_instrument', lang))}</h3>", _table(tables["instrument"]),
         f"<h3>{_e(word('by_township', lang))}</h3>", _table(tables["township"]),

@@ -45,6 +45,11 @@ WORDS: dict[str, tuple[str, str]] = {
                          "exits (reward instead of subsidy). Tables show expected outlays on fresh "
                          "replications; awards paid after the plan are charged to its last year."),
     "by_instrument": ("按扶持方式", "By instrument"),
+    "limits_binding": ("本方案受以下限制约束：{limits}。", "The plan runs into these limits: {limits}."),
+    "limit_guess": ("（估计值）", " (a guess)"),
+    "limits_guess_note": ("标为估计值的数字未见公开来源，请以本县实际数字替换后重新测算。",
+                          " Numbers marked as guesses have no published source: replace them with "
+                          "the county's own and run the plan again."),
     "assistance_title": ("兜底与防返贫帮扶（县级资金）",
                          "County assistance (not this fund)"),
     "assistance_intro": ("低保补差（应保尽保）由县级社会救助支出。防返贫监测帮扶：已脱贫户和边缘户自{monitoring}起、尚未脱贫户自{remaining}起，监测发现收入低于监测线或遭遇突发困难的户；其中有劳动能力、收入低于脱贫线的，安排公益岗位等帮扶使收入达到脱贫线，所需资金计入净财政成本。两者均不占用本资金。",

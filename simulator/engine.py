@@ -32,6 +32,7 @@ from simulator.accounting import (
     judged_by_safety_net,
     lines_by_household,
     outcome_fields_of_pattern,
+    pattern_above_line,
     per_capita,
 )
 from simulator.assistance import FIELDS as ASSISTANCE_FIELDS
@@ -358,7 +359,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         # top-up: 防返贫 help, which the county gives whatever the plan, is reported apart
         judged_on = per_capita(assisted.before_help, members,
                                out=None if income is None else income[p])
-        pattern = judged(above_line(judged_on, lines))
+        pattern = pattern_above_line(judged_on, lines) if short_horizon \
+            else above_line(judged_on, lines)
         one = outcomes(pattern, tuple(outcome))
         for name, kept in outcome.items():
             kept[p] = one[name]

@@ -219,3 +219,15 @@ def test_returns_after_exit_counts_the_follow_up_year_only() -> None:
     # a household back below the line in its first follow-up year is no longer at risk
     assert exposed_2.tolist() == [False, True, True, False, False, False, True]
     assert second.tolist() == [False, False, True, False, False, False, True]
+
+
+def test_the_pattern_of_years_above_the_line_is_read_either_way() -> None:
+    from simulator.accounting import above_line, above_pattern, pattern_above_line
+
+    rng = np.random.default_rng(3)
+    for years in (5, 12):
+        income = rng.uniform(0, 2, (4, 7, years)).astype(np.float32)
+        lines = rng.uniform(0.5, 1.5, (7, years))
+        lines[0] = income[0, 0]  # exactly on the line counts as above
+        assert np.array_equal(pattern_above_line(income, lines),
+                              above_pattern(above_line(income, lines[None])))

@@ -104,6 +104,14 @@ def assistance_lines(assistance: dict[str, Any], indent: str = "  ") -> list[str
     return lines
 
 
+def _broken_text(row: dict[str, Any]) -> str:
+    """``budget_1: 12,202 万元 used, 4,000 万元 allowed`` (money rows in 万元)."""
+    if str(row["constraint"]).startswith("budget_"):
+        return (f"{row['constraint']}: {row['used'] / YUAN_PER_WAN:,.0f} 万元 used, "
+                f"{row['allowed'] / YUAN_PER_WAN:,.0f} 万元 allowed")
+    return f"{row['constraint']}: {row['used']:,.0f} used, {row['allowed']:,.0f} allowed"
+
+
 def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list[str]:
     lines: list[str] = []
     in_sample = summary["in_sample"]
@@ -124,6 +132,8 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
                      f"exits at {yuan_text(baseline['cost_per_added_stable_exit_yuan'])} each; "
                      f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
                      f"{gain['ci95'][1]:+,.1f})")
+        if baseline.get("breaks"):
+            lines.append("      breaks " + "; ".join(_broken_text(b) for b in baseline["breaks"]))
     prices = ", ".join(f"{y}: {v:.4f}" for y, v in
                        summary["shadow_price_stable_exits_per_10000_yuan"].items())
     lines.append(f"  extra stable exits per extra 10,000 yuan: {prices}")

@@ -105,6 +105,7 @@ INSTRUMENTS, LINES = _instrument_labels()
 
 PLANS: dict[str, dict[str, str]] = {
     "optimised": {"zh": "优化方案", "en": "optimised plan"},
+    "county_programme": {"zh": "县里原定方案", "en": "the county's own programme"},
     "by_village": {"zh": "按村平均分配", "en": "per-village equal split"},
     "uniform_reward": {"zh": "人均1500元统一奖补", "en": "uniform 1,500 yuan per person"},
     "greedy": {"zh": "成本效益排序", "en": "greedy cost-effectiveness"},

@@ -386,10 +386,12 @@ def test_ruyuan_optimised_plan_beats_every_baseline_out_of_sample() -> None:
     allocation = optimize(scenario, reps=12, seed=5)
     summary = allocation.summary()
     assert summary["out_of_sample"]["seed"] != summary["in_sample"]["seed"]
-    assert set(summary["baselines"]) == {"by_village", "uniform_reward", "greedy"}
+    assert set(summary["baselines"]) == {"county_programme", "by_village", "uniform_reward",
+                                         "greedy"}
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]
-        assert gain["ci95"][0] > 0, (name, gain)
+        # the county's own programme is not held to the budgets: it is compared, not beaten
+        assert name == "county_programme" or gain["ci95"][0] > 0, (name, gain)
         # gains over a baseline are gains in *added* stable exits too (same replications)
         assert summary["added_stable_exits"]["mean"] - baseline["added_stable_exits"]["mean"] \
             == pytest.approx(gain["mean"], abs=0.02)
@@ -649,3 +651,21 @@ def test_a_binding_limit_says_where_its_number_comes_from(medium_cands) -> None:
     from simulator.optimizer.rows import coupling_rows
 
     assert all(row.limit for row in coupling_rows(medium_cands, MEDIUM_BUDGETS))
+
+
+def test_the_countys_own_programme_is_a_baseline_that_says_what_it_breaks() -> None:
+    from simulator.optimizer.baselines import county_programme, rule_packages
+
+    scenario = load_scenario("ruyuan-2016", ["budget.rule=expected"])
+    allocation = optimize(scenario, reps=4, seed=5, budgets=[20_000_000.0] * 3)
+    cands = allocation.candidates
+    choice = county_programme(cands, allocation.budgets)
+    with_labour = cands.packages.index(rule_packages(scenario)[0])
+    labour = cands.registry.laborers > 0
+    assert np.all(choice[labour & cands.feasible[:, with_labour]] == with_labour)
+    assert np.all(choice[~labour] == 0)  # Ruyuan's rule gives them nothing: dibao carries them
+    programme = allocation.summary()["baselines"]["county_programme"]
+    # 20 million a year cannot pay for equity, PV, a job and an industry for 1,530 households
+    broken = {row["constraint"]: row for row in programme["breaks"]}
+    assert "budget_0" in broken and broken["budget_0"]["used"] > broken["budget_0"]["allowed"]
+    assert broken["budget_0"]["allowed"] == 20_000_000.0

@@ -1,5 +1,9 @@
 """The allocations 以奖代补 is measured against, built from the same candidate set.
 
+* **The county's own programme** — every household gets the package the scenario's ``[plan]``
+  rule gives it (what the county planned: Ruyuan's equity, PV, a job and an own industry for
+  every household with labour), whatever the budgets and capacities: the planner's first
+  question is how the optimised plan compares with it, and what it would have cost.
 * **按村分配 (per-village equal split)** — what counties did before 以奖代补 [Jishou2016]: each
   plan year's budget is split equally between all villages; within a village, households in
   registry order get the county's own package (the scenario's ``[plan]`` rule) while the
@@ -38,6 +42,18 @@ def rule_packages(scenario: Scenario) -> tuple[Package, Package]:
     rule = scenario.plan
     return (Package(tuple(Variant(k) for k in rule.with_labour)),
             Package(tuple(Variant(k) for k in rule.without_labour)))
+
+
+def county_programme(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
+    """The county's own rule for every household it is feasible for, budgets not applied."""
+    choice = np.zeros(cands.n_households, dtype=np.int64)
+    with_labour, without_labour = (package_index(cands, p)
+                                   for p in rule_packages(cands.scenario))
+    for k, households in ((with_labour, cands.registry.laborers > 0),
+                          (without_labour, cands.registry.laborers == 0)):
+        if k is not None:
+            choice[households & cands.feasible[:, k]] = k
+    return choice
 
 
 def by_village(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
@@ -134,5 +150,7 @@ def greedy(cands: CandidateSet, budgets: np.ndarray) -> np.ndarray:
     return choice
 
 
-BASELINES = {"by_village": by_village, "uniform_reward": uniform_reward, "greedy": greedy}
-"""Baseline allocation rules by name (按村分配, uniform 1,500-yuan reward, greedy)."""
+BASELINES = {"county_programme": county_programme, "by_village": by_village,
+             "uniform_reward": uniform_reward, "greedy": greedy}
+"""Baseline allocation rules by name (the county's own programme, 按村分配, uniform 1,500-yuan
+reward, greedy)."""

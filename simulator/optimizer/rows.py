@@ -166,3 +166,25 @@ def binding_limits(cands: CandidateSet, budgets: Sequence[float], names: Sequenc
         out.append({"constraint": name, "limit": limit, "source": source,
                     "guess": is_uncertain(source)})
     return out
+
+
+def broken_rows(cands: CandidateSet, budgets: Sequence[float], choice: np.ndarray
+                ) -> list[dict[str, object]]:
+    """The budget and capacity rows an allocation ``choice`` (H,) breaks in expectation — a
+    budget's PV-site costs included — each with its limit's field, what the allocation uses and
+    what the row allows (money in yuan, capacities in their own units)."""
+    households = np.arange(cands.n_households)
+    sites = cands.site_costs(choice) / MONEY_UNIT
+    out = []
+    for row in coupling_rows(cands, budgets):
+        if row.kind not in ("budget", "capacity"):
+            continue
+        used = float(row.at(households, choice).sum())
+        if row.kind == "budget":
+            used += float(sites[row.year])
+        over = used - row.rhs if row.sense == "<=" else row.rhs - used
+        if over > 1e-6 * max(1.0, abs(row.rhs)):
+            scale = MONEY_UNIT if row.kind == "budget" else 1.0
+            out.append({"constraint": row.name, "limit": row.limit,
+                        "used": round(used * scale, 2), "allowed": round(row.rhs * scale, 2)})
+    return out

@@ -37,7 +37,7 @@ from simulator.optimizer.frontier import (
 )
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution
-from simulator.optimizer.rows import binding_limits
+from simulator.optimizer.rows import binding_limits, broken_rows
 from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package, Plan
 from simulator.population import population_of
@@ -249,6 +249,8 @@ class AllocationResult:
                 "returns_in_year_after_exit_percent": spread(
                     100 * cands.first_year_return_rate(baseline.choice)),
                 "optimised_gain": paired(stable, baseline.stable_exits),
+                # the rows it breaks (the county's own programme ignores budgets and caps)
+                "breaks": broken_rows(self.candidates, self.budgets, baseline.choice),
             }
         if self.frontier:
             summary["frontier"] = frontier_summary(self.frontier, without_support, plan_years,

@@ -422,6 +422,27 @@ class Proposal:
             table.rows.append(row(name, baseline, baseline["optimised_gain"]))
         return table
 
+    def programme_text(self, summary: dict[str, Any], lang: Language) -> str | None:
+        """What the county's own programme would break: each budget year and capacity it goes
+        past, with what it needs and what is allowed (None when it is not a baseline)."""
+        programme = summary["baselines"].get("county_programme")
+        if programme is None:
+            return None
+        if not programme["breaks"]:
+            return word("programme_within", lang)
+        sep = "；" if lang == "zh" else "; "
+        items = []
+        for row in programme["breaks"]:
+            name = _limit_name(row, summary, lang)
+            if str(row["constraint"]).startswith("budget_"):
+                items.append(word("break_money", lang, name=name,
+                                  used=f"{row['used'] / YUAN_PER_WAN:,.0f}",
+                                  allowed=f"{row['allowed'] / YUAN_PER_WAN:,.0f}"))
+            else:
+                items.append(word("break_capacity", lang, name=name, used=f"{row['used']:,.0f}",
+                                  allowed=f"{row['allowed']:,.0f}"))
+        return word("programme_breaks", lang, items=sep.join(items))
+
     def sensitivity_table(self, lang: Language) -> Table:
         table = Table("sensitivity", word("sensitivity_sheet", lang),
                       [word("parameter", lang), word("low", lang), word("high", lang),
@@ -542,6 +563,22 @@ class Proposal:
                 row.append(value)
             table.rows.append(row)
         return table
+
+
+def _limit_name(row: dict[str, Any], summary: dict[str, Any], lang: Language) -> str:
+    """A broken row in words: a budget by its plan year, a capacity by its field's name (and
+    the plan year of a yearly capacity)."""
+    name = str(row["constraint"])
+    years = list(summary["budgets_yuan"])
+    if name.startswith("budget_"):
+        year = years[int(name.rsplit("_", 1)[1])]
+        return f"{year}年预算" if lang == "zh" else f"{year} budget"
+    text = parameter_text(row["limit"], lang).name if row.get("limit") else name
+    suffix = name.rsplit("_", 1)[-1]
+    if name.startswith("job_slots_") and suffix.isdigit():
+        year = years[int(suffix)]
+        return f"{year}年{text}" if lang == "zh" else f"{text} {year}"
+    return text
 
 
 def _with_unit(text: str, unit: str, lang: Language) -> str:

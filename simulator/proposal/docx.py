@@ -94,6 +94,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_heading(word("section_comparison", lang), level=1)
     document.add_paragraph(word("comparison_intro", lang))
     _table(document, tables["comparison"])
+    programme = proposal.programme_text(summary, lang)
+    if programme:
+        document.add_paragraph(programme)
     chart("comparison")
     document.add_heading(word("section_sensitivity", lang), level=1)
     document.add_paragraph(word("sensitivity_intro", lang))

@@ -89,6 +89,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         *_asking(proposal, summary, tables, figures, lang),
         f"<h2 id='comparison'>{_e(word('section_comparison', lang))}</h2>",
         f"<p>{_e(word('comparison_intro', lang))}</p>", _table(tables["comparison"]),
+        *[f"<p>{_e(text)}</p>" for text in [proposal.programme_text(summary, lang)] if text],
         _figure(figures["comparison"]),
         f"<h2 id='sensitivity'>{_e(word('section_sensitivity', lang))}</h2>",
         f"<p>{_e(word('sensitivity_intro', lang))}</p>", _figure(figures["tornado"]),

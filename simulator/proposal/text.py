@@ -131,13 +131,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "target_short_col": ("{year} 年末脱贫目标缺口（人）", "Short of the exit target by {year} "
                          "(people)"),
     "section_comparison": ("三、与其他分配方式比较", "3. Against other ways to spend the money"),
-    "comparison_intro": ("同一批独立重复模拟下比较：按村平均分配（以奖代补之前的做法）、人均 1500 元"
-                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。",
-                         "Compared on the same fresh replications: a per-village equal split (the "
-                         "practice reward-instead-of-subsidy replaced), a uniform 1,500 yuan per "
-                         "person, and greedy cost-effectiveness. Gains are paired differences "
-                         "with 95 % confidence intervals. Each rule spends what it can of the "
-                         "budget; compare the cost per added stable exit too."),
+    "comparison_intro": ("同一批独立重复模拟下比较：县里原定方案（按情景中县里的扶持规则，不受预算和能力限制）、按村平均分配（以奖代补之前的做法）、人均 1500 元"
+                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。统一奖补是一次性奖励，按收入计算规则不计入脱贫收入，因此几乎不增加稳定脱贫。",
+                         "Compared on the same fresh replications: the county's own programme (its "
+                         "rule in the scenario, budgets and capacities not applied), a per-village "
+                         "equal split (the practice reward-instead-of-subsidy replaced), a uniform "
+                         "1,500 yuan per person, and greedy cost-effectiveness. Gains are paired "
+                         "differences with 95 % confidence intervals. Each rule spends what it can "
+                         "of the budget; compare the cost per added stable exit too. The uniform "
+                         "reward is paid once, and one-off rewards are not counted income: it adds "
+                         "almost no stable exits."),
+    "programme_breaks": ("县里原定方案超出：{items}。", "The county's own programme breaks: {items}."),
+    "programme_within": ("县里原定方案在各年预算和各项能力之内。",
+                         "The county's own programme stays within every budget and capacity."),
+    "break_money": ("{name}（需{used}万元，可用{allowed}万元）", "{name} ({used} 万元 needed, {allowed} 万元 allowed)"),
+    "break_capacity": ("{name}（需{used}，上限{allowed}）", "{name} ({used} needed, {allowed} allowed)"),
     "plan": ("分配方式", "Plan"),
     "stable_exits": ("稳定脱贫户数", "Stable exits"),
     "interval": ("95% 区间", "95 % interval"),

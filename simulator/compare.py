@@ -26,7 +26,7 @@ from simulator.population import population_of
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
-from simulator.statistics import paired, spread
+from simulator.statistics import headline, paired, spread, two_decimals
 from simulator.units import YUAN_PER_WAN
 
 if TYPE_CHECKING:
@@ -53,10 +53,46 @@ class Outcome:
         """(R,) stable exits (households) per replication."""
         return self.result.stable_exit_households(0).astype(float)
 
+    @cached_property
+    def site_costs(self) -> np.ndarray:
+        """(Y,) fixed cost of the PV sites the plan's PV households need, charged to the
+        simulated year each opens [yuan] — what ``tuopin optimize`` charges the same plan."""
+        from simulator.optimizer.sites import plan_pv_start, site_costs
+
+        plan_years = self.scenario.horizon.plan_years
+        out = np.zeros(self.scenario.horizon.years)
+        out[:plan_years] = site_costs(self.scenario, self.registry.township,
+                                      plan_pv_start(self.plan, self.registry.n_households),
+                                      plan_years)
+        return out
+
+    def outlays_by_year(self) -> np.ndarray:
+        """(R, Y) the plan's outlays, PV sites included [yuan]."""
+        return self.result.outlays_by_year(0) + self.site_costs[None, :]
+
     def coverage_by_township(self) -> dict[str, float]:
         """Share of registered poor households that get any support, per township."""
         return {town: round(helped / count, 4) for town, (count, helped)
                 in self.plan.coverage_by_township(self.registry).items() if count}
+
+
+def _with_sites(summary: dict[str, Any], outcome: Outcome) -> None:
+    """Add the PV sites' fixed cost to a plan run's summary (its outlays by line and by year,
+    totals and costs per added stable exit), as the optimiser charges them."""
+    if not outcome.site_costs.any():
+        return
+    years = [str(int(y)) for y in outcome.scenario.calendar_years]
+    result = outcome.result
+    summary["outlays_by_line"]["pv_sites"] = {
+        year: two_decimals(value) for year, value in zip(years, outcome.site_costs,
+                                                         strict=True)}
+    by_year = outcome.outlays_by_year()
+    summary["outlays_by_year"] = {year: spread(v) for year, v in
+                                  zip(years, by_year.T, strict=True)}
+    sites = outcome.site_costs.sum()
+    summary.update(headline(result.stable_exit_households(0),
+                            result.stable_exits_without_support(), by_year.sum(axis=1),
+                            result.net_fiscal_cost(0) + sites, result.county_help(0)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +133,7 @@ class Comparison:
         out = []
         for outcome in self.outcomes:
             summary = outcome.result.summary()
+            _with_sites(summary, outcome)
             summary["coverage_by_township"] = outcome.coverage_by_township()
             out.append(summary)
         return out
@@ -111,8 +148,8 @@ class Comparison:
                  "added_stable_exits": paired(other.result.added_stable_exits(0),
                                               first.result.added_stable_exits(0)),
                  "stable_exits": paired(other.stable_exits, first.stable_exits),
-                 "outlays_total": paired(other.result.outlays_by_year(0).sum(axis=1),
-                                         first.result.outlays_by_year(0).sum(axis=1))}
+                 "outlays_total": paired(other.outlays_by_year().sum(axis=1),
+                                         first.outlays_by_year().sum(axis=1))}
                 for name, other in zip(names[1:], self.outcomes[1:], strict=True)]
 
     def table(self, lang: Language = "zh") -> dict[str, list[Any]]:

@@ -345,12 +345,17 @@ class SimulationResult:
 
     def net_fiscal_cost(self, k: int = 0) -> np.ndarray:
         """(R,) gross outlays less what comes back to the county over the horizon (equity
-        principal kept or recovered), plus the county's 防返贫 help under option k [yuan] (its
-        expected value in every replication where the run kept no per-replication figure)."""
+        principal kept or recovered) [yuan]: the fund's net cost (the county's 防返贫 help is
+        :meth:`county_help`)."""
         cost = self.outlays_by_year(k).sum(axis=1)
         for amount in self.recoveries_by_line(k).values():
             cost = cost - amount.sum(axis=1)
-        return cost + self.assistance_by_year(k)["prevention_help_yuan"].sum(axis=1)
+        return cost
+
+    def county_help(self, k: int = 0) -> np.ndarray:
+        """(R,) the county's 防返贫 help under option k over the horizon [yuan] (its expected
+        value in every replication where the run kept no per-replication figure)."""
+        return self.assistance_by_year(k)["prevention_help_yuan"].sum(axis=1)
 
     # -- the county's own assistance (simulator.assistance)
 
@@ -473,7 +478,7 @@ class SimulationResult:
         if self.plan is not None:
             summary["packages"] = self.plan.counts()
         summary.update(headline(stable, self.stable_exits_without_support(), total_outlays,
-                                self.net_fiscal_cost(k)))
+                                self.net_fiscal_cost(k), self.county_help(k)))
         summary.update({
             "stable_exits": {"households": spread(stable),
                              "people": spread(self.stable_exit_people(k))},

@@ -50,7 +50,7 @@ def cost_per(cost: np.ndarray, gained: np.ndarray) -> float | None:
 
 
 def headline(stable: np.ndarray, without_support: np.ndarray, outlays: np.ndarray,
-             net_cost: np.ndarray) -> dict[str, Any]:
+             net_cost: np.ndarray, county_help: np.ndarray | None = None) -> dict[str, Any]:
     """The figures a plan is judged by, from (R,) values over the same replications.
 
     A stable exit that would have happened with no support at all (a safety-net exit, or a
@@ -62,14 +62,22 @@ def headline(stable: np.ndarray, without_support: np.ndarray, outlays: np.ndarra
     Parameters
     ----------
     stable, without_support : (R,) stable exits with the plan and with no support [households]
-    outlays, net_cost : (R,) gross outlays and net fiscal cost [yuan]
+    outlays, net_cost : (R,) the fund's gross outlays, and what they cost net of the principal
+        the county keeps [yuan]
+    county_help : (R,), optional
+        The county's 防返贫 help under the plan [yuan]: in the net fiscal cost (the county pays
+        it), not in the cost per added stable exit (the help is given whatever the plan, and
+        the exits it keeps are not counted as the plan's).
     """
     added = np.asarray(stable, dtype=float) - np.asarray(without_support, dtype=float)
+    help_paid = np.zeros_like(np.asarray(net_cost, dtype=float)) if county_help is None \
+        else np.asarray(county_help, dtype=float)
     return {
         "added_stable_exits": paired(stable, without_support),
         "cost_per_added_stable_exit_yuan": cost_per(outlays, added),
         "net_cost_per_added_stable_exit_yuan": cost_per(net_cost, added),
         "stable_exits_without_support": spread(without_support),
         "outlays_total": spread(outlays),
-        "net_fiscal_cost": spread(net_cost),
+        "net_fiscal_cost": spread(np.asarray(net_cost, dtype=float) + help_paid),
+        "county_help_yuan": spread(help_paid),
     }

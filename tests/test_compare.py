@@ -53,3 +53,22 @@ def test_differences_are_paired_over_common_replications(tiny_scenario_path, tin
 def test_compare_needs_two_scenarios(tiny_scenario) -> None:
     with pytest.raises(ValueError, match="at least two"):
         compare([tiny_scenario])
+
+
+def test_compare_and_optimize_charge_the_same_plan_the_same(tiny_scenario_path,
+                                                            tiny_registry) -> None:
+    """PV sites have a fixed cost: compare charges the plan's sites as optimize does."""
+    from simulator.optimizer import optimize
+    from simulator.registry import Registry
+
+    scenario = load_scenario(tiny_scenario_path, ["instruments.pv.site_fixed_cost_yuan=50000"])
+    registry = Registry.from_columns({**tiny_registry.columns(),
+                                      "pv_site": np.ones(tiny_registry.n_households, bool)})
+    optimised = optimize(scenario, registry=registry, reps=4, seed=3).summary()
+    assert optimised["pv_sites"]  # the plan opens sites, at a cost
+    comparison = compare([scenario, scenario], registries=[registry, registry], reps=4, seed=3)
+    summary = comparison.summaries[0]
+    assert summary["outlays_total"]["mean"] == pytest.approx(optimised["outlays_total"]["mean"],
+                                                             abs=0.02)
+    assert sum(summary["outlays_by_line"]["pv_sites"].values()) == 50_000 * sum(
+        optimised["pv_sites"].values())

@@ -20,7 +20,7 @@ from simulator.accounting import return_rate, returns_after_exit
 from simulator.engine import simulate
 from simulator.interventions import BY_KEY, INSTRUMENTS
 from simulator.interventions import equity as equity_module
-from simulator.optimizer.sites import SiteRules
+from simulator.optimizer.sites import SiteRules, sites_opened
 from simulator.packages import Package, default_packages
 from simulator.registry import Registry
 from simulator.results import SimulationResult
@@ -169,16 +169,10 @@ class CandidateSet:
     def sites_opened(self, choice: np.ndarray) -> dict[tuple[str, int], int]:
         """The fewest PV sites that serve the PV households of ``choice``: (township, plan year)
         → sites opened that year (a household's PV needs its site from its start year)."""
-        rules = SiteRules.of(self.scenario)
-        towns = self.registry.township
-        uses = [self.uses("pv", year)[choice] for year in range(self.plan_years)]
-        opened = {}
-        for town in sorted(set(towns.tolist())):
-            members = towns == town
-            served = np.cumsum([int(u[members].sum()) for u in uses])
-            new = np.diff(rules.sites_for(served), prepend=0.0)
-            opened.update({(town, year): int(n) for year, n in enumerate(new) if n})
-        return opened
+        start = np.full(self.n_households, -1, dtype=np.int64)
+        for year in range(self.plan_years):
+            start[self.uses("pv", year)[choice]] = year
+        return sites_opened(self.scenario, self.registry.township, start, self.plan_years)
 
     def site_costs(self, choice: np.ndarray, households: np.ndarray | None = None
                    ) -> np.ndarray:

@@ -14,6 +14,7 @@ set (the sites a choice opens and their cost) and the greedy baseline.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,3 +68,40 @@ class SiteRules:
         if self.cap_per_township is None:
             return None
         return float(self.cap_per_township * self.households_per_site)
+
+
+def sites_opened(scenario: Scenario, townships: np.ndarray, pv_start: np.ndarray,
+                 plan_years: int) -> dict[tuple[str, int], int]:
+    """The fewest PV sites that serve the households whose PV starts in plan year
+    ``pv_start`` (H,) (−1: no PV): (township, plan year) → sites opened that year (a
+    household's PV needs its site from its start year)."""
+    rules = SiteRules.of(scenario)
+    opened = {}
+    for town in sorted(set(np.asarray(townships).tolist())):
+        members = townships == town
+        served = np.cumsum([int((pv_start[members] == year).sum())
+                            for year in range(plan_years)])
+        new = np.diff(rules.sites_for(served), prepend=0.0)
+        opened.update({(town, year): int(n) for year, n in enumerate(new) if n})
+    return opened
+
+
+def site_costs(scenario: Scenario, townships: np.ndarray, pv_start: np.ndarray,
+               plan_years: int) -> np.ndarray:
+    """(P,) fixed cost of the sites of :func:`sites_opened`, charged to the plan year each
+    opens [yuan]."""
+    cost = SiteRules.of(scenario).fixed_cost_yuan
+    out = np.zeros(plan_years)
+    if cost > 0:
+        for (_town, year), n in sites_opened(scenario, townships, pv_start,
+                                             plan_years).items():
+            out[year] += n * cost
+    return out
+
+
+def plan_pv_start(plan: Any, n_households: int) -> np.ndarray:
+    """(H,) the plan year each household's PV starts under ``plan`` (a
+    :class:`~simulator.packages.Plan`), −1 where it has none."""
+    starts = np.array([next((v.start_year for v in package.variants if v.key == "pv"), -1)
+                       for package in plan.packages], dtype=np.int64)
+    return starts[plan.assignment] if len(starts) else np.full(n_households, -1)

@@ -143,12 +143,19 @@ class AllocationResult:
         return {key: {y: round(float(v), 2) for y, v in zip(plan_years, mean, strict=True)}
                 for key, mean in means.items()}
 
+    def _run(self, plan: Evaluation) -> SimulationResult:
+        return self.plan_run if plan is self.optimised else \
+            self.evaluation_set.result.chosen(plan.choice)  # the allocation's run is kept
+
     def net_cost(self, plan: Evaluation) -> np.ndarray:
         """(R,) a plan's gross outlays less what the county keeps or recovers (equity principal)
         in each fresh replication [yuan]."""
-        run = self.plan_run if plan is self.optimised else \
-            self.evaluation_set.result.chosen(plan.choice)  # the allocation's run is kept
-        return plan.outlays.sum(axis=1) - run.recovered().sum(axis=1)
+        return plan.outlays.sum(axis=1) - self._run(plan).recovered().sum(axis=1)
+
+    def county_help(self, plan: Evaluation) -> np.ndarray:
+        """(R,) the county's 防返贫 help under a plan [yuan] (expected, for an allocation the
+        fresh run did not track)."""
+        return self._run(plan).county_help()
 
     def timings(self) -> dict[str, float]:
         """Seconds spent building and solving the model: they vary from run to run, so they go
@@ -203,7 +210,8 @@ class AllocationResult:
                               self.candidates.expected_stable_exits(choice), 2)},
             "out_of_sample": {"seed": cands.result.seed, "replications": cands.result.reps},
             "packages": {cands.packages[k].name: int(n) for k, n in enumerate(counts) if n},
-            **headline(stable, without_support, total_outlays, net_cost),
+            **headline(stable, without_support, total_outlays, net_cost,
+                       self.county_help(self.optimised)),
             "stable_exits": spread(stable),
             "stable_exits_by_income": spread(plan.stable_exits_by_income()),
             "stable_exits_by_safety_net": spread(plan.stable_exits_by_safety_net()),
@@ -244,7 +252,7 @@ class AllocationResult:
             outlays = baseline.outlays.sum(axis=1)
             summary["baselines"][name] = {
                 **headline(baseline.stable_exits, without_support, outlays,
-                           self.net_cost(baseline)),
+                           self.net_cost(baseline), self.county_help(baseline)),
                 "stable_exits": spread(baseline.stable_exits),
                 "returns_in_year_after_exit_percent": spread(
                     100 * cands.first_year_return_rate(baseline.choice)),

@@ -484,6 +484,9 @@ def test_budget_frontier_is_monotone_and_evaluated_out_of_sample(tiny_scenario) 
     penalty = scenario.optimizer.exit_target_penalty
     objective = [p.in_sample - penalty * sum(p.exit_target_shortfall) for p in points]
     assert all(b >= a - 1e-6 for a, b in itertools.pairwise(objective))
+    # one budget, one figure: the 1× level is the filed plan itself
+    at_one = next(p for p in points if p.factor == 1.0)
+    assert np.array_equal(at_one.evaluation.choice, allocation.optimised.choice)
     for point in points:  # each level's plan is its own allocation, evaluated on fresh numbers
         assert point.evaluation.outlays.shape == (6, 2)
         assert np.array_equal(point.evaluation.stable_exits,

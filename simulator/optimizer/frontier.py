@@ -82,11 +82,13 @@ class TargetBudget:
 def budget_frontier(cands: CandidateSet, evaluation_set: CandidateSet, budgets: np.ndarray,
                     factors: Sequence[float], *, solver: str | None = None,
                     time_limit: float | None = None,
-                    progress: Progress | None = None) -> list[FrontierPoint]:
+                    progress: Progress | None = None,
+                    plan: Solution | None = None) -> list[FrontierPoint]:
     """Optimise at each multiple of ``budgets`` [yuan per plan year] and evaluate out of sample.
 
     Levels whose policy rules cannot be met (a minimum coverage a small budget cannot pay for)
-    are left out.
+    are left out. The 1× level is ``plan`` itself when given — the filed plan, solved to its
+    tighter gap — so that one budget gives one figure everywhere.
     """
     levels = sorted(set(factors))
     points: list[FrontierPoint] = []
@@ -95,7 +97,8 @@ def budget_frontier(cands: CandidateSet, evaluation_set: CandidateSet, budgets: 
         step(progress, done, len(levels))
         scaled = np.asarray(budgets, dtype=float) * factor
         try:
-            solution = _solve(cands, scaled, solver, time_limit)
+            solution = plan if plan is not None and factor == 1.0 \
+                else _solve(cands, scaled, solver, time_limit)
         except InfeasibleError:
             continue
         if previous is not None and previous.objective > solution.objective:

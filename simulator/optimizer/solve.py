@@ -340,7 +340,8 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     points = budget_frontier(cands, result.evaluation_set, budgets,
                              scenario.optimizer.frontier_budget_factors, solver=solver,
                              time_limit=time_limit,
-                             progress=stage(progress, "budget frontier", unit="levels"))
+                             progress=stage(progress, "budget frontier", unit="levels"),
+                             plan=solution)
     stage(progress, "smallest budget meeting the exit targets", unit="")
     target = smallest_budget_for_targets(cands, budgets, points, solver=solver,
                                          time_limit=time_limit)

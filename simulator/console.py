@@ -122,6 +122,15 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
                  f"solve {timings['solve_seconds']:.1f} s")
     lines.append("  on fresh replications:")
     lines += headline_lines(summary, indent="    ")
+    request = summary["request"]
+    asked = ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}" for y, v in request["by_year_yuan"].items())
+    unspent = {y: v for y, v in request["unspent_by_year_yuan"].items() if v > 0}
+    lines.append(f"    asked ({request['basis']}): {asked} 万元"
+                 + ("; unspent " + ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}"
+                                            for y, v in unspent.items()) + " 万元, limited by "
+                    + ", ".join(sorted({b for y in unspent
+                                        for b in request["unspent_causes"][y]["binding"]}))
+                    if unspent else ""))
     returns = summary["returns_in_year_after_exit_percent"]
     lines.append(f"    of the households exiting by income, {returns['mean']:.1f} % fall back in "
                  f"the year after their exit (95 % interval {returns['interval_95'][0]:.1f} to "

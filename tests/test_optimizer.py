@@ -672,3 +672,28 @@ def test_the_countys_own_programme_is_a_baseline_that_says_what_it_breaks() -> N
     broken = {row["constraint"]: row for row in programme["breaks"]}
     assert "budget_0" in broken and broken["budget_0"]["used"] > broken["budget_0"]["allowed"]
     assert broken["budget_0"]["allowed"] == 20_000_000.0
+
+
+@pytest.mark.parametrize("basis", ["needed", "budget"])
+def test_the_request_is_what_the_plan_needs_and_every_unspent_yuan_has_a_cause(
+        tiny_scenario_path, tiny_registry, basis: str) -> None:
+    scenario = load_scenario(tiny_scenario_path, ["budget.rule=confidence",
+                                                  f'budget.request="{basis}"'])
+    allocation = optimize(scenario, registry=tiny_registry, reps=6, seed=3)
+    summary = allocation.summary()
+    request = summary["request"]
+    budgets = np.asarray(allocation.budgets, dtype=float)
+    spending = np.quantile(allocation.optimised.outlays, 0.95, axis=0)
+    needed = np.minimum(np.ceil(np.round(spending, 2) / 1e4) * 1e4, budgets)
+    asked = np.array(list(request["by_year_yuan"].values()))
+    assert asked == pytest.approx(needed if basis == "needed" else budgets)
+    assert request["total_yuan"] == pytest.approx(asked.sum())
+    for (year, left), budget, ask in zip(request["unspent_by_year_yuan"].items(), budgets, asked,
+                                         strict=True):
+        assert left == pytest.approx(budget - ask)
+        if left > 0:  # every unspent yuan says what stops the plan spending it
+            cause = request["unspent_causes"][year]
+            assert cause["shadow_price_stable_exits_per_10000_yuan"] >= 0
+            assert isinstance(cause["binding"], list)
+    if basis == "needed":
+        assert (asked < budgets).any()  # the tiny county's budget is more than the plan uses

@@ -436,3 +436,20 @@ def test_intervals_of_equal_replications_draw_without_error() -> None:
     figure, ax = plt.subplots()
     _stable_exit_bars(ax, [values, values + 1], ["a", "b"], ["tab:green", "tab:gray"], "en")
     plt.close(figure)
+
+
+def test_the_cover_asks_for_what_the_plan_needs(written: Path) -> None:
+    from openpyxl import load_workbook
+
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    request = summary["request"]
+    cover = [row for row in load_workbook(written / "proposal.xlsx")["摘要"].iter_rows(
+        values_only=True)]
+    asked = {label: value for label, value in cover[1:] if label}
+    for year, amount in request["by_year_yuan"].items():
+        assert asked[f"申请资金 {year} 年（万元）"] == pytest.approx(amount / 1e4)
+    assert asked["申请资金 合计（万元）"] == pytest.approx(request["total_yuan"] / 1e4)
+    html = (written / "proposal.html").read_text(encoding="utf-8")
+    for year, left in request["unspent_by_year_yuan"].items():
+        if left > 0:
+            assert f"{year}年预算" in html and "结余" in html

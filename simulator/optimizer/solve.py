@@ -46,6 +46,7 @@ from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import headline, paired, spread
+from simulator.units import YUAN_PER_WAN
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +158,40 @@ class AllocationResult:
         fresh run did not track)."""
         return self._run(plan).county_help()
 
+    def request(self) -> dict[str, Any]:
+        """What the proposal asks for, by plan year [yuan]: what the plan spends at the budget
+        rule's level (the confidence quantile of fresh outlays, or their mean) rounded up to
+        whole 万元 — or the budget itself under ``budget.request = "budget"`` — and the rest of
+        the budget as unspent (结余), each year's with what stops the plan spending it: the
+        rows that bind while the year's money does not (its shadow price is zero)."""
+        scenario = self.scenario
+        plan_years = [str(int(y)) for y in scenario.calendar_years[:self.evaluation_set.plan_years]]
+        outlays = self.optimised.outlays  # (R, P) fresh replications, PV sites included
+        level = np.quantile(outlays, scenario.budget.confidence, axis=0) \
+            if scenario.budget.rule == "confidence" else outlays.mean(axis=0)
+        needed = np.ceil(np.round(level, 2) / YUAN_PER_WAN) * YUAN_PER_WAN
+        asked = np.asarray(self.budgets, dtype=float) if scenario.budget.request == "budget" \
+            else np.minimum(needed, self.budgets)
+        # what stops spending: the hard rows that bind (a budget is the money itself; a yearly
+        # exit target is a soft goal the plan falls short of, not a limit on what it buys)
+        limits = [entry for entry in binding_limits(self.candidates, self.budgets,
+                                                    self.solution.binding)
+                  if entry["limit"] not in ("budget.yearly_yuan",
+                                            "policy.exit_targets_share_of_people")]
+        unspent, causes = {}, {}
+        for year, budget, ask, price in zip(plan_years, self.budgets, asked, self.shadow_price,
+                                            strict=True):
+            left = float(budget - ask)
+            unspent[year] = round(left, 2)
+            if left > 0:
+                causes[year] = {"shadow_price_stable_exits_per_10000_yuan": round(price, 4) + 0.0,
+                                "binding": sorted({str(e["limit"]) for e in limits})}
+        return {"basis": scenario.budget.request,
+                "by_year_yuan": {y: round(float(v), 2) for y, v in zip(plan_years, asked,
+                                                                      strict=True)},
+                "total_yuan": round(float(asked.sum()), 2),
+                "unspent_by_year_yuan": unspent, "unspent_causes": causes}
+
     def timings(self) -> dict[str, float]:
         """Seconds spent building and solving the model: they vary from run to run, so they go
         to the manifest's run record, not summary.json (which stays byte-identical)."""
@@ -228,6 +263,7 @@ class AllocationResult:
             "outlays_at_confidence_by_year": {
                 str(y): round(float(np.quantile(v, scenario.budget.confidence)), 2)
                 for y, v in zip(plan_years, self.optimised.outlays.T, strict=True)},
+            "request": self.request(),
             "outlays_by_line": self._by_plan_year(lines, site_key="pv_sites"),
             "outlays_by_instrument": self._by_plan_year(
                 plan.outlays_by_line(by_instrument=True), site_key="pv"),

@@ -123,13 +123,20 @@ class Proposal:
         years = self.plan_years()
         table = Table("cover", word("summary_sheet", lang), [word("item", lang),
                       word("amount", lang)], ["text", "number"])
+        request = summary["request"]
         for year in years:
             name = f"{word('asked', lang)} {word('per_year', lang, year=year)}"
             table.rows.append([_with_unit(name, word("wan", lang), lang),
-                               summary["budgets_yuan"][year] / YUAN_PER_WAN])
+                               request["by_year_yuan"][year] / YUAN_PER_WAN])
         table.rows.append([_with_unit(word("asked", lang) + " " + word("total", lang),
                                       word("wan", lang), lang),
+                           request["total_yuan"] / YUAN_PER_WAN])
+        table.rows.append([_with_unit(word("budget", lang) + " " + word("total", lang),
+                                      word("wan", lang), lang),
                            sum(summary["budgets_yuan"].values()) / YUAN_PER_WAN])
+        table.rows.append([_with_unit(word("unspent", lang) + " " + word("total", lang),
+                                      word("wan", lang), lang),
+                           sum(request["unspent_by_year_yuan"].values()) / YUAN_PER_WAN])
         table.rows.append([_with_unit(word("outlays", lang) + " " + word("total", lang),
                                       word("wan", lang), lang),
                            summary["outlays_total"]["mean"] / YUAN_PER_WAN])
@@ -298,6 +305,27 @@ class Proposal:
         if rule["rule"] == "confidence":
             return word("budget_rule_confidence", lang, share=f"{rule['confidence']:.0%}")
         return word("budget_rule_expected", lang)
+
+    def request_texts(self, summary: dict[str, Any], lang: Language) -> list[str]:
+        """What is asked against the budget, and each year's unspent money (结余) with what
+        stops the plan spending it."""
+        request = summary["request"]
+        if request["basis"] == "budget":
+            return [word("request_budget", lang)]
+        texts = [word("request_needed", lang)]
+        sep = "、" if lang == "zh" else ", "
+        for year, left in request["unspent_by_year_yuan"].items():
+            if left <= 0:
+                continue
+            cause = request["unspent_causes"][year]
+            binding = sep.join(parameter_text(path, lang).name for path in cause["binding"])
+            texts.append(word("unspent_year", lang, year=year,
+                              budget=f"{summary['budgets_yuan'][year] / YUAN_PER_WAN:,.0f}",
+                              asked=f"{request['by_year_yuan'][year] / YUAN_PER_WAN:,.0f}",
+                              left=f"{left / YUAN_PER_WAN:,.0f}",
+                              price=_rate_text(cause["shadow_price_stable_exits_per_10000_yuan"]),
+                              binding=binding or word("nothing_binds", lang)))
+        return texts
 
     def limits_text(self, summary: dict[str, Any], lang: Language) -> str | None:
         """The limits the plan runs into, each with where its number comes from — a guessed

@@ -66,6 +66,8 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_heading(word("section_allocation", lang), level=1)
     document.add_paragraph(word("allocation_intro", lang))
     document.add_paragraph(proposal.budget_rule_text(summary, lang))
+    for text in proposal.request_texts(summary, lang):
+        document.add_paragraph(text)
     limits = proposal.limits_text(summary, lang)
     if limits:
         document.add_paragraph(limits)

@@ -74,6 +74,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<h2 id='allocation'>{_e(word('section_allocation', lang))}</h2>",
         f"<p>{_e(word('allocation_intro', lang))}</p>",
         f"<p>{_e(proposal.budget_rule_text(summary, lang))}</p>",
+        *[f"<p>{_e(text)}</p>" for text in proposal.request_texts(summary, lang)],
         *[f"<p>{_e(text)}</p>" for text in [proposal.limits_text(summary, lang)] if text],
         *[f"<p class='warning'>{_e(text)}</p>" for text in warnings],
         f"<h3>{_e(word('by_instrument', lang))}</h3>", _table(tables["instrument"]),
@@ -136,8 +137,12 @@ def _money(yuan: float | None, lang: Language) -> str:
 def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     years = proposal.plan_years()
     budgets = {year: amount / YUAN_PER_WAN for year, amount in summary["budgets_yuan"].items()}
+    request = summary["request"]
+    needed = {year: amount / YUAN_PER_WAN for year, amount in request["by_year_yuan"].items()}
     asked = "".join(f"<div>{_e(word('per_year', lang, year=y))}: "
-                    f"{budgets[y]:,.0f} {_e(word('wan', lang))}</div>" for y in years)
+                    f"{needed[y]:,.0f} {_e(word('wan', lang))}"
+                    + (f" ({_e(word('budget', lang))} {budgets[y]:,.0f})"
+                       if needed[y] < budgets[y] else "") + "</div>" for y in years)
     added = summary["added_stable_exits"]
     low, high = added["ci95"]
     split = exits_split(summary, lang)
@@ -148,7 +153,7 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
                amount=_money(summary["net_cost_per_added_stable_exit_yuan"], lang))
     reach = f"{word('supported', lang)} {supported:,} {of_total}"
     boxes = [
-        (word("asked", lang), f"{sum(budgets.values()):,.0f} {word('wan', lang)}", asked),
+        (word("asked", lang), f"{sum(needed.values()):,.0f} {word('wan', lang)}", asked),
         (word("added_exits", lang), f"{added['mean']:,.0f} {word('households_word', lang)}",
          f"<div>{_e(word('added_ci', lang, low=f'{low:,.0f}', high=f'{high:,.0f}'))}</div>"
          f"<div>{_e(split)}</div>"),

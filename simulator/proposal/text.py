@@ -45,6 +45,20 @@ WORDS: dict[str, tuple[str, str]] = {
                          "exits (reward instead of subsidy). Tables show expected outlays on fresh "
                          "replications; awards paid after the plan are charged to its last year."),
     "by_instrument": ("按扶持方式", "By instrument"),
+    "unspent": ("结余", "Unspent"),
+    "request_needed": ("申请资金为方案实际所需：按预算约束规则的水平计算的方案支出，向上取整到万元；预算中方案用不上的部分列为结余，不申请。",
+                       "The money asked is what the plan needs: its spending at the budget rule's "
+                       "level, rounded up to whole 万元; budget the plan cannot use is shown as "
+                       "unspent and not asked for."),
+    "request_budget": ("按情景设定，申请资金为全部预算（预算已下达）。",
+                       "As the scenario says, the money asked is the whole budget (already "
+                       "allocated)."),
+    "unspent_year": ("{year}年预算{budget}万元，方案需要{asked}万元，结余{left}万元：本年每多1万元可多稳定脱贫{price}户，限制方案的是{binding}。",
+                     "{year}: budget {budget} 万元, the plan needs {asked}, {left} unspent: one "
+                     "more 万元 this year buys {price} stable exits; what limits the plan is "
+                     "{binding}."),
+    "nothing_binds": ("各扶持方式本身的效果（再多资金也买不到更多稳定脱贫）",
+                      "what the instruments can do (more money buys no more stable exits)"),
     "limits_binding": ("本方案受以下限制约束：{limits}。", "The plan runs into these limits: {limits}."),
     "limit_guess": ("（估计值）", " (a guess)"),
     "limits_guess_note": ("标为估计值的数字未见公开来源，请以本县实际数字替换后重新测算。",

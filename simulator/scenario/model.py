@@ -377,6 +377,15 @@ class Budget:
         0.95, unit="share", gt=0, lt=1,
         doc="Share of replications in which outlays must fit the budget (rule = 'confidence').",
         source="scenario choice")
+    request: Literal["needed", "budget"] = param(
+        "needed", unit="",
+        doc="What the proposal asks for each year: 'needed' — what the plan spends at the "
+            "budget rule's level (the confidence quantile, or the mean), rounded up to whole "
+            "万元, with the rest of the budget shown as unspent (结余) and what stops the plan "
+            "spending it; 'budget' — the budget itself (a county whose budget is already "
+            "allocated).",
+        source="scenario choice: asking for money a plan cannot spend is what the 2017 audit "
+               "of poverty funds called idle funds (资金闲置) [Audit2017]")
 
 
 Capacities = assembled_section(

@@ -146,6 +146,10 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
     prices = ", ".join(f"{y}: {v:.4f}" for y, v in
                        summary["shadow_price_stable_exits_per_10000_yuan"].items())
     lines.append(f"  extra stable exits per extra 10,000 yuan: {prices}")
+    for entry in summary.get("prices", []):
+        unit = f" per {entry['unit_en']}" if entry["per_field_unit"] else " per unit of the rule"
+        lines.append(f"  binds: {entry['limit']} ({entry['constraint']}): "
+                     f"{float(entry['stable_exits_per_unit']):.4g} stable exits{unit}")
     if summary.get("frontier"):
         levels = "; ".join(f"{p['budget_factor']:g}×: {p['added_stable_exits']['mean']:+,.0f}"
                            for p in summary["frontier"])

@@ -697,3 +697,35 @@ def test_the_request_is_what_the_plan_needs_and_every_unspent_yuan_has_a_cause(
             assert isinstance(cause["binding"], list)
     if basis == "needed":
         assert (asked < budgets).any()  # the tiny county's budget is more than the plan uses
+
+
+def test_a_capacity_price_is_what_one_more_unit_buys_in_the_lp(tiny_scenario_path,
+                                                                tiny_registry) -> None:
+    """The job slots' price (its LP dual, per slot) against a finite difference of the LP
+    relaxation: one more slot in each plan year."""
+    import dataclasses
+
+    from simulator.optimizer.lagrangian import price_rows
+    from simulator.optimizer.rows import row_prices
+
+    from .conftest import WITHOUT_ASSISTANCE
+
+    def candidates(slots: int):
+        scenario = load_scenario(tiny_scenario_path, [f"capacities.job_slots_per_year={slots}",
+                                                      *WITHOUT_ASSISTANCE])
+        return scenario, build_candidates(scenario, tiny_registry, reps=6, seed=4)
+
+    budgets = [400_000.0, 200_000.0]
+    _scenario, cands = candidates(5)
+    prices = price_rows(cands, budgets)
+    listed = {e["constraint"]: e for e in row_prices(cands, budgets, prices.rows,
+                                                    prices.multipliers)}
+    slots = [listed[f"job_slots_{year}"] for year in range(2)]
+    assert all(e["per_field_unit"] and e["name_zh"] == "年度新增岗位上限" for e in slots)
+    priced = sum(float(e["stable_exits_per_unit"]) for e in slots)
+    more, _ = candidates(6)
+    lp = solve_allocation(cands, budgets, relax=True)[0].objective
+    lp_more = solve_allocation(dataclasses.replace(cands, scenario=more), budgets,
+                               relax=True)[0].objective
+    assert lp_more - lp == pytest.approx(priced, rel=0.05)
+    assert priced > 0.5  # the slots bind: each one more buys a sizeable share of an exit

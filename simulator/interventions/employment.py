@@ -243,5 +243,5 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
         if uses.any():
             rows.append(Row(f"job_slots_{year}", "capacity", "<=", float(slots),
                             household=np.ones(cands.n_households), package=uses.astype(float),
-                            limit="capacities.job_slots_per_year"))
+                            limit="capacities.job_slots_per_year", per_limit=1.0))
     return rows

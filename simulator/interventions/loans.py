@@ -186,4 +186,5 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
     return [Row("loan_volume", "capacity", "<=", fund * loans.risk_fund_leverage / MONEY_UNIT,
                 household=np.ones(cands.n_households),
                 package=cands.uses("loans") * loans.amount_yuan / MONEY_UNIT,
-                limit="capacities.loan_risk_fund_yuan")]
+                limit="capacities.loan_risk_fund_yuan",
+                per_limit=loans.risk_fund_leverage / MONEY_UNIT)]

@@ -134,5 +134,5 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
     _names, village = np.unique(places, return_inverse=True)
     return [Row(f"posts_village_{v}", "capacity", "<=", float(cap),
                 household=(village == v).astype(float), package=uses.astype(float),
-                limit="capacities.posts_per_village")
+                limit="capacities.posts_per_village", per_limit=1.0)
             for v in range(village.max() + 1)]

@@ -231,4 +231,4 @@ def capacity_rows(cands: CandidateSet) -> list[Row]:
     return [Row("pv_land", "capacity", "<=", float(capacities.pv_land_kw),
                 household=np.ones(cands.n_households),
                 package=cands.uses("pv") * float(pv.land_kw_per_household),
-                limit="capacities.pv_land_kw")]
+                limit="capacities.pv_land_kw", per_limit=1.0)]

@@ -400,5 +400,6 @@ def _site_cap_rows(cands: CandidateSet) -> list[Row]:
     uses = cands.uses("pv").astype(float)
     return [Row(f"pv_site_cap_{t}", "capacity", "<=", cap,
                 household=(townships == town).astype(float), package=uses,
-                limit="capacities.pv_sites_per_township_max")
+                limit="capacities.pv_sites_per_township_max",
+                per_limit=float(SiteRules.of(cands.scenario).households_per_site))
             for t, town in enumerate(sorted(set(townships.tolist())))]

@@ -56,6 +56,11 @@ class Row:
     limit: str | None = None
     """Dotted path of the scenario field that sets the row's limit (``capacities.
     job_slots_per_year``), so that a binding row can say where its number comes from."""
+    per_limit: float | None = None
+    """How much the row's right-hand side grows per unit of :attr:`limit` (1 for job slots;
+    leverage ÷ 10,000 for the loan risk fund in yuan against loan volume in 万元): its price
+    times this is the price of one more unit of the field; None where the row's limit is not
+    one field's value (a policy rule's), whose price is per unit of the row."""
 
     def coefficient(self, household: int, package: int) -> float:
         """The coefficient of one pair (household, package)."""
@@ -94,7 +99,7 @@ def _budget_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
     # Kept under the confidence rule too: the upper-tail mean is never below the mean.
     return [Row(BUDGET_CONSTRAINT.format(year=year), "budget", "<=",
                 float(budgets[year]) / MONEY_UNIT, full=cands.cost[:, :, year] / MONEY_UNIT,
-                year=year, limit="budget.yearly_yuan")
+                year=year, limit="budget.yearly_yuan", per_limit=1 / MONEY_UNIT)
             for year in range(cands.plan_years)]
 
 
@@ -188,3 +193,25 @@ def broken_rows(cands: CandidateSet, budgets: Sequence[float], choice: np.ndarra
             out.append({"constraint": row.name, "limit": row.limit,
                         "used": round(used * scale, 2), "allowed": round(row.rhs * scale, 2)})
     return out
+
+
+def row_prices(cands: CandidateSet, budgets: Sequence[float], rows: Sequence[Row],
+               multipliers: Sequence[float]) -> list[dict[str, object]]:
+    """The hard rows (capacities and policy rules) with a positive price at the LP optimum,
+    most valuable first: what one more unit of the limit's field buys in expected stable exits
+    (per unit of the row where the row is no one field's value), with the field's Chinese and
+    English names and units."""
+    from simulator.parameter_texts import parameter_text
+
+    out = []
+    for row, price in zip(rows, multipliers, strict=True):
+        if row.kind not in ("capacity", "policy") or price <= 1e-9 or row.limit is None:
+            continue
+        per_unit = float(price) * (row.per_limit if row.per_limit is not None else 1.0)
+        zh, en = parameter_text(row.limit, "zh"), parameter_text(row.limit, "en")
+        out.append({"constraint": row.name, "limit": row.limit, "name_zh": zh.name,
+                    "name_en": row.limit, "per_field_unit": row.per_limit is not None,
+                    "unit_zh": zh.unit if row.per_limit is not None else "",
+                    "unit_en": en.unit if row.per_limit is not None else "",
+                    "stable_exits_per_unit": round(per_unit, 6)})
+    return sorted(out, key=lambda entry: -float(entry["stable_exits_per_unit"]))

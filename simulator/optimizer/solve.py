@@ -37,7 +37,7 @@ from simulator.optimizer.frontier import (
 )
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution
-from simulator.optimizer.rows import binding_limits, broken_rows
+from simulator.optimizer.rows import binding_limits, broken_rows, row_prices
 from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package, Plan
 from simulator.population import population_of
@@ -65,6 +65,9 @@ class AllocationResult:
     """Extra expected stable exits per extra 10,000 yuan in each plan year (LP relaxation)."""
     optimised: Evaluation
     baselines: dict[str, Evaluation]
+    prices: list[dict[str, Any]] = field(default_factory=list)
+    """The capacities and policy rules that bind at the LP optimum, with what one more unit of
+    each buys (:func:`simulator.optimizer.rows.row_prices`)."""
     frontier: list[FrontierPoint] = field(default_factory=list)
     """The budget–added-stable-exits frontier (``optimize(..., frontier=True)``)."""
     objective: str = ""
@@ -278,6 +281,8 @@ class AllocationResult:
             "binding_constraints": solution.binding,
             # where each binding row's number comes from, a guessed one named as such
             "binding_limits": binding_limits(self.candidates, self.budgets, solution.binding),
+            # what one more unit of each binding capacity or rule buys (LP duals, in-sample)
+            "prices": self.prices,
             # The fewest sites the plan needs: the solver may open spare sites when a year's
             # budget has room (they cost nothing in the objective), so its counts are not used.
             "pv_sites": {f"{town} {plan_years[year]}": n for (town, year), n
@@ -403,8 +408,9 @@ def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solutio
     # Shadow prices: the budget rows' prices at the minimum of the Lagrangian, which equals the
     # LP relaxation of the expected objective (its duals, in 万元). The expected solve has them
     # already; the risk-aware one prices other rows, so the expected prices are computed anew.
+    prices = price_rows(cands, budgets)
     shadow = solution.budget_duals if objective == "expected" and solution.budget_duals else \
-        price_rows(cands, budgets).budget_duals()
+        prices.budget_duals()
     evaluation_set = build_candidates(
         scenario, cands.registry, reps=cands.result.reps, seed=evaluation_seed,
         packages=cands.packages, workers=workers, track=solution.choice,
@@ -415,4 +421,5 @@ def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solutio
     return AllocationResult(scenario=scenario, registry=cands.registry, budgets=budgets,
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
-                            objective=objective, solver=solver)
+                            objective=objective, solver=solver,
+                            prices=row_prices(cands, budgets, prices.rows, prices.multipliers))

@@ -306,6 +306,28 @@ class Proposal:
             return word("budget_rule_confidence", lang, share=f"{rule['confidence']:.0%}")
         return word("budget_rule_expected", lang)
 
+    def prices_text(self, summary: dict[str, Any], lang: Language,
+                    capacities_only: bool = False) -> str | None:
+        """What one more unit of each binding capacity (and rule) buys, in the units a planner
+        uses ("每增加100个岗位/年（年度新增岗位上限），可多稳定脱贫3户"); None when none binds."""
+        parts = []
+        for entry in summary.get("prices", []):
+            if capacities_only and not entry["per_field_unit"]:
+                continue
+            price = float(entry["stable_exits_per_unit"])
+            name = entry["name_zh"] if lang == "zh" else entry["name_en"]
+            if entry["per_field_unit"]:
+                scale = next((10 ** k for k in range(7) if price * 10 ** k >= 1), 10 ** 6)
+                unit = entry["unit_zh"] if lang == "zh" else entry["unit_en"]
+                parts.append(word("price_capacity", lang, n=f"{scale:,}", unit=unit, name=name,
+                                  x=_rate_text(price * scale)))
+            else:
+                parts.append(word("price_rule", lang, name=name, x=_rate_text(price)))
+        if not parts:
+            return None
+        sep = "；" if lang == "zh" else "; "
+        return word("prices_intro", lang) + sep.join(parts) + ("。" if lang == "zh" else ".")
+
     def request_texts(self, summary: dict[str, Any], lang: Language) -> list[str]:
         """What is asked against the budget, and each year's unspent money (结余) with what
         stops the plan spending it."""

@@ -58,6 +58,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_paragraph(word("subtitle", lang, scenario=proposal.scenario.display_name(lang),
                                 first=years[0], last=years[-1]))
     _table(document, tables["cover"])
+    binding = proposal.prices_text(summary, lang, capacities_only=True)
+    if binding:
+        document.add_paragraph(binding)
 
     def chart(name: str) -> None:
         document.add_picture(io.BytesIO(figures[name]["png"]),
@@ -68,6 +71,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_paragraph(proposal.budget_rule_text(summary, lang))
     for text in proposal.request_texts(summary, lang):
         document.add_paragraph(text)
+    prices = proposal.prices_text(summary, lang)
+    if prices:
+        document.add_paragraph(prices)
     limits = proposal.limits_text(summary, lang)
     if limits:
         document.add_paragraph(limits)

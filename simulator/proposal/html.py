@@ -71,10 +71,13 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<h1 id='cover'>{_e(title)}</h1>",
         f"<p class='subtitle'>{_e(subtitle)}</p>",
         _cover(proposal, summary, lang),
+        *[f"<p class='warning'>{_e(text)}</p>"
+          for text in [proposal.prices_text(summary, lang, capacities_only=True)] if text],
         f"<h2 id='allocation'>{_e(word('section_allocation', lang))}</h2>",
         f"<p>{_e(word('allocation_intro', lang))}</p>",
         f"<p>{_e(proposal.budget_rule_text(summary, lang))}</p>",
         *[f"<p>{_e(text)}</p>" for text in proposal.request_texts(summary, lang)],
+        *[f"<p>{_e(text)}</p>" for text in [proposal.prices_text(summary, lang)] if text],
         *[f"<p>{_e(text)}</p>" for text in [proposal.limits_text(summary, lang)] if text],
         *[f"<p class='warning'>{_e(text)}</p>" for text in warnings],
         f"<h3>{_e(word('by_instrument', lang))}</h3>", _table(tables["instrument"]),

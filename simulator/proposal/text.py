@@ -45,6 +45,9 @@ WORDS: dict[str, tuple[str, str]] = {
                          "exits (reward instead of subsidy). Tables show expected outlays on fresh "
                          "replications; awards paid after the plan are charged to its last year."),
     "by_instrument": ("按扶持方式", "By instrument"),
+    "price_capacity": ("每增加{n}{unit}（{name}），可多稳定脱贫{x}户", "{n} more {unit} of {name}: {x} more stable exits"),
+    "price_rule": ("{name}每放宽一个单位，可多稳定脱贫{x}户", "loosening {name} by one unit: {x} more stable exits"),
+    "prices_intro": ("限制本方案的不是资金而是以下能力或规则（线性规划对偶价格，样本内）：", "What limits this plan is not money but these capacities or rules (LP dual prices, in-sample): "),
     "unspent": ("结余", "Unspent"),
     "request_needed": ("申请资金为方案实际所需：按预算约束规则的水平计算的方案支出，向上取整到万元；预算中方案用不上的部分列为结余，不申请。",
                        "The money asked is what the plan needs: its spending at the budget rule's "

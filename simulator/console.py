@@ -146,6 +146,15 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
     prices = ", ".join(f"{y}: {v:.4f}" for y, v in
                        summary["shadow_price_stable_exits_per_10000_yuan"].items())
     lines.append(f"  extra stable exits per extra 10,000 yuan: {prices}")
+    rule = summary.get("coverage_rule")
+    if rule:
+        given = rule["stable_exits_given_up"]
+        money = rule["outlays_difference_yuan"]["mean"]
+        lines.append(f"  帮扶全覆盖 (every registered household with labour a measure): "
+                     f"{rule['households_given_a_measure']:,} households given one; it costs "
+                     f"{given['mean']:,.1f} stable exits (95 % CI {given['ci95'][0]:,.1f} to "
+                     f"{given['ci95'][1]:,.1f}), outlays {-money / YUAN_PER_WAN:+,.0f} 万元 "
+                     f"against the plan without it")
     for entry in summary.get("prices", []):
         unit = f" per {entry['unit_en']}" if entry["per_field_unit"] else " per unit of the rule"
         lines.append(f"  binds: {entry['limit']} ({entry['constraint']}): "

@@ -112,6 +112,8 @@ PLANS: dict[str, dict[str, str]] = {
 }
 
 NO_SUPPORT = {"zh": "不安排", "en": "none"}
+SAFETY_NET_MEASURE = {"zh": "政策兜底（低保/特困供养）", "en": "safety net (dibao / 特困供养)"}
+"""The measure of a household the safety net carries, where the fund gives it nothing."""
 YEAR_WORD = {"zh": "第{n}年起", "en": "from year {n}"}
 
 
@@ -156,4 +158,5 @@ def every_label() -> list[str]:
     """Every string this module can show (for the font-coverage test)."""
     out = [v for table in (TEXT, INSTRUMENTS, LINES, PLANS) for entry in table.values()
            for v in entry.values()]
-    return out + list(NO_SUPPORT.values()) + list(YEAR_WORD.values())
+    return out + list(NO_SUPPORT.values()) + list(SAFETY_NET_MEASURE.values()) \
+        + list(YEAR_WORD.values())

@@ -55,7 +55,8 @@ class Package:
         (``股权分红 + 光伏收益（第2年起）``, ``不安排``); raise ValueError naming an unknown
         instrument."""
         text = text.strip()
-        if text in ("", NONE_NAME, "无", labels.NO_SUPPORT["zh"]):
+        if text in ("", NONE_NAME, "无", labels.NO_SUPPORT["zh"], labels.SAFETY_NET_MEASURE["zh"],
+                    labels.SAFETY_NET_MEASURE["en"]):
             return cls()
         variants = []
         for part in text.split("+"):

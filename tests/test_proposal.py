@@ -95,7 +95,8 @@ def test_xlsx_totals_equal_summary_json(written: Path) -> None:
     assert cover["净财政成本（万元）"] == pytest.approx(summary["net_fiscal_cost"]["mean"] / 1e4)
     households = _sheet(workbook, "农户名单")
     assert len(households) - 1 == summary["households"]
-    assert sum(1 for r in households[1:] if r[5] != "不安排") == instruments[-1][1]
+    no_fund_package = {labels.NO_SUPPORT["zh"], labels.SAFETY_NET_MEASURE["zh"]}
+    assert sum(1 for r in households[1:] if r[5] not in no_fund_package) == instruments[-1][1]
 
 
 def test_html_is_one_self_contained_file_with_every_section(written: Path) -> None:
@@ -273,7 +274,7 @@ def test_every_household_reason_is_true_of_its_figures(proposal, written: Path) 
     ("none", 0.10, 0.10, "employment", 0.60, 0, 3000, "not_funded"),
     ("pv", 0.80, 0.10, "equity", 0.70, 500, 60000, "best_choice"),
     ("pv", 0.60, 0.10, "equity", 0.90, 500, 60000, "dearer_alternative"),
-    ("equity", 0.60, 0.10, "employment", 0.90, 60000, 3000, "held_back"),
+    ("equity", 0.60, 0.10, "employment", 0.90, 60000, 3000, "held_back_integer"),
     ("equity", 0.90, 0.10, "pv", 0.60, 60000, 500, "cheaper_alternative")])
 def test_each_kind_of_reason(package, p_with, p_without, other, p_other, cost, cost_other,
                              kind) -> None:
@@ -282,6 +283,74 @@ def test_each_kind_of_reason(package, p_with, p_without, other, p_other, cost, c
     r = reason(package, p_with, p_without, other, p_other, cost, cost_other)
     assert r.kind == kind and reason_holds(r)
     assert f"{p_other:.0%}" in r.text or f"{p_without:.0%}" in r.text
+
+
+@pytest.mark.parametrize(("package", "p_with", "p_without", "facts", "kind", "words"), [
+    ("none", 0.0, 0.0, {"measure": "safety_net"}, "safety_net", "政策兜底"),
+    ("none", 0.10, 0.10, {"limits": "2017年预算"}, "not_funded_by", "受2017年预算限制"),
+    ("pv", 0.01, 0.0, {"rule": "coverage"}, "coverage_rule", "帮扶全覆盖"),
+    ("pv", 0.01, 0.0, {"exit_with": 0.6, "exit_without": 0.1}, "for_target", "年度脱贫目标"),
+    ("pv", 0.01, 0.0, {}, "no_gain", "效果有限"),
+    ("equity", 0.60, 0.10, {"limits": "2016年年度新增岗位上限"}, "held_back",
+     "受2016年年度新增岗位上限限制")])
+def test_reasons_name_what_decided(package, p_with, p_without, facts, kind, words) -> None:
+    """A reason names the rule or the limit that decided, never a generic list."""
+    from simulator.proposal.reasons import reason, reason_holds
+
+    r = reason(package, p_with, p_without, "employment", 0.90 if kind != "no_gain" else 0.02,
+               60000, 3000, **facts)
+    assert r.kind == kind and reason_holds(r) and words in r.text
+    assert "等限制" not in r.text
+
+
+def test_no_package_without_a_gain_is_bought_unless_a_rule_requires_it(proposal) -> None:
+    """A package that adds nothing in any replication the model saw is taken back, unless a
+    rule needs it — and then the household's reason names the rule."""
+    from simulator.optimizer.idle import idle_packages
+    from simulator.proposal.reasons import household_reasons
+
+    allocation = proposal.allocation
+    table = allocation.allocation_table()
+    idle = idle_packages(allocation.candidates, allocation.optimised.choice)
+    rules = np.array(table["rule"])
+    assert not (idle & (rules == "")).any()
+    reasons = household_reasons(table, proposal.plan_years())
+    for h in np.flatnonzero(idle):
+        assert reasons[h].kind in ("coverage_rule", "policy_rule", "for_target"), reasons[h]
+    if (idle & (rules != "coverage")).any():  # the tiny scenario's equal-treatment rule
+        named = [r.text for r, i in zip(reasons, idle, strict=True)
+                 if i and r.kind == "policy_rule"]
+        assert all("非贫困村覆盖差距上限" in text for text in named)
+
+
+def test_taking_back_an_idle_package_breaks_no_rule(tiny_scenario) -> None:
+    """Every idle package is put back on an allocation: the take-back removes all that no rule
+    needs, and the allocation it leaves keeps every row the original kept."""
+    from simulator.optimizer.candidates import build_candidates
+    from simulator.optimizer.idle import idle_packages, take_back_idle
+    from simulator.optimizer.rows import broken_rows
+    from simulator.optimizer.solve import allocation_packages
+    from simulator.population import generate_population
+
+    registry = generate_population(tiny_scenario, seed=3)
+    cands = build_candidates(tiny_scenario, registry, reps=10, seed=3,
+                             packages=allocation_packages(tiny_scenario, registry))
+    budgets = tiny_scenario.budget.yearly_yuan
+    # the most expensive feasible package that adds nothing, for every household that has one
+    spend = np.where(cands.feasible, cands.cost.sum(axis=2), -1.0)
+    gains = cands.stable & ~cands.stable[:1]  # (K, R, H)
+    no_gain = ~gains.any(axis=1).T & np.all(cands.p_exit_by <= cands.p_exit_by[:, :1] + 1e-9,
+                                            axis=2)
+    spend[~no_gain] = -1.0
+    spend[:, 0] = -1.0
+    padded = np.where(spend.max(axis=1) >= 0, spend.argmax(axis=1), 0)
+    assert idle_packages(cands, padded).sum() > 5
+    choice, kept = take_back_idle(cands, budgets, padded)
+    left = idle_packages(cands, choice)
+    assert set(np.flatnonzero(left)) == set(kept)
+    assert all(kept.values())
+    before = {row["constraint"] for row in broken_rows(cands, budgets, padded)}
+    assert {row["constraint"] for row in broken_rows(cands, budgets, choice)} <= before
 
 
 # -- every word of the Chinese documents in Chinese ---------------------------------------------

@@ -272,7 +272,12 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     cap = scenario.policy.household_cap_yuan
     if cap is not None:
         feasible &= cost.sum(axis=2) <= cap + MONEY_TOLERANCE_YUAN
-    feasible[:, 0] = True  # 'none' is always possible
+    feasible[:, 0] = True  # 'none' is always possible…
+    if scenario.policy.every_household_a_measure:
+        # …but for a registered household with labour under 帮扶全覆盖, where any measure is
+        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+        covered = registered & (registry.laborers > 0) & feasible[:, 1:].any(axis=1)
+        feasible[covered, 0] = False
     excess = return_excess(scenario, result, packages, p_return_first_year,
                            p_at_risk_first_year)
     feasible &= ~dominated(scenario, packages, feasible, p_stable, p_exit_by, cost, excess)

@@ -73,6 +73,9 @@ class Solution:
     """How far the modelled lower-tail mean is above the true one at the solution."""
     budget_duals: list[float] = field(default_factory=list)
     """Shadow price of each plan year's budget in the LP relaxation [objective per 万元]."""
+    kept_for_rule: dict[int, str] = field(default_factory=dict)
+    """Households whose package adds nothing in-sample but a policy rule needs, with the
+    scenario field of that rule (:func:`simulator.optimizer.idle.take_back_idle`)."""
 
 
 @dataclass(frozen=True, eq=False)

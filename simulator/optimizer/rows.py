@@ -215,3 +215,38 @@ def row_prices(cands: CandidateSet, budgets: Sequence[float], rows: Sequence[Row
                     "unit_en": en.unit if row.per_limit is not None else "",
                     "stable_exits_per_unit": round(per_unit, 6)})
     return sorted(out, key=lambda entry: -float(entry["stable_exits_per_unit"]))
+
+
+def describe_row(name: str, limit: str | None, plan_years: Sequence[str],
+                 lang: str = "zh") -> str:
+    """A row in a planner's words: a budget by its plan year (2017年预算), a yearly capacity by
+    its field's name and year, any other by its field's name."""
+    from simulator.parameter_texts import parameter_text
+
+    suffix = name.rsplit("_", 1)[-1]
+    year = plan_years[int(suffix)] if suffix.isdigit() and int(suffix) < len(plan_years) \
+        else None
+    if name.startswith("budget_") and year is not None:
+        return f"{year}年预算" if lang == "zh" else f"the {year} budget"
+    text = parameter_text(limit, "zh" if lang == "zh" else "en").name if limit else name
+    if name.startswith("job_slots_") and year is not None:
+        return f"{year}年{text}" if lang == "zh" else f"{text} ({year})"
+    return text
+
+
+def limiting_rows(cands: CandidateSet, budgets: Sequence[float], prices: Sequence[float],
+                  rows: Sequence[Row], choice: np.ndarray, better: np.ndarray
+                  ) -> list[list[Row]]:
+    """For each household, the priced rows (a positive LP dual) that its ``better`` package
+    would use more of than its ``choice`` — what kept it from the better one."""
+    households = np.arange(cands.n_households)
+    out: list[list[Row]] = [[] for _ in households]
+    for row, price in zip(rows, prices, strict=True):
+        if price <= 1e-9 or row.kind == "exit_target":
+            continue
+        more = row.at(households, better) - row.at(households, choice)
+        if row.sense == ">=":
+            more = -more
+        for h in np.flatnonzero(more > 1e-9):
+            out[h].append(row)
+    return out

@@ -37,7 +37,13 @@ from simulator.optimizer.frontier import (
 )
 from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.model import Solution
-from simulator.optimizer.rows import binding_limits, broken_rows, row_prices
+from simulator.optimizer.rows import (
+    binding_limits,
+    broken_rows,
+    describe_row,
+    limiting_rows,
+    row_prices,
+)
 from simulator.optimizer.strategies import solve_allocation
 from simulator.packages import Package, Plan
 from simulator.population import population_of
@@ -47,6 +53,7 @@ from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
 from simulator.statistics import headline, paired, spread
 from simulator.units import YUAN_PER_WAN
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +75,12 @@ class AllocationResult:
     prices: list[dict[str, Any]] = field(default_factory=list)
     """The capacities and policy rules that bind at the LP optimum, with what one more unit of
     each buys (:func:`simulator.optimizer.rows.row_prices`)."""
+    lp_prices: Any = None
+    """The coupling rows' prices at the LP optimum (:class:`~simulator.optimizer.lagrangian.
+    Prices`): what each household's reason names as keeping it from a better package."""
+    without_coverage_rule: Evaluation | None = None
+    """Under ``policy.every_household_a_measure``: the plan the same money buys without the
+    rule, on the same fresh replications (what the rule costs)."""
     frontier: list[FrontierPoint] = field(default_factory=list)
     """The budget–added-stable-exits frontier (``optimize(..., frontier=True)``)."""
     objective: str = ""
@@ -100,17 +113,48 @@ class AllocationResult:
         others = np.where(cands.feasible, p, -1.0)
         others[households, choice] = -1.0
         best_other = others.argmax(axis=1)
+        by_safety_net = self.evaluation_set.result.by_safety_net
         table: dict[str, list[Any]] = {**registry.identity_table(),
-                                        "package": [cands.packages[k].name for k in choice]}
+                                        "package": [cands.packages[k].name for k in choice],
+                                        # a household the fund gives nothing has a measure still
+                                        # when the safety net carries it: 政策兜底
+                                        "measure": ["safety_net" if k == 0 and net else
+                                                    "none" if k == 0 else "package"
+                                                    for k, net in zip(choice, by_safety_net,
+                                                                      strict=True)]}
         for j, year in enumerate(years):
             table[f"cost_{year}"] = [round(float(v), 2) for v in cands.cost[households, choice, j]]
         table["p_stable_exit"] = [round(float(v), 4) for v in p[households, choice]]
         table["p_stable_exit_without_support"] = [round(float(v), 4) for v in p[:, 0]]
+        # the county's count: exited by the end of the plan, 防返贫 help included
+        exits = evaluation.p_exit_by[:, :, -1]
+        table["p_exit_in_plan"] = [round(float(v), 4) for v in exits[households, choice]]
+        table["p_exit_in_plan_without_support"] = [round(float(v), 4) for v in exits[:, 0]]
+        covered = self.scenario.policy.every_household_a_measure & np.isin(
+            registry.category, REGISTERED_CATEGORIES) & (registry.laborers > 0)
+        # the rule that asks for the household's measure: 帮扶全覆盖, or the policy rule that
+        # kept a package adding nothing in-sample (its scenario field)
+        kept = self.solution.kept_for_rule
+        table["rule"] = ["coverage" if c else kept.get(h, "") for h, c in enumerate(covered)]
         table["best_other_package"] = [cands.packages[k].name for k in best_other]
         table["p_stable_exit_best_other"] = [round(float(v), 4)
                                              for v in p[households, best_other]]
         table["cost_best_other"] = [round(float(v), 2) for v in
                                     cands.cost[households, best_other].sum(axis=1)]
+        # what kept each household from its best other package: the priced rows it would
+        # use more of (a budget year, a yearly job-slot cap…)
+        names = {"zh": [], "en": []}
+        if self.lp_prices is not None:
+            plan_years = [str(y) for y in years]
+            limits = limiting_rows(cands, self.budgets, self.lp_prices.multipliers,
+                                   self.lp_prices.rows, choice, best_other)
+            for lang in names:
+                sep = "、" if lang == "zh" else ", "
+                names[lang] = [sep.join(dict.fromkeys(
+                    describe_row(row.name, row.limit, plan_years, lang) for row in rows))
+                    for rows in limits]
+        for lang, words in names.items():
+            table[f"limited_by_{lang}"] = words or [""] * cands.n_households
         return table
 
     def to_frame(self, what: str = "households") -> Any:
@@ -160,6 +204,20 @@ class AllocationResult:
         """(R,) the county's 防返贫 help under a plan [yuan] (expected, for an allocation the
         fresh run did not track)."""
         return self._run(plan).county_help()
+
+    def coverage_rule_summary(self) -> dict[str, Any]:
+        """What 帮扶全覆盖 costs: the registered households with labour the plan without the
+        rule leaves without a measure, and the stable exits and money the rule costs (the plan
+        without it minus the plan, paired over the fresh replications)."""
+        free = self.without_coverage_rule
+        registry = self.registry
+        covered = np.isin(registry.category, REGISTERED_CATEGORIES) & (registry.laborers > 0)
+        return {
+            "households_given_a_measure": int((covered & (free.choice == 0)).sum()),
+            "stable_exits_given_up": paired(free.stable_exits, self.optimised.stable_exits),
+            "outlays_difference_yuan": paired(free.outlays.sum(axis=1),
+                                              self.optimised.outlays.sum(axis=1)),
+        }
 
     def request(self) -> dict[str, Any]:
         """What the proposal asks for, by plan year [yuan]: what the plan spends at the budget
@@ -301,6 +359,8 @@ class AllocationResult:
                 # the rows it breaks (the county's own programme ignores budgets and caps)
                 "breaks": broken_rows(self.candidates, self.budgets, baseline.choice),
             }
+        if self.without_coverage_rule is not None:
+            summary["coverage_rule"] = self.coverage_rule_summary()
         if self.frontier:
             summary["frontier"] = frontier_summary(self.frontier, without_support, plan_years,
                                                    scenario.budget.confidence)
@@ -376,6 +436,16 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
                               solver=solver or scenario.optimizer.solver,
                               evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
                               workers=workers, progress=progress)
+    if scenario.policy.every_household_a_measure:
+        # what 帮扶全覆盖 costs: the same candidates with 'none' open to every household
+        stage(progress, "the plan without the coverage rule", unit="")
+        feasible = cands.feasible.copy()
+        feasible[:, 0] = True
+        free = solve_allocation(replace(cands, feasible=feasible), budgets,
+                                objective=objective, solver=solver,
+                                time_limit=time_limit)[0]
+        result = replace(result, without_coverage_rule=evaluate(
+            result.evaluation_set, "without_coverage_rule", free.choice))
     if not frontier:
         return result
     points = budget_frontier(cands, result.evaluation_set, budgets,
@@ -422,4 +492,5 @@ def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solutio
                             candidates=cands, evaluation_set=evaluation_set, solution=solution,
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
                             objective=objective, solver=solver,
-                            prices=row_prices(cands, budgets, prices.rows, prices.multipliers))
+                            prices=row_prices(cands, budgets, prices.rows, prices.multipliers),
+                            lp_prices=prices)

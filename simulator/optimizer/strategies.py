@@ -24,6 +24,7 @@ import numpy as np
 
 from simulator.optimizer.candidates import MONEY_TOLERANCE_YUAN, CandidateSet
 from simulator.optimizer.diagnosis import diagnose_infeasibility
+from simulator.optimizer.idle import take_back_idle
 from simulator.optimizer.lagrangian import Prices, Tail, price_rows
 from simulator.optimizer.model import (
     INTEGRALITY_TOLERANCE,
@@ -83,8 +84,26 @@ def solve_allocation(cands: CandidateSet, budgets: Sequence[float], *,
     Every solve goes LP-first (:func:`_lp_first`). The CVaR objective and confidence budgets
     add cutting planes: first on the LP relaxation (cheap rounds), then on integer solutions
     until the modelled tail values agree with the true ones. ``budget_rule`` ("expected" or
-    "confidence") overrides the scenario's ``budget.rule``.
+    "confidence") overrides the scenario's ``budget.rule``. A package that adds nothing in any
+    replication is then taken back unless a rule needs it (:mod:`simulator.optimizer.idle`).
     """
+    solution, model = _solve(cands, budgets, objective=objective, solver=solver,
+                             time_limit=time_limit, mip_gap=mip_gap, relax=relax,
+                             max_rounds=max_rounds, budget_rule=budget_rule,
+                             write_on_failure=write_on_failure)
+    if not relax:
+        choice, kept = take_back_idle(cands, budgets, solution.choice)
+        if not np.array_equal(choice, solution.choice):
+            solution = replace(solution, choice=choice, sites=cands.sites_opened(choice))
+        solution.kept_for_rule = kept
+    return solution, model
+
+
+def _solve(cands: CandidateSet, budgets: Sequence[float], *, objective: str | None,
+           solver: str | None, time_limit: float | None, mip_gap: float | None, relax: bool,
+           max_rounds: int, budget_rule: str | None, write_on_failure: Path | None
+           ) -> tuple[Solution, AllocationModel | None]:
+    """:func:`solve_allocation` before idle packages are taken back."""
     scenario = cands.scenario
     settings = _Settings(
         budgets=np.asarray(budgets, dtype=float),
@@ -359,11 +378,21 @@ def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
     return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds)
 
 
+def with_a_way_out(cands: CandidateSet, allowed: np.ndarray) -> np.ndarray:
+    """``allowed`` (H, K) with 'none' allowed wherever it is feasible, and every feasible
+    package of a household left with none allowed (under 帮扶全覆盖 'none' is not feasible for a
+    household with labour): a restricted model always has an allocation."""
+    allowed = allowed.copy()
+    allowed[:, 0] |= cands.feasible[:, 0]
+    stuck = ~allowed.any(axis=1)
+    allowed[stuck] = cands.feasible[stuck]
+    return allowed
+
+
 def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Sequence[Cut],
                write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
     """Steps 2 and 3 of :func:`_lp_first`; None when no allocation meets the rows."""
-    near = bound.near & cands.feasible
-    near[:, 0] = True
+    near = with_a_way_out(cands, bound.near & cands.feasible)
     heuristic = AllocationModel(cands, settings, allowed=near, cuts=cuts)
     build = bound.build_seconds + heuristic.build_seconds
     status, seconds = heuristic.solve(write_on_failure)
@@ -423,8 +452,8 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
     tail = Tail(optimizer.cvar_alpha, optimizer.cvar_weight)
     prices = price_rows(cands, settings.budgets, tail)
     upper = prices.bound
-    allowed = (prices.margin() <= REDUCED_COST_NEIGHBOURHOOD) & cands.feasible
-    allowed[:, 0] = True
+    allowed = with_a_way_out(cands, (prices.margin() <= REDUCED_COST_NEIGHBOURHOOD)
+                             & cands.feasible)
     pool = [tail_cut(cands, prices.tail_weights / prices.tail_weights.sum())]
     rounds = 0
     best: tuple[float, Solution, AllocationModel] | None = None

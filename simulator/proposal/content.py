@@ -493,6 +493,17 @@ class Proposal:
                                   allowed=f"{row['allowed']:,.0f}"))
         return word("programme_breaks", lang, items=sep.join(items))
 
+    def coverage_text(self, summary: dict[str, Any], lang: Language) -> str | None:
+        """What 帮扶全覆盖 costs against the plan without it (None when the rule is off)."""
+        rule = summary.get("coverage_rule")
+        if rule is None:
+            return None
+        given = rule["stable_exits_given_up"]
+        money = rule["outlays_difference_yuan"]["mean"] / YUAN_PER_WAN
+        return word("coverage_rule", lang, households=f"{rule['households_given_a_measure']:,}",
+                    exits=f"{given['mean']:,.1f}", low=f"{given['ci95'][0]:,.1f}",
+                    high=f"{given['ci95'][1]:,.1f}", money=f"{-money:+,.0f}")
+
     def sensitivity_table(self, lang: Language) -> Table:
         table = Table("sensitivity", word("sensitivity_sheet", lang),
                       [word("parameter", lang), word("low", lang), word("high", lang),
@@ -577,7 +588,7 @@ class Proposal:
             table.rows.append([source["township"][i], source["village"][i],
                                source["household_id"][i],
                                *([source["head_name"][i]] if named else []),
-                               labels.package(source["package"][i], lang),
+                               _measure(source, i, lang),
                                *[source[f"cost_{y}"][i] for y in years],
                                source["p_stable_exit"][i],
                                source["p_stable_exit_without_support"][i], reasons[i].text])
@@ -606,13 +617,23 @@ class Proposal:
             row = []
             for name, _, _ in columns:
                 value = source[name][i]
-                if name in ("package", "best_other_package"):
+                if name == "package":
+                    value = _measure(source, i, lang)
+                elif name == "best_other_package":
                     value = labels.package(value, lang)
                 elif name == "category" and lang == "zh":
                     value = CATEGORY_LABELS_ZH.get(value, value)
                 row.append(value)
             table.rows.append(row)
         return table
+
+
+def _measure(source: dict[str, list[Any]], i: int, lang: Language) -> str:
+    """Household i's measure in words: its package, or 政策兜底 where the fund gives it nothing
+    and the safety net carries it."""
+    if source.get("measure", [None] * (i + 1))[i] == "safety_net":
+        return labels.SAFETY_NET_MEASURE[lang]
+    return labels.package(source["package"][i], lang)
 
 
 def _limit_name(row: dict[str, Any], summary: dict[str, Any], lang: Language) -> str:

@@ -71,9 +71,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.add_paragraph(proposal.budget_rule_text(summary, lang))
     for text in proposal.request_texts(summary, lang):
         document.add_paragraph(text)
-    prices = proposal.prices_text(summary, lang)
-    if prices:
-        document.add_paragraph(prices)
+    for text in (proposal.prices_text(summary, lang), proposal.coverage_text(summary, lang)):
+        if text:
+            document.add_paragraph(text)
     limits = proposal.limits_text(summary, lang)
     if limits:
         document.add_paragraph(limits)

@@ -78,6 +78,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<p>{_e(proposal.budget_rule_text(summary, lang))}</p>",
         *[f"<p>{_e(text)}</p>" for text in proposal.request_texts(summary, lang)],
         *[f"<p>{_e(text)}</p>" for text in [proposal.prices_text(summary, lang)] if text],
+        *[f"<p>{_e(text)}</p>" for text in [proposal.coverage_text(summary, lang)] if text],
         *[f"<p>{_e(text)}</p>" for text in [proposal.limits_text(summary, lang)] if text],
         *[f"<p class='warning'>{_e(text)}</p>" for text in warnings],
         f"<h3>{_e(word('by_instrument', lang))}</h3>", _table(tables["instrument"]),

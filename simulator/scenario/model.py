@@ -413,6 +413,14 @@ class Policy:
         (0.333, 0.40, 0.267), unit="share of registered people", ge=0, le=1,
         doc="Share of registered people to exit in each plan year (soft targets).",
         source="[Ruyuan2016 §一(三)] (33.3 / 40 / 26.7 %)")
+    every_household_a_measure: bool = param(
+        False, unit="",
+        doc="帮扶全覆盖: every registered household with labour capacity gets at least one of "
+            "the fund's measures (the optimised plan may not leave it without); households the "
+            "safety net carries have 政策兜底 as theirs. The proposal reports what the rule "
+            "costs against the plan without it.",
+        source="[Ruyuan2016 §二(一)]: measures reach every household (九个到户, 因户施策); "
+               "the rule is the scenario's choice")
     household_cap_yuan: float | None = param(
         None, unit="yuan/household", ge=0,
         doc="Most the fund may spend on one household over the plan; left out means no cap.",

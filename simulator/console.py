@@ -112,8 +112,52 @@ def _broken_text(row: dict[str, Any]) -> str:
     return f"{row['constraint']}: {row['used']:,.0f} used, {row['allowed']:,.0f} allowed"
 
 
+def target_lines(targets: dict[str, Any]) -> list[str]:
+    """The goal "targets" in words: each year's target, what can be reached, what the plan
+    reaches, and the additions it takes with the --set that makes each."""
+    confidence = targets["confidence"]
+    basis = "gross" if targets["cost_basis"] == "gross" else "net"
+    lines = [f"goal: the least-cost plan ({basis} outlays) meeting each year's exit target in "
+             f"{confidence:.0%} of replications"]
+    for year, entry in targets["by_year"].items():
+        reach = (f"out of reach: the most any allocation has exited by then is "
+                 f"{entry['reachable_people']:,.0f} on average"
+                 if entry["out_of_reach"] else
+                 "met within the budgets and limits" if entry["met_within_limits"] else
+                 "needs the additions below")
+        lines.append(f"  {year}: target {entry['target_people']:,.0f} people exited; {reach}; "
+                     f"the plan has {entry['fresh_people_exited_at_confidence']:,.0f} exited in "
+                     f"{confidence:.0%} of fresh replications (meets it in "
+                     f"{entry['fresh_share_met']:.0%})")
+    if targets["additions"]:
+        lines.append("  the cheapest additions that meet them "
+                     f"(their own cost {targets['additions_cost_yuan'] / YUAN_PER_WAN:,.1f} 万元, "
+                     "money added counted in the plan's outlays):")
+        for addition in targets["additions"]:
+            lines.append(f"    {addition['field']}: {_plain(addition['before'])} → "
+                         f"{_plain(addition['after'])}")
+        lines.append("  to plan with them: " + " ".join(f"--set '{s}'" for s in targets["set"]))
+    if targets["blocked_by"]:
+        lines.append("  out of reach even with more money and capacity; what still binds: "
+                     + ", ".join(targets["blocked_by"]))
+    return lines
+
+
+def _plain(value: Any) -> str:
+    """A field's value in a line of text (amounts with thousands separators)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return value.get("name", "") + " " + _plain(value.get("absorption_yuan", ""))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
 def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list[str]:
     lines: list[str] = []
+    if summary.get("targets"):
+        lines += target_lines(summary["targets"])
     in_sample = summary["in_sample"]
     gap = in_sample["gap"]
     lines.append(f"optimised ({summary['objective']}, {summary['solver']}): "
@@ -150,11 +194,12 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
     if rule:
         given = rule["stable_exits_given_up"]
         money = rule["outlays_difference_yuan"]["mean"]
+        more = -money / YUAN_PER_WAN
+        spends = f"spends {abs(more):,.0f} 万元 {'more' if more >= 0 else 'less'} than"
         lines.append(f"  帮扶全覆盖 (every registered household with labour a measure): "
                      f"{rule['households_given_a_measure']:,} households given one; it costs "
                      f"{given['mean']:,.1f} stable exits (95 % CI {given['ci95'][0]:,.1f} to "
-                     f"{given['ci95'][1]:,.1f}), outlays {-money / YUAN_PER_WAN:+,.0f} 万元 "
-                     f"against the plan without it")
+                     f"{given['ci95'][1]:,.1f}) and {spends} the plan without it")
     for entry in summary.get("prices", []):
         unit = f" per {entry['unit_en']}" if entry["per_field_unit"] else " per unit of the rule"
         lines.append(f"  binds: {entry['limit']} ({entry['constraint']}): "

@@ -140,6 +140,11 @@ class _BlockOutput:
     exited_by_with_help: np.ndarray | None = None
     """(packages, households, years) chance of having exited by each year with 防返贫 help too
     (None without help)."""
+    people_exited_totals: np.ndarray | None = None
+    """(packages, reps, years) registered people of the block whose household has exited by the
+    end of each year, with 防返贫 help where the run simulates it (plan runs only)."""
+    tracked_people_exited_totals: np.ndarray | None = None
+    """(reps, years) the same under the tracked allocation."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -352,6 +357,11 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         if n_packages == 1 else None
     kept_mean = np.zeros((n_packages, households.n, len(KEPT)), dtype=FLOAT)
     kept_total = np.zeros((n_packages, block.reps, len(KEPT)))
+    # per replication, the people the yearly exit targets count: a plan's, and the tracked
+    # allocation's (what "met at the confidence level" is read from)
+    people = np.where(task.registered, members, 0).astype(np.float64)
+    people_exited = np.zeros((n_packages, block.reps, block.years)) if n_packages == 1 else None
+    tracked_exited = np.zeros((block.reps, block.years)) if track is not None else None
     for p in range(n_packages):
         total = counted_total(task.weights[p])
         assisted = assist(total, rules)
@@ -376,12 +386,18 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         _keep_records(assistance_mean[p], None if assistance_total is None
                       else assistance_total[p], assisted, task.registered, rules.help_from)
         kept_by_help = np.zeros_like(one["stable"])
+        exit_with = one["exit_year"]
         if exited_by_with_help is not None:
             kept_by_help, exit_with = with_help(assisted, pattern, one["stable"],
                                                 one["exit_year"])
             exited = exit_with != NO_YEAR
             for y in range(block.years):
                 exited_by_with_help[p, :, y] = (exited & (exit_with <= y)).mean(axis=0)
+        if people_exited is not None:
+            people_exited[p] = _people_exited_by(exit_with, people, block.years)
+        if tracked_exited is not None and (track == p).any():
+            tracked_exited += _people_exited_by(exit_with, np.where(track == p, people, 0.0),
+                                                block.years)
         kept_by = {"stable_kept_by_help": kept_by_help,
                    "stable_made_by_top_up": made_by_top_up(one["stable"], total)}
         for i, name in enumerate(KEPT):
@@ -437,7 +453,15 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         tracked_assistance_totals=tracked_assistance,
         tracked_kept_by_assistance_totals=tracked_kept,
         exited_by_with_help=exited_by_with_help,
+        people_exited_totals=people_exited, tracked_people_exited_totals=tracked_exited,
     )
+
+
+def _people_exited_by(exit_year: np.ndarray, people: np.ndarray, years: int) -> np.ndarray:
+    """(R, Y) Σ_h people[h] over the households that have exited by the end of each year;
+    ``exit_year`` (R, H) year indices or NO_YEAR."""
+    exited = exit_year != NO_YEAR
+    return np.stack([(exited & (exit_year <= y)) @ people for y in range(years)], axis=1)
 
 
 def _keep_records(mean: np.ndarray, total: np.ndarray | None, assisted: Assisted,

@@ -113,6 +113,12 @@ class SimulationResult:
     """(K, H, Y) chance that a household has exited by the end of each year on incomes with the
     county's 防返贫 help too — the exits its yearly targets count — or None when the run
     simulates no help (then :attr:`exit_year` gives it)."""
+    people_exited_totals: np.ndarray | None = None
+    """(K, R, Y) registered people whose household has exited by the end of each year, with
+    the 防返贫 help where simulated (the count the yearly exit targets are on), per
+    replication: plan runs, and the tracked allocation picked with :meth:`chosen`."""
+    tracked_people_exited_totals: np.ndarray | None = None
+    """(R, Y) the same under the tracked allocation."""
 
     @classmethod
     def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
@@ -184,6 +190,16 @@ class SimulationResult:
         for _variant, _line, amount, weight in self._variant_weights(self.weights[k]):
             eligible = amount.households
             total[:, eligible] += amount.amount * weight[eligible][None, :, None]
+        return total
+
+    def household_recovered(self, k: int = 0) -> np.ndarray:
+        """(H,) money coming back to the county from each household under option k, summed over
+        the horizon, mean over replications [yuan] (equity principal kept or recovered)."""
+        total = np.zeros(self.registry.n_households)
+        for _variant, _line, amount, weight in self._variant_weights(self.weights[k],
+                                                                    self.recoveries):
+            eligible = amount.households
+            total[eligible] += amount.amount.sum(axis=2).mean(axis=0) * weight[eligible]
         return total
 
     # -- county totals per replication
@@ -325,7 +341,10 @@ class SimulationResult:
             else self.kept_by_assistance[choice, households][None],
             kept_by_assistance_totals=self.tracked_kept_by_assistance_totals[None]
             if full and self.tracked_kept_by_assistance_totals is not None else None,
-            tracked_assistance_totals=None, tracked_kept_by_assistance_totals=None)
+            people_exited_totals=self.tracked_people_exited_totals[None]
+            if full and self.tracked_people_exited_totals is not None else None,
+            tracked_assistance_totals=None, tracked_kept_by_assistance_totals=None,
+            tracked_people_exited_totals=None)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts
@@ -555,7 +574,8 @@ _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
 
 _SUMMED = ("inpatient_episodes", "income_by_category", "assistance_totals",
            "kept_by_assistance_totals", "tracked_assistance_totals",
-           "tracked_kept_by_assistance_totals")
+           "tracked_kept_by_assistance_totals", "people_exited_totals",
+           "tracked_people_exited_totals")
 """Block outputs summed over the block's households."""
 
 _STORES = ("outlays", "recoveries")

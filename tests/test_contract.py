@@ -50,6 +50,14 @@ def test_a_capacity_with_no_rows_is_named(monkeypatch) -> None:
         in _messages(employment)
 
 
+def test_a_cost_of_another_instruments_limit_is_named(monkeypatch) -> None:
+    kind, spec, _limit = employment.CAPACITY_COSTS["job_slots_per_year"]
+    monkeypatch.setattr(employment, "CAPACITY_COSTS", {
+        "job_slots_per_year": (kind, spec, "capacities.pv_land_kw")})
+    assert "capacity_costs.job_slots_per_year prices 'capacities.pv_land_kw', which is " \
+        "neither one of its capacities" in _messages(employment)
+
+
 def test_a_random_source_shared_with_another_instrument_is_named(monkeypatch) -> None:
     """industry draws its verification from employment's job-search numbers: every household
     that finds a job would pass verification."""

@@ -235,6 +235,10 @@ def _budget_list(text: str | None) -> list[float] | None:
               help="Solver time limit per solve, seconds.")
 @click.option("--frontier", is_flag=True,
               help="Also re-solve over a grid of budgets and plot the budget–exits curve.")
+@click.option("--goal", type=click.Choice(["exits", "targets"]),
+              help="exits: the most stable exits the budgets buy; targets: the least-cost plan "
+                   "that meets the yearly exit targets, or the cheapest additions of money and "
+                   "capacity that would (default: optimizer.goal).")
 @click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
@@ -244,26 +248,37 @@ def _budget_list(text: str | None) -> list[float] | None:
 @registry_option
 @json_option
 def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective: str | None,
-             solver: str | None, time_limit: float | None, frontier: bool, reps: int | None,
-             seed: int | None, workers: int, lang: str, overrides: tuple[str, ...],
-             registry_path: Path | None, as_json: bool) -> None:
-    """Allocate the yearly budgets to maximise stable exits.
+             solver: str | None, time_limit: float | None, frontier: bool, goal: str | None,
+             reps: int | None, seed: int | None, workers: int, lang: str,
+             overrides: tuple[str, ...], registry_path: Path | None, as_json: bool) -> None:
+    """Allocate the yearly budgets to maximise stable exits, or meet the exit targets at least
+    cost.
 
     Runs the engine on every candidate package, solves the allocation MILP, evaluates the plan
-    and the baselines (按村分配, uniform 1,500-yuan reward, greedy) on fresh random numbers, and
-    writes allocation.csv (why each household got its package), summary.json and plots.
+    and the baselines (the county's programme, 按村分配, uniform 1,500-yuan reward, greedy) on
+    fresh random numbers, and writes allocation.csv (why each household got its package),
+    summary.json and plots. With --goal targets, the plan is the least-cost one that meets every
+    yearly exit target at the scenario's confidence level; where the budgets and limits allow
+    none, the cheapest additions of money and capacity that would are listed, each with the
+    --set that makes it.
 
     \b
-    Example:
+    Examples:
       tuopin optimize ruyuan-2016 --budget 50000000,40000000,30000000 -o out/opt
+      tuopin optimize ruyuan-2016 --goal targets -o out/targets
     """
     from simulator.optimizer import optimize as run_optimizer
 
     loaded = load_scenario(scenario, overrides)
+    if frontier and (goal or loaded.optimizer.goal) == "targets":
+        raise click.UsageError("--frontier shows what more money buys in stable exits; it "
+                               "goes with --goal exits (with --goal targets the additions say "
+                               "what meeting the targets takes)")
     registry = population_of(loaded, registry_path)
     allocation = run_optimizer(loaded, registry=registry, budgets=_budget_list(budget_text),
                                objective=objective, solver=solver, time_limit=time_limit,
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
+                               goal=goal,
                                progress=(bar := ProgressBar("simulating candidates")))
     summary = allocation.summary()
     bar.stage("writing outputs", "")

@@ -35,6 +35,11 @@ An instrument module declares:
 ``CAPACITIES`` (optional)
     Its fields of the scenario's ``[capacities]`` table, name → (type, ``param(...)``): the
     table is built from the modules.
+``CAPACITY_COSTS`` (optional)
+    What one more unit of a limit costs the county, for ``tuopin optimize --goal targets``: cost
+    field name → (type, ``param(...)``, the dotted path of the limit it prices). The scenario's
+    ``[capacity_costs]`` table is built from the modules; a cost left out means the limit cannot
+    be raised.
 ``capacity_rows(candidates) -> list[Row]``
     Its capacity rows in the allocation model (land, job slots, absorption, loan volume…),
     read by the PuLP model, the Lagrangian decomposition and the greedy baseline.
@@ -65,9 +70,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-OPTIONAL: dict[str, Any] = {"RECOVERIES": {}, "CAPACITIES": {}, "ACTIVE": (), "prepare": None}
+OPTIONAL: dict[str, Any] = {"RECOVERIES": {}, "CAPACITIES": {}, "CAPACITY_COSTS": {},
+                            "ACTIVE": (), "prepare": None}
 """Declarations a module may leave out, and what leaving them out means (no recoveries, no
-capacity fields, active with the test scenario as it is, no household facts to prepare)."""
+capacity fields, no limit that can be bought, active with the test scenario as it is, no
+household facts to prepare)."""
 
 
 def complete(module: Any) -> Any:

@@ -136,6 +136,7 @@ def check_instrument(module: ModuleType, registered: Sequence[ModuleType] | None
     problems += _chinese_texts(module)
     problems += _names(module, others)
     problems += _sensitivity(module)
+    problems += _capacity_costs(module)
     for check in (_random_sources, _start_month, _zero_effect, _capacities,
                   _support_after_exit):
         try:
@@ -264,6 +265,9 @@ def _own_fields(module: ModuleType) -> Iterator[tuple[str, Any]]:
     for name, (_kind, spec) in module.CAPACITIES.items():
         probe = dataclasses.make_dataclass("Probe", [(name, Any, spec)])
         yield f"capacities.{name}", field_doc(dataclasses.fields(probe)[0])
+    for name, (_kind, spec, _limit) in module.CAPACITY_COSTS.items():
+        probe = dataclasses.make_dataclass("Probe", [(name, Any, spec)])
+        yield f"capacity_costs.{name}", field_doc(dataclasses.fields(probe)[0])
 
 
 @cache
@@ -480,6 +484,17 @@ def _support_after_exit(module: ModuleType, _others: object = None) -> list[Cont
                 "(四个不摘) unless a scenario says otherwise — keep paying it, or make its end a "
                 "parameter"))
     return problems
+
+
+def _capacity_costs(module: ModuleType) -> list[ContractProblem]:
+    """Each cost prices a limit of the module's own: one of its capacities, or one of its
+    parameters (an enterprise's absorption)."""
+    own = {f"capacities.{name}" for name in module.CAPACITIES}
+    return [ContractProblem(
+        "capacity costs", f"{module.KEY}: capacity_costs.{name} prices {limit!r}, which is "
+        f"neither one of its capacities nor one of its parameters (instruments.{module.KEY}.…)")
+        for name, (_kind, _spec, limit) in module.CAPACITY_COSTS.items()
+        if limit not in own and not limit.startswith(f"instruments.{module.KEY}.")]
 
 
 def _capacities(module: ModuleType, _others: object = None) -> list[ContractProblem]:

@@ -45,6 +45,21 @@ CAPACITIES = {
         source="scenario")),
 }
 """Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows`)."""
+CAPACITY_COSTS = {
+    "job_slots_per_year": (float | None, param(
+        None, unit="yuan per job slot added to every plan year", ge=0,
+        doc="What raising capacities.job_slots_per_year by one costs the county over the plan "
+            "(one more placement an employer offers in every plan year: awards or workshop "
+            "subsidies); left out means job slots cannot be added.",
+        source="scenario",
+        zh={"name": "新增岗位单位成本", "unit": "元/个（每个规划年度各增加1个）",
+            "meaning": "「年度新增岗位上限」每增加1个（每个规划年度多1个安置岗位）"
+                       "县里在规划期内需付出的成本"
+                       "（对用工单位的奖补或扶贫车间补贴）；不填表示岗位不能增加。",
+            "source": "情景设定。"}),
+        "capacities.job_slots_per_year"),
+}
+"""What one more unit of its capacity costs (``[capacity_costs]``, ``--goal targets``)."""
 ZERO_EFFECT = ("instruments.employment.placement_probability_trained_per_month=0",
                "instruments.employment.placement_probability_per_month=0",
                "instruments.employment.training=false")

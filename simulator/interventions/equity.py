@@ -54,6 +54,22 @@ RECOVERIES = {
 """Money that comes back to the county: not spending, so it never relaxes a yearly budget, but it
 makes the net fiscal cost smaller than the gross outlay."""
 BRINGS_IN_BY_ORGANISATION = True
+CAPACITY_COSTS = {
+    "enterprise_absorption_yuan": (float | None, param(
+        None, unit="yuan per yuan of principal", ge=0,
+        doc="What it costs the county to have an enterprise absorb one more yuan of household "
+            "principal (beyond the principal itself, which its package pays); left out means "
+            "the enterprises' absorption cannot be raised.",
+        source="scenario",
+        zh={"name": "企业多吸纳入股资金的单位成本", "unit": "元/元",
+            "meaning": "让入股企业每多吸纳1元农户入股资金县里需另外付出的成本"
+                       "（入股本金已计入帮扶方案）；"
+                       "不填表示企业吸纳能力不能增加。",
+            "source": "情景设定。"}),
+        "instruments.equity.enterprises"),
+}
+"""What one more unit of its enterprises' absorption costs (``[capacity_costs]``,
+``--goal targets``)."""
 ZERO_EFFECT = ("instruments.equity.principal_yuan_per_person=0",
                "rewards.organisation_equity_yuan_per_person=0")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):

@@ -50,6 +50,19 @@ CAPACITIES = {
         source="[Ruyuan2016 §二(一)7]; Henan 50 million per county [Directors2017]")),
 }
 """Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows`)."""
+CAPACITY_COSTS = {
+    "loan_risk_fund_yuan": (float | None, param(
+        None, unit="yuan per yuan of risk fund", ge=0,
+        doc="What one more yuan in the risk-compensation fund costs the county (1: the fund "
+            "is the county's money set aside); left out means the fund cannot be raised.",
+        source="scenario",
+        zh={"name": "风险补偿金增加成本", "unit": "元/元",
+            "meaning": "「信贷风险补偿金」每增加1元县里需付出的成本（补偿金由县财政安排，即1）；"
+                       "不填表示不能增加。",
+            "source": "情景设定。"}),
+        "capacities.loan_risk_fund_yuan"),
+}
+"""What one more unit of its capacity costs (``[capacity_costs]``, ``--goal targets``)."""
 ZERO_EFFECT = ("instruments.loans.benchmark_rate=0",
                "instruments.loans.project_return_yuan_per_year=0",
                "instruments.loans.project_failure_probability_over_term=0")

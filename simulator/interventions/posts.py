@@ -57,6 +57,21 @@ CAPACITIES = {
                       "未公布每村可设岗位数"})),
 }
 """Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows`)."""
+CAPACITY_COSTS = {
+    "posts_per_village": (float | None, param(
+        None, unit="yuan per post added to every village", ge=0,
+        doc="What allowing one more public-welfare post in every village costs the county over "
+            "the plan, beyond the post's wages (which its package pays); left out means posts "
+            "cannot be added.",
+        source="scenario",
+        zh={"name": "新增公益岗位单位成本", "unit": "元（每村多1个岗位）",
+            "meaning": "「每村公益岗位数」每增加1个县里在工资之外需付出的成本"
+                       "（工资已计入帮扶方案）；"
+                       "不填表示岗位不能增加。",
+            "source": "情景设定。"}),
+        "capacities.posts_per_village"),
+}
+"""What one more unit of its capacity costs (``[capacity_costs]``, ``--goal targets``)."""
 ZERO_EFFECT = ("instruments.posts.wage_yuan_per_month=0",)
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay)."""
 SENSITIVITY = (

@@ -53,6 +53,31 @@ CAPACITIES = {
 }
 """Its fields of the scenario's ``[capacities]`` table (read by :func:`capacity_rows` and the
 site rules)."""
+CAPACITY_COSTS = {
+    "pv_land_kw": (float | None, param(
+        None, unit="yuan/kW", ge=0,
+        doc="What one more kW of PV land costs the county over the plan (the land it gives the "
+            "PV company); left out means the land cannot be added.",
+        source="scenario",
+        zh={"name": "新增光伏用地单位成本", "unit": "元/kW",
+            "meaning": "「光伏用地容量上限」每增加1 kW县里需付出的成本（提供给光伏企业的土地）；"
+                       "不填表示用地不能增加。",
+            "source": "情景设定。"}),
+        "capacities.pv_land_kw"),
+    "pv_sites_per_township_max": (float | None, param(
+        None, unit="yuan per site allowed in every township", ge=0,
+        doc="What allowing one more PV site in every township costs the county (planning and "
+            "grid connection; each site's own fixed cost is counted where it opens); left out "
+            "means the cap cannot be raised.",
+        source="scenario",
+        zh={"name": "放宽每乡镇电站上限的单位成本", "unit": "元（每乡镇多1个电站）",
+            "meaning": "「每乡镇光伏电站上限」每增加1个县里需付出的成本"
+                       "（规划、并网；电站本身的固定成本在建站时计入）；"
+                       "不填表示上限不能放宽。",
+            "source": "情景设定。"}),
+        "capacities.pv_sites_per_township_max"),
+}
+"""What one more unit of each capacity costs (``[capacity_costs]``, ``--goal targets``)."""
 ZERO_EFFECT = ("instruments.pv.tariff_yuan_per_kwh=0", "instruments.pv.om_cost_yuan_per_kw_year=0",
                "instruments.pv.fund_capex_yuan_per_kw=0")
 """Scenario overrides under which the instrument has no effect at all (no income, no outlay):

@@ -152,6 +152,12 @@ class CandidateSet:
         households, packages = np.nonzero(x)
         return x[households, packages] @ self.stable[packages, :, households]
 
+    def recovered(self) -> np.ndarray:
+        """(H, K) money expected to come back to the county from household h under package k
+        over the horizon [yuan] (equity principal kept or recovered): what net costs deduct."""
+        return np.stack([self.result.household_recovered(k) for k in range(self.n_packages)],
+                        axis=1)
+
     def equity_principal(self) -> np.ndarray:
         """(H,) principal the household's equity would need [yuan]."""
         params = self.scenario.instruments.equity

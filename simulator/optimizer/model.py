@@ -7,6 +7,9 @@ land_kw_per_household`` households and costs a fixed amount); ``short[y]`` ≥ 0
 against the soft exit targets.
 
 Objective ``expected``: maximise Σ P(stable exit)·x − penalty · shortfall.
+Goal ``targets``: minimise the plan's cost (outlays, gross or net, and PV sites) subject to each
+year's exit target plus a margin, with ``add[l]`` ≥ 0 — units added to a limit l at its cost —
+when the limits may be raised (then a heavily penalised shortfall says a target is out of reach).
 Objective ``cvar``: maximise (1 − λ)·E[S] + λ·T − penalty · shortfall, where S is the number of
 stable exits in a replication and T is bounded by cutting planes T ≤ Σ_r w_r S_r for the worst
 (1 − α) share of replications (sample-average CVaR of the lower tail; the expected shortfall
@@ -41,6 +44,17 @@ from simulator.optimizer.sites import SiteRules
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
+
+SITE_CAP_FIELD = "capacities.pv_sites_per_township_max"
+
+TARGET_SHORTFALL_PENALTY = 1e6
+"""Goal "targets" with limits that may be raised: 万元 per person short of an exit target —
+above any plan's cost, so a shortfall is left only where no addition can close it."""
+
+TARGET_TIE_BREAK = 1e-4
+"""Goal "targets": 万元 (1 yuan) per expected stable exit, so that of two allocations of
+equal cost the one with more stable exits is taken (engineering choice: far below any
+package's cost difference)."""
 
 
 
@@ -115,6 +129,26 @@ class _Settings:
     relax: bool = False
     elastic: bool = False
     budget_rule: str = "expected"
+    goal: str = "exits"
+    """"exits" (the most stable exits), "targets" (the least cost that meets the exit targets:
+    :mod:`simulator.optimizer.meet_targets`) or "closest" (the fewest people short of the
+    targets out of reach, the others kept)."""
+    target_margin: tuple[float, ...] = ()
+    """Under "targets": people added to each plan year's cumulative exit target, so that the
+    target is met in enough replications, not only on average."""
+    budget_margin: tuple[float, ...] = ()
+    """Under "targets": yuan taken off each plan year's budget, so that outlays fit it in enough
+    replications (``budget.rule = "confidence"``)."""
+    soft_targets: tuple[bool, ...] = ()
+    """Under "targets": plan years whose target no allocation reaches, even in expectation: their
+    rows get a heavily penalised shortfall (the plan comes as close as it can)."""
+    soft_shortfall_cap: float | None = None
+    """Under "targets": most people short, summed over the years out of reach (what the goal
+    "closest" found possible): the least-cost plan comes that close."""
+    additions: dict[str, float] | None = None
+    """Under "targets": the limits that may be raised (dotted path of the field that sets each
+    — ``budget.yearly_yuan``, ``capacities.job_slots_per_year``…) with what one more unit of
+    the field costs [yuan]; None keeps every limit hard."""
 
 
 def _solver(settings: _Settings) -> pulp.LpSolver:
@@ -151,6 +185,9 @@ class AllocationModel:
         for h, k in self.pairs:
             self.by_package[k].append(h)
         self.elastic: dict[str, pulp.LpVariable] = {}
+        self.added: dict[tuple[str, Any], pulp.LpVariable] = {}
+        """Units added to each limit that may be raised (goal "targets"): (field, year, row
+        name or None) → variable."""
         self.cuts = 0
         self.solve_seconds = 0.0
         """Seconds spent solving (and re-solving in place) so far."""
@@ -206,8 +243,19 @@ class AllocationModel:
                 self._add(self._expr(served) - self._expr(opened) <= 0,
                           f"pv_sites_{t_index}_{year}")
             if rules.cap_per_township is not None:
-                self._add(self._expr([(v, 1.0) for v, _ in opened])
+                raised = self._site_cap_addition()
+                self._add(self._expr([(v, 1.0) for v, _ in opened]) - raised
                           <= rules.cap_per_township, f"pv_site_cap_{t_index}")
+
+    def _site_cap_addition(self) -> pulp.LpAffineExpression:
+        """Sites added to every township's cap (goal "targets", when the cap may be raised)."""
+        additions = self.settings.additions
+        if additions is None or SITE_CAP_FIELD not in additions:
+            return pulp.LpAffineExpression()
+        key = (SITE_CAP_FIELD, None)
+        if key not in self.added:
+            self.added[key] = self.prob.add_variable(f"add_{len(self.added)}", 0, None)
+        return pulp.LpAffineExpression([(self.added[key], 1.0)])
 
     def _pv_start(self, k: int) -> int:
         return next(v.start_year for v in self.cands.packages[k].variants if v.key == "pv")
@@ -219,26 +267,65 @@ class AllocationModel:
         packages = np.array([k for _, k in self.pairs], dtype=np.int64)
         variables = [self.x[pair] for pair in self.pairs]
         self.budget_names = []
-        self.short = []
-        for row in coupling_rows(self.cands, self.settings.budgets):
+        self.short: list[pulp.LpVariable | None] = []
+        """Each plan year's shortfall against its exit target (None where the target is hard)."""
+        settings = self.settings
+        targets = settings.goal in ("targets", "closest")
+        for row in coupling_rows(self.cands, settings.budgets):
             coefficients = row.at(households, packages)
             expression = pulp.LpAffineExpression(
                 [(variables[i], float(coefficients[i])) for i in np.flatnonzero(coefficients)])
+            rhs = row.rhs
             if row.kind == "budget":
                 self.budget_names.append(row.name)
                 expression += self._expr([(site, site_cost) for (_, y), site
                                           in self.site_vars.items() if y == row.year])
+                if settings.budget_margin:
+                    rhs -= settings.budget_margin[row.year] / MONEY_UNIT
             elif row.kind == "exit_target":
-                short = self.prob.add_variable(f"exit_shortfall_{row.year}", 0, None)
+                if targets and settings.target_margin:
+                    rhs += settings.target_margin[row.year]
+                short = None
+                if not targets or settings.additions is not None or self._soft(row.year) \
+                        or settings.goal == "closest":
+                    short = self.prob.add_variable(f"exit_shortfall_{row.year}", 0, None)
+                    expression += short
                 self.short.append(short)
-                expression += short
             elif row.elastic is not None:
                 slack = self._elastic(row.elastic)
                 expression += slack if row.sense == ">=" else -slack
+            added = self._addition(row)
+            if added is not None:
+                expression += -added if row.sense == "<=" else added
             if row.sense == "<=":
-                self._add(expression <= row.rhs, row.name)
+                self._add(expression <= rhs, row.name)
             else:
-                self._add(expression >= row.rhs, row.name)
+                self._add(expression >= rhs, row.name)
+
+    def _soft(self, year: int) -> bool:
+        """Whether a plan year's target is out of reach (goal "targets": soft)."""
+        soft = self.settings.soft_targets
+        return bool(soft) and soft[year]
+
+    def _addition(self, row: Any) -> pulp.LpAffineExpression | None:
+        """How much a raised limit adds to ``row``'s right-hand side, in the row's units (None
+        where its limit may not be raised). One variable per field, in the field's units, shared
+        by every row the field sets (each year's job slots); a limit that is no one field's value
+        (an enterprise's absorption) gets a variable per row, in the row's units."""
+        additions = self.settings.additions
+        if additions is None or row.limit not in additions or row.kind == "exit_target":
+            return None
+        if row.kind == "budget":
+            key = (row.limit, row.year)  # money is added year by year
+            scale = 1.0
+        elif row.per_limit is not None:
+            key, scale = (row.limit, None), float(row.per_limit)
+        else:
+            key, scale = (row.limit, row.name), 1.0
+        if key not in self.added:
+            name = f"add_{len(self.added)}"
+            self.added[key] = self.prob.add_variable(name, 0, None)
+        return pulp.LpAffineExpression([(self.added[key], scale)])
 
     def _elastic(self, name: str) -> pulp.LpAffineExpression:
         """A non-negative slack on a policy row, used only when diagnosing infeasibility."""
@@ -249,9 +336,12 @@ class AllocationModel:
         return pulp.LpAffineExpression([(slack, 1.0)])
 
     def _objective(self) -> None:
+        if self.settings.goal in ("targets", "closest"):
+            self._least_cost()
+            return
         cands, settings = self.cands, self.cands.scenario.optimizer
         expected = [(self.x[h, k], cands.p_stable[h, k]) for h, k in self.pairs]
-        penalty = [(s, -settings.exit_target_penalty) for s in self.short]
+        penalty = [(s, -settings.exit_target_penalty) for s in self.short if s is not None]
         objective = self._expr(expected + penalty)
         if self.settings.objective == "cvar":
             weight = settings.cvar_weight
@@ -265,6 +355,43 @@ class AllocationModel:
             objective = pulp.LpAffineExpression(
                 [(slack, -1.0) for slack in self.elastic.values()])
         self.prob.setObjective(objective)
+
+    def _least_cost(self) -> None:
+        """Goal "targets": minimise outlays (gross or net of what comes back), PV sites and the
+        cost of raised limits [万元], a stable exit breaking ties."""
+        cands = self.cands
+        cost = cands.cost.sum(axis=2)
+        if cands.scenario.optimizer.goal_cost == "net":
+            cost = cost - cands.recovered()
+        terms = [(self.x[h, k], cost[h, k] / MONEY_UNIT - TARGET_TIE_BREAK * cands.p_stable[h, k])
+                 for h, k in self.pairs]
+        site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
+        terms += [(site, site_cost) for site in self.site_vars.values()]
+        prices = self.settings.additions or {}
+        for (limit, where), variable in self.added.items():
+            # money added to a budget costs nothing more: what it buys is counted as outlays
+            if limit != "budget.yearly_yuan":
+                # a limit raised row by row is a money row (an enterprise's absorption, in 万元
+                # priced per yuan); one raised field by field is in the field's units
+                unit = MONEY_UNIT if isinstance(where, str) else 1.0
+                terms.append((variable, prices[limit] * unit / MONEY_UNIT))
+        soft = [(s, 1.0) for y, s in enumerate(self.short) if s is not None and self._soft(y)]
+        hard = [(s, TARGET_SHORTFALL_PENALTY) for y, s in enumerate(self.short)
+                if s is not None and not self._soft(y)]
+        cap = self.settings.soft_shortfall_cap
+        if soft and cap is not None:
+            self._add(self._expr(soft) <= cap, "closest_to_targets")
+        if self.settings.goal == "closest":
+            # the targets out of reach come as close as they can (people short, not cost); the
+            # others do not bind here
+            self.prob.setObjective(self._expr([(v, -c) for v, c in soft]))
+            return
+        terms += hard
+        self.prob.setObjective(self._expr([(v, -c) for v, c in terms]))
+
+    def additions(self) -> dict[tuple[str, Any], float]:
+        """Units added to each raised limit at the solution (goal "targets")."""
+        return {key: float(v.varValue or 0.0) for key, v in self.added.items()}
 
     # -- cuts ---------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from simulator.optimizer.frontier import (
     target_budget_summary,
 )
 from simulator.optimizer.lagrangian import price_rows
+from simulator.optimizer.meet_targets import TargetPlan
 from simulator.optimizer.model import Solution
 from simulator.optimizer.rows import (
     binding_limits,
@@ -51,6 +52,7 @@ from simulator.progress import stage
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
+from simulator.schema import to_plain
 from simulator.statistics import headline, paired, spread
 from simulator.units import YUAN_PER_WAN
 from simulator.vocabulary import REGISTERED_CATEGORIES
@@ -89,6 +91,11 @@ class AllocationResult:
     """The MILP solver used (empty: the scenario's)."""
     target_budget: TargetBudget | None = None
     """The smallest multiple of the budgets that meets the exit targets (with the frontier)."""
+    goal: str = "exits"
+    """"exits" (the most stable exits the budgets buy) or "targets" (the least-cost plan that
+    meets the yearly exit targets: :attr:`target_plan`)."""
+    target_plan: TargetPlan | None = None
+    """Under the goal "targets": what meeting the targets takes, additions included."""
 
     @property
     def plan(self) -> Plan:
@@ -365,7 +372,54 @@ class AllocationResult:
             summary["frontier"] = frontier_summary(self.frontier, without_support, plan_years,
                                                    scenario.budget.confidence)
             summary["target_budget"] = target_budget_summary(self.target_budget, plan_years)
+        summary["goal"] = self.goal
+        if self.target_plan is not None:
+            summary["targets"] = self.targets_summary()
         return summary
+
+    def targets_summary(self) -> dict[str, Any]:
+        """Under the goal "targets": each year's target against what any allocation can reach
+        and what the plan reaches, in-sample and on the fresh replications, and the additions
+        of money and capacity it takes (each with the ``--set`` that makes it)."""
+        from simulator.optimizer.meet_targets import met_shares
+        from simulator.parameter_texts import parameter_text
+
+        target = self.target_plan
+        assert target is not None
+        plan_years = [str(int(y)) for y in
+                      self.scenario.calendar_years[:self.evaluation_set.plan_years]]
+        fresh = self.plan_run.people_exited_totals[0][:, :len(plan_years)]
+        confidence = target.confidence
+        fresh_share = met_shares(fresh, target.targets_people)
+        in_sample_share = target.share_met()
+        by_year = {}
+        for y, year in enumerate(plan_years):
+            by_year[year] = {
+                "target_people": round(target.targets_people[y], 1),
+                "reachable_people": round(target.reach_people[y], 1),
+                "out_of_reach": y in target.out_of_reach,
+                "met_within_limits": y not in target.failing_years,
+                "in_sample_share_met": round(in_sample_share[y], 4),
+                "fresh_share_met": round(fresh_share[y], 4),
+                "fresh_people_exited_mean": round(float(fresh[:, y].mean()), 1),
+                "fresh_people_exited_at_confidence": round(float(np.quantile(
+                    fresh[:, y], 1 - confidence, method="inverted_cdf")), 1)}
+        additions = []
+        for addition in target.additions:
+            zh, en = parameter_text(addition.field, "zh"), parameter_text(addition.field, "en")
+            additions.append({"field": addition.field, "name_zh": zh.name, "unit_zh": zh.unit,
+                              "unit_en": en.unit, "before": to_plain(addition.before),
+                              "after": to_plain(addition.after),
+                              "added": round(addition.added, 2),
+                              "cost_yuan": round(addition.cost_yuan, 2),
+                              "set": addition.set_argument()})
+        return {"confidence": confidence,
+                "cost_basis": self.scenario.optimizer.goal_cost,
+                "met_within_limits": target.met, "reachable": target.reachable,
+                "by_year": by_year, "additions": additions,
+                "additions_cost_yuan": round(sum(a.cost_yuan for a in target.additions), 2),
+                "set": target.set_arguments(),
+                "blocked_by": target.blocked_by}
 
 
 def check_budgets(budgets: np.ndarray, plan_years: int) -> None:
@@ -388,8 +442,9 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
              budgets: Sequence[float] | None = None, objective: str | None = None,
              solver: str | None = None, time_limit: float | None = None,
              reps: int | None = None, seed: int | None = None, frontier: bool = False,
-             workers: int = 1, progress=None) -> AllocationResult:
-    """Allocate the yearly budgets to maximise stable exits, and evaluate the plan honestly.
+             workers: int = 1, goal: str | None = None, progress=None) -> AllocationResult:
+    """Allocate the yearly budgets to maximise stable exits — or, under the goal "targets", to
+    meet the yearly exit targets at least cost — and evaluate the plan honestly.
 
     Parameters
     ----------
@@ -408,7 +463,13 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     frontier : bool
         Also solve over ``optimizer.frontier_budget_factors`` × the budgets (the
         budget–added-stable-exits frontier) and find the smallest multiple of the budgets whose
-        plan meets the exit targets.
+        plan meets the exit targets (goal "exits" only).
+    goal : {"exits", "targets"}, optional
+        Default ``optimizer.goal``. "targets": the least-cost allocation meeting every yearly
+        exit target in ``budget.confidence`` of replications, or the cheapest additions of
+        money and capacity that make one possible
+        (:func:`simulator.optimizer.meet_targets.meet_targets`); the plan is evaluated with the
+        additions made.
     progress : callable, optional
         ``progress(done, total)``, or a :class:`simulator.progress.StageReporter` that is also
         told when each stage starts.
@@ -426,6 +487,10 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     cands = build_candidates(scenario, registry, reps=reps, seed=seed, packages=packages,
                              workers=workers,
                              progress=stage(progress, "simulating every package (in-sample)"))
+    goal = goal or scenario.optimizer.goal
+    if goal == "targets":
+        return _for_targets(cands, budgets, solver=solver, time_limit=time_limit, seed=seed,
+                            workers=workers, progress=progress)
     stage(progress, "solving the allocation", unit="")
     # The model itself is not kept (about 30 MB of PuLP objects on ruyuan-2016): nothing reads
     # it after the solve, and the fresh candidate run comes next.
@@ -457,6 +522,25 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     target = smallest_budget_for_targets(cands, budgets, points, solver=solver,
                                          time_limit=time_limit)
     return replace(result, frontier=points, target_budget=target)
+
+
+def _for_targets(cands: CandidateSet, budgets: np.ndarray, *, solver: str | None,
+                 time_limit: float | None, seed: int, workers: int, progress=None
+                 ) -> AllocationResult:
+    """The goal "targets": the least-cost plan meeting the exit targets (with the additions it
+    takes made to the scenario and budgets it is judged under), evaluated like any plan."""
+    from simulator.optimizer.meet_targets import meet_targets
+
+    scenario = cands.scenario
+    stage(progress, "meeting the exit targets at least cost", unit="")
+    target = meet_targets(cands, budgets, solver=solver, time_limit=time_limit,
+                          workers=workers)
+    raised = replace(cands, scenario=target.scenario)
+    result = judge_allocation(raised, target.budgets, target.solution, objective="expected",
+                              solver=solver or scenario.optimizer.solver,
+                              evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
+                              workers=workers, progress=progress)
+    return replace(result, goal="targets", target_plan=target)
 
 
 def allocation_packages(scenario: Scenario, registry: Registry) -> list[Package]:

@@ -141,7 +141,7 @@ def _solve(cands: CandidateSet, budgets: Sequence[float], *, objective: str | No
             status, seconds = model.solve(write_on_failure)
             if status == "Infeasible":
                 raise diagnose_infeasibility(cands, settings)
-            solution = _solution(model, model.choice(), status, None, None,
+            solution = read_solution(model, model.choice(), status, None, None,
                                  model.build_seconds, seconds)
             solution.budget_duals = model.budget_duals()
         else:
@@ -242,15 +242,18 @@ class _CutChecker:
         return cuts
 
 
-def _solution(model: AllocationModel, choice: np.ndarray, status: str, bound: float | None,
-              gap: float | None, build_seconds: float, solve_seconds: float,
-              rounds: int = 0) -> Solution:
+def read_solution(model: AllocationModel, choice: np.ndarray, status: str,
+                  bound: float | None, gap: float | None, build_seconds: float,
+                  solve_seconds: float, rounds: int = 0) -> Solution:
+    """A solved model's allocation ``choice`` with what the model says about it: sites opened,
+    exit-target shortfall and binding rows."""
     sites = {key: round(v.varValue or 0) for key, v in model.site_vars.items()}
     return Solution(
         choice=choice, objective=model.objective_value(), bound=bound,
         gap=gap, status=status, build_seconds=build_seconds, solve_seconds=solve_seconds,
         cut_rounds=rounds, sites=sites,
-        exit_target_shortfall=[float(s.varValue or 0.0) for s in model.short],
+        exit_target_shortfall=[float(s.varValue or 0.0) if s is not None else 0.0
+                               for s in model.short],
         binding=model.binding())
 
 
@@ -273,6 +276,16 @@ class _Bound:
     name: str
     build_seconds: float
     solve_seconds: float
+    reduced: np.ndarray | None = None
+    """(H, K) the LP's reduced costs (magnitudes; inf where a pair is not in the model)."""
+    values: np.ndarray | None = None
+    """(H, K) the LP's values."""
+
+
+WIDER_NEIGHBOURHOODS = (1.0, 10.0, 100.0)
+"""Multiples of :data:`REDUCED_COST_NEIGHBOURHOOD` tried in turn by :func:`solve_lp_first`
+until the restricted MILP has a solution (hard rows such as exit targets with margins can leave
+the LP's near pairs without one; engineering choice)."""
 
 
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
@@ -306,6 +319,56 @@ def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path |
     if solved is None:
         raise diagnose_infeasibility(cands, settings)
     return solved
+
+
+def solve_lp_first(cands: CandidateSet, settings: _Settings
+                   ) -> tuple[Solution, AllocationModel] | None:
+    """Any goal's model solved LP-first — the LP relaxation's bound and reduced costs, a MILP
+    over the pairs near its solution, then reduced-cost fixing to the gap — or None when no
+    allocation keeps its rows (a goal that expects that, such as meeting the exit targets
+    within the limits, asks instead of being told why)."""
+    lp = AllocationModel(cands, replace(settings, relax=True))
+    status, _seconds = lp.solve()
+    if status == "Infeasible":
+        return None
+    bound = _lp_bound(cands, settings, (), None, lp)
+    if isinstance(bound, tuple):
+        return bound
+    assert bound.reduced is not None and bound.values is not None
+    heuristic, status, seconds = None, "Infeasible", 0.0
+    for factor in WIDER_NEIGHBOURHOODS:
+        near = (bound.values > INTEGRALITY_TOLERANCE) \
+            | (bound.reduced <= REDUCED_COST_NEIGHBOURHOOD * factor)
+        heuristic = AllocationModel(cands, settings,
+                                    allowed=with_a_way_out(cands, near & cands.feasible))
+        status, seconds = heuristic.solve(fail_quietly=True)
+        if status not in ("Infeasible", "Not solved"):
+            break
+    else:
+        return _close_gap(cands, settings, bound, (), None)
+    build = bound.build_seconds + heuristic.build_seconds
+    lower = heuristic.objective_value()
+    gap = relative_gap(bound.upper, lower)
+    if gap <= settings.mip_gap:
+        return read_solution(heuristic, heuristic.choice(),
+                             f"Optimal (within gap of the {bound.name} bound)", bound.upper,
+                             gap, build, bound.solve_seconds + seconds), heuristic
+    allowed = bound.keep(lower)
+    allowed[np.arange(cands.n_households), heuristic.choice()] = True
+    final = AllocationModel(cands, settings, allowed=allowed)
+    final_status, final_seconds = final.solve(fail_quietly=True)
+    solve_seconds = bound.solve_seconds + seconds + final_seconds
+    if final_status in ("Infeasible", "Not solved") or final.objective_value() < lower:
+        # the wider model stopped at its time limit no better: the restricted one stands
+        return read_solution(heuristic, heuristic.choice(), "Feasible (time limit)",
+                             bound.upper, gap, build + final.build_seconds,
+                             solve_seconds), heuristic
+    objective = final.objective_value()
+    upper, _ = final.bound_and_gap()  # the MILP's own bound, tighter than the LP's
+    upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
+    return read_solution(final, final.choice(), final_status, upper,
+                         relative_gap(upper, objective), build + final.build_seconds,
+                         solve_seconds), final
 
 
 def _from_prices(cands: CandidateSet, settings: _Settings, prices: Prices
@@ -356,7 +419,7 @@ def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
     upper = lp.objective_value()
     duals = lp.budget_duals()
     if _integral(lp):
-        solution = _solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
+        solution = read_solution(lp, lp.choice(), "Optimal (LP relaxation integral)", upper, 0.0,
                              lp.build_seconds, solve_seconds)
         solution.budget_duals = duals
         return solution, lp
@@ -375,7 +438,8 @@ def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
         return allowed
 
     near = (values > INTEGRALITY_TOLERANCE) | (reduced <= REDUCED_COST_NEIGHBOURHOOD)
-    return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds)
+    return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds, reduced,
+                  values)
 
 
 def with_a_way_out(cands: CandidateSet, allowed: np.ndarray) -> np.ndarray:
@@ -401,7 +465,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     lower = heuristic.objective_value() if found else -math.inf
     if found and relative_gap(bound.upper, lower) <= settings.mip_gap:
         gap = relative_gap(bound.upper, lower)
-        solution = _solution(heuristic, heuristic.choice(),
+        solution = read_solution(heuristic, heuristic.choice(),
                              f"Optimal (within gap of the {bound.name} bound)", bound.upper,
                              gap, build, solve_seconds)
         solution.budget_duals = bound.duals
@@ -419,7 +483,7 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
     upper, _ = final.bound_and_gap()
     upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
     gap = relative_gap(upper, objective)
-    solution = _solution(final, final.choice(), status, upper, gap, build, solve_seconds)
+    solution = read_solution(final, final.choice(), status, upper, gap, build, solve_seconds)
     solution.budget_duals = bound.duals
     return solution, final
 
@@ -478,7 +542,7 @@ def _cvar_by_prices(cands: CandidateSet, settings: _Settings, checker: _CutCheck
         x[np.arange(cands.n_households), model.choice()] = 1.0
         true = checker.true_objective(model, x)
         if best is None or true > best[0]:
-            best = (true, _solution(model, model.choice(), status, upper, None, 0.0, 0.0),
+            best = (true, read_solution(model, model.choice(), status, upper, None, 0.0, 0.0),
                     model)
         if relative_gap(upper, best[0]) <= settings.mip_gap:
             break

@@ -375,7 +375,9 @@ class Budget:
         source="scenario choice")
     confidence: float = param(
         0.95, unit="share", gt=0, lt=1,
-        doc="Share of replications in which outlays must fit the budget (rule = 'confidence').",
+        doc="Share of replications in which outlays must fit the budget (rule = 'confidence') "
+            "and, under optimizer.goal = 'targets', in which each year's exit target must be "
+            "met.",
         source="scenario choice")
     request: Literal["needed", "budget"] = param(
         "needed", unit="",
@@ -394,6 +396,15 @@ Capacities = assembled_section(
      for name, (kind, spec) in module.CAPACITIES.items()],
     "Physical and financial limits on what the fund can buy: each instrument declares its own "
     "(its module's ``CAPACITIES``).", __name__)
+
+
+CapacityCosts = assembled_section(
+    "CapacityCosts",
+    [(name, kind, spec) for module in INSTRUMENTS
+     for name, (kind, spec, _limit) in module.CAPACITY_COSTS.items()],
+    "What raising each limit by one unit costs the county, for the cheapest additions that "
+    "meet the exit targets (``--goal targets``): each instrument declares its own (its module's "
+    "``CAPACITY_COSTS``); a cost left out means the limit cannot be raised.", __name__)
 
 
 @dataclass(frozen=True)
@@ -578,6 +589,19 @@ class Simulation:
 class Optimizer:
     """How the allocation is optimised."""
 
+    goal: Literal["exits", "targets"] = param(
+        "exits", unit="",
+        doc="'exits': the most stable exits the budgets buy (the objective below); 'targets': "
+            "the least-cost allocation that meets every yearly exit target in budget.confidence "
+            "of replications — or, where the budgets and limits allow none, the cheapest "
+            "additions of money and capacity (priced in [capacity_costs]) that would. The CLI's "
+            "--goal overrides it.",
+        source="the county's choice")
+    goal_cost: Literal["gross", "net"] = param(
+        "gross", unit="",
+        doc="What 'targets' minimises: gross outlays, or outlays net of the money that comes "
+            "back to the county (equity principal it keeps or recovers).",
+        source="the county's choice")
     objective: Literal["expected", "cvar"] = param(
         "expected", unit="",
         doc="Maximise expected stable exits, or expected stable exits minus a weighted CVaR "
@@ -906,6 +930,8 @@ class Scenario:
     safety_net: SafetyNet = section(SafetyNet, "Dibao top-up.")
     budget: Budget = section(Budget, "Yearly budgets.")
     capacities: Capacities = section(Capacities, "Land, jobs, equity and loan limits.")
+    capacity_costs: CapacityCosts = section(
+        CapacityCosts, "What one more unit of each limit costs (--goal targets).")
     policy: Policy = section(Policy, "Policy rules on the allocation.")
     prevention: Prevention = section(
         Prevention, "防返贫 monitoring and help inside the simulation (from 2019).")

@@ -108,3 +108,21 @@ def test_the_sampling_allowance_shrinks_with_replications() -> None:
     assert required_share(0.95, 40) > 39 / 40  # at 40 replications: every one of them
     assert 0.95 < required_share(0.95, 200) < required_share(0.95, 100) < 1.0
     assert required_share(0.5, 4) == 0.75
+
+
+def test_the_proposal_says_what_meeting_the_targets_takes(tiny_path) -> None:
+    from simulator.proposal import propose
+
+    scenario = load_scenario(tiny_path, ["optimizer.goal=\"targets\"", *TIGHT])
+    proposal = propose(scenario, reps=int(REPS), sensitivity_reps=2)
+    summary = proposal.allocation.summary()
+    texts = proposal.goal_texts(summary, "zh")
+    assert texts[0].startswith("本方案按「完成脱贫目标、成本最低」编制")
+    assert sum("需追加下列资金和能力才能完成" in t for t in texts) >= 1
+    additions = next(t for t in texts if t.startswith("完成目标所需的最省追加"))
+    slots = next(a for a in summary["targets"]["additions"]
+                 if a["field"] == "capacities.job_slots_per_year")
+    assert f"年度新增岗位上限由 3 增至 {slots['after']}" in additions
+    assert "年度预算由" in additions
+    english = proposal.goal_texts(summary, "en")
+    assert english[0].startswith("This plan is made to meet the exit targets at least cost")

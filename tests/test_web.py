@@ -186,6 +186,13 @@ def test_a_submitted_form_becomes_overrides_validated_like_set(tiny_scenario,
     every = {**form, **{f"on:{key}": "1" for key in OFFERED_BY_DEFAULT}}
     assert not any(o.startswith("optimizer.") for o in forms.overrides_from_form(every,
                                                                                  tiny_scenario))
+    # the goal: meet the exit targets at least cost, with what a job slot costs
+    goal = forms.overrides_from_form({**every, "f:optimizer.goal": "targets",
+                                      "f:capacity_costs.job_slots_per_year": "6000"},
+                                     tiny_scenario)
+    assert 'optimizer.goal="targets"' in goal and "capacity_costs.job_slots_per_year=6000.0" in goal
+    aimed = load_scenario(tiny_scenario_path, goal)
+    assert aimed.optimizer.goal == "targets" and aimed.capacity_costs.job_slots_per_year == 6000
     wrong = forms.overrides_from_form({**form, "f:budget.yearly_yuan[1]": "很多"}, tiny_scenario)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(tiny_scenario_path, wrong)

@@ -156,6 +156,8 @@ class TargetPlan:
     reach_people: list[float] = field(default_factory=list)
     """The most people any allocation has exited by the end of each plan year, in expectation
     (:func:`reachable_people`)."""
+    without_support_people: list[float] = field(default_factory=list)
+    """People exited by the end of each plan year with no support, in expectation."""
     out_of_reach: list[int] = field(default_factory=list)
     """Plan years whose target is beyond :attr:`reach_people` (indices): the plan comes as close
     as it can."""
@@ -236,7 +238,9 @@ def meet_targets(cands: CandidateSet, budgets: Sequence[float], *, solver: str |
     options["cap"] = within.cap
     failing = _failing_years(within, targets,
                              required_share(scenario.budget.confidence, cands.result.reps))
-    facts = dict(reach_people=reach, out_of_reach=[y for y, o in enumerate(out_of_reach) if o])
+    people = np.where(cands.registered(), cands.registry.size, 0).astype(float)
+    facts = dict(reach_people=reach, out_of_reach=[y for y, o in enumerate(out_of_reach) if o],
+                 without_support_people=[float(v) for v in people @ cands.p_exit_by[:, 0]])
     if within.converged:
         return replace(_plan(cands, budgets, targets, within, met=not any(out_of_reach)),
                        reachable=not any(out_of_reach), failing_years=failing, **facts)

@@ -397,6 +397,7 @@ class AllocationResult:
             by_year[year] = {
                 "target_people": round(target.targets_people[y], 1),
                 "reachable_people": round(target.reach_people[y], 1),
+                "without_support_people": round(target.without_support_people[y], 1),
                 "out_of_reach": y in target.out_of_reach,
                 "met_within_limits": y not in target.failing_years,
                 "in_sample_share_met": round(in_sample_share[y], 4),

@@ -432,7 +432,64 @@ class Proposal:
                             share=f"{share:.0%}")
         return None
 
+    def goal_texts(self, summary: dict[str, Any], lang: Language) -> list[str]:
+        """Under the goal "targets": how the plan was made, each year's target against what the
+        plan reaches, and the additions it takes (empty under the goal "exits")."""
+        targets = summary.get("targets")
+        if not targets:
+            return []
+        share = f"{targets['confidence']:.0%}"
+        texts = [word("goal_intro", lang, share=share,
+                      basis=word(f"goal_basis_{targets['cost_basis']}", lang))]
+        end = word("sentence_end", lang)
+        for year, entry in targets["by_year"].items():
+            if entry["out_of_reach"]:
+                state = word("goal_out_of_reach", lang, reach=f"{entry['reachable_people']:,.0f}",
+                             none=f"{entry['without_support_people']:,.0f}")
+            elif entry["met_within_limits"]:
+                state = word("goal_met", lang)
+            elif targets["reachable"]:
+                state = word("goal_needs", lang)
+            else:
+                state = word("goal_unmet", lang)
+            texts.append(word("goal_year", lang, year=year, target=f"{entry['target_people']:,.0f}",
+                              state=state, share=share,
+                              reached=f"{entry['fresh_people_exited_at_confidence']:,.0f}",
+                              met=f"{entry['fresh_share_met']:.0%}") + end)
+        if targets["additions"]:
+            items = [self._addition_text(a, lang) for a in targets["additions"]]
+            texts.append(word("goal_additions", lang,
+                              cost=f"{targets['additions_cost_yuan'] / YUAN_PER_WAN:,.1f}",
+                              items=word("marginal_join", lang).join(items)))
+        if targets["blocked_by"]:
+            names = [parameter_text(f, lang).name for f in targets["blocked_by"]]
+            texts.append(word("goal_blocked", lang, names=word("list_join", lang).join(names)))
+        return texts
+
+    def _addition_text(self, addition: dict[str, Any], lang: Language) -> str:
+        field = addition["field"]
+        name = addition["name_zh"] if lang == "zh" else field
+        if field == "budget.yearly_yuan":
+            years = self.plan_years()
+            before = word("list_join", lang).join(
+                word("amount_in_year", lang, year=y, amount=f"{v / YUAN_PER_WAN:,.0f}")
+                for y, v in zip(years, addition["before"], strict=True))
+            after = word("list_join", lang).join(
+                word("amount_in_year", lang, year=y, amount=f"{v / YUAN_PER_WAN:,.0f}")
+                for y, v in zip(years, addition["after"], strict=True))
+            return word("goal_addition", lang, name=name, before=before, after=after, unit="")
+        if isinstance(addition["after"], list):  # enterprises: their absorption
+            before = sum(e["absorption_yuan"] for e in addition["before"]) / YUAN_PER_WAN
+            after = sum(e["absorption_yuan"] for e in addition["after"]) / YUAN_PER_WAN
+            return word("goal_addition", lang, name=name, before=f"{before:,.0f}",
+                        after=f"{after:,.0f}", unit=word("wan", lang))
+        unit = addition["unit_zh"] if lang == "zh" else addition["unit_en"]
+        return word("goal_addition", lang, name=name, before=f"{addition['before']:,.0f}",
+                    after=f"{addition['after']:,.0f}", unit=unit)
+
     def target_text(self, summary: dict[str, Any], lang: Language) -> str:
+        if summary.get("targets"):
+            return " ".join(self.goal_texts(summary, lang)[:1])
         target = summary.get("target_budget")
         if target is None:
             return word("targets_none", lang)

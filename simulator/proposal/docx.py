@@ -61,6 +61,8 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     binding = proposal.prices_text(summary, lang, capacities_only=True)
     if binding:
         document.add_paragraph(binding)
+    for text in proposal.goal_texts(summary, lang):
+        document.add_paragraph(text)
 
     def chart(name: str) -> None:
         document.add_picture(io.BytesIO(figures[name]["png"]),

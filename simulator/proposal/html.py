@@ -73,6 +73,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         _cover(proposal, summary, lang),
         *[f"<p class='warning'>{_e(text)}</p>"
           for text in [proposal.prices_text(summary, lang, capacities_only=True)] if text],
+        *[f"<p>{_e(text)}</p>" for text in proposal.goal_texts(summary, lang)],
         f"<h2 id='allocation'>{_e(word('section_allocation', lang))}</h2>",
         f"<p>{_e(word('allocation_intro', lang))}</p>",
         f"<p>{_e(proposal.budget_rule_text(summary, lang))}</p>",

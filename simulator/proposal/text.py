@@ -129,6 +129,27 @@ WORDS: dict[str, tuple[str, str]] = {
                       "At {factor} × the budgets asked, the optimised plan adds {share} of the "
                       "stable exits this plan adds."),
     "targets_none": ("本情景未设年度脱贫目标。", "The scenario sets no yearly exit targets."),
+    "goal_intro": ("本方案按「完成脱贫目标、成本最低」编制：在 {share} 的模拟结果中完成各年度脱贫目标（累计脱贫人数）的最省安排，成本按{basis}计。",
+                   "This plan is made to meet the exit targets at least cost: the cheapest "
+                   "allocation ({basis}) that meets each year's target (people exited so far) in "
+                   "{share} of simulated outcomes."),
+    "goal_basis_gross": ("总支出", "gross outlays"),
+    "goal_basis_net": ("扣除收回入股本金后的净支出", "outlays net of equity principal recovered"),
+    "goal_year": ("{year} 年：目标累计脱贫 {target} 人，{state}；本方案在 {share} 的独立模拟结果中累计脱贫不少于 {reached} 人，完成目标的结果占 {met}",
+                  "{year}: target {target} people exited, {state}; in {share} of fresh "
+                  "outcomes the plan has at least {reached} exited, and meets the target in {met}"),
+    "goal_met": ("现有预算和限额内即可完成", "met within the budgets and limits"),
+    "goal_needs": ("需追加下列资金和能力才能完成", "met only with the additions below"),
+    "goal_unmet": ("即使追加资金和能力也难以在要求的把握下完成", "not met at the confidence level even with more money and capacity"),
+    "goal_out_of_reach": ("任何安排平均最多只能达到 {reach} 人（不扶持时 {none} 人），无法完成；本方案尽量接近",
+                          "out of reach: no allocation exits more than {reach} on average "
+                          "(with no support {none}); the plan comes as close as it can"),
+    "goal_additions": ("完成目标所需的最省追加（追加能力本身的费用合计 {cost} 万元，追加资金计入方案支出）：{items}。",
+                       "The cheapest additions that meet the targets (the capacity itself costs "
+                       "{cost} (10,000 yuan); money added is counted in the plan's outlays): "
+                       "{items}."),
+    "goal_addition": ("{name}由 {before} 增至 {after}{unit}", "{name} from {before} to {after} {unit}"),
+    "goal_blocked": ("即使追加资金和有单位成本的能力，仍受以下限制：{names}。", "Even with more money and every capacity that has a unit cost, these still bind: {names}."),
     "targets_met": ("达到各年脱贫目标（预期值）所需的最少预算约为申请预算的 {factor} 倍：{amounts}。",
                     "The smallest budget whose optimised plan meets every yearly exit target "
                     "(expected) is about {factor} × the budgets asked: {amounts}."),

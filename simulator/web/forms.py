@@ -30,10 +30,11 @@ from simulator.web.words import word
 
 FORM_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("budgets", ("budget.yearly_yuan", "policy.exit_targets_share_of_people")),
-    ("rules", ("budget.rule", "budget.confidence", "optimizer.objective")),
+    ("rules", ("optimizer.goal", "budget.rule", "budget.confidence", "optimizer.objective")),
     ("capacities", ("capacities.pv_land_kw", "capacities.pv_sites_per_township_max",
                     "capacities.job_slots_per_year", "capacities.loan_risk_fund_yuan",
-                    "policy.household_cap_yuan")),
+                    "policy.household_cap_yuan", "capacity_costs.job_slots_per_year",
+                    "capacity_costs.pv_land_kw")),
     ("simulation", ("simulation.replications", "simulation.seed")),
 )
 """The fields a planner changes, by section of the page."""

@@ -169,11 +169,12 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list
     request = summary["request"]
     asked = ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}" for y, v in request["by_year_yuan"].items())
     unspent = {y: v for y, v in request["unspent_by_year_yuan"].items() if v > 0}
+    limits = sorted({b for y in unspent for b in request["unspent_causes"][y]["binding"]})
     lines.append(f"    asked ({request['basis']}): {asked} 万元"
                  + ("; unspent " + ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}"
-                                            for y, v in unspent.items()) + " 万元, limited by "
-                    + ", ".join(sorted({b for y in unspent
-                                        for b in request["unspent_causes"][y]["binding"]}))
+                                            for y, v in unspent.items()) + " 万元, "
+                    + ("limited by " + ", ".join(limits) if limits
+                       else "nothing more is worth buying at its price")
                     if unspent else ""))
     returns = summary["returns_in_year_after_exit_percent"]
     lines.append(f"    of the households exiting by income, {returns['mean']:.1f} % fall back in "

@@ -61,15 +61,19 @@ def code_words_zh() -> dict[str, str]:
 def parameter_text(path: str, lang: Language) -> ParameterText:
     """The name, unit, meaning and source of the field at ``path`` in ``lang``. English comes from
     the schema (the name is then the path itself, which a scenario file uses)."""
+    if lang == "zh":
+        return chinese_texts()[path]
+    return _english_texts()[path]
+
+
+@cache
+def _english_texts() -> dict[str, ParameterText]:
+    """Every field's English text, by dotted path (the schema walked once)."""
     from simulator.scenario.model import Scenario
     from simulator.schema import walk
 
-    if lang == "zh":
-        return chinese_texts()[path]
-    for entry in walk(Scenario):
-        if entry.path == path:
-            return ParameterText(path, entry.doc.unit, entry.doc.doc, entry.doc.source)
-    raise KeyError(path)
+    return {entry.path: ParameterText(entry.path, entry.doc.unit, entry.doc.doc,
+                                      entry.doc.source) for entry in walk(Scenario)}
 
 
 def value_text(path: str, value: Any, lang: Language) -> str:

@@ -240,12 +240,14 @@ class AllocationResult:
         needed = np.ceil(np.round(level, 2) / YUAN_PER_WAN) * YUAN_PER_WAN
         asked = np.asarray(self.budgets, dtype=float) if scenario.budget.request == "budget" \
             else np.minimum(needed, self.budgets)
-        # what stops spending: the hard rows that bind (a budget is the money itself; a yearly
-        # exit target is a soft goal the plan falls short of, not a limit on what it buys)
-        limits = [entry for entry in binding_limits(self.candidates, self.budgets,
-                                                    self.solution.binding)
-                  if entry["limit"] not in ("budget.yearly_yuan",
-                                            "policy.exit_targets_share_of_people")]
+        # what stops spending: the hard rows that bind, and those the LP prices (a rule such
+        # as the one on first-year returns holds the plan back without being tight at the
+        # integer solution); a budget is the money itself, and a yearly exit target a soft
+        # goal the plan falls short of, not a limit on what it buys
+        limits = {str(entry["limit"]) for entry in binding_limits(
+            self.candidates, self.budgets, self.solution.binding)}
+        limits |= {str(entry["limit"]) for entry in self.prices}
+        limits -= {"budget.yearly_yuan", "policy.exit_targets_share_of_people"}
         unspent, causes = {}, {}
         for year, budget, ask, price in zip(plan_years, self.budgets, asked, self.shadow_price,
                                             strict=True):
@@ -253,7 +255,7 @@ class AllocationResult:
             unspent[year] = round(left, 2)
             if left > 0:
                 causes[year] = {"shadow_price_stable_exits_per_10000_yuan": round(price, 4) + 0.0,
-                                "binding": sorted({str(e["limit"]) for e in limits})}
+                                "binding": sorted(limits)}
         return {"basis": scenario.budget.request,
                 "by_year_yuan": {y: round(float(v), 2) for y, v in zip(plan_years, asked,
                                                                       strict=True)},

@@ -276,16 +276,17 @@ class _Bound:
     name: str
     build_seconds: float
     solve_seconds: float
-    reduced: np.ndarray | None = None
-    """(H, K) the LP's reduced costs (magnitudes; inf where a pair is not in the model)."""
-    values: np.ndarray | None = None
-    """(H, K) the LP's values."""
+    widen: Callable[[float], np.ndarray] | None = None
+    """Given a multiple of the neighbourhood, the (H, K) pairs within it: a wider set for the
+    heuristic MILP when :attr:`near` has no allocation."""
 
 
-WIDER_NEIGHBOURHOODS = (1.0, 10.0, 100.0)
-"""Multiples of :data:`REDUCED_COST_NEIGHBOURHOOD` tried in turn by :func:`solve_lp_first`
-until the restricted MILP has a solution (hard rows such as exit targets with margins can leave
-the LP's near pairs without one; engineering choice)."""
+WIDER_NEIGHBOURHOODS = (10.0, 100.0)
+"""Multiples of the neighbourhood tried in turn when the heuristic MILP over :attr:`_Bound.near`
+has no allocation — hard rows (exit targets with margins; 帮扶全覆盖 at a quarter of the
+budget) can leave the bound's near pairs without one — before the whole model is solved
+(engineering choice: at 0.25× Ruyuan's budgets under 帮扶全覆盖 the whole model ran past its
+time limit at a 5 % gap)."""
 
 
 def _lp_first(cands: CandidateSet, settings: _Settings, write_on_failure: Path | None,
@@ -334,41 +335,7 @@ def solve_lp_first(cands: CandidateSet, settings: _Settings
     bound = _lp_bound(cands, settings, (), None, lp)
     if isinstance(bound, tuple):
         return bound
-    assert bound.reduced is not None and bound.values is not None
-    heuristic, status, seconds = None, "Infeasible", 0.0
-    for factor in WIDER_NEIGHBOURHOODS:
-        near = (bound.values > INTEGRALITY_TOLERANCE) \
-            | (bound.reduced <= REDUCED_COST_NEIGHBOURHOOD * factor)
-        heuristic = AllocationModel(cands, settings,
-                                    allowed=with_a_way_out(cands, near & cands.feasible))
-        status, seconds = heuristic.solve(fail_quietly=True)
-        if status not in ("Infeasible", "Not solved"):
-            break
-    else:
-        return _close_gap(cands, settings, bound, (), None)
-    build = bound.build_seconds + heuristic.build_seconds
-    lower = heuristic.objective_value()
-    gap = relative_gap(bound.upper, lower)
-    if gap <= settings.mip_gap:
-        return read_solution(heuristic, heuristic.choice(),
-                             f"Optimal (within gap of the {bound.name} bound)", bound.upper,
-                             gap, build, bound.solve_seconds + seconds), heuristic
-    allowed = bound.keep(lower)
-    allowed[np.arange(cands.n_households), heuristic.choice()] = True
-    final = AllocationModel(cands, settings, allowed=allowed)
-    final_status, final_seconds = final.solve(fail_quietly=True)
-    solve_seconds = bound.solve_seconds + seconds + final_seconds
-    if final_status in ("Infeasible", "Not solved") or final.objective_value() < lower:
-        # the wider model stopped at its time limit no better: the restricted one stands
-        return read_solution(heuristic, heuristic.choice(), "Feasible (time limit)",
-                             bound.upper, gap, build + final.build_seconds,
-                             solve_seconds), heuristic
-    objective = final.objective_value()
-    upper, _ = final.bound_and_gap()  # the MILP's own bound, tighter than the LP's
-    upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))
-    return read_solution(final, final.choice(), final_status, upper,
-                         relative_gap(upper, objective), build + final.build_seconds,
-                         solve_seconds), final
+    return _close_gap(cands, settings, bound, (), None)
 
 
 def _from_prices(cands: CandidateSet, settings: _Settings, prices: Prices
@@ -402,7 +369,8 @@ def _lagrangian_bound(cands: CandidateSet, prices: Prices) -> _Bound:
         return cands.feasible & (prices.bound - margin >= lower - 1e-9)
 
     return _Bound(prices.bound, margin <= PRICED_NEIGHBOURHOOD, keep,
-                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0)
+                  prices.budget_duals(), "Lagrangian", prices.seconds, 0.0,
+                  lambda factor: margin <= PRICED_NEIGHBOURHOOD * factor)
 
 
 def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
@@ -437,9 +405,11 @@ def _lp_bound(cands: CandidateSet, settings: _Settings, cuts: Sequence[Cut],
         allowed[ones] = True
         return allowed
 
-    near = (values > INTEGRALITY_TOLERANCE) | (reduced <= REDUCED_COST_NEIGHBOURHOOD)
-    return _Bound(upper, near, keep, duals, "LP", lp.build_seconds, solve_seconds, reduced,
-                  values)
+    def widen(factor: float) -> np.ndarray:
+        return (values > INTEGRALITY_TOLERANCE) \
+            | (reduced <= REDUCED_COST_NEIGHBOURHOOD * factor)
+
+    return _Bound(upper, widen(1.0), keep, duals, "LP", lp.build_seconds, solve_seconds, widen)
 
 
 def with_a_way_out(cands: CandidateSet, allowed: np.ndarray) -> np.ndarray:
@@ -456,18 +426,23 @@ def with_a_way_out(cands: CandidateSet, allowed: np.ndarray) -> np.ndarray:
 def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Sequence[Cut],
                write_on_failure: Path | None) -> tuple[Solution, AllocationModel] | None:
     """Steps 2 and 3 of :func:`_lp_first`; None when no allocation meets the rows."""
-    near = with_a_way_out(cands, bound.near & cands.feasible)
-    heuristic = AllocationModel(cands, settings, allowed=near, cuts=cuts)
-    build = bound.build_seconds + heuristic.build_seconds
-    status, seconds = heuristic.solve(write_on_failure)
-    solve_seconds = bound.solve_seconds + seconds
-    found = status != "Infeasible"
+    nears = [bound.near] + [bound.widen(f) for f in WIDER_NEIGHBOURHOODS if bound.widen]
+    build, solve_seconds = bound.build_seconds, bound.solve_seconds
+    for near in nears:
+        heuristic = AllocationModel(cands, settings, cuts=cuts,
+                                    allowed=with_a_way_out(cands, near & cands.feasible))
+        status, seconds = heuristic.solve(write_on_failure, fail_quietly=True)
+        build += heuristic.build_seconds
+        solve_seconds += seconds
+        found = status not in ("Infeasible", "Not solved")
+        if found:
+            break
     lower = heuristic.objective_value() if found else -math.inf
     if found and relative_gap(bound.upper, lower) <= settings.mip_gap:
         gap = relative_gap(bound.upper, lower)
         solution = read_solution(heuristic, heuristic.choice(),
-                             f"Optimal (within gap of the {bound.name} bound)", bound.upper,
-                             gap, build, solve_seconds)
+                                 f"Optimal (within gap of the {bound.name} bound)", bound.upper,
+                                 gap, build, solve_seconds)
         solution.budget_duals = bound.duals
         return solution, heuristic
     allowed = bound.keep(lower)
@@ -475,10 +450,17 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
         allowed[np.arange(cands.n_households), heuristic.choice()] = True
     final = AllocationModel(cands, settings, allowed=allowed, cuts=cuts)
     build += final.build_seconds
-    status, seconds = final.solve(write_on_failure)
+    status, seconds = final.solve(write_on_failure, fail_quietly=found)
     solve_seconds += seconds
     if status == "Infeasible":
         return None
+    if status == "Not solved" or final.objective_value() < lower:
+        # the wider model stopped at its time limit with nothing better: the heuristic stands
+        solution = read_solution(heuristic, heuristic.choice(), "Feasible (time limit)",
+                                 bound.upper, relative_gap(bound.upper, lower), build,
+                                 solve_seconds)
+        solution.budget_duals = bound.duals
+        return solution, heuristic
     objective = final.objective_value()
     upper, _ = final.bound_and_gap()
     upper = bound.upper if upper is None else min(bound.upper, max(upper, objective))

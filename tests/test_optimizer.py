@@ -731,3 +731,35 @@ def test_a_capacity_price_is_what_one_more_unit_buys_in_the_lp(tiny_scenario_pat
                                relax=True)[0].objective
     assert lp_more - lp == pytest.approx(priced, rel=0.05)
     assert priced > 0.5  # the slots bind: each one more buys a sizeable share of an exit
+
+
+def test_every_registered_household_with_labour_gets_a_measure(tiny_scenario_path,
+                                                               tiny_registry) -> None:
+    """帮扶全覆盖: no registered household with labour is left without a measure where one is
+    open to it; those the fund gives nothing have the safety net as theirs; and the rule's cost
+    is the plan without it on the same replications."""
+    from simulator.vocabulary import REGISTERED_CATEGORIES
+
+    scenario = load_scenario(tiny_scenario_path, ["policy.every_household_a_measure=true",
+                                                  "budget.yearly_yuan=[40000, 40000]"])
+    allocation = optimize(scenario, registry=tiny_registry, reps=10, seed=3)
+    table = allocation.allocation_table()
+    cands = allocation.candidates
+    registered = np.isin(tiny_registry.category, REGISTERED_CATEGORIES)
+    with_labour = registered & (tiny_registry.laborers > 0) & cands.feasible[:, 1:].any(axis=1)
+    packages = np.array(table["package"])
+    assert with_labour.sum() > 10
+    assert np.all(packages[with_labour] != "none")
+    assert set(np.array(table["rule"])[with_labour]) == {"coverage"}
+    measures = np.array(table["measure"])
+    safety_net = allocation.evaluation_set.result.by_safety_net
+    assert np.all(measures[(packages == "none") & safety_net] == "safety_net")
+    assert np.all(measures[packages != "none"] == "package")
+    # against the plan without the rule, on the same fresh replications
+    free = allocation.without_coverage_rule
+    assert free is not None and (free.choice[with_labour] == 0).any()
+    rule = allocation.summary()["coverage_rule"]
+    assert rule["households_given_a_measure"] == int((free.choice[with_labour] == 0).sum())
+    given_up = rule["stable_exits_given_up"]["mean"]
+    assert given_up == pytest.approx(float(np.mean(free.stable_exits
+                                                   - allocation.optimised.stable_exits)))

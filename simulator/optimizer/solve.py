@@ -120,15 +120,9 @@ class AllocationResult:
         others = np.where(cands.feasible, p, -1.0)
         others[households, choice] = -1.0
         best_other = others.argmax(axis=1)
-        by_safety_net = self.evaluation_set.result.by_safety_net
         table: dict[str, list[Any]] = {**registry.identity_table(),
                                         "package": [cands.packages[k].name for k in choice],
-                                        # a household the fund gives nothing has a measure still
-                                        # when the safety net carries it: 政策兜底
-                                        "measure": ["safety_net" if k == 0 and net else
-                                                    "none" if k == 0 else "package"
-                                                    for k, net in zip(choice, by_safety_net,
-                                                                      strict=True)]}
+                                        "measure": self.measures().tolist()}
         for j, year in enumerate(years):
             table[f"cost_{year}"] = [round(float(v), 2) for v in cands.cost[households, choice, j]]
         table["p_stable_exit"] = [round(float(v), 4) for v in p[households, choice]]
@@ -163,6 +157,14 @@ class AllocationResult:
         for lang, words in names.items():
             table[f"limited_by_{lang}"] = words or [""] * cands.n_households
         return table
+
+    def measures(self) -> np.ndarray:
+        """(H,) each household's measure: "package" (the fund's), "safety_net" — a household
+        the fund gives nothing has a measure still when the safety net carries it (政策兜底) — or
+        "none"."""
+        choice = self.optimised.choice
+        by_safety_net = self.evaluation_set.result.by_safety_net
+        return np.where(choice != 0, "package", np.where(by_safety_net, "safety_net", "none"))
 
     def to_frame(self, what: str = "households") -> Any:
         """A tidy pandas table (:func:`simulator.tidy.allocation_frame`): ``"households"``
@@ -219,7 +221,11 @@ class AllocationResult:
         free = self.without_coverage_rule
         registry = self.registry
         covered = np.isin(registry.category, REGISTERED_CATEGORIES) & (registry.laborers > 0)
+        measure = self.measures()
         return {
+            "households_with_a_measure": int((measure != "none").sum()),
+            "households_with_the_safety_net_as_measure": int((measure == "safety_net").sum()),
+            "registered_with_labour_without_a_measure": int((covered & (measure == "none")).sum()),
             "households_given_a_measure": int((covered & (free.choice == 0)).sum()),
             "stable_exits_given_up": paired(free.stable_exits, self.optimised.stable_exits),
             "outlays_difference_yuan": paired(free.outlays.sum(axis=1),

@@ -354,6 +354,8 @@ class Proposal:
         one named as such (None when nothing binds)."""
         limits: dict[str, bool] = {}
         for entry in summary.get("binding_limits", []):
+            if entry["limit"] == "policy.exit_targets_share_of_people":
+                continue  # the targets are what the plan aims at, not a limit on it
             limits[entry["limit"]] = limits.get(entry["limit"], False) or entry["guess"]
         if not limits:
             return None
@@ -559,7 +561,9 @@ class Proposal:
         money = rule["outlays_difference_yuan"]["mean"] / YUAN_PER_WAN
         return word("coverage_rule", lang, households=f"{rule['households_given_a_measure']:,}",
                     exits=f"{given['mean']:,.1f}", low=f"{given['ci95'][0]:,.1f}",
-                    high=f"{given['ci95'][1]:,.1f}", money=f"{-money:+,.0f}")
+                    high=f"{given['ci95'][1]:,.1f}",
+                    money=word("spends_more" if money <= 0 else "spends_less", lang,
+                               amount=f"{abs(money):,.0f}"))
 
     def sensitivity_table(self, lang: Language) -> Table:
         table = Table("sensitivity", word("sensitivity_sheet", lang),

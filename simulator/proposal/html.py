@@ -157,6 +157,10 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     net = word("net_cost_note", lang,
                amount=_money(summary["net_cost_per_added_stable_exit_yuan"], lang))
     reach = f"{word('supported', lang)} {supported:,} {of_total}"
+    rule = summary.get("coverage_rule")
+    if rule:
+        reach += word("measures_cover", lang, households=f"{rule['households_with_a_measure']:,}",
+                      safety_net=f"{rule['households_with_the_safety_net_as_measure']:,}")
     boxes = [
         (word("asked", lang), f"{sum(needed.values()):,.0f} {word('wan', lang)}", asked),
         (word("added_exits", lang), f"{added['mean']:,.0f} {word('households_word', lang)}",

@@ -37,6 +37,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "wan": ("万元", "10,000 yuan"),
     "households_word": ("户", "households"),
     "supported": ("获得支持的贫困户", "Households supported"),
+    "measures_cover": ("；有帮扶措施的 {households} 户（含政策兜底 {safety_net} 户）",
+                       "; {households} households have a measure ({safety_net} of them the "
+                       "safety net)"),
     "of_total": ("占 {total} 户的 {share}", "of {total} ({share})"),
     "section_allocation": ("一、资金安排", "1. Allocation"),
     "allocation_intro": ("资金按稳定脱贫效果在农户与扶持方式之间分配（以奖代补）。下表为独立重复"
@@ -48,8 +51,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "price_capacity": ("每增加{n}{unit}（{name}），可多稳定脱贫{x}户", "{n} more {unit} of {name}: {x} more stable exits"),
     "price_rule": ("{name}每放宽一个单位，可多稳定脱贫{x}户", "loosening {name} by one unit: {x} more stable exits"),
     "prices_intro": ("限制本方案的不是资金而是以下能力或规则（线性规划对偶价格，样本内）：", "What limits this plan is not money but these capacities or rules (LP dual prices, in-sample): "),
-    "coverage_rule": ("按帮扶全覆盖要求，每个有劳动能力的建档立卡户至少安排一项帮扶措施，低保/特困供养户以政策兜底为其措施。与不设此要求的方案相比，本方案为 {households} 户增加了帮扶措施，稳定脱贫减少 {exits} 户（95% 置信区间 {low}–{high}），支出变化 {money} 万元。",
-                      "Under 帮扶全覆盖 every registered household with labour gets at least one measure, and households the safety net carries have it as theirs. Against the plan without the rule, this plan gives {households} more households a measure, at {exits} fewer stable exits (95 % CI {low}–{high}) and {money} 万元 of outlays."),
+    "coverage_rule": ("按帮扶全覆盖要求，每个有劳动能力的建档立卡户至少安排一项帮扶措施，低保/特困供养户以政策兜底为其措施。与不设此要求的方案相比，本方案为 {households} 户增加了帮扶措施，稳定脱贫减少 {exits} 户（95% 置信区间 {low}–{high}），{money}。",
+                      "Under 帮扶全覆盖 every registered household with labour gets at least one measure, and households the safety net carries have it as theirs. Against the plan without the rule, this plan gives {households} more households a measure, at {exits} fewer stable exits (95 % CI {low}–{high}), and {money}."),
+    "spends_more": ("多支出 {amount} 万元", "spends {amount} (10,000 yuan) more"),
+    "spends_less": ("少支出 {amount} 万元", "spends {amount} (10,000 yuan) less"),
     "unspent": ("结余", "Unspent"),
     "request_needed": ("申请资金为方案实际所需：按预算约束规则的水平计算的方案支出，向上取整到万元；预算中方案用不上的部分列为结余，不申请。",
                        "The money asked is what the plan needs: its spending at the budget rule's "

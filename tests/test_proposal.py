@@ -108,6 +108,10 @@ def test_html_is_one_self_contained_file_with_every_section(written: Path) -> No
     assert not re.search(r"(src|href)=['\"](?!data:|#)", page), "external resource referenced"
     assert "以奖代补资金预算方案" in page and "按村平均分配" in page
     assert "@page { size: A4" in page
+    # the county's own programme beside the simple rules: in the table and the chart (which the
+    # web page shows as it is)
+    assert page.count("县里原定方案") >= 2
+    assert "县里原定方案" in (written / "comparison.svg").read_text(encoding="utf-8")
 
 
 def test_outputs_are_reproducible(proposal, written: Path, tmp_path: Path) -> None:
@@ -321,6 +325,39 @@ def test_no_package_without_a_gain_is_bought_unless_a_rule_requires_it(proposal)
         named = [r.text for r, i in zip(reasons, idle, strict=True)
                  if i and r.kind == "policy_rule"]
         assert all("非贫困村覆盖差距上限" in text for text in named)
+
+
+def test_every_named_limit_is_a_priced_row_the_better_package_would_use_more_of(
+        proposal) -> None:
+    """Each household's reason against the solved model's duals: the limits it names are
+    exactly the rows with a positive LP price that its best other package would use more of
+    than its own, and a reason that says a limit held it back names one."""
+    from simulator.optimizer.rows import describe_row
+    from simulator.proposal.reasons import household_reasons
+
+    allocation = proposal.allocation
+    table = allocation.allocation_table()
+    years = proposal.plan_years()
+    prices = allocation.lp_prices
+    packages = {p.name: k for k, p in enumerate(allocation.candidates.packages)}
+    priced = [(row, price) for row, price in zip(prices.rows, prices.multipliers, strict=True)
+              if price > 1e-9 and row.kind != "exit_target"]
+    assert priced, "the tiny scenario prices at least one row"
+    named_somewhere = False
+    for h, (own, other) in enumerate(zip(table["package"], table["best_other_package"],
+                                         strict=True)):
+        expected = set()
+        for row, _price in priced:
+            more = row.coefficient(h, packages[other]) - row.coefficient(h, packages[own])
+            if (more if row.sense == "<=" else -more) > 1e-9:
+                expected.add(describe_row(row.name, row.limit, years, "zh"))
+        named = {n for n in table["limited_by_zh"][h].split("、") if n}
+        assert named == expected, (h, named, expected)
+        named_somewhere |= bool(named)
+    assert named_somewhere
+    for r in household_reasons(table, years):
+        if r.kind in ("held_back", "not_funded_by"):
+            assert r.limits and r.limits in r.text
 
 
 def test_taking_back_an_idle_package_breaks_no_rule(tiny_scenario) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.optimizer.meet_targets import Addition, _toml, required_share
+from simulator.optimizer.meet_targets import Addition, _toml
+from simulator.optimizer.sampling import required_share
 from simulator.scenario import load_scenario
 from simulator.scenario.loader import parse_override
 

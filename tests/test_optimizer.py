@@ -763,3 +763,13 @@ def test_every_registered_household_with_labour_gets_a_measure(tiny_scenario_pat
     given_up = rule["stable_exits_given_up"]["mean"]
     assert given_up == pytest.approx(float(np.mean(free.stable_exits
                                                    - allocation.optimised.stable_exits)))
+
+
+@pytest.mark.parametrize(("share", "lower", "expected"), [
+    (0.5, False, 3.5), (0.25, True, 1.0), (0.3, False, (4 + 0.2 * 3) / 1.2),
+    # a share below one replication's is the worst one (many-sigma confidence at few runs)
+    (0.0, False, 4.0), (0.1, True, 1.0)])
+def test_tail_mean_is_the_mean_of_the_worst_share(share: float, lower: bool,
+                                                    expected: float) -> None:
+    values = np.array([3.0, 1.0, 4.0, 2.0])
+    assert tail_mean(values, share, lower=lower) == pytest.approx(expected)

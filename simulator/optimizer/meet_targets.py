@@ -38,6 +38,7 @@ from simulator.optimizer.candidates import CandidateSet, fold_to_plan_years
 from simulator.optimizer.idle import take_back_idle
 from simulator.optimizer.model import SITE_CAP_FIELD, Solution, _Settings
 from simulator.optimizer.rows import MONEY_UNIT
+from simulator.optimizer.sampling import required_share
 from simulator.optimizer.strategies import solve_lp_first
 from simulator.schema import to_plain, value_at, with_value
 from simulator.units import YUAN_PER_WAN
@@ -45,13 +46,6 @@ from simulator.units import YUAN_PER_WAN
 TARGET_TOLERANCE_PEOPLE = 1.0
 """A replication meets a target when it is short by less than one person (the model's counts of
 people are whole; engineering choice)."""
-
-SAMPLING_ALLOWANCE_SD = 1.0
-"""The plan must meet each target in more in-sample replications than the confidence level, by
-this many standard errors of a share estimated from them (√(c(1−c)/R)): a plan chosen because it
-just meets a target on the replications it was chosen on meets it less often on fresh ones
-(on the tiny test scenario at 40 replications: 95 % in-sample, 82 % fresh without the allowance;
-engineering choice)."""
 
 MARGIN_ROUNDS = 8
 """Most rounds of raising the targets' margins (and lowering the budgets') before the attempt is
@@ -176,13 +170,6 @@ def met_shares(exits: np.ndarray, targets: Sequence[float]) -> list[float]:
     reach that year's target."""
     return [float(np.mean(exits[:, y] >= target - TARGET_TOLERANCE_PEOPLE))
             for y, target in enumerate(targets)]
-
-
-def required_share(confidence: float, reps: int) -> float:
-    """Share of in-sample replications in which a plan must meet a target, so that it meets it
-    in about ``confidence`` of fresh ones (:data:`SAMPLING_ALLOWANCE_SD`)."""
-    allowance = SAMPLING_ALLOWANCE_SD * math.sqrt(confidence * (1 - confidence) / reps)
-    return min(1.0, confidence + allowance)
 
 
 def target_people(cands: CandidateSet) -> list[float]:
@@ -358,7 +345,7 @@ def _attempt(cands: CandidateSet, budgets: np.ndarray, targets: list[float],
             return attempt  # out of reach with every priced limit raised: margins cannot help
         short = np.array(targets) - np.quantile(exits, 1 - required, axis=0,
                                                 method="inverted_cdf")
-        over = np.quantile(outlays, confidence, axis=0, method="inverted_cdf") - raised \
+        over = np.quantile(outlays, required, axis=0, method="inverted_cdf") - raised \
             if by_confidence else np.zeros(years)
         met = all(share >= required or soft[y]
                   for y, share in enumerate(met_shares(exits, targets)))

@@ -576,9 +576,10 @@ class AllocationModel:
 
 
 def tail_weights(values: np.ndarray, share: float, lower: bool) -> np.ndarray:
-    """Weights of the CVaR tail: mean over the worst ``share`` of replications (fractional)."""
+    """Weights of the CVaR tail: mean over the worst ``share`` of replications (fractional; a
+    share below one replication's is the worst one, the limit of the tail mean)."""
     count = len(values)
-    mass = share * count
+    mass = max(share * count, 1.0)
     order = np.argsort(values if lower else -values, kind="stable")
     weights = np.zeros(count)
     full = math.floor(mass)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -505,19 +506,25 @@ def optimize(scenario: Scenario, *, registry: Registry | None = None,
     # it after the solve, and the fresh candidate run comes next.
     solution = solve_allocation(cands, budgets, objective=objective, solver=solver,
                                 time_limit=time_limit)[0]
-    result = judge_allocation(cands, budgets, solution,
-                              objective=objective or scenario.optimizer.objective,
-                              solver=solver or scenario.optimizer.solver,
-                              evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
-                              workers=workers, progress=progress)
+    free = None
     if scenario.policy.every_household_a_measure:
-        # what 帮扶全覆盖 costs: the same candidates with 'none' open to every household
+        # what 帮扶全覆盖 costs: the same candidates with 'none' open to every household (solved
+        # before the fresh run, whose arrays would otherwise be held beside the second model)
         stage(progress, "the plan without the coverage rule", unit="")
         feasible = cands.feasible.copy()
         feasible[:, 0] = True
         free = solve_allocation(replace(cands, feasible=feasible), budgets,
                                 objective=objective, solver=solver,
                                 time_limit=time_limit)[0]
+    # The solves' PuLP objects are cyclic garbage until a full collection: collected now, the
+    # fresh run reuses their memory instead of growing the process beside them
+    gc.collect()
+    result = judge_allocation(cands, budgets, solution,
+                              objective=objective or scenario.optimizer.objective,
+                              solver=solver or scenario.optimizer.solver,
+                              evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
+                              workers=workers, progress=progress)
+    if free is not None:
         result = replace(result, without_coverage_rule=evaluate(
             result.evaluation_set, "without_coverage_rule", free.choice))
     if not frontier:

@@ -38,6 +38,7 @@ from simulator.optimizer.model import (
     tail_weights,
 )
 from simulator.optimizer.priced import priced_allocation
+from simulator.optimizer.sampling import required_share
 
 LP_CUT_ROUNDS = 60
 """Most cutting-plane rounds on the LP relaxation (each a warm re-solve) before integer rounds.
@@ -194,7 +195,9 @@ class _CutChecker:
         self.active = self.cvar or self.confidence
         self.alpha = scenario.optimizer.cvar_alpha
         self.tolerance = scenario.optimizer.cvar_tolerance
-        self.share = 1 - scenario.budget.confidence
+        # the outlays' upper tail kept within budget in-sample is the one beyond the required
+        # share, so that fresh replications keep it at the confidence level
+        self.share = 1 - required_share(scenario.budget.confidence, cands.result.reps)
 
     def _exits(self, x: np.ndarray) -> np.ndarray:
         """(R,) stable exits in each replication under the (H, K) allocation ``x``."""

@@ -68,3 +68,23 @@ def run_cli(*args: str) -> CliResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def proposal(tmp_path_factory):
+    """The tiny scenario's proposal (6 replications), shared by the document tests."""
+    from simulator.proposal import propose
+
+    path = tmp_path_factory.mktemp("proposal") / "tiny.toml"
+    path.write_text(TINY_SCENARIO, encoding="utf-8")
+    return propose(load_scenario(path), reps=6, sensitivity_reps=4)
+
+
+@pytest.fixture(scope="session")
+def written(proposal, tmp_path_factory) -> Path:
+    """The tiny proposal written in Chinese, every default format."""
+    from simulator.proposal import write_proposal
+
+    out = tmp_path_factory.mktemp("written")
+    write_proposal(proposal, out, lang="zh")
+    return out

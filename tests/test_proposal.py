@@ -17,28 +17,12 @@ import pytest
 
 from simulator import labels
 from simulator.fonts import CJK_FAMILY, missing_glyphs, use_cjk_font
-from simulator.proposal import propose, write_proposal
+from simulator.proposal import write_proposal
 from simulator.proposal.text import every_word
 from simulator.scenario import bundled_scenarios, load_scenario
 from simulator.vocabulary import CATEGORY_LABELS_ZH
 
 SECTIONS = ("cover", "allocation", "asking", "comparison", "sensitivity", "risks", "method")
-
-
-@pytest.fixture(scope="module")
-def proposal(tmp_path_factory):
-    from .conftest import TINY_SCENARIO
-
-    path = tmp_path_factory.mktemp("proposal") / "tiny.toml"
-    path.write_text(TINY_SCENARIO, encoding="utf-8")
-    return propose(load_scenario(path), reps=6, sensitivity_reps=4)
-
-
-@pytest.fixture(scope="module")
-def written(proposal, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("written")
-    write_proposal(proposal, out, lang="zh")
-    return out
 
 
 def _sheet(workbook, title: str) -> list[list]:

@@ -16,14 +16,13 @@ from typing import Any
 from simulator.files import reproducible_zip
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
+from simulator.proposal.docx_fonts import EMBEDDED_FAMILY, embed_cjk_font
 from simulator.proposal.html import format_cell
 from simulator.proposal.text import word
 
 CHART_WIDTH_CM = 16.0
 """Width of a chart on an A4 page with 2.5 cm margins [cm]."""
 
-BODY_FONT = "SimSun"
-"""Body font name written into the document (宋体: on every Chinese Windows and WPS)."""
 
 LONG_TABLE_ROWS = 400
 """Tables longer than this (the household list) stay in the workbook, not the document."""
@@ -35,7 +34,6 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     ``{"png": …, "svg": …}``."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     document = Document()
@@ -46,9 +44,9 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.5))
     style = document.styles["Normal"]
-    style.font.name = BODY_FONT
     style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), BODY_FONT)
+    _set_fonts(document)
+    _page_numbers(section, lang)
 
     years = proposal.plan_years()
     county = proposal.scenario.county or proposal.scenario.display_name(lang)
@@ -127,7 +125,51 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     _per_household_annex(document, tables["per_household"], lang)
     buffer = io.BytesIO()
     document.save(buffer)
-    return reproducible_zip(buffer.getvalue())
+    return reproducible_zip(embed_cjk_font(buffer.getvalue()))
+
+
+def _set_fonts(document: Any) -> None:
+    """Every style in the embedded CJK family (Latin and East Asian text alike): the template's
+    headings name theme fonts, which would override a family set on Normal alone."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for properties in [run_defaults, *styles.iter(qn("w:rPr"))]:
+        fonts = properties.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            properties.insert(0, fonts)
+        for attribute in list(fonts.attrib):
+            if attribute.endswith("Theme"):
+                del fonts.attrib[attribute]
+        for script in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(qn(f"w:{script}"), EMBEDDED_FAMILY)
+
+
+def _page_numbers(section: Any, lang: Language) -> None:
+    """"第 X 页 共 Y 页" centred in the footer (later sections inherit it)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, between, after = word("page_of", lang, page="\0", pages="\0").split("\0")
+    for text, field in ((before, "PAGE"), (between, "NUMPAGES"), (after, None)):
+        if text:
+            paragraph.add_run(text)
+        if field:
+            simple = OxmlElement("w:fldSimple")
+            simple.set(qn("w:instr"), f" {field} ")
+            run = OxmlElement("w:r")
+            placeholder = OxmlElement("w:t")
+            placeholder.text = "1"
+            run.append(placeholder)
+            simple.append(run)
+            paragraph._p.append(simple)
 
 
 def _table(document: Any, table: Table) -> None:

@@ -123,6 +123,8 @@ TOTAL_WORDS = frozenset({"合计", "小计", "总计", "合 计", "小 计", "�
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "relation": ("与户主关系", "与户主的关系", "家庭关系", "relation_to_head"),
     "skill": ("劳动技能", "劳动能力", "劳动力状况", "劳动力类型", "labour_skill"),
+    "is_labourer": ("是否劳动力", "是否有劳动能力", "是否劳动力人口", "是否有劳动力",
+                    "is_labourer"),
     "health": ("健康状况", "健康状态", "health"),
 }
 """Columns of a one-row-per-person export (the national system's 人口明细): when the relation

@@ -17,6 +17,7 @@ from simulator.registry.columns import (
     _PERSON_LOOKUP,
     COLUMNS,
     DISABLED_WORDS,
+    FALSE_WORDS,
     HEAD_WORDS,
     HEADER_MIN_MATCHES,
     HEADER_SEARCH_ROWS,
@@ -24,6 +25,7 @@ from simulator.registry.columns import (
     LABOUR_WORDS,
     MAX_PROBLEMS_SHOWN,
     TOTAL_WORDS,
+    TRUE_WORDS,
     Column,
     _normal_header,
 )
@@ -154,8 +156,9 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
         if not row_numbers:
             raise RegistryError("the file has a header but no households", label)
         if by_person and not problems:
+            person_header = {kind: header[i].strip() for kind, i in person.items()}
             values, row_numbers, folded = _fold_people(values, people, header_text, label,
-                                                       row_numbers, problems)
+                                                       row_numbers, problems, person_header)
             notes.append(folded)
         problems.extend(_cross_checks(values, header_text, label, row_numbers))
     if problems:
@@ -172,12 +175,14 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
 
 def _fold_people(values: dict[str, list], people: dict[str, list[str]],
                  header_text: dict[str, str], label: str, row_numbers: list[int],
-                 problems: list[Problem]) -> tuple[dict[str, list], list[int], str]:
+                 problems: list[Problem], person_header: dict[str, str]
+                 ) -> tuple[dict[str, list], list[int], str]:
     """Rows of people → rows of households (problems are appended to ``problems``).
 
     A household's own fields (place, category, incomes) come from its head's row and must be
     the same on every member's row; members are counted for the size (or checked against a
-    家庭人口 column), labourers from 劳动技能, the disabled and the chronically ill from 健康状况.
+    家庭人口 column), labourers from 劳动技能 (or a yes/no 是否劳动力), the disabled and the
+    chronically ill from 健康状况.
     Returns the household values, the spreadsheet row of each household's head and a note.
     """
     members: dict[str, list[int]] = {}
@@ -211,10 +216,22 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
                 f"household {household_id!r} lists {values['size'][head]} members, but "
                 f"{size} rows are its members", label))
         folded["size"].append(size)
-        skills = people.get("skill")
-        folded["laborers"].append(
-            sum(any(w in skills[i] for w in LABOUR_WORDS) for i in rows) if skills is not None
-            else values.get("laborers", [0] * len(relations))[head])
+        skills, flags = people.get("skill"), people.get("is_labourer")
+        if skills is not None:
+            labourers = sum(any(w in skills[i] for w in LABOUR_WORDS) for i in rows)
+        elif flags is not None:
+            labourers = 0
+            for i in rows:
+                flag = flags[i].strip().lower()
+                if flag not in TRUE_WORDS and flag not in FALSE_WORDS:
+                    problems.append(Problem(
+                        f"row {row_numbers[i]}, column {person_header['is_labourer']}",
+                        f"expected 是 or 否 (whether this member is a labourer), found "
+                        f"{flags[i]!r}", label))
+                labourers += flag in TRUE_WORDS
+        else:
+            labourers = values.get("laborers", [0] * len(relations))[head]
+        folded["laborers"].append(labourers)
         health = people.get("health")
         for name, words in (("disabled", DISABLED_WORDS), ("chronically_ill", ILL_WORDS)):
             if health is not None:
@@ -223,8 +240,16 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
                 folded[name].append(values.get(name, [0] * len(relations))[head])
     note = (f"one row per person: {len(row_numbers):,} people folded into {len(members):,} "
             f"households (members counted; labourers from "
-            f"{'劳动技能' if 'skill' in people else 'the household column'})")
+            f"{_labour_source(people, person_header)})")
     return folded, heads, note
+
+
+def _labour_source(people: dict[str, list[str]], person_header: dict[str, str]) -> str:
+    """Which column the labourers were counted from, for the reading note."""
+    for kind in ("skill", "is_labourer"):
+        if kind in people:
+            return person_header[kind]
+    return "the household column"
 
 
 def match_header(header: list[str], lookup: dict[str, str], columns: dict[str, Column],

@@ -543,3 +543,32 @@ def test_the_cover_asks_for_what_the_plan_needs(written: Path) -> None:
     for year, left in request["unspent_by_year_yuan"].items():
         if left > 0:
             assert f"{year}年预算" in html and "结余" in html
+
+
+def test_xlsx_totals_are_saved_with_their_values(written: Path) -> None:
+    """A data-only reader (a phone's preview) sees every total as the number a spreadsheet
+    would compute, and the year sheet's totals are summary.json's."""
+    from openpyxl import load_workbook
+
+    path = written / "proposal.xlsx"
+    formulas, values = load_workbook(path), load_workbook(path, data_only=True)
+    checked = 0
+    for sheet in formulas.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not (isinstance(cell.value, str) and cell.value.startswith("=SUM(")):
+                    continue
+                letter, first, last = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):[A-Z]+(\d+)\)",
+                                                   cell.value).groups()
+                saved = values[sheet.title][cell.coordinate].value
+                assert isinstance(saved, float | int), (sheet.title, cell.coordinate, saved)
+                above = [values[sheet.title][f"{letter}{n}"].value
+                         for n in range(int(first), int(last) + 1)]
+                assert saved == pytest.approx(sum(v for v in above if v is not None))
+                checked += 1
+    assert checked >= 5
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    year_rows = list(values["按年度"].iter_rows(values_only=True))
+    total = next(r for r in year_rows if r[0] == "合计")
+    assert total[1] == pytest.approx(sum(summary["budgets_yuan"].values()) / 1e4)
+    assert total[2] == pytest.approx(summary["outlays_total"]["mean"] / 1e4)

@@ -2,28 +2,28 @@
 households, comparison, sensitivity and assumptions, each a formatted sheet.
 
 Cells hold numbers (not text) so offices can re-total them; number formats show 万元 with two
-decimals and shares as percentages. The file is written reproducibly: fixed document dates and
-zip timestamps, so the same proposal gives the same bytes.
+decimals and shares as percentages. Totals are formulas saved with their values (XlsxWriter
+writes both, openpyxl only the formula): phone and chat previews and data-only readers show the
+total, not an empty cell. The file is written reproducibly: fixed document dates and zip
+timestamps, so the same proposal gives the same bytes.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.files import reproducible_zip, store_as_text
+from simulator.files import reproducible_zip
 from simulator.proposal.content import Table
 
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0", "wan": "#,##0.00", "yuan": "#,##0",
                   "share": "0.0%", "probability": "0.000", "rate": "0.000", "value": "General",
                   "text": "@"}
 """Excel number format of each column kind."""
-
-STYLE_NAMES = {"int": "整数", "number": "数值", "wan": "万元", "yuan": "元", "share": "比例",
-               "probability": "概率", "rate": "比率", "value": "常规值", "text": "文本"}
-"""Name of each column kind's cell style, as Excel and WPS list it."""
 
 COLUMN_WIDTH_MAX = 60
 """Widest column, in characters (long texts wrap)."""
@@ -37,6 +37,15 @@ WIDTH_SAMPLE_ROWS = 500
 WIDE_CHARACTERS_FROM = 0x2E80
 """First code point of the CJK blocks: characters from here on take two columns."""
 
+HEADER_FILL = "#EFE7DC"
+"""Background of the header row."""
+
+A4 = 9
+"""Excel's paper-size code for A4."""
+
+FIXED_DATE = datetime.datetime(2000, 1, 1)
+"""Creation date written into the workbook, so that its bytes do not depend on the day."""
+
 SHEET_ORDER = ("cover", "instrument", "township", "year", "assistance", "frontier", "households",
                "per_household",
                "comparison",
@@ -46,81 +55,90 @@ SHEET_ORDER = ("cover", "instrument", "township", "year", "assistance", "frontie
 def render_xlsx(tables: dict[str, Table], title: str,
                 order: Sequence[str] = SHEET_ORDER) -> bytes:
     """The workbook's bytes: a sheet for each table named in ``order`` that ``tables`` has."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    workbook.properties.title = title
-    workbook.properties.creator = "tuopin"
-    header_fill = PatternFill("solid", fgColor="EFE7DC")
-    # One named style per column kind, registered once: giving each of the household list's
-    # tens of thousands of cells its own Alignment made the styles a third of the document's
-    # writing time.
-    styles = {}
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.set_properties({"title": title, "author": "tuopin", "created": FIXED_DATE})
+    header = workbook.add_format({"bold": True, "bg_color": HEADER_FILL, "text_wrap": True,
+                                  "valign": "top", "num_format": "@"})
+    formats, totals = {}, {}
     for kind, number_format in NUMBER_FORMATS.items():
-        style = NamedStyle(name=STYLE_NAMES[kind], number_format=number_format)
+        spec = {"num_format": number_format}
         if kind == "text":
-            style.alignment = Alignment(wrap_text=True, vertical="top")
-        workbook.add_named_style(style)
-        styles[kind] = style.name
+            spec |= {"text_wrap": True, "valign": "top"}
+        formats[kind] = workbook.add_format(spec)
+        totals[kind] = workbook.add_format({**spec, "bold": True})
     for key in order:
         if key not in tables:  # the budget levels exist only when the frontier was solved
             continue
         table = tables[key]
-        sheet = workbook.create_sheet(_sheet_title(table.title))
-        sheet.append(table.columns)
-        store_as_text(sheet, 1, table.columns)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for number, row in enumerate(table.rows, start=2):
-            values = [_cell(v) for v in row]
-            sheet.append(values)
-            store_as_text(sheet, number, values)
-        for j, kind in enumerate(table.kinds, start=1):
-            letter = get_column_letter(j)
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.style = styles[kind]
-            sheet.column_dimensions[letter].width = _width(table, j - 1)
-        if table.sum_columns and table.rows:
-            last = len(table.rows) + 1  # the total row (the header is row 1)
-            for j in table.sum_columns:
-                letter = get_column_letter(j + 1)
-                sheet.cell(row=last, column=j + 1, value=f"=SUM({letter}2:{letter}{last - 1})")
-            for cell in sheet[last]:
-                cell.font = Font(bold=True)
+        sheet = workbook.add_worksheet(_sheet_title(table.title))
+        for j, heading in enumerate(table.columns):
+            sheet.write_string(0, j, str(heading), header)
+        last = len(table.rows)  # 0-based row of the total row (the header is row 0)
+        for i, row in enumerate(table.rows, start=1):
+            bold = bool(table.sum_columns) and i == last
+            for j, (value, kind) in enumerate(zip(row, table.kinds, strict=True)):
+                cell_format = (totals if bold else formats)[kind]
+                if bold and j in table.sum_columns:
+                    column = _column_letter(j)
+                    above = sum(_number(r[j]) for r in table.rows[:-1])
+                    sheet.write_formula(i, j, f"=SUM({column}2:{column}{last})", cell_format,
+                                        above)
+                else:
+                    _write(sheet, i, j, value, cell_format)
+        for j in range(len(table.columns)):
+            sheet.set_column(j, j, _width(table, j))
         if table.list_like and table.rows:
-            sheet.auto_filter.ref = sheet.dimensions
+            sheet.autofilter(0, 0, last, len(table.columns) - 1)
         if table.page_break_column is not None:
-            _break_pages(sheet, table, table.page_break_column)
-        _print_setup(sheet)
-        sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+            sheet.set_h_pagebreaks(_page_breaks(table, table.page_break_column))
+        sheet.set_paper(A4)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+        sheet.repeat_rows(0)
+        sheet.freeze_panes(1, 1)
+    workbook.close()
     return reproducible_zip(buffer.getvalue())
 
 
-def _break_pages(sheet: Any, table: Table, column: int) -> None:
-    """A printed page break before each row whose ``column`` differs from the row above (one
-    page per village for the cadres)."""
-    from openpyxl.worksheet.pagebreak import Break
+def _write(sheet: Any, row: int, column: int, value: Any, cell_format: Any) -> None:
+    """One cell: text always as text (a leading ``=`` is never a formula), finite numbers as
+    numbers, nothing as a blank."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or value == "":
+        sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, cell_format)
+    elif isinstance(value, int | float) or hasattr(value, "dtype"):
+        sheet.write_number(row, column, float(value), cell_format)
+    else:
+        sheet.write_string(row, column, str(value), cell_format)
 
-    for number in range(1, len(table.rows)):
-        if table.rows[number][column] != table.rows[number - 1][column]:
-            sheet.row_breaks.append(Break(id=number + 1))  # after sheet row number + 1
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
-def _print_setup(sheet: Any) -> None:
-    """A4 landscape, one page wide, the header row repeated on every printed page."""
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+def _page_breaks(table: Table, column: int) -> list[int]:
+    """Printed page breaks before each row whose ``column`` differs from the row above (one
+    page per village for the cadres): XlsxWriter breaks below the 1-based row it is given."""
+    return [number + 1 for number in range(1, len(table.rows))
+            if table.rows[number][column] != table.rows[number - 1][column]]
+
+
+def _column_letter(index: int) -> str:
+    """Column letters of the 0-based ``index`` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _cell(value: Any) -> Any:

@@ -157,8 +157,9 @@ def test_docx_holds_the_same_figures_as_summary_json(written: Path) -> None:
                     "五、风险与假设"):
         assert section in text
     cover = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows[1:]}
-    assert float(cover["新增稳定脱贫户数（较无扶持）"].replace(",", "")) == pytest.approx(
-        summary["added_stable_exits"]["mean"], abs=0.06)
+    # households are counted whole
+    added = round(summary["added_stable_exits"]["mean"])
+    assert cover["新增稳定脱贫户数（较无扶持）"] == f"{added:,}"
     cost = float(cover["每新增一户稳定脱贫成本（元）"].replace(",", ""))
     assert cost == pytest.approx(summary["cost_per_added_stable_exit_yuan"], abs=1)
     by_year = next(t for t in document.tables if t.rows[0].cells[0].text == "年度")
@@ -188,6 +189,13 @@ def test_pdf_is_the_html_printed_on_a4(proposal, written: Path, tmp_path: Path) 
                     (written / "proposal.html").as_uri()], check=True, capture_output=True,
                    timeout=120)
     assert page_count(pdf) == page_count(printed.read_bytes()) > 3
+    if shutil.which("pdftotext"):  # the printed page's footer and the cover's provenance
+        text = subprocess.run(["pdftotext", str(tmp_path / "a" / "proposal.pdf"), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        pages = page_count(pdf)
+        assert f"第 1 页 共 {pages} 页" in text and f"第 {pages} 页 共 {pages} 页" in text
+        for label in ("数据来源", "编制日期", "编制单位", "净财政成本"):
+            assert label in text, label
 
 
 def test_cjk_font_covers_every_label() -> None:
@@ -572,3 +580,60 @@ def test_xlsx_totals_are_saved_with_their_values(written: Path) -> None:
     total = next(r for r in year_rows if r[0] == "合计")
     assert total[1] == pytest.approx(sum(summary["budgets_yuan"].values()) / 1e4)
     assert total[2] == pytest.approx(summary["outlays_total"]["mean"] / 1e4)
+
+
+def _cover_texts(written: Path) -> dict[str, str]:
+    """The cover of each format as text: the HTML up to the first section, the docx's cover
+    table and title, the workbook's 摘要 sheet."""
+    import docx
+    from openpyxl import load_workbook
+
+    page = (written / "proposal.html").read_text(encoding="utf-8")
+    cover = re.sub(r"<[^>]+>", " ", page[page.index("id='cover'"):page.index("id='allocation'")])
+    document = docx.Document(str(written / "proposal.docx"))
+    table = " ".join(cell.text for row in document.tables[0].rows for cell in row.cells)
+    sheet = load_workbook(written / "proposal.xlsx")["摘要"]
+    cells = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row
+                     if v is not None)
+    return {"html": cover, "docx": table, "xlsx": cells}
+
+
+def test_every_cover_says_where_the_proposal_comes_from_and_its_fiscal_risk(proposal,
+                                                                          written: Path) -> None:
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    net = summary["net_fiscal_cost"]
+    date = proposal.prepared_on()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)
+    for where, text in _cover_texts(written).items():
+        for label in ("数据来源", "合成示例数据", "编制日期", date, "编制单位", "待填写",
+                      "脱贫预算模拟优化工具", "净财政成本"):
+            assert label in text, (where, label)
+        # the net fiscal cost's range across outcomes, in whole 万元 or with its decimals
+        high = net["interval_95"][1] / 1e4
+        assert f"{high:,.0f}" in text or f"{high:,.2f}" in text, where
+
+
+def test_a_proposal_from_a_registry_file_names_it_and_the_issuer(proposal) -> None:
+    from dataclasses import replace
+
+    registry = replace(proposal.allocation.registry, source="/data/乳源花名册.xlsx",
+                       sha256="ab" * 32)
+    scenario = replace(proposal.scenario, issuer="乳源瑶族自治县扶贫开发办公室",
+                       prepared_on="2017-03-01")
+    made = replace(proposal, allocation=replace(proposal.allocation, registry=registry,
+                                                scenario=scenario))
+    facts = dict(made.provenance("zh"))
+    assert facts["数据来源"].startswith("登记文件 乳源花名册.xlsx（")
+    assert "ab" * 32 in facts["数据来源"] and f"{registry.n_households:,} 户" in facts["数据来源"]
+    assert facts["编制单位"] == "乳源瑶族自治县扶贫开发办公室"
+    assert facts["编制日期"] == "2017-03-01"
+
+
+def test_a_registry_read_from_a_file_keeps_its_digest(tmp_path: Path) -> None:
+    import hashlib
+
+    from simulator.registry import load_registry
+
+    source = Path(__file__).parent / "data" / "exports" / "花名册-标题行-合计.csv"
+    registry = load_registry(source)
+    assert registry.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()

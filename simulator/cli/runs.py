@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -114,16 +115,21 @@ def main_job(loaded: Scenario, registry_path: Path | None, output_dir: Path, *,
              reps: int | None, seed: int | None, workers: int, lang: str,
              progress: StageReporter, as_json: bool = False,
              formats: Sequence[str] | None = None,
-             extra: ExtraOutputs | None = None) -> MainJob:
+             extra: ExtraOutputs | None = None,
+             registry_name: str | None = None) -> MainJob:
     """``tuopin run`` without its printing (``tuopin serve`` runs the same): the registry and
     its calibration table, the optimised allocation, and the proposal in ``formats``, written
     into ``output_dir`` as one batch with its manifest (``formats``: default
-    :data:`simulator.proposal.DEFAULT_FORMATS`)."""
+    :data:`simulator.proposal.DEFAULT_FORMATS`). ``registry_name`` is the name the registry
+    file had when the user chose it (an upload is stored under a name of the server's), for
+    the proposal's cover."""
     from simulator.optimizer import optimize as run_optimizer
     from simulator.proposal import DEFAULT_FORMATS, write_proposal
     from simulator.proposal import propose as make_proposal
 
     registry = population_of(loaded, registry_path)
+    if registry_name:
+        registry = dataclasses.replace(registry, source=registry_name)
     rows = calibration_table(registry, loaded) if loaded.population.synthetic.strata else []
     allocation = run_optimizer(loaded, registry=registry, reps=reps, seed=seed, frontier=True,
                                workers=workers, progress=progress)

@@ -11,8 +11,11 @@ a change to what a proposal says happens in one place for every format; the word
 
 from __future__ import annotations
 
+import datetime
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator import labels
@@ -66,6 +69,20 @@ class Table:
     """A long list (households, parameters): filters on its header in the workbook."""
     page_break_column: int | None = None
     """Start a new printed page whenever this column's value changes (one page per village)."""
+    row_kinds: dict[int, str] = field(default_factory=dict)
+    """Rows whose values (after the first, label column) take another kind than their column's:
+    a summary table mixing counts, money and text."""
+
+    def row_of_kinds(self, i: int) -> list[str]:
+        """How each cell of row ``i`` is formatted."""
+        kind = self.row_kinds.get(i)
+        return self.kinds if kind is None else [self.kinds[0], *[kind] * (len(self.kinds) - 1)]
+
+    def add(self, row: list[Any], kind: str | None = None) -> None:
+        """Append ``row``; ``kind`` formats its values (not its label) when given."""
+        if kind is not None:
+            self.row_kinds[len(self.rows)] = kind
+        self.rows.append(row)
 
     def as_columns(self) -> dict[str, list[Any]]:
         """The table as named columns (what :func:`simulator.files.write_table` writes)."""
@@ -120,50 +137,86 @@ class Proposal:
             self.household_table(lang), self.per_household_table(lang))}
 
     def cover_table(self, summary: dict[str, Any], lang: Language) -> Table:
+        """The cover's figures (money in 万元, counts whole, the net fiscal cost with its range
+        across outcomes), then where the proposal comes from (:meth:`provenance`)."""
         years = self.plan_years()
         table = Table("cover", word("summary_sheet", lang), [word("item", lang),
                       word("amount", lang)], ["text", "number"])
+        wan = word("wan", lang)
+
+        def money(label: str, yuan: float) -> None:
+            table.add([_with_unit(label, wan, lang), yuan / YUAN_PER_WAN], "wan")
+
         request = summary["request"]
         for year in years:
-            name = f"{word('asked', lang)} {word('per_year', lang, year=year)}"
-            table.rows.append([_with_unit(name, word("wan", lang), lang),
-                               request["by_year_yuan"][year] / YUAN_PER_WAN])
-        table.rows.append([_with_unit(word("asked", lang) + " " + word("total", lang),
-                                      word("wan", lang), lang),
-                           request["total_yuan"] / YUAN_PER_WAN])
-        table.rows.append([_with_unit(word("budget", lang) + " " + word("total", lang),
-                                      word("wan", lang), lang),
-                           sum(summary["budgets_yuan"].values()) / YUAN_PER_WAN])
-        table.rows.append([_with_unit(word("unspent", lang) + " " + word("total", lang),
-                                      word("wan", lang), lang),
-                           sum(request["unspent_by_year_yuan"].values()) / YUAN_PER_WAN])
-        table.rows.append([_with_unit(word("outlays", lang) + " " + word("total", lang),
-                                      word("wan", lang), lang),
-                           summary["outlays_total"]["mean"] / YUAN_PER_WAN])
-        table.rows.append([_with_unit(word("net_fiscal_cost", lang), word("wan", lang), lang),
-                           summary["net_fiscal_cost"]["mean"] / YUAN_PER_WAN])
+            money(f"{word('asked', lang)} {word('per_year', lang, year=year)}",
+                  request["by_year_yuan"][year])
+        money(word("asked", lang) + " " + word("total", lang), request["total_yuan"])
+        money(word("budget", lang) + " " + word("total", lang),
+              sum(summary["budgets_yuan"].values()))
+        money(word("unspent", lang) + " " + word("total", lang),
+              sum(request["unspent_by_year_yuan"].values()))
+        money(word("outlays", lang) + " " + word("total", lang), summary["outlays_total"]["mean"])
+        net = summary["net_fiscal_cost"]
+        money(word("net_fiscal_cost", lang), net["mean"])
+        money(word("net_fiscal_cost", lang) + " " + word("interval", lang) + " "
+              + word("low", lang), net["interval_95"][0])
+        money(word("net_fiscal_cost", lang) + " " + word("interval", lang) + " "
+              + word("high", lang), net["interval_95"][1])
         added = summary["added_stable_exits"]
-        table.rows.append([word("added_exits", lang), added["mean"]])
-        table.rows.append([word("ci", lang) + " " + word("low", lang), added["ci95"][0]])
-        table.rows.append([word("ci", lang) + " " + word("high", lang), added["ci95"][1]])
-        table.rows.append([_with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
-                           summary["cost_per_added_stable_exit_yuan"]])
-        table.rows.append([_with_unit(word("net_cost_per_exit", lang), word("yuan", lang), lang),
-                           summary["net_cost_per_added_stable_exit_yuan"]])
+        table.add([word("added_exits", lang), added["mean"]], "int")
+        table.add([word("ci", lang) + " " + word("low", lang), added["ci95"][0]], "int")
+        table.add([word("ci", lang) + " " + word("high", lang), added["ci95"][1]], "int")
+        table.add([_with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
+                   summary["cost_per_added_stable_exit_yuan"]], "yuan")
+        table.add([_with_unit(word("net_cost_per_exit", lang), word("yuan", lang), lang),
+                   summary["net_cost_per_added_stable_exit_yuan"]], "yuan")
         stable = summary["stable_exits"]
-        table.rows.append([word("expected_exits", lang), stable["mean"]])
-        table.rows.append([word("interval", lang) + " " + word("low", lang),
-                           stable["interval_95"][0]])
-        table.rows.append([word("interval", lang) + " " + word("high", lang),
-                           stable["interval_95"][1]])
-        table.rows.append([word("by_income", lang), summary["stable_exits_by_income"]["mean"]])
-        table.rows.append([word("by_safety_net", lang),
-                           summary["stable_exits_by_safety_net"]["mean"]])
-        table.rows.append([word("without_support", lang),
-                           summary["stable_exits_without_support"]["mean"]])
-        table.rows.append([word("supported", lang), self.households_supported()])
-        table.rows.append([word("households", lang), summary["households"]])
+        table.add([word("expected_exits", lang), stable["mean"]], "int")
+        table.add([word("interval", lang) + " " + word("low", lang), stable["interval_95"][0]],
+                  "int")
+        table.add([word("interval", lang) + " " + word("high", lang), stable["interval_95"][1]],
+                  "int")
+        table.add([word("by_income", lang), summary["stable_exits_by_income"]["mean"]], "int")
+        table.add([word("by_safety_net", lang), summary["stable_exits_by_safety_net"]["mean"]],
+                  "int")
+        table.add([word("without_support", lang),
+                   summary["stable_exits_without_support"]["mean"]], "int")
+        table.add([word("supported", lang), self.households_supported()], "int")
+        table.add([word("households", lang), summary["households"]], "int")
+        for label, value in self.provenance(lang):
+            table.add([label, value], "text")
         return table
+
+    def provenance(self, lang: Language) -> list[tuple[str, str]]:
+        """Where the proposal comes from, for its cover: the households (synthetic, or the
+        registry file with its row count and SHA-256), the scenario, the date, the issuing
+        office (编制单位) and the tool's version."""
+        from simulator.version import __version__
+
+        registry = self.allocation.registry
+        if registry.sha256:
+            data = word("registry_file", lang, name=Path(registry.source).name,
+                        households=f"{registry.n_households:,}", digest=registry.sha256)
+        else:
+            data = word("synthetic_data", lang, households=f"{registry.n_households:,}")
+        scenario = self.scenario
+        return [(word("data_source", lang), data),
+                (word("scenario_label", lang), scenario.display_name(lang)),
+                (word("prepared_on", lang), self.prepared_on()),
+                (word("issuer", lang), scenario.issuer or word("issuer_blank", lang)),
+                (word("tool_version", lang), word("tool_name_version", lang,
+                                                   version=__version__))]
+
+    def prepared_on(self) -> str:
+        """The proposal's date (YYYY-MM-DD): the scenario's ``prepared_on``, else the day given
+        by ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), else today."""
+        if self.scenario.prepared_on:
+            return self.scenario.prepared_on
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():
+            return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
+        return datetime.date.today().isoformat()
 
     @cached_property
     def plan(self) -> Plan:

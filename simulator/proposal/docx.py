@@ -182,8 +182,8 @@ def _table(document: Any, table: Table) -> None:
     # table's XML each time: together most of the household annex's writing time.)
     for heading, cell in zip(table.columns, grid.rows[0].cells, strict=True):
         cell.paragraphs[0].add_run(str(heading)).bold = True
-    for row, grid_row in zip(rows, grid.rows[1:], strict=True):
-        for value, kind, cell in zip(row, table.kinds, grid_row.cells, strict=True):
+    for i, (row, grid_row) in enumerate(zip(rows, grid.rows[1:], strict=True)):
+        for value, kind, cell in zip(row, table.row_of_kinds(i), grid_row.cells, strict=True):
             text = format_cell(value, kind)
             if text:
                 cell.paragraphs[0].add_run(text)

@@ -31,7 +31,10 @@ h2 { font-size: 14pt; border-bottom: 2px solid #8b0000; padding-bottom: 1mm; mar
 h3 { font-size: 11.5pt; margin: 5mm 0 2mm; break-after: avoid; }
 .subtitle { color: #555; margin: 0 0 6mm; }
 .cover { border: 1px solid #ccc; padding: 6mm; margin-bottom: 6mm; break-inside: avoid; }
-.figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4mm; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(40mm, 1fr));
+            gap: 4mm; }
+.provenance { font-size: 8.5pt; margin-top: -3mm; }
+.provenance th { width: 22%; }
 .figure-box { background: #f6f1ea; padding: 4mm; border-radius: 2mm; }
 .figure-box .label { color: #555; font-size: 9.5pt; }
 .figure-box .value { font-size: 17pt; font-weight: bold; color: #8b0000; }
@@ -71,6 +74,7 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<h1 id='cover'>{_e(title)}</h1>",
         f"<p class='subtitle'>{_e(subtitle)}</p>",
         _cover(proposal, summary, lang),
+        _provenance(proposal, lang),
         *[f"<p class='warning'>{_e(text)}</p>"
           for text in [proposal.prices_text(summary, lang, capacities_only=True)] if text],
         *[f"<p>{_e(text)}</p>" for text in proposal.goal_texts(summary, lang)],
@@ -111,10 +115,37 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         f"<footer>{_e(prepared)}</footer>",
     ]
     body = "\n".join(parts)
-    font = _font_face(_visible_text(body))
+    page_rule, page_words = _page_numbers(lang)
+    font = _font_face(_visible_text(body) + page_words)
     return (f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>\n<head>\n"
             f"<meta charset='utf-8'>\n<title>{_e(title)}</title>\n"
-            f"<style>\n{font}{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+            f"<style>\n{font}{CSS}{page_rule}</style>\n</head>\n<body>\n{body}\n</body>\n"
+            "</html>\n")
+
+
+def _page_numbers(lang: Language) -> tuple[str, str]:
+    """The printed page's footer rule (第 X 页 共 Y 页, a CSS page-margin box, printed by the
+    browser and in the PDF) and its words (for the font subset)."""
+    before, between, after = word("page_of", lang, page="\0", pages="\0").split("\0")
+    content = " ".join(part for part in (_css_string(before), "counter(page)",
+                                         _css_string(between), "counter(pages)",
+                                         _css_string(after)) if part != "\"\"")
+    rule = ("@page { @bottom-center { content: " + content + "; font-family: 'tuopin CJK', "
+            "sans-serif; font-size: 8pt; color: #777; } }\n")
+    return rule, before + between + after
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (characters kept as they are: the page is UTF-8)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _provenance(proposal: Proposal, lang: Language) -> str:
+    """Where the proposal comes from (data, scenario, date, 编制单位, version), under the
+    cover's figures."""
+    rows = "".join(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
+                   for label, value in proposal.provenance(lang))
+    return f"<table class='provenance' id='provenance'><tbody>{rows}</tbody></table>"
 
 
 def _asking(proposal: Proposal, summary: dict[str, Any], tables: dict[str, Table],
@@ -151,6 +182,15 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
     added = summary["added_stable_exits"]
     low, high = added["ci95"]
     split = exits_split(summary, lang)
+    fiscal = summary["net_fiscal_cost"]
+
+    def wan(yuan: float) -> str:
+        return f"{yuan / YUAN_PER_WAN:,.0f}"
+
+    low_cost, high_cost = fiscal["interval_95"]
+    fiscal_note = word("fiscal_cover", lang, low=wan(low_cost), high=wan(high_cost),
+                       gross=wan(summary["outlays_total"]["mean"]))
+
     supported = proposal.households_supported()
     share = supported / max(summary["households"], 1)
     of_total = word("of_total", lang, total=f"{summary['households']:,}", share=f"{share:.0%}")
@@ -170,6 +210,8 @@ def _cover(proposal: Proposal, summary: dict[str, Any], lang: Language) -> str:
          _money(summary["cost_per_added_stable_exit_yuan"], lang),
          f"<div>{_e(net)}</div>"
          f"<div>{_e(reach)}</div>"),
+        (word("net_fiscal_cost", lang), f"{wan(fiscal['mean'])} {word('wan', lang)}",
+         f"<div>{_e(fiscal_note)}</div>"),
     ]
     return cover_boxes(boxes)
 
@@ -194,6 +236,8 @@ def format_cell(value: Any, kind: str) -> str:
     """A table cell as text (shared with tests that read the HTML back)."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):  # a label or a note in a column of numbers
+        return value
     if kind == "int":
         return f"{round(value):,}"
     if kind == "number":
@@ -218,7 +262,7 @@ def _table(table: Table, small: bool = False) -> str:
         total = i == len(table.rows) - 1 and table.key in ("instrument", "township", "year")
         cells = "".join(
             f"<td class='num'>{_e(format_cell(v, k))}</td>" if k != "text"
-            else f"<td>{_e(format_cell(v, k))}</td>" for v, k in zip(row, table.kinds,
+            else f"<td>{_e(format_cell(v, k))}</td>" for v, k in zip(row, table.row_of_kinds(i),
                                                                        strict=True))
         opening = "<tr class='total'>" if total else "<tr>"
         rows.append(f"{opening}{cells}</tr>")

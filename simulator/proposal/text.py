@@ -11,6 +11,23 @@ from simulator.labels import Language
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("{county}以奖代补资金预算方案（建议稿）", "{county}: reward-instead-of-subsidy "
               "budget proposal (draft)"),
+    "fiscal_cover": ("扣除县里保有或收回的入股本金、计入防返贫帮扶后的县财政净支出；95% 情形在 {low}–{high} 万元之间（企业经营失败时本金受损）。预期总支出 {gross} 万元。",
+                     "County money spent net of equity principal it keeps or recovers, with the "
+                     "防返贫 help; in 95 % of outcomes between {low} and {high} (principal lost "
+                     "when enterprises fail). Gross outlays expected: {gross}."),
+    "data_source": ("数据来源", "Data source"),
+    "synthetic_data": ("合成示例数据：按公开汇总数据生成的 {households} 户虚拟农户，不是真实登记信息；"
+                       "正式申报前请换用本县建档立卡数据",
+                       "Synthetic example data: {households} households generated from published "
+                       "totals, not a real registry; use the county's own registry before filing"),
+    "registry_file": ("登记文件 {name}（{households} 户；SHA-256 {digest}）",
+                      "Registry file {name} ({households} households; SHA-256 {digest})"),
+    "scenario_label": ("情景", "Scenario"),
+    "prepared_on": ("编制日期", "Date"),
+    "issuer": ("编制单位", "Prepared by"),
+    "issuer_blank": ("（待填写）", "(to be filled in)"),
+    "tool_version": ("工具版本", "Tool version"),
+    "tool_name_version": ("脱贫预算模拟优化工具 第{version}版", "tuopin {version}"),
     "page_of": ("第 {page} 页 共 {pages} 页", "Page {page} of {pages}"),
     "subtitle": ("{scenario} · 规划期 {first}–{last} 年", "{scenario} · plan years {first}–{last}"),
     "prepared": ("由脱贫预算模拟优化工具（第{version}版）依据情景文件生成；随机种子 {seed}，独立评估 {reps} 次重复模拟。",

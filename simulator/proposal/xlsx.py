@@ -79,7 +79,7 @@ def render_xlsx(tables: dict[str, Table], title: str,
         last = len(table.rows)  # 0-based row of the total row (the header is row 0)
         for i, row in enumerate(table.rows, start=1):
             bold = bool(table.sum_columns) and i == last
-            for j, (value, kind) in enumerate(zip(row, table.kinds, strict=True)):
+            for j, (value, kind) in enumerate(zip(row, table.row_of_kinds(i - 1), strict=True)):
                 cell_format = (totals if bold else formats)[kind]
                 if bold and j in table.sum_columns:
                     column = _column_letter(j)

@@ -39,6 +39,9 @@ class Registry:
     id_number: np.ndarray
     phone: np.ndarray
     source: str = field(default="", compare=False)
+    sha256: str = field(default="", compare=False)
+    """SHA-256 of the file the registry was read from (hex; empty for a synthetic registry):
+    the proposal names the file it was made from."""
     ignored_columns: tuple[str, ...] = field(default=(), compare=False)
     reading_notes: tuple[str, ...] = field(default=(), compare=False)
     """What reading the file did that a clerk should know: title rows above the header, total

@@ -5,6 +5,8 @@ column."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -60,7 +62,17 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
         Naming the file, the row and the column of every problem found.
     """
     rows, decimal_comma, label = table_rows(path, encoding, "registry", "one row per household")
-    return _parse_rows(rows, label, decimal_comma=decimal_comma)
+    registry = _parse_rows(rows, label, decimal_comma=decimal_comma)
+    return dataclasses.replace(registry, sha256=file_sha256(path))
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, hex (read in blocks: registries can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def table_rows(path: str | Path, encoding: str | None, what: str, rows_expected: str

@@ -13,6 +13,7 @@ scatter the one place an expert checks every default against its source.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -919,6 +920,13 @@ class Scenario:
     description: str = param("", unit="", doc="What the scenario is about.", source="scenario")
     description_zh: str = param("", unit="", doc="The same in Chinese, for Chinese documents.",
                                 source="scenario")
+    issuer: str = param("", unit="",
+                        doc="编制单位: the office that issues the proposal (e.g. 乳源瑶族自治县"
+                            "扶贫开发办公室), on its cover; empty leaves a line to fill in.",
+                        source="scenario")
+    prepared_on: str = param("", unit="date (YYYY-MM-DD)",
+                             doc="The proposal's date, on its cover; empty: the day it is "
+                                 "written (or SOURCE_DATE_EPOCH's).", source="scenario")
     horizon: Horizon = section(Horizon, "When the plan runs.")
     poverty_line: PovertyLine = section(PovertyLine, "Exit, registration and edge lines.")
     exit_rule: ExitRule = section(ExitRule, "How exit and stable exit are decided.")
@@ -947,6 +955,12 @@ class Scenario:
     def check(self, path: str, report: Report) -> None:
         horizon = self.horizon
         line = self.poverty_line
+        if self.prepared_on:
+            try:
+                datetime.date.fromisoformat(self.prepared_on)
+            except ValueError:
+                report("prepared_on", f"expected a date as YYYY-MM-DD (2017-03-01), found "
+                       f"{self.prepared_on!r}")
         if line.values_yuan_per_capita and len(line.values_yuan_per_capita) != horizon.years:
             report("poverty_line.values_yuan_per_capita",
                    f"expected one value per simulated year ({horizon.years}), "

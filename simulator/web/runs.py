@@ -168,7 +168,8 @@ class RunManager:
                 raise Busy(self._active)
             spec = JobSpec(run.scenario, run.overrides,
                            str(run.registry_path) if run.registry_path else None,
-                           str(run.output_dir), run.lang, formats)
+                           str(run.output_dir), run.lang, formats,
+                           run.registry_label if run.registry_path else None)
             self._queue = self._context.Queue()
             self._process = self._context.Process(target=run_job, args=(spec, self._queue),
                                                   name=f"tuopin-{run.id}", daemon=True)

@@ -42,6 +42,8 @@ class JobSpec:
     output_dir: str
     lang: str
     formats: tuple[str, ...]
+    registry_name: str | None = None
+    """The uploaded registry's own file name (the proposal's cover names it)."""
 
 
 class QueueProgress:
@@ -88,7 +90,8 @@ def _run(spec: JobSpec, progress: QueueProgress) -> None:
 
     main_job(loaded, Path(spec.registry_path) if spec.registry_path else None,
              Path(spec.output_dir), reps=None, seed=None, workers=WORKERS, lang=spec.lang,
-             progress=progress, formats=spec.formats, extra=extra)
+             progress=progress, formats=spec.formats, extra=extra,
+             registry_name=spec.registry_name)
 
 
 def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,

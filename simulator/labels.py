@@ -137,8 +137,9 @@ def plan(key: str, lang: Language = "zh") -> str:
     return PLANS.get(key, {}).get(lang, key)
 
 
-def package(name: str, lang: Language = "zh") -> str:
-    """A package name such as ``"equity+pv@2"`` in words (股权分红 + 光伏收益（第3年起）)."""
+def package(name: str, lang: Language = "zh", joiner: str = " + ") -> str:
+    """A package name such as ``"equity+pv@2"`` in words (股权分红 + 光伏收益（第3年起）);
+    ``joiner`` goes between the instruments (a printed list uses 、)."""
     from simulator.packages import Package
 
     variants = Package.parse(name).variants
@@ -151,7 +152,7 @@ def package(name: str, lang: Language = "zh") -> str:
             start = YEAR_WORD[lang].format(n=variant.start_year + 1)
             words += f"（{start}）" if lang == "zh" else f" ({start})"
         parts.append(words)
-    return " + ".join(parts)
+    return joiner.join(parts)
 
 
 def every_label() -> list[str]:

@@ -74,3 +74,40 @@ def test_libreoffice_renders_the_docx_with_the_embedded_font(written: Path,
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
     assert "以奖代补资金预算方案" in text and "第 1 页 共" in text
+
+
+def _libreoffice_pdf(document: Path, tmp_path: Path) -> Path:
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None or shutil.which("pdftotext") is None:
+        if os.environ.get("TUOPIN_REQUIRE_LIBREOFFICE"):
+            pytest.fail("LibreOffice and poppler-utils are required but not installed")
+        pytest.skip("LibreOffice or poppler-utils not installed (.ci/run installs them)")
+    subprocess.run([office, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(document)], check=True, capture_output=True, timeout=600)
+    return tmp_path / (document.stem + ".pdf")
+
+
+@pytest.mark.slow
+def test_the_default_scenarios_annex_prints_at_most_two_pages_a_village(tmp_path: Path) -> None:
+    """ruyuan-2016's 一户一策 (94 villages, the largest of 94 households), as LibreOffice prints
+    the Word document: every village starts a page and takes at most two."""
+    from simulator.proposal import propose, write_proposal
+    from simulator.scenario import load_scenario
+
+    proposal = propose(load_scenario("ruyuan-2016"), reps=20, sensitivity_reps=4)
+    write_proposal(proposal, tmp_path / "out", formats=["docx"])
+    pdf = _libreoffice_pdf(tmp_path / "out" / "proposal.docx", tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    heading = re.compile(r"村（(\d+) 户）")
+    starts = [i for i, page in enumerate(pages) if heading.search(page)]
+    source = proposal.allocation.allocation_table()
+    villages = set(zip(source["township"], source["village"], strict=True))
+    assert len(starts) == len(villages)
+    spans = [b - a for a, b in zip(starts, [*starts[1:], len(pages)], strict=True)]
+    assert max(spans) <= 2, sorted(spans)[-5:]
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                           text=True).stdout
+    assert "NotoSansSC" in fonts

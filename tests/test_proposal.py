@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -256,11 +257,20 @@ def test_every_household_reason_is_true_of_its_figures(proposal, written: Path) 
     assert len({r.kind for r in reasons}) >= 2
     sheet = load_workbook(written / "proposal.xlsx")["一户一策"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][-1] == "安排理由" and len(rows) == len(reasons) + 1
+    header = list(rows[0])
+    assert header[-2:] == ["安排理由", "户主签字"] and len(rows) == len(reasons) + 1
     villages = [r[1] for r in rows[1:]]
     changes = sum(a != b for a, b in itertools.pairwise(villages))
     assert len(sheet.row_breaks.brk) == changes  # one printed page per village
-    assert all(r[-1] and "%" in r[-1] for r in rows[1:])
+    short = {household_reasons(table, proposal.plan_years())[i].short
+             for i in range(len(reasons))}
+    assert all(r[-2] in short and not r[-1] for r in rows[1:])  # the reason; a blank to sign
+    # the money placed in an enterprise or a PV plant is part of the household's money
+    total, placed = header.index("资金合计（元）"), header.index("其中投入企业/电站（元）")
+    assert all(0 <= r[placed] <= r[total] + 1 for r in rows[1:])
+    assert any(r[placed] > 0 for r in rows[1:])
+    measures = header.index("帮扶措施（起始年月；就业奖补为1名劳动力）")
+    assert any("年" in r[measures] and "月起" in r[measures] for r in rows[1:])
 
 
 @pytest.mark.parametrize(("package", "p_with", "p_without", "other", "p_other", "cost",
@@ -473,14 +483,19 @@ def test_docx_annex_has_one_page_of_per_household_plans_per_village(proposal,
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"
                 and body.index(p._p) > body.index(annex[0]._p)]
     source = proposal.allocation.allocation_table()
-    villages = {f"{t} {v}" for t, v in zip(source["township"], source["village"], strict=True)}
-    assert sorted(headings) == sorted(villages)
+    counts = Counter(f"{t} {v}" for t, v in zip(source["township"], source["village"],
+                                                 strict=True))
+    assert sorted(headings) == sorted(f"{v}（{n} 户）" for v, n in counts.items())
     tables = [t for t in document.tables if body.index(t._tbl) > body.index(annex[0]._p)]
-    assert len(tables) == len(villages)
+    assert len(tables) == len(counts)
     listed = [row.cells[0].text for t in tables for row in t.rows[1:]]
     assert sorted(listed) == sorted(source["household_id"])
-    breaks = body.xml.count('w:type="page"')
-    assert breaks >= len(villages) - 1
+    assert body.xml.count("<w:pageBreakBefore/>") >= len(counts) - 1  # a page per village
+    # a form the village signs, whose header row repeats on a second page
+    signatures = [p.text for p in document.paragraphs if "驻村工作队签字" in p.text]
+    assert len(signatures) == len(counts)
+    assert all("<w:tblHeader/>" in t.rows[0]._tr.xml for t in tables)
+    assert all('w:type="fixed"' in t._tbl.xml for t in tables)
 
 
 def test_budget_levels_sheet_agrees_with_summary_json(proposal, written: Path) -> None:

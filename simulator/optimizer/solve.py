@@ -58,6 +58,9 @@ from simulator.statistics import headline, paired, spread
 from simulator.units import YUAN_PER_WAN
 from simulator.vocabulary import REGISTERED_CATEGORIES
 
+ASSET_LINES = ("equity_principal", "pv_capex")
+"""Budget lines whose money is placed in an asset (equity held in an enterprise, a PV plant)
+rather than paid to the household: the printed 一户一策 shows them apart."""
 
 @dataclass(frozen=True, eq=False)
 class AllocationResult:
@@ -126,6 +129,7 @@ class AllocationResult:
                                         "measure": self.measures().tolist()}
         for j, year in enumerate(years):
             table[f"cost_{year}"] = [round(float(v), 2) for v in cands.cost[households, choice, j]]
+        table["placed_yuan"] = [round(float(v), 2) for v in self._placed(choice)]
         table["p_stable_exit"] = [round(float(v), 4) for v in p[households, choice]]
         table["p_stable_exit_without_support"] = [round(float(v), 4) for v in p[:, 0]]
         # the county's count: exited by the end of the plan, 防返贫 help included
@@ -158,6 +162,23 @@ class AllocationResult:
         for lang, words in names.items():
             table[f"limited_by_{lang}"] = words or [""] * cands.n_households
         return table
+
+    def _placed(self, choice: np.ndarray) -> np.ndarray:
+        """(H,) money of each household's package that is placed in an asset rather than paid
+        to the household [yuan, mean over in-sample replications]: equity principal held in an
+        enterprise and the capital cost of its PV capacity (:data:`ASSET_LINES`)."""
+        result = self.candidates.result
+        chosen = [{v.name for v in self.candidates.packages[k].variants} for k in choice]
+        placed = np.zeros(len(choice))
+        for (variant, line), amount in result.outlays.items():
+            if line not in ASSET_LINES:
+                continue
+            per_household = np.asarray(amount.amount).mean(axis=0).sum(axis=-1)
+            if per_household.ndim == 0:
+                per_household = np.full(len(amount.households), float(per_household))
+            has = np.array([variant in chosen[h] for h in amount.households], dtype=bool)
+            np.add.at(placed, np.asarray(amount.households)[has], per_household[has])
+        return placed
 
     def measures(self) -> np.ndarray:
         """(H,) each household's measure: "package" (the fund's), "safety_net" — a household

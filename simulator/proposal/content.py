@@ -678,9 +678,11 @@ class Proposal:
                 if "[]" not in e.path and not e.path.startswith(APPENDIX_SKIPS)]
 
     def per_household_table(self, lang: Language) -> Table:
-        """一户一策: per village, each household's package, cost by year, chance of a stable
-        exit with and without it, and why (:mod:`simulator.proposal.reasons`), one printed page
-        per village."""
+        """一户一策, sorted by township, village and household, one printed page per village
+        (two for a large one): each household's measures with the month they start, the money
+        with the part placed in an enterprise or a PV plant apart, its chances of a stable exit
+        with and without support, a short reason (:mod:`simulator.proposal.reasons`) and a
+        column for the head's signature."""
         from simulator.proposal.reasons import household_reasons
 
         source = self.allocation.allocation_table()
@@ -688,25 +690,48 @@ class Proposal:
         reasons = household_reasons(source, years, lang)
         named = "head_name" in source
         columns = [word("township", lang), word("village", lang), word("household_id", lang),
-                   *([word("head_name", lang)] if named else []), word("package", lang),
-                   *[word("cost_year", lang, year=y) for y in years], word("p_stable", lang),
-                   word("p_none", lang), word("reason", lang)]
-        kinds = ["text", "text", "text", *(["text"] if named else []), "text",
-                 *["yuan"] * len(years), "probability", "probability", "text"]
+                   *([word("head_name", lang)] if named else []), word("people_labour", lang),
+                   word("measures_from", lang), word("money_total", lang),
+                   word("money_placed", lang), word("chances", lang), word("reason", lang),
+                   word("head_signature", lang)]
+        kinds = ["text", "text", "text", *(["text"] if named else []), "text", "text", "yuan",
+                 "yuan", "text", "text", "text"]
         table = Table("per_household", word("per_household_sheet", lang), columns, kinds,
                       list_like=True, page_break_column=1)
+        registry = self.allocation.registry
         order = sorted(range(len(reasons)), key=lambda i: (source["township"][i],
                                                            source["village"][i],
                                                            source["household_id"][i]))
         for i in order:
+            money = sum(float(source[f"cost_{y}"][i]) for y in years)
+            chances = (f"{source['p_stable_exit'][i]:.0%}/"
+                       f"{source['p_stable_exit_without_support'][i]:.0%}")
             table.rows.append([source["township"][i], source["village"][i],
                                source["household_id"][i],
                                *([source["head_name"][i]] if named else []),
-                               _measure(source, i, lang),
-                               *[source[f"cost_{y}"][i] for y in years],
-                               source["p_stable_exit"][i],
-                               source["p_stable_exit_without_support"][i], reasons[i].text])
+                               f"{int(registry.size[i])}/{int(registry.laborers[i])}",
+                               self._measures_from(source, i, lang), round(money),
+                               round(float(source["placed_yuan"][i])), chances,
+                               reasons[i].short, ""])
         return table
+
+    def _measures_from(self, source: dict[str, list[Any]], i: int, lang: Language) -> str:
+        """Household i's measures by the month they start: 2016年12月起：股权分红、光伏收益；
+        2017年1月起：就业奖补 (the header says a job is for one labourer)."""
+        from simulator.packages import Package
+
+        if source["package"][i] == "none":
+            return _measure(source, i, lang)
+        horizon = self.scenario.horizon
+        by_month: dict[int, list[str]] = {}
+        for variant in Package.parse(source["package"][i]).variants:
+            month = horizon.start_month_of(variant.start_year)
+            by_month.setdefault(month, []).append(labels.instrument(variant.key, lang))
+        joiner, separator = ("、", "；") if lang == "zh" else (", ", "; ")
+        return separator.join(
+            word("start_month", lang, year=int(horizon.start_year) + month // 12,
+                 month=month % 12 + 1) + ("：" if lang == "zh" else ": ") + joiner.join(names)
+            for month, names in sorted(by_month.items()))
 
     def household_table(self, lang: Language) -> Table:
         """Per household: package and why (from the allocation table)."""

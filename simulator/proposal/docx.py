@@ -24,6 +24,22 @@ CHART_WIDTH_CM = 16.0
 """Width of a chart on an A4 page with 2.5 cm margins [cm]."""
 
 
+ANNEX_FONT_PT = 7.0
+"""Font size of the 一户一策 lists [pt]."""
+
+ANNEX_LINE_PT = 8.5
+"""Exact line height in the 一户一策 lists [pt]: about 50 one-line rows to a landscape page, so
+that the largest village (94 households in ruyuan-2016) takes two."""
+
+ANNEX_SIDE_MARGIN_CM = 1.2
+ANNEX_TOP_MARGIN_CM = 1.2
+"""Margins of the annex's landscape pages [cm]."""
+
+ANNEX_COLUMN_CM = {"household_id": 1.8, "head_name": 1.5, "people_labour": 1.3,
+                   "measures_from": 7.4, "money_total": 1.6, "money_placed": 1.8,
+                   "chances": 1.8, "head_signature": 1.4}
+"""Width of each annex column but the reason, which takes the rest [cm]."""
+
 LONG_TABLE_ROWS = 400
 """Tables longer than this (the household list) stay in the workbook, not the document."""
 
@@ -190,24 +206,89 @@ def _table(document: Any, table: Table) -> None:
 
 
 def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
-    """一户一策 as an annex on A4 landscape: one page per village (township and village in
-    the heading, not repeated in every row), for the village cadres who carry it out."""
+    """一户一策 as an annex on A4 landscape, for the village cadres who carry it out: a page
+    per village (two for a large one), township and village in the heading rather than in
+    every row, columns sized to their content, the header row repeated on a second page, and
+    the lines the village signs below its list."""
     from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.shared import Cm
 
     section = document.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(ANNEX_SIDE_MARGIN_CM))
+    for side in ("top_margin", "bottom_margin"):
+        setattr(section, side, Cm(ANNEX_TOP_MARGIN_CM))
     document.add_heading(word("per_household_annex", lang), level=1)
     document.add_paragraph(word("per_household_intro", lang))
+    columns, kinds = table.columns[2:], table.kinds[2:]
+    widths = _annex_widths(columns, lang)
     # rows come sorted by township, village, household (content.per_household_table)
     villages = itertools.groupby(table.rows, key=lambda row: (row[0], row[1]))
     for n, ((township, village), rows) in enumerate(villages):
-        if n:
-            document.add_page_break()
-        document.add_heading(f"{township} {village}", level=2)
-        _table(document, Table(table.key, table.title, table.columns[2:], table.kinds[2:],
-                               [row[2:] for row in rows]))
+        rows = [row[2:] for row in rows]
+        heading = document.add_heading(
+            f"{township} {village}（{len(rows)} {word('households_word', lang)}）", level=2)
+        # a new page from the heading on (a page-break paragraph left a blank page behind a
+        # village whose list filled its last page)
+        heading.paragraph_format.page_break_before = n > 0
+        _annex_table(document, columns, kinds, rows, widths)
+        document.add_paragraph(word("village_signatures", lang))
+
+
+def _annex_widths(columns: list[str], lang: Language) -> list[float]:
+    """Column widths of the annex's village tables [cm]: the reason takes what the others
+    leave of the landscape page."""
+    fixed = {word(key, lang): width for key, width in ANNEX_COLUMN_CM.items()}
+    taken = sum(fixed.get(c, 0.0) for c in columns)
+    usable = 29.7 - 2 * ANNEX_SIDE_MARGIN_CM
+    return [fixed.get(c, usable - taken) for c in columns]
+
+
+def _annex_table(document: Any, columns: list[str], kinds: list[str], rows: list[list[Any]],
+                 widths: list[float]) -> None:
+    """One village's list: fixed column widths, a small font, the header row repeated."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    grid = document.add_table(rows=1 + len(rows), cols=len(columns))
+    grid.style = "Table Grid"
+    grid.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    grid._tbl.tblPr.append(layout)
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+    size, line = Pt(ANNEX_FONT_PT), Pt(ANNEX_LINE_PT)
+    header = grid.rows[0]
+    repeat = OxmlElement("w:tblHeader")
+    header._tr.get_or_add_trPr().append(repeat)
+    for heading, cell, width in zip(columns, header.cells, widths, strict=True):
+        cell.width = Cm(width)
+        paragraph = cell.paragraphs[0]
+        _exact_lines(paragraph, line)
+        run = paragraph.add_run(str(heading))
+        run.bold, run.font.size = True, size
+    for row, grid_row in zip(rows, grid.rows[1:], strict=True):
+        for value, kind, cell, width in zip(row, kinds, grid_row.cells, widths, strict=True):
+            cell.width = Cm(width)
+            paragraph = cell.paragraphs[0]
+            _exact_lines(paragraph, line)
+            text = format_cell(value, kind)
+            if text:
+                paragraph.add_run(text).font.size = size
+
+
+def _exact_lines(paragraph: Any, height: Any) -> None:
+    """Single lines of exactly ``height``, no space around the paragraph."""
+    from docx.enum.text import WD_LINE_SPACING
+
+    formatting = paragraph.paragraph_format
+    formatting.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    formatting.line_spacing = height
+    formatting.space_before = formatting.space_after = 0
 
 
 def _version() -> str:

@@ -49,6 +49,9 @@ class Reason:
     with none."""
     limits: str = ""
     """The rows that kept the household from the better package, in words ("" where none)."""
+    short: str = ""
+    """The same reason without the figures a printed form shows beside it (the measure, its
+    cost and chances): what the village's 一户一策 prints."""
 
 
 def reason(package: str, p_with: float, p_without: float, other: str, p_other: float,
@@ -93,8 +96,12 @@ def reason(package: str, p_with: float, p_without: float, other: str, p_other: f
     else:
         kind = "cheaper_alternative"
     text = SENTENCES[kind][0 if lang == "zh" else 1].format(**figures)
+    # the printed list names packages with 、 (股权分红、光伏收益), which keeps a line short
+    listed = labels.package(other, lang, joiner="、" if lang == "zh" else ", ")
+    short = SHORT_SENTENCES[kind][0 if lang == "zh" else 1].format(**{**figures,
+                                                                      "other": listed})
     return Reason(kind, text, package, p_with, p_without, other, p_other, cost, cost_other,
-                  measure, rule, exit_with, exit_without, limits)
+                  measure, rule, exit_with, exit_without, limits, short)
 
 
 SENTENCES: dict[Kind, tuple[str, str]] = {
@@ -163,6 +170,44 @@ SENTENCES: dict[Kind, tuple[str, str]] = {
                             "yuan; the cheaper {other} reaches only {p_other}."),
 }
 """Each kind of reason in Chinese and English; the figures are filled in."""
+
+SHORT_SENTENCES: dict[Kind, tuple[str, str]] = {
+    "safety_net": ("低保/特困供养保障，不占用本资金。", "Dibao or 特困供养 carries it, not this fund."),
+    "exits_anyway": ("不扶持也能稳定脱贫，资金用于更需要的农户。",
+                     "Exits stably without support; the money goes where it is needed more."),
+    "nothing_helps": ("各种扶持都不能明显提高把握（最好的{other}为 {p_other}），由兜底等政策保障。",
+                      "No package helps much (best: {other}, {p_other}); the safety net or "
+                      "other policies carry it."),
+    "not_funded": ("{other}可达 {p_other}（{cost_other} 元），资金用在别户效果更大。",
+                   "{other} would reach {p_other} ({cost_other} yuan); the money does more "
+                   "elsewhere."),
+    "not_funded_by": ("{other}可达 {p_other}（{cost_other} 元），受{limits}限制未安排。",
+                      "{other} would reach {p_other} ({cost_other} yuan); {limits} limit(s) it."),
+    "coverage_rule": ("帮扶全覆盖要求每户有措施；对稳定脱贫提高有限。",
+                      "Every household must have a measure (帮扶全覆盖); it helps little."),
+    "policy_rule": ("按“{rule}”的要求安排；对稳定脱贫提高有限。",
+                    "The rule {rule} needs it; it helps little."),
+    "for_target": ("为完成年度脱贫目标（规划期内脱贫 {exit_without} → {exit_with}）；脱贫后需重点监测。",
+                   "For the yearly exit targets (exit within the plan {exit_without} → "
+                   "{exit_with}); watch it after exit."),
+    "no_gain": ("效果有限（规划期内脱贫 {exit_without} → {exit_with}）。",
+                "It helps little (exit within the plan {exit_without} → {exit_with})."),
+    "best_choice": ("其他方式（如{other}，{p_other}，{cost_other} 元）不更好也不更省。",
+                    "No other package (e.g. {other}: {p_other}, {cost_other} yuan) does better "
+                    "for less."),
+    "dearer_alternative": ("{other}可达 {p_other}，但要多花 {extra} 元。",
+                           "{other} would reach {p_other} for {extra} yuan more, which does "
+                           "more elsewhere."),
+    "held_back": ("{other}把握更高（{p_other}）且不更贵，但受{limits}限制。",
+                  "{other} would do better ({p_other}) for no more, but {limits} limit(s) it."),
+    "held_back_integer": ("{other}把握更高（{p_other}）且不更贵，但同样的名额用在其他农户身上效果更大。",
+                          "{other} would do better ({p_other}) for no more, but the places do "
+                          "more elsewhere."),
+    "cheaper_alternative": ("更便宜的{other}只能达到 {p_other}。",
+                            "The cheaper {other} reaches only {p_other}."),
+}
+"""Each kind of reason, shortened for the printed 一户一策 (its columns show the measure, the
+cost and the chances)."""
 
 
 def reason_holds(r: Reason) -> bool:

@@ -287,10 +287,24 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason": ("安排理由", "Why"),
     "per_household_sheet": ("一户一策", "Per household"),
     "per_household_annex": ("附件：一户一策", "Annex: per-household plans"),
-    "per_household_intro": ("每村一页：每户的扶持方案、各年费用、有无扶持时的稳定脱贫概率，以及安排"
-                            "（或不安排）该方案的理由。", "One page per village: each household's "
-                            "package, its cost by year, its chance of a stable exit with and "
-                            "without it, and why it got this package (or none)."),
+    "per_household_intro": ("每村一至两页，供村里对照落实并签字：每户的帮扶措施及起始年月、资金（其中投入企业或光伏电站、不发到户的部分单列）、"
+                            "有无扶持时的稳定脱贫把握，以及安排（或不安排）的理由。把握是多次模拟中稳定脱贫的比例。",
+                            "One or two pages per village, for the village to check and sign: "
+                            "each household's measures with the month they start, the money "
+                            "(with the part placed in an enterprise or a PV plant, not paid to "
+                            "the household, shown apart), its chance of a stable exit with and "
+                            "without support, and why."),
+    "people_labour": ("人口/劳动力", "People / labourers"),
+    "measures_from": ("帮扶措施（起始年月；就业奖补为1名劳动力）",
+                      "Measures (from; a job is for one labourer)"),
+    "money_total": ("资金合计（元）", "Money (yuan)"),
+    "money_placed": ("其中投入企业/电站（元）", "Of which placed in an asset (yuan)"),
+    "chances": ("稳定脱贫把握（扶持/不扶持）", "Stable exit: with / without"),
+    "head_signature": ("户主签字", "Head's signature"),
+    "village_signatures": ("村（社区）负责人签字：__________　　驻村工作队签字：__________　　帮扶责任人签字：__________　　日期：______年____月____日",
+                           "Village head: __________   Village work team: __________   "
+                           "Helper: __________   Date: __________"),
+    "start_month": ("{year}年{month}月起", "from {year}-{month:02d}"),
     "per_household_note": ("各村“一户一策”清单见文档版附件及电子表格附表“一户一策”（每村一页，可直接打印）。",
                            "The per-household sheet of each village is in the annex of the "
                            "Word document and in the workbook (one printed page per village)."),

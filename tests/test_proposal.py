@@ -652,3 +652,51 @@ def test_a_registry_read_from_a_file_keeps_its_digest(tmp_path: Path) -> None:
     source = Path(__file__).parent / "data" / "exports" / "花名册-标题行-合计.csv"
     registry = load_registry(source)
     assert registry.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+METHOD_TERMS = ("线性规划对偶价格", "对偶价格", "拉格朗日界", "优化者诅咒", "条件风险价值",
+                "独立重复模拟", "配对差", "样本内")
+"""Words of the method that the main text leaves to the method appendix (explained there)."""
+
+
+def test_the_main_text_leaves_method_terms_to_the_appendix(written: Path) -> None:
+    import docx
+
+    page = (written / "proposal.html").read_text(encoding="utf-8")
+    main = _visible_html_text(page[page.index("id='cover'"):page.index("id='risks'")])
+    document = docx.Document(str(written / "proposal.docx"))
+    paragraphs = [p.text for p in document.paragraphs]
+    end = next(i for i, text in enumerate(paragraphs) if text.startswith("五、"))
+    texts = {"html": " ".join(main),
+             "docx": " ".join(paragraphs[:end])}
+    for where, text in texts.items():
+        found = [term for term in METHOD_TERMS if term in text]
+        assert not found, (where, found)
+    appendix = page[page.index("id='method'"):]
+    assert all(term in appendix for term in ("独立重复模拟", "配对差", "对偶价格", "优化者诅咒"))
+
+
+def test_household_counts_are_whole_in_every_format(written: Path) -> None:
+    """"1,102.7 户" is not a number a county files: counts of households print whole."""
+    import docx
+    from openpyxl import load_workbook
+
+    # a count, not a rate ("每增加 1 万元约多稳定脱贫 0.034 户")
+    counted = re.compile(r"(?<!稳定脱贫 )(?<!稳定脱贫)\d[\d,]*\.\d+ ?户(?![/（])")
+    whole = (written / "proposal.html").read_text(encoding="utf-8")
+    # the main text (the parameter appendix lists values, not counts)
+    page = _visible_html_text(whole[whole.index("id='cover'"):whole.index("id='risks'")])
+    html_text = " ".join(page)
+    document = docx.Document(str(written / "proposal.docx"))
+    docx_text = " ".join([p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables[:1] for row in table.rows for cell in row.cells])
+    for where, text in (("html", html_text), ("docx", docx_text)):
+        assert not counted.findall(text), (where, counted.findall(text)[:3])
+    cover = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows[1:]}
+    sheet = dict(row[:2] for row in load_workbook(written / "proposal.xlsx")["摘要"].iter_rows(
+        min_row=2, values_only=True))
+    for label in ("新增稳定脱贫户数（较无扶持）", "预期稳定脱贫户数", "户数"):
+        assert "." not in cover[label], (label, cover[label])
+        assert float(sheet[label]).is_integer() or \
+            load_workbook(written / "proposal.xlsx")["摘要"].cell(
+                row=list(sheet).index(label) + 2, column=2).number_format == "#,##0", label

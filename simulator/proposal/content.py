@@ -287,7 +287,7 @@ class Proposal:
                        _with_unit(word("outlays", lang), word("wan", lang), lang),
                        _with_unit(word("outlays_interval", lang), word("wan", lang), lang),
                        word("exits_in_year", lang), word("shadow_price", lang)],
-                      ["text", "wan", "wan", "text", "number", "probability"])
+                      ["text", "wan", "wan", "text", "int", "probability"])
         for year in years:
             outlays = summary["outlays_by_year"][year]
             low, high = (v / YUAN_PER_WAN for v in outlays["interval_95"])
@@ -436,7 +436,7 @@ class Proposal:
                    word("added_exits", lang), word("ci", lang),
                    word("share_of_plan_col", lang), word("marginal_col", lang),
                    *([word("target_short_col", lang, year=years[-1])] if targets else [])]
-        kinds = ["value", "wan", "wan", "text", "number", "text", "share", "rate",
+        kinds = ["value", "wan", "wan", "text", "int", "text", "share", "rate",
                  *(["int"] if targets else [])]
         table = Table("frontier", word("frontier_sheet", lang), columns, kinds)
         plan_added = summary["added_stable_exits"]["mean"]
@@ -567,8 +567,7 @@ class Proposal:
                        _with_unit(word("cost_per_exit", lang), word("yuan", lang), lang),
                        word("returns_after_exit", lang),
                        word("gain", lang), word("ci", lang)],
-                      ["text", "number", "text", "number", "wan", "yuan", "share", "number",
-                       "text"])
+                      ["text", "int", "text", "int", "wan", "yuan", "share", "int", "text"])
 
         def row(name: str, figures: dict[str, Any], gain: dict[str, Any] | None) -> list[Any]:
             added = figures["added_stable_exits"]
@@ -801,8 +800,8 @@ def _interval(block: dict[str, Any]) -> str:
 
 
 def _ci(paired: dict[str, Any]) -> str:
-    """A paired difference's 95 % confidence interval as text."""
-    return f"{paired['ci95'][0]:+,.1f} – {paired['ci95'][1]:+,.1f}"
+    """A paired difference's 95 % confidence interval as text, in whole households."""
+    return f"{paired['ci95'][0]:+,.0f} – {paired['ci95'][1]:+,.0f}"
 
 
 def _total_row(table: Table, lang: Language) -> list[Any]:

@@ -60,15 +60,15 @@ WORDS: dict[str, tuple[str, str]] = {
                        "safety net)"),
     "of_total": ("占 {total} 户的 {share}", "of {total} ({share})"),
     "section_allocation": ("一、资金安排", "1. Allocation"),
-    "allocation_intro": ("资金按稳定脱贫效果在农户与扶持方式之间分配（以奖代补）。下表为独立重复"
-                         "模拟下的预期支出；规划期之后发生的奖补计入最后一个规划年度。",
+    "allocation_intro": ("资金按稳定脱贫效果在农户与扶持方式之间分配（以奖代补）。下表为检验用模拟"
+                         "情形下的预期支出；规划期之后发生的奖补计入最后一个规划年度。",
                          "The money is spread over households and instruments to maximise stable "
                          "exits (reward instead of subsidy). Tables show expected outlays on fresh "
                          "replications; awards paid after the plan are charged to its last year."),
     "by_instrument": ("按扶持方式", "By instrument"),
     "price_capacity": ("每增加{n}{unit}（{name}），可多稳定脱贫{x}户", "{n} more {unit} of {name}: {x} more stable exits"),
     "price_rule": ("{name}每放宽一个单位，可多稳定脱贫{x}户", "loosening {name} by one unit: {x} more stable exits"),
-    "prices_intro": ("限制本方案的不是资金而是以下能力或规则（线性规划对偶价格，样本内）：", "What limits this plan is not money but these capacities or rules (LP dual prices, in-sample): "),
+    "prices_intro": ("限制本方案的不是资金而是以下能力或规则（放宽一个单位可多得的稳定脱贫户数）：", "What limits this plan is not money but these capacities or rules (LP dual prices, in-sample): "),
     "coverage_rule": ("按帮扶全覆盖要求，每个有劳动能力的建档立卡户至少安排一项帮扶措施，低保/特困供养户以政策兜底为其措施。与不设此要求的方案相比，本方案为 {households} 户增加了帮扶措施，稳定脱贫减少 {exits} 户（95% 置信区间 {low}–{high}），{money}。",
                       "Under 帮扶全覆盖 every registered household with labour gets at least one measure, and households the safety net carries have it as theirs. Against the plan without the rule, this plan gives {households} more households a measure, at {exits} fewer stable exits (95 % CI {low}–{high}), and {money}."),
     "spends_more": ("多支出 {amount} 万元", "spends {amount} (10,000 yuan) more"),
@@ -118,7 +118,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "outlays_interval": ("支出 95% 区间", "Outlays 95 % interval"),
     "exits_in_year": ("当年脱贫户数", "Exits that year"),
     "shadow_price": ("每增加 1 万元可多稳定脱贫（户）", "Extra stable exits per extra 10,000 yuan"),
-    "over_budget": ("注意：独立重复模拟下，{year} 年支出按上述预算约束超出预算 {amount} 万元（优化在样本内满足约束，独立模拟有波动）。",
+    "over_budget": ("注意：在检验用的另一批模拟情形中，{year} 年支出按上述预算约束超出预算 {amount} 万元（方案在测算用的情形中满足约束，另一批情形有波动）。",
                     "Note: on fresh replications, outlays in {year} exceed the budget by "
                     "{amount} (10,000 yuan) under the rule above (the optimiser meets it on its "
                     "own replications, and fresh ones vary)."),
@@ -129,7 +129,7 @@ WORDS: dict[str, tuple[str, str]] = {
                              "Budget rule: each year's expected (mean) outlays stay within that "
                              "year's budget; single outcomes may overspend."),
     "section_asking": ("二、申请多少资金", "2. How much to ask for"),
-    "frontier_intro": ("按申请预算的若干倍数分别优化分配方案，并在同一批独立重复模拟下评估：曲线与下表给出"
+    "frontier_intro": ("按申请预算的若干倍数分别优化分配方案，并在同一批检验用模拟情形下评估：曲线与下表给出"
                        "每个预算水平可新增的稳定脱贫户数（较无扶持，附 95% 置信区间）、预期支出，以及比上"
                        "一水平每多支出 1 万元新增的稳定脱贫户数。各预算水平按预期支出不超过预算求解，"
                        "表中同时列出各年在 {share} 情形内不超过的支出；本方案（★）按上文的预算约束求解。",
@@ -140,7 +140,7 @@ WORDS: dict[str, tuple[str, str]] = {
                        "spent beyond the level below. Each level is solved with expected outlays "
                        "within its budgets; the table also shows each year's outlays in {share} "
                        "of outcomes. This plan (★) is solved under the budget rule above."),
-    "marginal_intro": ("按本方案的预算，多 1 万元的边际效益（线性规划对偶价格）：",
+    "marginal_intro": ("按本方案的预算，多 1 万元的边际效益：",
                        "What one more 10,000 yuan buys at this plan's budgets (LP dual prices): "),
     "marginal_year": ("{year} 年每增加 1 万元约多稳定脱贫 {value} 户（约 {per} 万元一户）",
                       "in {year}, {value} more stable exits per 10,000 yuan (about {per} "
@@ -194,8 +194,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "target_short_col": ("{year} 年末脱贫目标缺口（人）", "Short of the exit target by {year} "
                          "(people)"),
     "section_comparison": ("三、与其他分配方式比较", "3. Against other ways to spend the money"),
-    "comparison_intro": ("同一批独立重复模拟下比较：县里原定方案（按情景中县里的扶持规则，不受预算和能力限制）、按村平均分配（以奖代补之前的做法）、人均 1500 元"
-                         "统一奖补、按成本效益排序。差值为逐次配对差，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。统一奖补是一次性奖励，按收入计算规则不计入脱贫收入，因此几乎不增加稳定脱贫。",
+    "comparison_intro": ("在同一批检验用模拟情形下比较：县里原定方案（按情景中县里的扶持规则，不受预算和能力限制）、按村平均分配（以奖代补之前的做法）、人均 1500 元"
+                         "统一奖补、按成本效益排序。差值为同一模拟情形下两种方式之差的平均，附 95% 置信区间。各方式按其规则使用预算，支出不同，请同时比较每新增一户稳定脱贫成本。统一奖补是一次性奖励，按收入计算规则不计入脱贫收入，因此几乎不增加稳定脱贫。",
                          "Compared on the same fresh replications: the county's own programme (its "
                          "rule in the scenario, budgets and capacities not applied), a per-village "
                          "equal split (the practice reward-instead-of-subsidy replaced), a uniform "
@@ -262,7 +262,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "人均纯收入按脱贫口径计算，连续达到标准线并在监测期内不返贫计为稳定脱贫。3. 优化：建立混合"
         "整数规划（以开源求解器 HiGHS 求解），在年度预算、光伏用地与电站、就业岗位、企业股金容量、贷款风险补偿金与"
         "政策规则约束下，最大化预期稳定脱贫户数；以拉格朗日界证明最优性差距。4. 评估：用另一随机种子"
-        "的独立重复模拟评估方案与对照，避免样本内高估（优化者诅咒）；各方案使用相同随机数，差值为配对差。",
+        "的独立重复模拟评估方案与对照，避免样本内高估（优化者诅咒）；各方案使用相同随机数，差值为配对差。"
+        "术语说明：正文中的“模拟情形”即一次重复模拟（一组随机事件下全部农户五年的收入路径）；“测算用的情形”"
+        "是选方案时用的一批，“检验用的情形”是另一随机种子的一批（独立重复模拟），方案的各项数字都在后者上计算，"
+        "以免只在选它的情形上显得好（优化者诅咒）；“同一情形下两种方式之差”即配对差；“放宽一个单位可多得的"
+        "稳定脱贫户数”与“多 1 万元的边际效益”取自线性规划对偶价格（影子价格）；“把握”是稳定脱贫的情形所占比例；"
+        "风险偏好设置下，方案兼顾最差一部分情形的平均（条件风险价值）。",
         "1. The scenario file gives the policy parameters and the household registry (real, or "
         "generated from published aggregates). 2. Simulation: a SimPy event calendar advances "
         "month by month over numpy arrays of all households and replications, with illness, "

@@ -700,3 +700,34 @@ def test_household_counts_are_whole_in_every_format(written: Path) -> None:
         assert float(sheet[label]).is_integer() or \
             load_workbook(written / "proposal.xlsx")["摘要"].cell(
                 row=list(sheet).index(label) + 2, column=2).number_format == "#,##0", label
+
+
+def test_equity_at_risk_by_enterprise_adds_up_and_is_in_every_document(proposal,
+                                                                        written: Path) -> None:
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    rows = proposal.equity_exposure()
+    params = proposal.scenario.instruments.equity
+    assert rows, "the tiny plan places equity"
+    placed = sum(r["principal_yuan"] for r in rows)
+    # the principal the plan's households hold is what the fund pays into equity (fresh
+    # replications pay it whatever happens: it is a fixed outlay)
+    assert placed == pytest.approx(sum(summary["outlays_by_line"]["equity_principal"].values()),
+                                   rel=1e-6)
+    for r in rows:
+        assert r["loss_if_failed_yuan"] == pytest.approx(
+            r["principal_yuan"] * (1 - params.principal_recovery_share))
+        assert r["expected_loss_yuan"] == pytest.approx(
+            r["loss_if_failed_yuan"] * params.failure_probability_over_term)
+    worst = sum(r["loss_if_failed_yuan"] for r in rows)
+    assert 0 <= proposal.equity_loss_quantile() <= worst
+    assert proposal.equity_loss_quantile(1.0) == pytest.approx(worst)
+    import docx
+    from openpyxl import load_workbook
+
+    document = docx.Document(str(written / "proposal.docx"))
+    texts = {"html": (written / "proposal.html").read_text(encoding="utf-8"),
+             "docx": "\n".join(p.text for p in document.paragraphs),
+             "xlsx": " ".join(load_workbook(written / "proposal.xlsx").sheetnames)}
+    for where, text in texts.items():
+        assert "股权资金风险" in text, where
+    assert "明股实债" in texts["html"] and "明股实债" in texts["docx"]

@@ -128,6 +128,10 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     _table(document, tables["sensitivity"])
     document.add_heading(word("section_risks", lang), level=1)
     document.add_paragraph(word("risks", lang))
+    for text in proposal.equity_texts(lang):
+        document.add_paragraph(text)
+    if tables["equity"].rows:
+        _table(document, tables["equity"])
     document.add_paragraph(word("assumptions_intro", lang))
     _table(document, tables["assumptions"])
     document.add_heading(word("references_sheet", lang), level=2)

@@ -228,6 +228,28 @@ WORDS: dict[str, tuple[str, str]] = {
     "change_low": ("低值时变化", "Change at low"),
     "change_high": ("高值时变化", "Change at high"),
     "source": ("来源", "Source"),
+    "equity_sheet": ("股权资金风险", "Equity at risk"),
+    "enterprise": ("企业", "Enterprise"),
+    "principal": ("入股本金", "Principal"),
+    "failure_chance": ("期内经营失败概率", "Chance of failing in the term"),
+    "loss_if_failed": ("失败时损失", "Loss if it fails"),
+    "expected_loss": ("预期损失", "Expected loss"),
+    "equity_exposure": ("股权资金风险：本方案在 {enterprises} 家企业入股本金共 {principal} 万元。企业经营失败时只能收回部分本金（按 {recovery} 测算），"
+                        "预期损失 {expected} 万元；各企业独立失败时，95% 的情形下损失不超过 {high} 万元。同一企业的入股户同时受影响，入股宜分散到多家经营稳健的企业。",
+                        "Equity at risk: the plan places {principal} (10,000 yuan) of principal in "
+                        "{enterprises} enterprise(s). A failed enterprise returns only part of it "
+                        "({recovery} assumed): expected loss {expected}; with enterprises failing "
+                        "independently, 95 % of outcomes lose at most {high}. All shareholders of "
+                        "one enterprise are hit together: spread the equity over several sound "
+                        "enterprises."),
+    "equity_rules": ("防止“明股实债”：入股协议不应约定固定回报或到期保本回购——固定“分红”实为借款，企业经营困难时农户和县里都难以收回[Boullenois2020]；"
+                     "分红应来自企业实际经营收益，本金用于企业实际经营并接受审计，企业名单、入股金额和分红情况应在村务公开中公示。",
+                     "Against debt disguised as equity (明股实债): agreements should not promise a "
+                     "fixed return or buy back the principal at term — a fixed 'dividend' is a "
+                     "loan, and neither households nor the county recover it when the enterprise "
+                     "struggles [Boullenois2020]; dividends should come from the enterprise's "
+                     "real earnings, the principal be used in its business and audited, and the "
+                     "enterprises, amounts and dividends be published in the village."),
     "section_risks": ("五、风险与假设", "5. Risks and assumptions"),
     "risks": ("主要风险：企业分红中断或经营失败（同一企业的股权户同时受影响）；光伏弱光年份与电价补贴"
               "延迟（同一年份所有光伏户同时受影响）；就业岗位流失；疾病与自然灾害；贷款项目失败。"

@@ -32,8 +32,9 @@ TEXT: dict[str, dict[str, str]] = {
     "outlays_title": {"zh": "资金支出（按预算科目，各模拟情形均值）",
                       "en": "Fund outlays by budget line (mean across replications)"},
     "budget": {"zh": "年度预算", "en": "budget"},
-    "added_exits_axis": {"zh": "新增稳定脱贫户数（较无扶持，检验用模拟情形）",
-                         "en": "stable exits added over no support (fresh replications)"},
+    "added_exits_axis": {"zh": "新增稳定脱贫户数（较无扶持，检验用模拟情形；误差线为95%置信区间）",
+                         "en": "stable exits added over no support (fresh replications; "
+                               "bars: 95 % CI)"},
     "comparison_title": {"zh": "{scenario}：优化方案与其他分配方式",
                          "en": "{scenario}: optimised plan against baselines"},
     "province_budget_axis": {"zh": "分得资金，规划期合计（万元）",

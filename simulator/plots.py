@@ -153,10 +153,11 @@ def _error_bars(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.
 
 def _stable_exit_bars(ax: Axes, values: list[np.ndarray], names: list[str],
                       colours: list[str], lang: Language) -> None:
-    """Horizontal bars of mean stable exits added over no support per plan, with 95 % intervals
-    across replications."""
+    """Horizontal bars of mean stable exits added over no support per plan, with the 95 %
+    confidence interval of each mean (what the comparison table beside the chart shows)."""
+    intervals = [paired(v, np.zeros_like(v)) for v in values]
     means = np.array([v.mean() for v in values])
-    low, high = np.array([np.percentile(v, INTERVAL) for v in values]).T
+    low, high = np.array([i["ci95"] for i in intervals]).T
     positions = np.arange(len(values))
     ax.barh(positions, means, xerr=_error_bars(means, low, high), color=colours, capsize=4)
     ax.set_yticks(positions, names)

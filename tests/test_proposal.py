@@ -731,3 +731,30 @@ def test_equity_at_risk_by_enterprise_adds_up_and_is_in_every_document(proposal,
     for where, text in texts.items():
         assert "股权资金风险" in text, where
     assert "明股实债" in texts["html"] and "明股实债" in texts["docx"]
+
+
+def test_the_comparison_chart_shows_the_confidence_interval_the_table_shows(proposal) -> None:
+    from simulator import plots
+
+    figure = plots.baseline_comparison(proposal.allocation, lang="zh")
+    ax = figure.axes[0]
+    from matplotlib.container import ErrorbarContainer
+
+    whiskers = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    segments = whiskers.lines[2][0].get_segments()
+    summary = proposal.allocation.summary()
+    plans = [summary, *summary["baselines"].values()]
+    for segment, figures in zip(segments, plans, strict=True):
+        low, high = sorted(segment[:, 0])
+        assert (low, high) == pytest.approx(tuple(figures["added_stable_exits"]["ci95"]),
+                                            abs=0.01)
+
+
+def test_sensitivity_values_are_rounded_and_carry_their_units(proposal) -> None:
+    table = proposal.sensitivity_table("zh")
+    for row in table.rows:
+        for value in row[1:3]:
+            number = value.partition(" ")[0]
+            digits = number.replace(",", "").replace(".", "").replace("-", "").lstrip("0")
+            assert len(digits) <= 3 or "." not in number, value
+    assert any(" " in row[1] for row in table.rows)  # a unit beside the value

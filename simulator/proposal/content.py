@@ -702,11 +702,12 @@ class Proposal:
                       [word("parameter", lang), word("low", lang), word("high", lang),
                        word("change_low", lang), word("ci", lang), word("change_high", lang),
                        word("ci", lang), word("source", lang)],
-                      ["text", "value", "value", "number", "text", "number", "text", "text"])
+                      ["text", "text", "text", "number", "text", "number", "text", "text"])
         for row in self.sensitivity:
+            unit = _unit_of(row.assumption.path, lang)
             table.rows.append([
-                row.assumption.label(lang), _plain_number(row.low_value),
-                _plain_number(row.high_value), row.low["mean"],
+                row.assumption.label(lang), _with_value_unit(row.low_value, unit),
+                _with_value_unit(row.high_value, unit), row.low["mean"],
                 f"{row.low['ci95'][0]:+,.1f} – {row.low['ci95'][1]:+,.1f}", row.high["mean"],
                 f"{row.high['ci95'][0]:+,.1f} – {row.high['ci95'][1]:+,.1f}",
                 source_text(row.assumption.source_text(lang), lang)])
@@ -879,6 +880,22 @@ def _interval(block: dict[str, Any]) -> str:
     return f"{low:,.0f}–{high:,.0f}"
 
 
+def _unit_of(path: str, lang: Language) -> str:
+    """A parameter's unit in the reader's language ("" where it has none)."""
+    try:
+        return parameter_text(path, lang).unit
+    except KeyError:
+        return ""
+
+
+def _with_value_unit(value: Any, unit: str) -> str:
+    """A parameter value rounded as a reader wants it (three significant digits, whole for
+    large amounts) with its unit: 0.072905 → "0.0729 元/千瓦时"."""
+    number = float(value)
+    text = f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
+    return f"{text} {unit}".strip()
+
+
 MAX_FAILURE_COMBINATIONS = 1 << 16
 """Most combinations of enterprise failures enumerated for the equity loss's quantile."""
 
@@ -906,10 +923,6 @@ def _total_row(table: Table, lang: Language) -> list[Any]:
 def _rate_text(value: float) -> str:
     """A small rate with two significant digits (0.0053, 0.18, 1.5)."""
     return f"{value:.2g}" if value < 1 else f"{value:,.2f}"
-
-
-def _plain_number(value: float) -> float:
-    return float(f"{value:.6g}")
 
 
 def _value_text(value: Any) -> str:

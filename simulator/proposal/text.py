@@ -211,7 +211,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "break_capacity": ("{name}（需{used}，上限{allowed}）", "{name} ({used} needed, {allowed} allowed)"),
     "plan": ("分配方式", "Plan"),
     "stable_exits": ("稳定脱贫户数", "Stable exits"),
-    "interval": ("95% 区间", "95 % interval"),
+    "interval": ("95% 情形区间", "95 % range of outcomes"),
     "gain": ("本方案多稳定脱贫", "Gain of this plan"),
     "returns_after_exit": ("脱贫次年返贫率", "Returns in the year after exit"),
     "ci": ("95% 置信区间", "95 % CI"),

@@ -22,7 +22,12 @@ from scipy import special
 from simulator.errors import Problem, ScenarioError
 from simulator.registry import Registry, load_registry
 from simulator.scenario.model import Scenario, Stratum, Synthetic
-from simulator.vocabulary import CATEGORIES, REGISTRY_INCOME_COLUMNS, SAFETY_NET_CATEGORIES
+from simulator.vocabulary import (
+    CATEGORIES,
+    CATEGORY_LABELS_ZH,
+    REGISTRY_INCOME_COLUMNS,
+    SAFETY_NET_CATEGORIES,
+)
 
 _STREAMS = ("sizes", "geography", "attributes", "income")
 """Independent random streams, one per part of the generator (order is part of the format)."""
@@ -45,6 +50,8 @@ class CalibrationRow:
     exact: bool = True
     """Whether the aggregate must match exactly (counts) or only approximately (shares)."""
     tolerance: float = 0.0
+    aggregate_zh: str = ""
+    """The aggregate's name in Chinese (calibration.csv for a Chinese reader)."""
 
     @property
     def ok(self) -> bool:
@@ -381,65 +388,76 @@ def calibration_table(registry: Registry, scenario: Scenario) -> list[Calibratio
     strata = spec.strata
     labour = registry.with_labour
 
-    def add(name: str, target: float, generated: float, exact: bool = True,
+    def add(name: str, name_zh: str, target: float, generated: float, exact: bool = True,
             tolerance: float = 0.0) -> None:
-        rows.append(CalibrationRow(name, target, generated, exact, tolerance))
+        rows.append(CalibrationRow(name, target, generated, exact, tolerance, name_zh))
 
-    add("households", sum(s.households for s in strata), registry.n_households)
-    add("people", sum(s.people for s in strata), registry.n_people)
+    add("households", "户数", sum(s.households for s in strata), registry.n_households)
+    add("people", "人数", sum(s.people for s in strata), registry.n_people)
     for cat in CATEGORIES:
         members = [s for s in strata if s.category == cat]
         if not members:
             continue
         mask = registry.category == cat
-        add(f"{cat} households", sum(s.households for s in members), int(mask.sum()))
-        add(f"{cat} people", sum(s.people for s in members), int(registry.size[mask].sum()))
-    for has_labour, word in ((True, "with"), (False, "without")):
+        zh = CATEGORY_LABELS_ZH[cat]
+        add(f"{cat} households", f"{zh}户数", sum(s.households for s in members),
+            int(mask.sum()))
+        add(f"{cat} people", f"{zh}人数", sum(s.people for s in members),
+            int(registry.size[mask].sum()))
+    for has_labour, word, zh in ((True, "with", "有"), (False, "without", "无")):
         members = [s for s in strata if s.with_labour == has_labour]
         mask = labour == has_labour
-        add(f"households {word} labour", sum(s.households for s in members), int(mask.sum()))
-        add(f"people in households {word} labour", sum(s.people for s in members),
-            int(registry.size[mask].sum()))
+        add(f"households {word} labour", f"{zh}劳动能力户数",
+            sum(s.households for s in members), int(mask.sum()))
+        add(f"people in households {word} labour", f"{zh}劳动能力户人数",
+            sum(s.people for s in members), int(registry.size[mask].sum()))
     no_labour = ~labour
     safety = np.isin(registry.category, SAFETY_NET_CATEGORIES)
-    for mask_name, mask, members in (
-        ("without labour, dibao/wubao", no_labour & safety,
+    for mask_name, zh, mask, members in (
+        ("without labour, dibao/wubao", "无劳动能力低保/特困", no_labour & safety,
          [s for s in strata if not s.with_labour and s.category in SAFETY_NET_CATEGORIES]),
-        ("without labour, general", no_labour & (registry.category == "general"),
+        ("without labour, general", "无劳动能力一般贫困",
+         no_labour & (registry.category == "general"),
          [s for s in strata if not s.with_labour and s.category == "general"]),
     ):
         if members:
-            add(f"households {mask_name}", sum(s.households for s in members), int(mask.sum()))
-            add(f"people {mask_name}", sum(s.people for s in members),
+            add(f"households {mask_name}", f"{zh}户数", sum(s.households for s in members),
+                int(mask.sum()))
+            add(f"people {mask_name}", f"{zh}户人数", sum(s.people for s in members),
                 int(registry.size[mask].sum()))
     for index, stratum in enumerate(strata):
         name = stratum.name or f"stratum {index + 1}"
+        zh = stratum.name or f"第{index + 1}层"
         mask = (registry.category == stratum.category) & (labour == stratum.with_labour)
         if sum(1 for s in strata if (s.category, s.with_labour)
                == (stratum.category, stratum.with_labour)) == 1:
-            add(f"{name}: households", stratum.households, int(mask.sum()))
-            add(f"{name}: people", stratum.people, int(registry.size[mask].sum()))
+            add(f"{name}: households", f"{zh}：户数", stratum.households, int(mask.sum()))
+            add(f"{name}: people", f"{zh}：人数", stratum.people, int(registry.size[mask].sum()))
     disabled = registry.disabled > 0
-    add("households with a disabled member", spec.disabled_households, int(disabled.sum()))
+    add("households with a disabled member", "有残疾成员的户数", spec.disabled_households,
+        int(disabled.sum()))
     if spec.people_in_disabled_households is not None:
-        add("people in households with a disabled member", spec.people_in_disabled_households,
-            int(registry.size[disabled].sum()))
-    add("households with illness", spec.ill_households, int((registry.chronically_ill > 0).sum()))
+        add("people in households with a disabled member", "有残疾成员户的人数",
+            spec.people_in_disabled_households, int(registry.size[disabled].sum()))
+    add("households with illness", "有患病成员的户数", spec.ill_households,
+        int((registry.chronically_ill > 0).sum()))
     if spec.ill_people is not None:
-        add("ill people", spec.ill_people, int(registry.chronically_ill.sum()))
-    add("households needing housing renovation", spec.housing_renovation_households,
-        int(registry.housing_renovation.sum()))
+        add("ill people", "患病人数", spec.ill_people, int(registry.chronically_ill.sum()))
+    add("households needing housing renovation", "需要住房改造的户数",
+        spec.housing_renovation_households, int(registry.housing_renovation.sum()))
     registered = registry.category != "edge"
     line = scenario.poverty_line.registration_line_yuan_per_capita
     pc = registry.per_capita_net_income
-    add(f"registered households at or above the registration line ({line:,.0f})", 0,
+    add(f"registered households at or above the registration line ({line:,.0f})",
+        f"人均纯收入不低于识别标准（{line:,.0f}元）的建档立卡户数", 0,
         int((pc[registered] >= line).sum()))
     if (~registered).any():
         ceiling = scenario.poverty_line.edge_ceiling_yuan_per_capita
         outside = (pc[~registered] < line) | (pc[~registered] >= ceiling)
-        add(f"edge households outside [{line:,.0f}, {ceiling:,.0f})", 0, int(outside.sum()))
+        add(f"edge households outside [{line:,.0f}, {ceiling:,.0f})",
+            f"人均纯收入不在 {line:,.0f}–{ceiling:,.0f} 元之间的边缘户数", 0, int(outside.sum()))
     if spec.townships:
-        add("share of households in poor villages", spec.poor_village_household_share,
-            round(float(registry.poor_village.mean()), 4), exact=False,
-            tolerance=POOR_VILLAGE_SHARE_TOLERANCE)
+        add("share of households in poor villages", "贫困村农户占比",
+            spec.poor_village_household_share, round(float(registry.poor_village.mean()), 4),
+            exact=False, tolerance=POOR_VILLAGE_SHARE_TOLERANCE)
     return rows

@@ -51,8 +51,16 @@ def provenance(scenario: Scenario | None, registry_path: Path | None, seed: int 
     return info
 
 
-def write_calibration_table(path: Path, rows: Sequence[CalibrationRow]) -> Path:
-    """calibration.csv: each aggregate of a synthetic registry against its target."""
+def write_calibration_table(path: Path, rows: Sequence[CalibrationRow],
+                            header: str = "en") -> Path:
+    """calibration.csv: each aggregate of a synthetic registry against its target, with
+    English (``header="en"``, for scripts) or Chinese headers and values."""
+    if header == "zh":
+        return write_table(path, {
+            "汇总项": [r.aggregate_zh or r.aggregate for r in rows],
+            "目标值": [f"{r.target:g}" for r in rows],
+            "生成值": [f"{r.generated:g}" for r in rows],
+            "是否一致": ["是" if r.ok else "否" for r in rows]})
     return write_table(path, {
         "aggregate": [r.aggregate for r in rows],
         "target": [f"{r.target:g}" for r in rows],

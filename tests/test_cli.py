@@ -98,6 +98,18 @@ def test_run_writes_everything(cli, tmp_path: Path, tiny_scenario_path: Path) ->
             "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg",
             "proposal.html", "proposal.xlsx", "tornado.png"} <= names
     assert "budget proposal" in result.stdout
+    # a Chinese run's tables are Chinese, headers and values; --header en keeps English
+    households = (tmp_path / "out" / "households.csv").read_text(encoding="utf-8-sig")
+    assert households.startswith("户编号,乡镇,行政村") and ",是," in households
+    calibration = (tmp_path / "out" / "calibration.csv").read_text(encoding="utf-8-sig")
+    assert calibration.startswith("汇总项,目标值,生成值,是否一致\n户数,")
+    again = cli("run", tiny_scenario_path, "-o", tmp_path / "en", "--reps", "4",
+                "--header", "en")
+    assert again.exit_code == 0, again.stderr
+    assert (tmp_path / "en" / "households.csv").read_text(encoding="utf-8-sig").startswith(
+        "household_id,township,village")
+    assert (tmp_path / "en" / "calibration.csv").read_text(encoding="utf-8-sig").startswith(
+        "aggregate,target,generated,ok\nhouseholds,")
 
 
 @pytest.mark.slow

@@ -273,10 +273,13 @@ def test_watch_command_writes_the_list_by_village(cli, tmp_path: Path) -> None:
 
     with open(tmp_path / "a" / "watchlist.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert sum(float(r["suggested_cost_yuan"]) for r in rows) \
-        == pytest.approx(support["cost_yuan"], abs=0.01)
+    # Chinese headers; money to the yuan, chances to 0.1 % (not 0.7350000000000005)
+    assert sum(float(r["帮扶费用（元）"]) for r in rows) \
+        == pytest.approx(support["cost_yuan"], abs=len(rows))
     for row in rows:
-        assert float(row["p_above_with_support"]) >= float(row["p_above_without_support"])
+        assert float(row["帮扶后稳定在线上的概率"]) >= float(row["不帮扶时稳定在线上的概率"])
+        assert all(len(v.partition(".")[2]) <= 3 for k, v in row.items() if "概率" in k)
+        assert row["规则触发"] in ("是", "否")
     none = cli("watch", "changchun-edge", "--registry", households, "--monitoring", records,
                "--reps", 30, "--budget", 0, "-o", tmp_path / "c")
     assert none.exit_code == 0

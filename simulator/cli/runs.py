@@ -52,12 +52,15 @@ from simulator.writers import (
               help="Monte Carlo replications (default: simulation.replications).")
 @workers_option
 @lang_option
+@click.option("--header", type=click.Choice(["zh", "en"]), default=None,
+              help="Headers and values of households.csv and calibration.csv: Chinese, or "
+                   "English for scripts (default: the --lang).")
 @set_option
 @registry_option
 @json_option
 def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, workers: int,
-        lang: str, overrides: tuple[str, ...], registry_path: Path | None,
-        as_json: bool) -> None:
+        lang: str, header: str | None, overrides: tuple[str, ...],
+        registry_path: Path | None, as_json: bool) -> None:
     """The main job: everything tuopin produces for a scenario, written to one directory.
 
     Writes the household registry with its calibration table, optimises the allocation of
@@ -74,7 +77,7 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, wor
     loaded = load_scenario(scenario, overrides)
     bar = ProgressBar("simulating candidates")
     job = main_job(loaded, registry_path, output_dir, reps=reps, seed=seed, workers=workers,
-                   lang=lang, progress=bar, as_json=as_json)
+                   lang=lang, progress=bar, as_json=as_json, header=header)
     registry, rows, allocation, summary, final = (job.registry, job.rows, job.allocation,
                                                   job.summary, job.final)
     bar.finish()
@@ -116,13 +119,14 @@ def main_job(loaded: Scenario, registry_path: Path | None, output_dir: Path, *,
              progress: StageReporter, as_json: bool = False,
              formats: Sequence[str] | None = None,
              extra: ExtraOutputs | None = None,
-             registry_name: str | None = None) -> MainJob:
+             registry_name: str | None = None, header: str | None = None) -> MainJob:
     """``tuopin run`` without its printing (``tuopin serve`` runs the same): the registry and
     its calibration table, the optimised allocation, and the proposal in ``formats``, written
     into ``output_dir`` as one batch with its manifest (``formats``: default
     :data:`simulator.proposal.DEFAULT_FORMATS`). ``registry_name`` is the name the registry
     file had when the user chose it (an upload is stored under a name of the server's), for
-    the proposal's cover."""
+    the proposal's cover. ``header`` sets the language of households.csv and calibration.csv
+    (default: ``lang``; "en" for scripts)."""
     from simulator.optimizer import optimize as run_optimizer
     from simulator.proposal import DEFAULT_FORMATS, write_proposal
     from simulator.proposal import propose as make_proposal
@@ -138,8 +142,10 @@ def main_job(loaded: Scenario, registry_path: Path | None, output_dir: Path, *,
     in_sample = allocation.candidates.result
     progress.stage("writing the proposal", "")
     with OutputRun(output_dir) as out:
-        outputs = [write_registry(registry, out.directory / "households.csv"),
-                   write_calibration_table(out.directory / "calibration.csv", rows),
+        header = header or lang
+        outputs = [write_registry(registry, out.directory / "households.csv",
+                                  header=header),  # type: ignore[arg-type]
+                   write_calibration_table(out.directory / "calibration.csv", rows, header),
                    *write_proposal(proposal, out.directory, lang=lang,
                                    formats=formats or DEFAULT_FORMATS,
                                    summary=summary)]

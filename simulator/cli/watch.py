@@ -43,12 +43,14 @@ from simulator.writers import provenance
 @click.option("--budget", type=click.FloatRange(min=0), metavar="YUAN",
               help="Money left for new support in the watch year [yuan] (default: the "
                    "scenario's last plan-year budget); 0 suggests no support.")
+@click.option("--header", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Headers of watchlist.csv: Chinese, or English for scripts.")
 @set_option
 @json_option
 def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | None,
           year: int | None, backtest: bool, worlds: int, synthetic_path: Path | None,
           output_dir: Path, reps: int | None, seed: int | None, budget: float | None,
-          overrides: tuple[str, ...], as_json: bool) -> None:
+          header: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Return-to-poverty early warning (防返贫监测): who is likely to fall below the line.
 
     Every household's risk of falling below the line in the watch year and the year after
@@ -94,7 +96,8 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
         suggestions = suggest_support(watchlist, budget)
         summary["suggested_support"] = support_summary(suggestions)
     with OutputRun(output_dir) as out:
-        outputs = write_watch_outputs(watchlist, summary, out.directory, suggestions)
+        outputs = write_watch_outputs(watchlist, summary, out.directory, suggestions,
+                                      header=header)
         record(out, outputs, provenance(loaded, registry_path, watchlist.seed,
                                           replications=watchlist.reps), as_json,
                summary=summary)

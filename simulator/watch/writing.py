@@ -78,9 +78,18 @@ def village_sheets(watchlist: WatchList, suggestions: Suggestions | None = None
     return tables, order
 
 
+CSV_EXTRA_ZH = {"in_model_list": "模型预警", "flagged_by_rules": "规则触发"}
+"""Chinese headers of the CSV's columns that the workbook does not show."""
+
+CSV_DECIMALS = {"share": 3, "yuan": 0}
+"""Decimals kept in the CSV for each kind of figure (a chance to 0.1 %, money to the yuan)."""
+
+
 def write_watch_outputs(watchlist: WatchList, summary: dict[str, Any], output_dir: Path,
-                        suggestions: Suggestions | None = None) -> list[Path]:
-    """watchlist.xlsx, watchlist.csv and summary.json in ``output_dir``."""
+                        suggestions: Suggestions | None = None,
+                        header: str = "zh") -> list[Path]:
+    """watchlist.xlsx, watchlist.csv and summary.json in ``output_dir``; the CSV's headers
+    and yes/no values are Chinese, or English (``header="en"``) for scripts."""
     tables, order = village_sheets(watchlist, suggestions)
     workbook = output_dir / "watchlist.xlsx"
     atomic_write_bytes(workbook, render_xlsx(
@@ -89,8 +98,27 @@ def write_watch_outputs(watchlist: WatchList, summary: dict[str, Any], output_di
     rows = listed_rows(watchlist, suggestions)
     fields = list(rows[0]) if rows else [f for f, _h, _k in COLUMNS_ZH]
     table = write_table(output_dir / "watchlist.csv",
-                        {f: [r[f] for r in rows] for f in fields})
+                        _csv_columns(rows, fields, watchlist.year, header))
     return [workbook, table, write_json(output_dir / "summary.json", summary)]
+
+
+def _csv_columns(rows: list[dict[str, Any]], fields: list[str], year: int,
+                 header: str) -> dict[str, list[Any]]:
+    """The CSV's columns: figures rounded as the workbook shows them, headers and yes/no in
+    the chosen language."""
+    names = {f: h.format(year=year, next=year + 1) for f, h, _k in COLUMNS_ZH} | CSV_EXTRA_ZH
+    kinds = {f: k for f, _h, k in COLUMNS_ZH}
+
+    def cell(value: Any, kind: str | None) -> Any:
+        if isinstance(value, bool):
+            return ("是" if value else "否") if header == "zh" else str(value).lower()
+        if isinstance(value, float):
+            decimals = CSV_DECIMALS.get(kind or "", 4)
+            return round(value, decimals) if decimals else round(value)
+        return value
+
+    return {(names.get(f, f) if header == "zh" else f): [cell(r[f], kinds.get(f)) for r in rows]
+            for f in fields}
 
 
 def write_backtest_outputs(result: Backtest, summary: dict[str, Any], output_dir: Path

@@ -758,3 +758,47 @@ def test_sensitivity_values_are_rounded_and_carry_their_units(proposal) -> None:
             digits = number.replace(",", "").replace(".", "").replace("-", "").lstrip("0")
             assert len(digits) <= 3 or "." not in number, value
     assert any(" " in row[1] for row in table.rows)  # a unit beside the value
+
+
+def test_the_parameter_appendix_lists_assumptions_and_the_settings_stand_apart(proposal) -> None:
+    from simulator.parameter_texts import parameter_text
+
+    assumptions = {row[0] for row in proposal.assumption_table("zh").rows}
+    settings = {row[0] for row in proposal.assumption_table("zh", settings=True).rows}
+    assert not assumptions & settings
+    for path in ("simulation.replications", "optimizer.evaluation_seed_offset"):
+        name = parameter_text(path, "zh").name
+        assert name in settings and name not in assumptions, path
+    for path in ("instruments.pv.tariff_yuan_per_kwh", "optimizer.instruments"):
+        name = parameter_text(path, "zh").name
+        assert name in assumptions and name not in settings, path
+
+
+def test_the_village_form_carries_the_registrys_cause_of_poverty_and_helper(proposal) -> None:
+    from dataclasses import replace
+
+    registry = proposal.allocation.registry
+    n = registry.n_households
+    causes = np.array(["因病", "缺劳力"] * n)[:n]
+    helpers = np.array([f"帮扶人{i % 3}" for i in range(n)])
+    made = replace(proposal, allocation=replace(proposal.allocation, registry=replace(
+        registry, poverty_cause=causes, helper=helpers)))
+    table = made.per_household_table("zh")
+    cause, helper = table.columns.index("致贫原因"), table.columns.index("帮扶责任人")
+    by_id = {row[2]: row for row in table.rows}
+    for i, household in enumerate(registry.household_id):
+        assert by_id[household][cause] == causes[i]
+        assert by_id[household][helper] == helpers[i]
+    assert "致贫原因" not in proposal.per_household_table("zh").columns  # none in the registry
+
+
+def test_a_registry_reads_its_cause_of_poverty_and_helper(tmp_path: Path) -> None:
+    from simulator.registry import load_registry
+
+    path = tmp_path / "花名册.csv"
+    path.write_text("户编号,乡镇,行政村,是否贫困村,家庭人口,劳动力人数,贫困户属性,工资性收入,"
+                    "家庭经营收入,财产性收入,转移性收入,生产经营性支出,主要致贫原因,帮扶责任人\n"
+                    "RY1,大桥镇,大桥1村,是,3,1,一般贫困户,0,0,0,0,0,因病,张三\n",
+                    encoding="utf-8")
+    registry = load_registry(path)
+    assert registry.poverty_cause.tolist() == ["因病"] and registry.helper.tolist() == ["张三"]

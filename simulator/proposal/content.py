@@ -40,6 +40,12 @@ APPENDIX_SKIPS = ("population.", "origin", "sources")
 """Fields the parameter appendix leaves out: the registry's make-up is the household list's
 business, and source notes are shown as the sources of the values they describe."""
 
+COMPUTING_SETTINGS = ("simulation.", "optimizer.", "watch.", "name", "description", "county",
+                      "issuer", "prepared_on")
+"""Fields that are how the model is computed or what the document is called, not what it
+assumes about the county: listed apart, in the method appendix (``optimizer.instruments`` —
+which measures the county offers — stays an assumption)."""
+
 MOST_OF_THE_PLAN = 0.9
 """The proposal points out the smallest budget level whose plan adds at least this share of the
 stable exits the filed plan adds (a reading aid: 'half the money buys 90 %')."""
@@ -134,7 +140,8 @@ class Proposal:
             *([self.frontier_table(summary, lang)] if summary.get("frontier") else []),
             self.comparison_table(summary, lang), self.sensitivity_table(lang),
             self.equity_table(lang),
-            self.assumption_table(lang), self.reference_table(lang),
+            self.assumption_table(lang), self.assumption_table(lang, settings=True),
+            self.reference_table(lang),
             self.household_table(lang), self.per_household_table(lang))}
 
     def cover_table(self, summary: dict[str, Any], lang: Language) -> Table:
@@ -713,23 +720,30 @@ class Proposal:
                 source_text(row.assumption.source_text(lang), lang)])
         return table
 
-    def assumption_table(self, lang: Language) -> Table:
-        """Every parameter the model used: name, value, unit, meaning and source. English
-        names the field by its path (what a scenario file writes); Chinese by its Chinese name,
-        with every text in Chinese (:mod:`simulator.parameter_texts`)."""
+    def assumption_table(self, lang: Language, settings: bool = False) -> Table:
+        """Every model assumption (or, with ``settings``, every computing setting: replications,
+        seeds, solver options, the document's name; :data:`COMPUTING_SETTINGS`): name, value,
+        unit, meaning and source. English names the field by its path (what a scenario file
+        writes); Chinese by its Chinese name, with every text in Chinese
+        (:mod:`simulator.parameter_texts`)."""
         from simulator.scenario.model import Scenario
 
-        table = Table("assumptions", word("assumptions_sheet", lang),
+        key, title = ("settings", "settings_sheet") if settings else \
+            ("assumptions", "assumptions_sheet")
+        table = Table(key, word(title, lang),
                       [word("path" if lang == "en" else "parameter", lang), word("value", lang),
                        word("unit", lang), word("meaning", lang), word("source", lang)],
                       ["text", "text", "text", "text", "text"], list_like=True)
         for entry in walk(Scenario):
             if "[]" in entry.path or entry.path.startswith(APPENDIX_SKIPS):
                 continue
+            if _is_setting(entry.path) != settings:
+                continue
             value = value_at(self.scenario, entry.path)
             if value is None or (lang == "zh" and entry.path in ("name", "description")):
                 continue  # the Chinese documents show name_zh and description_zh instead
-            if lang == "zh" and entry.path in ("name_zh", "description_zh") and not value:
+            if entry.path in ("name_zh", "description_zh", "issuer", "prepared_on") and \
+                    not value:
                 continue
             text = parameter_text(entry.path, lang)
             table.rows.append([text.name, value_text(entry.path, to_plain(value), lang),
@@ -768,17 +782,23 @@ class Proposal:
         source = self.allocation.allocation_table()
         years = self.plan_years()
         reasons = household_reasons(source, years, lang)
+        registry = self.allocation.registry
         named = "head_name" in source
+        # the registry's own columns a village form carries, where the registry has them
+        optional = [name for name in ("poverty_cause", "helper")
+                    if any(getattr(registry, name))]
         columns = [word("township", lang), word("village", lang), word("household_id", lang),
                    *([word("head_name", lang)] if named else []), word("people_labour", lang),
+                   *[word(name, lang) for name in optional if name == "poverty_cause"],
                    word("measures_from", lang), word("money_total", lang),
                    word("money_placed", lang), word("chances", lang), word("reason", lang),
+                   *[word(name, lang) for name in optional if name == "helper"],
                    word("head_signature", lang)]
-        kinds = ["text", "text", "text", *(["text"] if named else []), "text", "text", "yuan",
-                 "yuan", "text", "text", "text"]
+        kinds = ["text", "text", "text", *(["text"] if named else []), "text",
+                 *(["text"] if "poverty_cause" in optional else []), "text", "yuan",
+                 "yuan", "text", "text", *(["text"] if "helper" in optional else []), "text"]
         table = Table("per_household", word("per_household_sheet", lang), columns, kinds,
                       list_like=True, page_break_column=1)
-        registry = self.allocation.registry
         order = sorted(range(len(reasons)), key=lambda i: (source["township"][i],
                                                            source["village"][i],
                                                            source["household_id"][i]))
@@ -790,9 +810,13 @@ class Proposal:
                                source["household_id"][i],
                                *([source["head_name"][i]] if named else []),
                                f"{int(registry.size[i])}/{int(registry.laborers[i])}",
+                               *([str(registry.poverty_cause[i])]
+                                 if "poverty_cause" in optional else []),
                                self._measures_from(source, i, lang), round(money),
                                round(float(source["placed_yuan"][i])), chances,
-                               reasons[i].short, ""])
+                               reasons[i].short,
+                               *([str(registry.helper[i])] if "helper" in optional else []),
+                               ""])
         return table
 
     def _measures_from(self, source: dict[str, list[Any]], i: int, lang: Language) -> str:
@@ -894,6 +918,13 @@ def _with_value_unit(value: Any, unit: str) -> str:
     number = float(value)
     text = f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
     return f"{text} {unit}".strip()
+
+
+def _is_setting(path: str) -> bool:
+    """Whether a scenario field is a computing setting rather than a model assumption."""
+    if path == "optimizer.instruments":
+        return False
+    return path.startswith(COMPUTING_SETTINGS)
 
 
 MAX_FAILURE_COMBINATIONS = 1 << 16

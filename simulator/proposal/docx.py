@@ -37,7 +37,7 @@ ANNEX_TOP_MARGIN_CM = 1.2
 
 ANNEX_COLUMN_CM = {"household_id": 1.8, "head_name": 1.5, "people_labour": 1.3,
                    "measures_from": 7.4, "money_total": 1.6, "money_placed": 1.8,
-                   "chances": 1.8, "head_signature": 1.4}
+                   "chances": 1.8, "head_signature": 1.4, "poverty_cause": 1.5, "helper": 1.5}
 """Width of each annex column but the reason, which takes the rest [cm]."""
 
 LONG_TABLE_ROWS = 400
@@ -139,6 +139,8 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     _table(document, tables["references"])
     document.add_heading(word("section_method", lang), level=1)
     document.add_paragraph(word("method", lang))
+    document.add_paragraph(word("settings_intro", lang))
+    _table(document, tables["settings"])
     document.add_paragraph(word("prepared", lang, version=_version(),
                                 seed=summary["out_of_sample"]["seed"],
                                 reps=summary["out_of_sample"]["replications"]))

@@ -115,6 +115,8 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         _table(tables["references"], small=True),
         f"<h2 id='method'>{_e(word('section_method', lang))}</h2>",
         f"<p>{_e(word('method', lang))}</p>",
+        f"<p>{_e(word('settings_intro', lang))}</p>",
+        _table(tables["settings"], small=True),
         f"<footer>{_e(prepared)}</footer>",
     ]
     body = "\n".join(parts)

@@ -250,6 +250,11 @@ WORDS: dict[str, tuple[str, str]] = {
                      "struggles [Boullenois2020]; dividends should come from the enterprise's "
                      "real earnings, the principal be used in its business and audited, and the "
                      "enterprises, amounts and dividends be published in the village."),
+    "settings_sheet": ("计算设置", "Computing settings"),
+    "settings_intro": ("以下为计算设置（模拟次数、随机种子、求解参数、文件名称等），不是对本县情况的假设，改变它们只影响计算精度和速度。",
+                       "Computing settings (replications, seeds, solver options, the document's "
+                       "name): not assumptions about the county; they change precision and "
+                       "speed only."),
     "section_risks": ("五、风险与假设", "5. Risks and assumptions"),
     "risks": ("主要风险：企业分红中断或经营失败（同一企业的股权户同时受影响）；光伏弱光年份与电价补贴"
               "延迟（同一年份所有光伏户同时受影响）；就业岗位流失；疾病与自然灾害；贷款项目失败。"
@@ -321,6 +326,8 @@ WORDS: dict[str, tuple[str, str]] = {
                             "(with the part placed in an enterprise or a PV plant, not paid to "
                             "the household, shown apart), its chance of a stable exit with and "
                             "without support, and why."),
+    "poverty_cause": ("致贫原因", "Cause of poverty"),
+    "helper": ("帮扶责任人", "Helper"),
     "people_labour": ("人口/劳动力", "People / labourers"),
     "measures_from": ("帮扶措施（起始年月；就业奖补为1名劳动力）",
                       "Measures (from; a job is for one labourer)"),

@@ -49,7 +49,7 @@ FIXED_DATE = datetime.datetime(2000, 1, 1)
 SHEET_ORDER = ("cover", "instrument", "township", "year", "assistance", "frontier", "households",
                "per_household",
                "comparison",
-               "sensitivity", "equity", "assumptions", "references")
+               "sensitivity", "equity", "assumptions", "references", "settings")
 
 
 def render_xlsx(tables: dict[str, Table], title: str,

@@ -91,6 +91,12 @@ COLUMNS: tuple[Column, ...] = (
            ("身份证号码", "证件号码", "户主身份证号", "公民身份号码")),
     Column("phone", "联系电话", "text", False, "Contact telephone of the household.",
            ("电话", "手机号码", "联系方式")),
+    Column("poverty_cause", "致贫原因", "text", False,
+           "Main cause of poverty as registered (因病, 因残, 缺劳力 …), carried into the "
+           "printed 一户一策.", ("主要致贫原因", "致贫主因", "poverty_cause")),
+    Column("helper", "帮扶责任人", "text", False,
+           "The cadre responsible for helping the household (结对帮扶), carried into the "
+           "printed 一户一策.", ("帮扶人", "结对帮扶人", "帮扶干部", "helper")),
 )
 """The registry's columns, in the order files are written."""
 

@@ -38,6 +38,8 @@ class Registry:
     head_name: np.ndarray
     id_number: np.ndarray
     phone: np.ndarray
+    poverty_cause: np.ndarray
+    helper: np.ndarray
     source: str = field(default="", compare=False)
     sha256: str = field(default="", compare=False)
     """SHA-256 of the file the registry was read from (hex; empty for a synthetic registry):

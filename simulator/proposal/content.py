@@ -699,8 +699,8 @@ class Proposal:
         given = rule["stable_exits_given_up"]
         money = rule["outlays_difference_yuan"]["mean"] / YUAN_PER_WAN
         return word("coverage_rule", lang, households=f"{rule['households_given_a_measure']:,}",
-                    exits=f"{given['mean']:,.1f}", low=f"{given['ci95'][0]:,.1f}",
-                    high=f"{given['ci95'][1]:,.1f}",
+                    exits=f"{given['mean']:,.0f}", low=f"{given['ci95'][0]:,.0f}",
+                    high=f"{given['ci95'][1]:,.0f}",
                     money=word("spends_more" if money <= 0 else "spends_less", lang,
                                amount=f"{abs(money):,.0f}"))
 

@@ -107,8 +107,9 @@ def test_a_legacy_xls_registry_is_read_like_the_cli_reads_it(tmp_path: Path) -> 
 def test_a_broken_registry_is_shown_next_to_its_rows(client) -> None:
     page = _start(client, EXPORTS / "花名册-错误.csv")
     assert page.status_code == 400
-    assert "row 10, column 劳动力人数 (laborers)" in page.text
-    assert "expected a whole number ≥ 0, found &#39;三&#39;" in page.text
+    # in the page's language, the column by its header as the file has it
+    assert "第 10 行“劳动力人数”列" in page.text
+    assert "应为不小于 0 的整数，实际为“三”" in page.text
     assert "花名册-错误.csv" in page.text and "/work/" not in page.text  # no server paths
     assert re.search(r'class="cell bad">三<', page.text)
     assert re.search(r'class="cell bad">0人<', page.text)  # row 13: 家庭人口
@@ -120,7 +121,7 @@ def test_a_broken_scenario_is_located_in_the_uploaded_file(client) -> None:
     page = client.post("/start", files={"scenario_file": ("我的情景.toml", broken.read_bytes())},
                        data={"scenario_name": "ruyuan-2016"})
     assert page.status_code == 400
-    assert "我的情景.toml" in page.text and "expected" in page.text and "/work/" not in page.text
+    assert "我的情景.toml" in page.text and "应为" in page.text and "/work/" not in page.text
 
 
 def test_forms_from_other_sites_and_other_host_names_are_refused(tmp_path: Path) -> None:
@@ -213,7 +214,7 @@ def test_a_wrong_setting_is_shown_at_its_field(client) -> None:
     opening = '<div class="field invalid" id="field-budget.yearly_yuan">'
     assert opening in page.text
     field = page.text.split(opening, 1)[1].split('<div class="field', 1)[0]
-    assert "budget.yearly_yuan[1]: expected a number ≥ 0, found -50000.0" in field
+    assert "年度预算（第 2 项）：应为不小于 0 的数字，实际为“-50000.0”" in field
     assert 'value="-5"' in field  # what the planner typed stays in the box
     assert client.app.state.manager.get("run-1").status == Status.DRAFT
 

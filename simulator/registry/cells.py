@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 from simulator.errors import Problem, did_you_mean
 from simulator.files import FORMULA_STARTS
@@ -134,7 +134,10 @@ _EXPECTED = {
 
 
 def _cross_checks(values: dict[str, list], header_text: dict[str, str],
-                  label: str, row_numbers: list[int]) -> Iterator[Problem]:
+                  label: str, row_numbers: list[int],
+                  bad_cells: Container[tuple[int, str]] = ()) -> Iterator[Problem]:
+    """Checks across one household's cells; a cell already reported as unreadable (its value a
+    placeholder, not the file's) is not checked again."""
     def where(row_index: int, name: str) -> str:
         text = header_text[name]
         return (f"row {row_numbers[row_index]}, column {text}"
@@ -149,10 +152,14 @@ def _cross_checks(values: dict[str, list], header_text: dict[str, str],
         elif household_id:
             first_row[household_id] = row_index
     for row_index, size in enumerate(values["size"]):
+        if (row_index, "size") in bad_cells:
+            continue
         if size < 1 and "size" in header_text:
             yield Problem(where(row_index, "size"),
                           f"expected at least 1 resident member, found {size}", label)
         for name in ("laborers", "disabled", "chronically_ill"):
+            if (row_index, name) in bad_cells:
+                continue
             if name in values and values[name][row_index] > size >= 1:
                 yield Problem(where(row_index, name),
                               f"expected at most the household size ({size}), found "

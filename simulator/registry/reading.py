@@ -131,12 +131,13 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
         spellings = ", ".join((column.name, column.zh, *column.aliases))
         problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
                                 f"accepted headers: {spellings}", label))
-    if problems:
-        raise RegistryError(problems)
+    # the cells of the columns the header does name are read all the same, so that a clerk
+    # fixes the header and the cells in one round
 
     values: dict[str, list] = {name: [] for name in positions}
     people: dict[str, list[str]] = {kind: [] for kind in person}
     totals = []
+    bad_cells: set[tuple[int, str]] = set()  # (household row, column) already reported
     for spreadsheet_row, row in numbered:
         if any(_normal_total(c) in TOTAL_WORDS for c in row[:3]):
             totals.append(spreadsheet_row)
@@ -156,6 +157,7 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
             value, message = _parse_cell(column, cell, decimal_comma)
             if message:
                 problems.append(Problem(where, message, label))
+                bad_cells.add((len(row_numbers) - 1, name))
             values[name].append(value)
         for kind, position in person.items():
             people[kind].append(row[position].strip() if position < len(row) else "")
@@ -172,7 +174,9 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
             values, row_numbers, folded = _fold_people(values, people, header_text, label,
                                                        row_numbers, problems, person_header)
             notes.append(folded)
-        problems.extend(_cross_checks(values, header_text, label, row_numbers))
+        # duplicates and sizes can be checked whenever their columns are there
+        if {"household_id", "size"} <= set(values) and not (by_person and problems):
+            problems.extend(_cross_checks(values, header_text, label, row_numbers, bad_cells))
     if problems:
         shown = problems[:MAX_PROBLEMS_SHOWN]
         if len(problems) > MAX_PROBLEMS_SHOWN:

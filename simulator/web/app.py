@@ -162,7 +162,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             loaded = load_scenario(run.scenario)
             registry = _population(loaded, run.registry_path)
         except TuopinError as exc:
-            located = uploads.locate(exc.problems, run.registry_path, run.display_source)
+            located = uploads.locate(exc.problems, run.registry_path, run.display_source,
+                                     current)
             manager.discard(run)
             return again(BAD_REQUEST, problems=located)
         run.lang = current
@@ -185,7 +186,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
                     sections=forms.form_fields(shown, current),
                     switches=forms.switches(shown, current),
                     scenario_name=shown.display_name(current),
-                    placed=forms.problems_by_field(problems or []), submitted=submitted or {},
+                    placed=forms.problems_by_field(problems or [], current),
+                    submitted=submitted or {},
                     input_prefix=forms.INPUT_PREFIX, switch_prefix=forms.SWITCH_PREFIX,
                     switches_marker=forms.SWITCHES_SUBMITTED,
                     base_name=base.display_name(current))
@@ -236,7 +238,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             return page(request, "results.html", run=run, results=results,
                         cover=results.cover(current), scenario_name=results.scenario_name(current))
         located = uploads.locate([Problem(w, m, s) for s, w, m in run.problems],
-                                 run.registry_path, run.display_source)
+                                 run.registry_path, run.display_source, current)
         return page(request, "failed.html", run=run, problems=located,
                     last_good=manager.last_good())
 

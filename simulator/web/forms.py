@@ -243,13 +243,18 @@ def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str
     return [f"{path}={value}" for path, value in overrides.items()]
 
 
-def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+def problems_by_field(problems: list[Problem], lang: str = "en") -> dict[str, list[str]]:
     """Each problem's message under the form field it belongs to (``budget.yearly_yuan[1]``
-    belongs to ``budget.yearly_yuan``); problems of no field are under ``""``."""
+    belongs to ``budget.yearly_yuan``), in the page's language; problems of no field are under
+    ``""``."""
+    from simulator.messages import in_chinese
+
     known = {path for _key, paths in FORM_SECTIONS for path in paths}
     placed: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.where.split("[", 1)[0]
+        shown = in_chinese(problem) if lang == "zh" else problem
+        separator = "：" if lang == "zh" else ": "
         placed.setdefault(field if field in known else "", []).append(
-            f"{problem.where}: {problem.message}" if problem.where else problem.message)
+            f"{shown.where}{separator}{shown.message}" if shown.where else shown.message)
     return placed

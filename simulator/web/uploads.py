@@ -96,9 +96,13 @@ def file_rows(path: Path) -> dict[int, list[str]]:
     return dict(rows)
 
 
-def locate(problems: list[Problem], registry: Path | None, label_of: Any) -> list[LocatedProblem]:
+def locate(problems: list[Problem], registry: Path | None, label_of: Any,
+           lang: str = "en") -> list[LocatedProblem]:
     """The problems as the page shows them: sources by the names the planner knows
-    (``label_of(source)``), registry problems with the row they name."""
+    (``label_of(source)``), registry problems with the row they name, places and messages in
+    the page's language (:mod:`simulator.messages`)."""
+    from simulator.messages import in_chinese
+
     rows: dict[int, list[str]] | None = None
     located = []
     for problem in problems:
@@ -111,8 +115,9 @@ def locate(problems: list[Problem], registry: Path | None, label_of: Any) -> lis
             number = int(found.group(1))
             row = tuple(rows.get(number, ()))
             column = _column_index(rows, number, problem.where)
-        located.append(LocatedProblem(label_of(problem.source), problem.where,
-                                      problem.message, row, column))
+        shown = in_chinese(problem) if lang == "zh" else problem
+        located.append(LocatedProblem(label_of(problem.source), shown.where, shown.message,
+                                      row, column))
     return located
 
 

@@ -1,0 +1,94 @@
+"""Errors a user can cause, in Chinese (simulator.messages): every registry and settings error
+the suite provokes has a Chinese template, names its place by its Chinese label, and leaves no
+English field name or English sentence behind."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import Problem, TuopinError
+from simulator.messages import in_chinese, message_zh
+from simulator.registry import load_registry
+from simulator.scenario import load_scenario
+
+DATA = Path(__file__).parent / "data"
+
+LATIN_WORD = re.compile(r"[A-Za-z_]{3,}")
+"""An English word or a field name (three letters or more: kW and units pass)."""
+
+ALLOWED = {"SHA", "TOML", "UTF", "xlsx", "csv"}
+
+
+def _registry_problems(tmp_path: Path) -> list[Problem]:
+    header = ("户编号,乡镇,行政村,是否贫困村,家庭人口,劳力人数,贫困户属性,工资性收入,家庭经营收入,"
+              "财产性收入,转移性收入,生产经营性支出")
+    rows = [header,
+            "RY1,大桥镇,大桥1村,是,四,1,一般贫困户,0,0,0,0,0",
+            "RY2,大桥镇,大桥1村,可能,3,1,贫困,-5,0,0,0,0",
+            "RY1,大桥镇,大桥1村,是,3,1,一般贫困户,0,0,0,0,0"]
+    path = tmp_path / "花名册.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(TuopinError) as caught:
+        load_registry(path)
+    problems = list(caught.value.problems)
+    with pytest.raises(TuopinError) as again:
+        load_registry(DATA / "exports" / "花名册-错误.csv")
+    return problems + list(again.value.problems)
+
+
+def _scenario_problems() -> list[Problem]:
+    problems = []
+    for name in ("out-of-range.toml", "wrong-type.toml", "bad-choice.toml", "bool-as-text.toml",
+                 "budget-years.toml", "infinite-value.toml"):
+        with pytest.raises(TuopinError) as caught:
+            load_scenario(DATA / "broken_scenarios" / name)
+        problems += caught.value.problems
+    for text in ("budget.yearly_yuan=[50000000, '五千', 1]", "horizon.years=-1"):
+        with pytest.raises(TuopinError) as caught:
+            load_scenario("ruyuan-2016", [text])
+        problems += caught.value.problems
+    return problems
+
+
+def test_a_registry_with_a_header_typo_and_bad_cells_is_told_in_one_round(tmp_path) -> None:
+    problems = _registry_problems(tmp_path)[:8]
+    wheres = [p.where for p in problems]
+    # the header's typo and the cells' errors together, and one message for one cell
+    assert any(w.startswith("column 6") for w in wheres)
+    assert "row 2, column 家庭人口 (size)" in wheres
+    assert len(wheres) == len(set(wheres))
+    assert any("duplicate household id" in p.message for p in problems)
+
+
+def test_every_provoked_error_reads_in_chinese(tmp_path) -> None:
+    problems = _registry_problems(tmp_path) + _scenario_problems()
+    assert len(problems) >= 12
+    untranslated, latin = [], []
+    for problem in problems:
+        if message_zh(problem.message) is None:
+            untranslated.append(problem.message)
+            continue
+        shown = in_chinese(problem)
+        words = set(LATIN_WORD.findall(f"{shown.where} {shown.message}")) - ALLOWED
+        # what the user typed is quoted as typed: leave the quotes' contents out
+        quoted = " ".join(re.findall(r"“([^”]*)”", shown.message))
+        words -= set(LATIN_WORD.findall(quoted))
+        if words:
+            latin.append((shown.where, shown.message, sorted(words)))
+    assert not untranslated, untranslated
+    assert not latin, latin
+
+
+def test_places_are_named_by_their_chinese_labels() -> None:
+    shown = in_chinese(Problem("budget.yearly_yuan[1]",
+                               "expected a number ≥ 0, found '五千' (text)"))
+    assert shown.where == "年度预算（第 2 项）"
+    assert shown.message == "应为不小于 0 的数字，实际为“五千”（文字）"
+    cell = in_chinese(Problem("row 11, column 家庭人口 (size)",
+                              "expected a whole number ≥ 0, found '四'"))
+    assert (cell.where, cell.message) == ("第 11 行“家庭人口”列", "应为不小于 0 的整数，实际为“四”")
+    # a message the catalogue does not know stays as it is, never a wrong translation
+    assert in_chinese(Problem("", "something new")).message == "something new"

@@ -163,6 +163,8 @@ MESSAGES: tuple[Message, ...] = (
        lambda m: f"应为每个规划年度一个目标（共 {m['n']} 个）或不设，实际为 {m['f']} 个"),
     _m(r"expected one value per simulated year \((?P<n>\d+)\), found (?P<f>\d+)",
        lambda m: f"应为每个模拟年度一个数值（共 {m['n']} 个），实际为 {m['f']} 个"),
+    _m(r"expected shares adding up to at most 1, found a total of (?P<t>[\d.]+)",
+       lambda m: f"各项比例之和应不超过 1（即 100%），实际为 {m['t']}"),
     _m(r"expected (?P<e>.+?), found (?P<f>.+?) \(did you mean `(?P<d>.+?)`\?\)",
        lambda m: f"应为{_expected(m['e'])}，实际为{_found(m['f'])}（是否应为“{m['d']}”？）"),
     _m(r"expected (?P<e>.+?), found (?P<f>.+)",

@@ -333,3 +333,19 @@ def test_the_household_table_pages_searches_and_filters(client) -> None:
                        headers={"HX-Request": "true", "HX-Target": "table"})
     assert found.text.startswith('<section id="table" data-count="1">')  # the fragment only
     assert client.get(f"/runs/{run_id}/households/H9999").status_code == 404
+
+
+@pytest.mark.parametrize(("typed", "share"), [("33.3%", 0.333), ("33.3", 0.333), ("0.333", 0.333),
+                                              ("30％", 0.3)])
+def test_a_share_may_be_typed_as_a_percentage(typed: str, share: float) -> None:
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import INPUT_PREFIX, overrides_from_form
+
+    scenario = load_scenario("ruyuan-2016")
+    form = {f"{INPUT_PREFIX}policy.exit_targets_share_of_people[0]": typed,
+            f"{INPUT_PREFIX}policy.exit_targets_share_of_people[1]": "40%",
+            f"{INPUT_PREFIX}policy.exit_targets_share_of_people[2]": "26.7"}
+    overrides = overrides_from_form(form, scenario)
+    loaded = load_scenario("ruyuan-2016", overrides)
+    targets = loaded.policy.exit_targets_share_of_people
+    assert targets[0] == pytest.approx(share) and targets[1:] == pytest.approx((0.4, 0.267))

@@ -190,14 +190,24 @@ def _number_text(text: str) -> str:
     return text.strip().replace(",", "").replace("，", "")
 
 
+def _is_share(path: str) -> bool:
+    """Whether a field holds a share (0–1), which a planner may type as a percentage."""
+    return _entries()[path].doc.unit.startswith("share")
+
+
 def _toml_item(text: str, path: str) -> str:
     """One submitted value as TOML in schema units; text that is not a number stays text, so
-    the schema reports it (``expected a number, found 'abc' (text)``)."""
+    the schema reports it (``expected a number, found 'abc' (text)``). A share may be typed as
+    a percentage: "33.3%" and "33.3" are 0.333 (a share above 1 can only be a percentage)."""
     cleaned = _number_text(text)
+    percent = _is_share(path) and cleaned.endswith(("%", "％"))
+    cleaned = cleaned.rstrip("%％").strip() if percent else cleaned
     try:
         number = float(cleaned) * _scale(path)
     except ValueError:
         return json.dumps(text.strip(), ensure_ascii=False)
+    if _is_share(path) and (percent or 1 < number <= 100):
+        number /= 100
     if not math.isfinite(number):
         return json.dumps(text.strip(), ensure_ascii=False)
     if _item_is_integer(path) and number.is_integer():

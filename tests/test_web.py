@@ -349,3 +349,20 @@ def test_a_share_may_be_typed_as_a_percentage(typed: str, share: float) -> None:
     loaded = load_scenario("ruyuan-2016", overrides)
     targets = loaded.policy.exit_targets_share_of_people
     assert targets[0] == pytest.approx(share) and targets[1:] == pytest.approx((0.4, 0.267))
+
+
+def test_a_registry_template_with_chinese_headers_reads_back(client, tmp_path: Path) -> None:
+    from simulator.registry import load_registry
+
+    response = client.get("/registry-template.xlsx")
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response.headers["content-disposition"]
+    path = tmp_path / "模板.xlsx"
+    path.write_bytes(response.content)
+    import openpyxl
+
+    header = [c.value for c in next(openpyxl.load_workbook(path).active.iter_rows())]
+    assert header[:3] == ["户编号", "乡镇", "行政村"] and "致贫原因" in header
+    registry = load_registry(path)  # the template itself is a valid registry
+    assert registry.n_households == 1 and registry.poverty_cause.tolist() == ["因病"]
+    assert "registry-template.xlsx" in client.get("/").text

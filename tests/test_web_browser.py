@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -202,6 +203,9 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
         page.click("#downloads a[href$='proposal.xlsx']")
     workbook_path = tmp_path / "proposal.xlsx"
     downloading.value.save_as(workbook_path)
+    # saved under the county's and the plan's names, so runs do not overwrite one another
+    saved = downloading.value.suggested_filename
+    assert saved.startswith("测试县") and saved.endswith("_第1次_预算方案.xlsx"), saved
     workbook = openpyxl.load_workbook(workbook_path)
     sheet = dict(row for row in workbook["摘要"].iter_rows(min_row=2, values_only=True))
     assert sheet["申请资金 合计（万元）"] == pytest.approx(asked_wan)
@@ -211,8 +215,11 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assert sum(row[1] for row in years) == pytest.approx(sum(BUDGETS_WAN))
     assert sum(row[2] for row in years) == pytest.approx(summary["outlays_total"]["mean"] / 1e4)
     assert workbook["农户名单"].max_row == 1 + 12
-    for name in ("proposal.html", "proposal.docx", "allocation.csv", "manifest.json"):
+    for name in ("proposal.html", "proposal.docx", "allocation.csv"):
         assert page.locator(f"#downloads a[href$='{name}']").count() == 1
+    # the files for scripts are folded away under 技术文件
+    assert page.locator("details.technical a[href$='manifest.json']").count() == 1
+    assert "技术文件" in page.inner_text("details.technical summary")
 
     # 4. the allocation table: search and filters
     page.click("a[href$='/households']")
@@ -282,8 +289,10 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.wait_for_selector("#problems")
     problems = page.locator("#problems tr.problem")
     texts = problems.all_inner_texts()
-    assert any("row 10, column 劳动力人数 (laborers)" in t and "'三'" in t for t in texts)
-    assert any("row 13, column 家庭人口 (size)" in t for t in texts)
+    # in Chinese, the columns by the headers the file has, no English field name
+    assert any("第 10 行“劳动力人数”列" in t and "“三”" in t for t in texts)
+    assert any("第 13 行“家庭人口”列" in t for t in texts)
+    assert not any(re.search(r"laborers|size|expected", t) for t in texts)
     assert "花名册-错误.csv" in page.inner_text("#problems")
     assert "三" in page.locator("#problems .cell.bad").all_inner_texts()
     _shoot(page, shots, "8-registry-error")

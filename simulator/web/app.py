@@ -72,6 +72,9 @@ def _templates() -> Environment:
     return environment
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str = "spawn",
                max_upload_bytes: int = MAX_UPLOAD_BYTES,
                allowed_hosts: Sequence[str] | None = None) -> Starlette:
@@ -325,8 +328,16 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         if path is None:
             raise _NotFound
         inline = path.suffix == ".svg"
-        return FileResponse(path, filename=None if inline else path.name,
+        # saved under {县}_{方案}_{日期}_预算方案.xlsx (Starlette sends a UTF-8 filename*)
+        name = None if inline else results_of(run).download_name(path.name)
+        return FileResponse(path, filename=name,
                             content_disposition_type="inline" if inline else "attachment")
+
+    async def registry_template(request: Request) -> Response:
+        return Response(uploads.registry_template(), media_type=XLSX_TYPE, headers={
+            "Content-Disposition": "attachment; filename=registry-template.xlsx; "
+                                   "filename*=utf-8''%E5%86%9C%E6%88%B7%E5%90%8D%E5%86%8C"
+                                   "%E6%A8%A1%E6%9D%BF.xlsx"})
 
     async def font(request: Request) -> Response:
         return FileResponse(cjk_font_path(), media_type="font/otf",
@@ -382,6 +393,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         Route("/runs/{run_id}/files/{name}", output),
         Route("/compare", compare),
         Route("/font/cjk.otf", font),
+        Route("/registry-template.xlsx", registry_template),
         Route("/lang/{lang}", switch_language),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]

@@ -74,6 +74,12 @@ DOWNLOADS = ("proposal.html", "proposal.xlsx", "proposal.docx", "proposal.pdf",
              "allocation.csv", "summary.json", "manifest.json")
 """Files a planner may take away, in the order they are listed."""
 
+TECHNICAL_FILES = frozenset({"summary.json", "manifest.json"})
+"""Downloads for analysts and scripts, listed apart under 技术文件."""
+
+DOWNLOAD_STEMS = {"proposal": "预算方案", "allocation": "分户安排"}
+"""What each file is called in its download name ({县}_{方案}_{日期}_预算方案.xlsx)."""
+
 CHARTS = ("outlays_by_year", "exits_by_year", "income_fan", "comparison", "frontier",
           "tornado")
 """The proposal's charts (SVG files in the run directory), in the order they are shown."""

@@ -137,3 +137,22 @@ def _column_index(rows: dict[int, list[str]], number: int, where: str) -> int | 
 def registry_suffix(name: str) -> str | None:
     """The suffix an uploaded registry is saved with, or None when it is not a registry."""
     return suffix_of(name, REGISTRY_SUFFIXES)
+
+
+def registry_template() -> bytes:
+    """A registry workbook a clerk can fill in: the Chinese headers and one example household."""
+    import tempfile
+
+    from simulator.registry import Registry, write_registry
+
+    example = Registry.from_columns({
+        "household_id": ["RY00001"], "township": ["乳城镇"], "village": ["乳城镇01村"],
+        "poor_village": [True], "size": [4], "laborers": [2], "category": ["general"],
+        "disabled": [0], "chronically_ill": [1], "wages": [3600.0], "business": [5600.0],
+        "property": [80.0], "transfers": [980.0], "production_expenses": [1700.0],
+        "head_name": ["（示例）"], "poverty_cause": ["因病"], "helper": ["（帮扶责任人）"]},
+        source="template")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "template.xlsx"
+        write_registry(example, path, header="zh")
+        return path.read_bytes()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,9 +29,11 @@ from simulator.web.settings import (
     CHART_MARGIN,
     CHART_WIDTH,
     CHARTS,
+    DOWNLOAD_STEMS,
     DOWNLOADS,
     INCOME_BAND,
     TABLE_PAGE_ROWS,
+    TECHNICAL_FILES,
     WEB_PATHS,
     WEB_RESULTS,
 )
@@ -99,6 +103,29 @@ class Results:
 
     def downloads(self) -> list[str]:
         return [name for name in DOWNLOADS if (self.run.output_dir / name).is_file()]
+
+    def main_downloads(self) -> list[str]:
+        """The documents a planner files or forwards."""
+        return [name for name in self.downloads() if name not in TECHNICAL_FILES]
+
+    def technical_downloads(self) -> list[str]:
+        """Files for analysts and scripts (summary.json, manifest.json)."""
+        return [name for name in self.downloads() if name in TECHNICAL_FILES]
+
+    def download_name(self, name: str) -> str:
+        """The name a file is saved under: {县}_{方案}_{日期}_预算方案.xlsx, so that the files
+        of different runs do not overwrite one another in a downloads folder."""
+        stem, _, suffix = name.rpartition(".")
+        if stem not in DOWNLOAD_STEMS:
+            return name
+        county = self.web["scenario"].get("county") or ""
+        plan = self.web["scenario"]["zh"]
+        day = time.strftime("%Y%m%d", time.localtime(self.run.finished or time.time()))
+        if county and plan.startswith(county):
+            county = ""  # the plan's name names the county already
+        parts = [p for p in (county, plan, day, f"第{self.run.number}次", DOWNLOAD_STEMS[stem])
+                 if p]
+        return _safe_file_name("_".join(parts)) + "." + suffix
 
     def scenario_name(self, lang: str) -> str:
         return self.web["scenario"]["en" if lang == "en" else "zh"]
@@ -255,3 +282,12 @@ def output_file(run: Run, name: str) -> Path | None:
         return None
     path = run.output_dir / name
     return path if path.is_file() else None
+
+
+def _safe_file_name(text: str) -> str:
+    """``text`` without the characters a file name cannot hold on Windows or Linux."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "", text)[:MAX_DOWNLOAD_NAME]
+
+
+MAX_DOWNLOAD_NAME = 80
+"""Longest download name, in characters (before the suffix)."""

@@ -114,7 +114,8 @@ def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,
         progress=stage(progress, "income paths of the best alternatives"))
     cover = {lang: proposal.cover_table(summary, lang).rows for lang in LANGUAGES}
     record = {
-        "scenario": {lang: scenario.display_name(lang) for lang in LANGUAGES},
+        "scenario": {**{lang: scenario.display_name(lang) for lang in LANGUAGES},
+                     "county": scenario.county},
         "plan_years": years,
         "calendar_years": [int(y) for y in scenario.calendar_years],
         "exit_line": [float(v) for v in scenario.lines_yuan_per_capita],

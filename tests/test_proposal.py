@@ -802,3 +802,25 @@ def test_a_registry_reads_its_cause_of_poverty_and_helper(tmp_path: Path) -> Non
                     encoding="utf-8")
     registry = load_registry(path)
     assert registry.poverty_cause.tolist() == ["因病"] and registry.helper.tolist() == ["张三"]
+
+
+def test_a_preview_is_marked_not_for_filing_in_every_format(proposal, written: Path,
+                                                            tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    import docx
+    from openpyxl import load_workbook
+
+    scenario = proposal.scenario
+    preview = replace(scenario, simulation=replace(scenario.simulation, preview=True))
+    made = replace(proposal, allocation=replace(proposal.allocation, scenario=preview))
+    write_proposal(made, tmp_path, lang="zh")
+    mark = "不可报送"
+    page = (tmp_path / "proposal.html").read_text(encoding="utf-8")
+    assert "id='preview-mark'" in page and mark in page.split("id='cover'")[0]
+    assert mark in docx.Document(str(tmp_path / "proposal.docx")).paragraphs[0].text
+    cover = dict(row[:2] for row in load_workbook(tmp_path / "proposal.xlsx")["摘要"].iter_rows(
+        min_row=2, values_only=True))
+    assert mark in cover["用途"]
+    # a full-precision proposal carries no such mark
+    assert all(mark not in text for text in _cover_texts(written).values())

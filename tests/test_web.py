@@ -366,3 +366,15 @@ def test_a_registry_template_with_chinese_headers_reads_back(client, tmp_path: P
     registry = load_registry(path)  # the template itself is a valid registry
     assert registry.n_households == 1 and registry.poverty_cause.tolist() == ["因病"]
     assert "registry-template.xlsx" in client.get("/").text
+
+
+def test_a_preview_run_asks_for_few_replications_and_the_mark(client) -> None:
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import precision_overrides
+    from simulator.web.settings import PREVIEW_REPLICATIONS
+
+    assert precision_overrides({"precision": "final"}) == []
+    overrides = precision_overrides({"precision": "preview"})
+    loaded = load_scenario("ruyuan-2016", overrides)
+    assert loaded.simulation.preview and loaded.simulation.replications == PREVIEW_REPLICATIONS
+    assert load_scenario("ruyuan-2016").simulation.preview is False

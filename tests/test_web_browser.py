@@ -284,6 +284,18 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assert page.locator("td.status.done").count() == 2
     _shoot(page, shots, "10-runs")
 
+    # a 预览 run: quick, and every page and document it writes says it is not for filing
+    page.goto(f"{base}/runs/{second_id}")
+    page.click("form[action$='/again'] button")
+    page.wait_for_url("**/settings")
+    page.check("#precision-preview")
+    page.click("#run")
+    page.wait_for_selector("#cover", timeout=RUN_TIMEOUT_MS)
+    assert "不可报送" in page.inner_text("#preview-mark")
+    preview_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    preview_html = app.state.manager.get(preview_id).output_dir / "proposal.html"
+    assert "不可报送" in preview_html.read_text(encoding="utf-8")
+
     # 8. a broken registry: the located error beside the offending row
     _upload(page, base, scenario, BROKEN_ROSTER)
     page.wait_for_selector("#problems")

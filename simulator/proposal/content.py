@@ -288,7 +288,9 @@ class Proposal:
         else:
             data = word("synthetic_data", lang, households=f"{registry.n_households:,}")
         scenario = self.scenario
-        return [(word("data_source", lang), data),
+        marked = [(word("purpose", lang), word("preview_mark", lang))] \
+            if scenario.simulation.preview else []
+        return [*marked, (word("data_source", lang), data),
                 (word("scenario_label", lang), scenario.display_name(lang)),
                 (word("prepared_on", lang), self.prepared_on()),
                 (word("issuer", lang), scenario.issuer or word("issuer_blank", lang)),

@@ -68,6 +68,11 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     county = proposal.scenario.county or proposal.scenario.display_name(lang)
     title = word("title", lang, county=county)
     document.core_properties.title = title
+    if proposal.scenario.simulation.preview:
+        from docx.shared import RGBColor
+
+        mark = document.add_paragraph().add_run(word("preview_mark", lang))
+        mark.bold, mark.font.color.rgb = True, RGBColor(0xB0, 0x00, 0x20)
     document.add_heading(title, level=0)
     document.add_paragraph(word("subtitle", lang, scenario=proposal.scenario.display_name(lang),
                                 first=years[0], last=years[-1]))

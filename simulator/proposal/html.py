@@ -48,6 +48,7 @@ tr.total td { font-weight: bold; background: #faf7f2; }
 tr { break-inside: avoid; }
 figure { margin: 3mm 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; }
+.preview-mark { border: 2px solid #b00020; color: #b00020; font-weight: bold; padding: 2mm 3mm; }
 .warning { background: #fff3cd; border-left: 4px solid #e0a800; padding: 2mm 3mm; }
 .small { font-size: 8pt; color: #444; table-layout: fixed; }
 .small td { overflow-wrap: anywhere; }
@@ -71,6 +72,8 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     warnings = [word("over_budget", lang, year=year, amount=f"{amount:,.2f}")
                 for year, amount in proposal.over_budget(summary)]
     parts = [
+        *([f"<p class='preview-mark' id='preview-mark'>{_e(word('preview_mark', lang))}</p>"]
+          if proposal.scenario.simulation.preview else []),
         f"<h1 id='cover'>{_e(title)}</h1>",
         f"<p class='subtitle'>{_e(subtitle)}</p>",
         _cover(proposal, summary, lang),

@@ -15,6 +15,10 @@ WORDS: dict[str, tuple[str, str]] = {
                      "County money spent net of equity principal it keeps or recovers, with the "
                      "防返贫 help; in 95 % of outcomes between {low} and {high} (principal lost "
                      "when enterprises fail). Gross outlays expected: {gross}."),
+    "purpose": ("用途", "Use"),
+    "preview_mark": ("预览试算：重复模拟次数少，数字精度不足，不可报送；正式报送请用“正式”精度重新计算。",
+                     "Preview: few replications, figures not precise enough; not for filing — "
+                     "run again at full precision to file."),
     "data_source": ("数据来源", "Data source"),
     "synthetic_data": ("合成示例数据：按公开汇总数据生成的 {households} 户虚拟农户，不是真实登记信息；"
                        "正式申报前请换用本县建档立卡数据",

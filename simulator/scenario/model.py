@@ -584,6 +584,11 @@ class Simulation:
         doc="Households simulated together in one block (memory vs speed; results do not "
             "depend on it); 0 chooses about 500,000 household-replications per block.",
         source="engineering choice (benchmarks/engine.py)")
+    preview: bool = param(
+        False, unit="",
+        doc="A preview (预览): a quick run at few replications to try settings; every "
+            "document it writes is marked as not for filing.",
+        source="the planner's choice")
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             return RedirectResponse(f"/runs/{run.id}", SEE_OTHER)
         form = await request.form()
         values = {key: str(value) for key, value in form.items()}
-        overrides = tuple(forms.overrides_from_form(values, load_scenario(run.scenario)))
+        overrides = tuple(forms.overrides_from_form(values, load_scenario(run.scenario))
+                          + forms.precision_overrides(values))
         try:
             load_scenario(run.scenario, overrides)
         except TuopinError as exc:

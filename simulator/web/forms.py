@@ -253,6 +253,19 @@ def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str
     return [f"{path}={value}" for path, value in overrides.items()]
 
 
+PRECISION_FIELD = "precision"
+"""The form's choice between 正式 (the scenario's replications) and 预览 (a quick run)."""
+
+
+def precision_overrides(form: Mapping[str, str]) -> list[str]:
+    """The overrides of a 预览 run: few replications, and the mark on every document."""
+    from simulator.web.settings import PREVIEW_REPLICATIONS
+
+    if form.get(PRECISION_FIELD) != "preview":
+        return []
+    return ["simulation.preview=true", f"simulation.replications={PREVIEW_REPLICATIONS}"]
+
+
 def problems_by_field(problems: list[Problem], lang: str = "en") -> dict[str, list[str]]:
     """Each problem's message under the form field it belongs to (``budget.yearly_yuan[1]``
     belongs to ``budget.yearly_yuan``), in the page's language; problems of no field are under

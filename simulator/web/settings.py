@@ -101,3 +101,7 @@ CHART_LEVELS = 4
 
 WORKERS = 1
 """Engine worker processes of a web run (the run itself is one worker process)."""
+
+PREVIEW_REPLICATIONS = 20
+"""Replications of a 预览 run: a minute or less on a county, figures within a few per cent of a
+full run's, and every document marked as not for filing (engineering choice)."""

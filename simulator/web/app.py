@@ -106,7 +106,9 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             lang=current, t=lambda key, **values: word(key, current, **values),
             path=_here(request),
             active=manager.active, max_mb=max_upload_bytes // BYTES_PER_MB,
-            colon="：" if current == "zh" else ": ", titles=_scenario_titles(current), **context)
+            colon="：" if current == "zh" else ": ", titles=_scenario_titles(current),
+            field_name=lambda path: _field_name(path, current),
+            setting_text=lambda path, value: forms.setting_text(path, value, current), **context)
         return HTMLResponse(html, status_code=status)
 
     def run_or_404(request: Request) -> Run:
@@ -441,6 +443,13 @@ def _scenario_titles(lang: str) -> dict[str, str]:
         except TuopinError:  # a bundled scenario that does not load is listed by its name
             titles[name] = name
     return titles
+
+
+def _field_name(path: str, lang: str) -> str:
+    """A scenario field as the page names it: its Chinese name, or its path in English."""
+    from simulator.messages import where_zh
+
+    return where_zh(path) if lang == "zh" else path
 
 
 def _population(loaded: Any, registry_path: Path | None) -> Any:

@@ -253,6 +253,26 @@ def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str
     return [f"{path}={value}" for path, value in overrides.items()]
 
 
+def setting_text(path: str, value: str, lang: str) -> str:
+    """A ``--set`` value as a planner reads it: amounts in 万元, shares as percentages, lists
+    joined ("80、60 万元" rather than ``[800000.0, 600000.0]``)."""
+    import tomllib
+
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
+        return value.strip('"') if isinstance(parsed, str) else value
+    joiner = "、" if lang == "zh" else ", "
+    if path in SHOWN_IN_WAN:
+        return joiner.join(f"{v / _scale(path):,g}" for v in items) + " " + word("wan", lang)
+    if path in _entries() and _is_share(path):
+        return joiner.join(f"{v:.1%}" for v in items)
+    return joiner.join(f"{v:,g}" for v in items)
+
+
 PRECISION_FIELD = "precision"
 """The form's choice between 正式 (the scenario's replications) and 预览 (a quick run)."""
 

@@ -264,14 +264,29 @@ def comparison(a: Results, b: Results, lang: str) -> dict[str, Any]:
     difference in added stable exits (B − A) when they ran on the same random numbers."""
     first = dict(a.cover(lang))
     second = dict(b.cover(lang))
-    rows = []
+    rows, texts = [], []
     for label in [*first, *(k for k in second if k not in first)]:
         va, vb = first.get(label), second.get(label)
+        if isinstance(va, str) or isinstance(vb, str):
+            # where the runs come from (data, date …): listed below when they differ
+            if va != vb:
+                texts.append((label, va or "—", vb or "—"))
+            continue
         both = isinstance(va, int | float) and isinstance(vb, int | float)
         rows.append((label, va, vb, (vb - va) if both else None))
     pair = paired(np.asarray(b.web["added_stable_exits"]),
                   np.asarray(a.web["added_stable_exits"])) if comparable(a, b) else None
-    return {"rows": rows, "paired": pair, "reps": a.web["reps"]}
+    return {"rows": rows, "paired": pair, "reps": a.web["reps"],
+            "settings": changed_settings(a.run.overrides, b.run.overrides), "texts": texts}
+
+
+def changed_settings(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The settings two runs set differently: (field, A's value, B's value), "—" where a run
+    kept the scenario's own value."""
+    first = dict(o.split("=", 1) for o in a)
+    second = dict(o.split("=", 1) for o in b)
+    return [(path, first.get(path, "—"), second.get(path, "—"))
+            for path in sorted({*first, *second}) if first.get(path) != second.get(path)]
 
 
 def output_file(run: Run, name: str) -> Path | None:

@@ -81,6 +81,8 @@ WORDS: dict[str, dict[str, str]] = {
     "charts": {"zh": "图表", "en": "Charts"},
     "downloads": {"zh": "下载", "en": "Downloads"},
     "preview_banner": {"zh": "预览试算：重复模拟次数少，数字精度不足，不可报送", "en": "Preview: few replications; not for filing"},
+    "changed_settings": {"zh": "两次计算的不同设置", "en": "Settings that differ"},
+    "no_changed_settings": {"zh": "两次计算的设置相同。", "en": "Both runs have the same settings."},
     "precision": {"zh": "计算精度", "en": "Precision"},
     "precision_final": {"zh": "正式：按情景设定的重复模拟次数计算，结果可用于报送", "en": "Final: the scenario's replications; results can be filed"},
     "precision_preview": {"zh": "预览：少量重复模拟，约一分钟内出结果，只用于试算（文件标明“不可报送”）", "en": "Preview: few replications, a quick try; documents are marked not for filing"},

@@ -112,7 +112,7 @@ def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,
                                      "best other"),
         registry=allocation.registry, reps=plan_run.reps, seed=plan_run.seed, workers=WORKERS,
         progress=stage(progress, "income paths of the best alternatives"))
-    cover = {lang: proposal.cover_table(summary, lang).rows for lang in LANGUAGES}
+    cover = {lang: _cover_rows(proposal.cover_table(summary, lang)) for lang in LANGUAGES}
     record = {
         "scenario": {**{lang: scenario.display_name(lang) for lang in LANGUAGES},
                      "county": scenario.county},
@@ -142,3 +142,15 @@ def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,
     np.savez_compressed(packed, **arrays)
     atomic_write_bytes(paths, packed.getvalue())
     return [results, paths]
+
+
+def _cover_rows(table: Any) -> list[list[Any]]:
+    """The cover's rows as the page shows them: counts of households whole."""
+    rows = []
+    for i, row in enumerate(table.rows):
+        kind = table.row_of_kinds(i)[1]
+        value = row[1]
+        if kind == "int" and isinstance(value, int | float):
+            value = round(value)
+        rows.append([row[0], value])
+    return rows

@@ -378,3 +378,25 @@ def test_a_preview_run_asks_for_few_replications_and_the_mark(client) -> None:
     loaded = load_scenario("ruyuan-2016", overrides)
     assert loaded.simulation.preview and loaded.simulation.replications == PREVIEW_REPLICATIONS
     assert load_scenario("ruyuan-2016").simulation.preview is False
+
+
+def test_enterprises_are_edited_row_by_row() -> None:
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import ENTERPRISE_PREFIX as E
+    from simulator.web.forms import enterprise_overrides, enterprise_rows
+
+    scenario = load_scenario("ruyuan-2016")
+    rows = enterprise_rows(scenario)
+    form = {f"{E}{r.index}:{key}": value for r in rows
+            for key, value in (("name", r.name), ("absorption", r.absorption_wan),
+                               ("dividend_rate", r.dividend_percent))}
+    assert enterprise_overrides(form, scenario) == []  # nothing changed, nothing set
+    form[f"{E}0:dividend_rate"] = "8%"  # the first enterprise pays 8 %
+    form[f"{E}1:name"] = ""  # the second is removed
+    form[f"{E}3:name"], form[f"{E}3:absorption"] = "乳源县某合作社", "1,500"  # one is added
+    loaded = load_scenario("ruyuan-2016", enterprise_overrides(form, scenario))
+    enterprises = loaded.instruments.equity.enterprises
+    assert [e.name for e in enterprises] == [rows[0].name, rows[2].name, "乳源县某合作社"]
+    assert enterprises[0].dividend_rate == pytest.approx(0.08)
+    assert enterprises[2].absorption_yuan == pytest.approx(15_000_000)
+    assert enterprises[2].dividend_rate is None

@@ -296,12 +296,20 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.click("form[action$='/again'] button")
     page.wait_for_url("**/settings")
     page.check("#precision-preview")
+    # an enterprise, with its own dividend rate, typed into the form
+    page.fill("input[name='e:0:name']", "某合作社")
+    page.fill("input[name='e:0:absorption']", "100")
+    page.fill("input[name='e:0:dividend_rate']", "9%")
     page.click("#run")
     page.wait_for_selector("#cover", timeout=RUN_TIMEOUT_MS)
     assert "不可报送" in page.inner_text("#preview-mark")
     preview_id = page.url.rstrip("/").rsplit("/", 1)[-1]
     preview_html = app.state.manager.get(preview_id).output_dir / "proposal.html"
-    assert "不可报送" in preview_html.read_text(encoding="utf-8")
+    preview_page = preview_html.read_text(encoding="utf-8")
+    assert "不可报送" in preview_page
+    # the proposal's assumptions table has the enterprise as typed (9 % a year, 1,000,000 yuan)
+    assumptions = preview_page.split("id='table-assumptions'", 1)[1]
+    assert "某合作社：1,000,000：0.09" in assumptions
 
     # 8. a broken registry: the located error beside the offending row
     _upload(page, base, scenario, BROKEN_ROSTER)

@@ -190,6 +190,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         return page(request, "settings.html", status, run=run,
                     sections=forms.form_fields(shown, current),
                     switches=forms.switches(shown, current),
+                    enterprises=forms.enterprise_rows(shown),
+                    enterprise_prefix=forms.ENTERPRISE_PREFIX,
                     scenario_name=shown.display_name(current),
                     placed=forms.problems_by_field(problems or [], current),
                     submitted=submitted or {},
@@ -209,7 +211,9 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             return RedirectResponse(f"/runs/{run.id}", SEE_OTHER)
         form = await request.form()
         values = {key: str(value) for key, value in form.items()}
-        overrides = tuple(forms.overrides_from_form(values, load_scenario(run.scenario))
+        base = load_scenario(run.scenario)
+        overrides = tuple(forms.overrides_from_form(values, base)
+                          + forms.enterprise_overrides(values, base)
                           + forms.precision_overrides(values))
         try:
             load_scenario(run.scenario, overrides)

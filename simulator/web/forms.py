@@ -35,6 +35,11 @@ FORM_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "capacities.job_slots_per_year", "capacities.loan_risk_fund_yuan",
                     "policy.household_cap_yuan", "capacity_costs.job_slots_per_year",
                     "capacity_costs.pv_land_kw")),
+    ("assumptions", ("instruments.equity.dividend_rate",
+                     "instruments.equity.failure_probability_over_term",
+                     "instruments.equity.principal_recovery_share",
+                     "instruments.pv.tariff_yuan_per_kwh",
+                     "instruments.employment.wage_yuan_per_month")),
     ("simulation", ("simulation.replications", "simulation.seed")),
 )
 """The fields a planner changes, by section of the page."""
@@ -273,6 +278,77 @@ def setting_text(path: str, value: str, lang: str) -> str:
     return joiner.join(f"{v:,g}" for v in items)
 
 
+ENTERPRISES_PATH = "instruments.equity.enterprises"
+"""The enterprises that take equity: edited row by row on the settings page."""
+
+ENTERPRISE_PREFIX = "e:"
+"""Form names of the enterprise rows: ``e:{row}:name``, ``e:{row}:absorption``,
+``e:{row}:dividend_rate``."""
+
+NEW_ENTERPRISE_ROWS = 1
+"""Empty rows offered for another enterprise."""
+
+
+@dataclass(frozen=True)
+class EnterpriseRow:
+    """One enterprise as the form shows it: absorption in 万元, dividend rate in per cent ("" to
+    use the scheme's rate)."""
+
+    index: int
+    name: str
+    absorption_wan: str
+    dividend_percent: str
+
+
+def enterprise_rows(scenario: Scenario) -> list[EnterpriseRow]:
+    """The scenario's enterprises, then :data:`NEW_ENTERPRISE_ROWS` empty rows."""
+    rows = [EnterpriseRow(i, e.name, f"{e.absorption_yuan / YUAN_PER_WAN:g}",
+                          "" if e.dividend_rate is None else f"{e.dividend_rate * 100:g}")
+            for i, e in enumerate(value_at(scenario, ENTERPRISES_PATH))]
+    return rows + [EnterpriseRow(len(rows) + k, "", "", "") for k in range(NEW_ENTERPRISE_ROWS)]
+
+
+def enterprise_overrides(form: Mapping[str, str], scenario: Scenario) -> list[str]:
+    """The enterprises as the form has them, as one override when they differ from the
+    scenario's: a row with no name is dropped (emptying a name removes the enterprise); an
+    amount that is not a number is passed on as text, so the schema reports it in place."""
+    if not any(key.startswith(ENTERPRISE_PREFIX) for key in form):
+        return []
+    tables, index = [], 0
+    while f"{ENTERPRISE_PREFIX}{index}:name" in form:
+        name = str(form.get(f"{ENTERPRISE_PREFIX}{index}:name", "")).strip()
+        absorption = str(form.get(f"{ENTERPRISE_PREFIX}{index}:absorption", "")).strip()
+        rate = str(form.get(f"{ENTERPRISE_PREFIX}{index}:dividend_rate", "")).strip()
+        index += 1
+        if not name:
+            continue
+        parts = [f"name = {json.dumps(name, ensure_ascii=False)}"]
+        if absorption:
+            parts.append(f"absorption_yuan = {_scaled(absorption, YUAN_PER_WAN)}")
+        if rate:
+            parts.append(f"dividend_rate = {_scaled(rate.rstrip('%％'), 0.01)}")
+        tables.append("{" + ", ".join(parts) + "}")
+    shown = [(r.name, r.absorption_wan, r.dividend_percent)
+             for r in enterprise_rows(scenario) if r.name]
+    submitted = [(str(form.get(f"{ENTERPRISE_PREFIX}{i}:name", "")).strip(),
+                  _number_text(str(form.get(f"{ENTERPRISE_PREFIX}{i}:absorption", ""))),
+                  _number_text(str(form.get(f"{ENTERPRISE_PREFIX}{i}:dividend_rate", ""))))
+                 for i in range(index)]
+    if [row for row in submitted if row[0]] == shown:
+        return []
+    return [f"{ENTERPRISES_PATH}=[{', '.join(tables)}]"]
+
+
+def _scaled(text: str, factor: float) -> str:
+    """A typed number times ``factor`` as TOML, or the text itself (quoted) when it is not a
+    number, for the schema to report."""
+    try:
+        number = float(_number_text(text)) * factor
+    except ValueError:
+        return json.dumps(text, ensure_ascii=False)
+    return repr(number) if math.isfinite(number) else json.dumps(text, ensure_ascii=False)
+
+
 PRECISION_FIELD = "precision"
 """The form's choice between 正式 (the scenario's replications) and 预览 (a quick run)."""
 
@@ -292,7 +368,7 @@ def problems_by_field(problems: list[Problem], lang: str = "en") -> dict[str, li
     ``""``."""
     from simulator.messages import in_chinese
 
-    known = {path for _key, paths in FORM_SECTIONS for path in paths}
+    known = {path for _key, paths in FORM_SECTIONS for path in paths} | {ENTERPRISES_PATH}
     placed: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.where.split("[", 1)[0]

@@ -400,3 +400,27 @@ def test_enterprises_are_edited_row_by_row() -> None:
     assert enterprises[0].dividend_rate == pytest.approx(0.08)
     assert enterprises[2].absorption_yuan == pytest.approx(15_000_000)
     assert enterprises[2].dividend_rate is None
+
+
+def test_a_workspace_keeps_its_runs_for_the_next_server(tmp_path: Path) -> None:
+    from simulator.web.runs import RunManager, Status
+
+    first = RunManager(tmp_path / "runs", keep=True)
+    done = first.new_run("ruyuan-2016", "ruyuan-2016")
+    done.name, done.note, done.status, done.overrides = "基准", "县里下达", Status.DONE, (
+        "budget.yearly_yuan=[1, 2, 3]",)
+    done.save()
+    going = first.new_run("ruyuan-2016", "ruyuan-2016")
+    going.status = Status.RUNNING
+    going.save()
+    first.new_run("ruyuan-2016", "ruyuan-2016")  # a draft: not kept for the list
+    first.shutdown()
+    second = RunManager(tmp_path / "runs", keep=True)
+    assert sorted(second.runs) == ["run-1", "run-2"]
+    kept = second.get("run-1")
+    assert (kept.name, kept.note, kept.status) == ("基准", "县里下达", Status.DONE)
+    assert kept.overrides == ("budget.yearly_yuan=[1, 2, 3]",)
+    assert second.get("run-2").status == Status.FAILED  # stopped with the server
+    assert second.new_run("ruyuan-2016", "ruyuan-2016").number == 4  # numbers go on
+    assert second.delete(kept) and not (tmp_path / "runs" / "run-1").exists()
+    assert "run-1" not in RunManager(tmp_path / "runs", keep=True).runs

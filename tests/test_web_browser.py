@@ -175,7 +175,9 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assert "万元" in budget_field.inner_text() and "来源" in budget_field.inner_text()
     _shoot(page, shots, "2-settings")
 
-    # 2. run and wait for the results
+    # 2. named, run and wait for the results
+    page.fill("#run-name", "基准方案")
+    page.fill("#run-note", "按县里下达的预算")
     page.click("#run")
     page.wait_for_selector("#cover", timeout=RUN_TIMEOUT_MS)
     run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
@@ -328,6 +330,21 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.click("a.lang")
     page.wait_for_selector("text=Step 1")
     _shoot(page, shots, "9-start-en")
+
+    # 10. the workspace outlives the server: a new server on it lists the named run with its
+    # headline, and its settings reopen
+    from starlette.testclient import TestClient
+
+    from simulator.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "work"), base_url="http://127.0.0.1") as again:
+        listed = again.get("/runs").text
+        assert "基准方案" in listed and "按县里下达的预算" in listed
+        added = round(summary["added_stable_exits"]["mean"])
+        assert f"新增稳定脱贫 {added:,} 户" in listed
+        reopened = again.post(f"/runs/{run_id}/again", follow_redirects=True)
+        assert reopened.status_code == 200 and "基准方案" in reopened.text
+        assert f'value="{BUDGETS_WAN[0]}"' in reopened.text  # the budgets as they were set
 
     visited = {urlparse(url).hostname for url in requests
                if urlparse(url).scheme not in ("data", "blob")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from simulator.cli.base import cli
@@ -17,7 +19,10 @@ from simulator.web.settings import DEFAULT_HOST, FREE_PORT
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the page and of the documents (the page has a switch).")
-def serve(host: str, port: int, no_browser: bool, lang: str) -> None:
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that keeps the runs between sessions (default: the user's data "
+                   "folder, e.g. ~/.local/share/tuopin/workspace).")
+def serve(host: str, port: int, no_browser: bool, lang: str, workspace: Path | None) -> None:
     """Open tuopin as a web page: choose a scenario, upload a registry, set the budgets, run,
     look at the results household by household and download the proposal.
 
@@ -32,7 +37,7 @@ def serve(host: str, port: int, no_browser: bool, lang: str) -> None:
     from simulator.web.server import serve as run_server
 
     try:
-        run_server(host, port, lang=lang, open_browser=not no_browser,
+        run_server(host, port, lang=lang, open_browser=not no_browser, workspace=workspace,
                    announce=lambda address: click.echo(f"tuopin serve: {address}  (Ctrl-C "
                                                        f"stops it)"))
     except OSError as exc:

@@ -43,6 +43,8 @@ from simulator.web.settings import (
     DEFAULT_SCENARIO_NAME,
     FONT_CACHE_SECONDS,
     LANG_COOKIE,
+    MAX_RUN_NAME_CHARACTERS,
+    MAX_RUN_NOTE_CHARACTERS,
     MAX_UPLOAD_BYTES,
     MULTIPART_OVERHEAD_BYTES,
     POLL_SECONDS,
@@ -78,14 +80,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str = "spawn",
                max_upload_bytes: int = MAX_UPLOAD_BYTES,
                allowed_hosts: Sequence[str] | None = None) -> Starlette:
-    """The application; runs are kept under ``root`` (default: a new temporary directory,
-    removed when the server stops). ``lang`` is the language until a visitor switches.
+    """The application; runs are kept under ``root``, which outlives the server (its runs are
+    listed again by the next server on it; default: a new temporary directory, removed when
+    the server stops). ``lang`` is the language until a visitor switches.
     ``allowed_hosts``: the host names a request may be addressed to (``tuopin serve`` on
     127.0.0.1 allows only the loopback names, so a web site cannot reach the page through a
     name of its own); None allows any."""
     own_root = root is None
     work = Path(tempfile.mkdtemp(prefix="tuopin-serve-")) if root is None else Path(root)
-    manager = RunManager(work / "runs", start_method=start_method)
+    # a workspace the caller gives outlives the server: its runs are listed again next time
+    manager = RunManager(work / "runs", start_method=start_method, keep=not own_root)
     templates = _templates()
     formats = _formats()
     read: dict[str, Results] = {}  # a finished run's files never change: read them once
@@ -108,6 +112,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             active=manager.active, max_mb=max_upload_bytes // BYTES_PER_MB,
             colon="：" if current == "zh" else ": ", titles=_scenario_titles(current),
             field_name=lambda path: _field_name(path, current),
+            run_date=lambda run: time.strftime("%Y-%m-%d %H:%M", time.localtime(
+                run.finished or run.started)) if (run.finished or run.started) else "—",
             setting_text=lambda path, value: forms.setting_text(path, value, current), **context)
         return HTMLResponse(html, status_code=status)
 
@@ -220,6 +226,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         except TuopinError as exc:
             return settings_page(request, run, BAD_REQUEST, exc.problems, values)
         run.overrides, run.lang = overrides, language(request)
+        run.name = values.get("run_name", "").strip()[:MAX_RUN_NAME_CHARACTERS]
+        run.note = values.get("run_note", "").strip()[:MAX_RUN_NOTE_CHARACTERS]
         try:
             manager.start(run, formats)
         except Busy as busy:
@@ -325,7 +333,16 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
 
     async def runs_page(request: Request) -> Response:
         manager.refresh()
-        return page(request, "runs.html", runs=list(manager.runs.values()))
+        runs = list(manager.runs.values())
+        headlines = {r.id: results_of(r).headline() for r in runs if r.status == Status.DONE}
+        return page(request, "runs.html", runs=runs, headlines=headlines,
+                    changed={r.id: _changed_from(manager, r) for r in runs})
+
+    async def delete_run(request: Request) -> Response:
+        run = run_or_404(request)
+        manager.delete(run)
+        read.pop(run.id, None)
+        return RedirectResponse("/runs", SEE_OTHER)
 
     async def output(request: Request) -> Response:
         run = run_or_404(request)
@@ -389,6 +406,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         Route("/", start_page),
         Route("/start", start, methods=["POST"]),
         Route("/runs", runs_page),
+        Route("/runs/{run_id}/delete", delete_run, methods=["POST"]),
         Route("/runs/{run_id}", show_run),
         Route("/runs/{run_id}/settings", settings),
         Route("/runs/{run_id}/start", start_run, methods=["POST"]),
@@ -447,6 +465,16 @@ def _scenario_titles(lang: str) -> dict[str, str]:
         except TuopinError:  # a bundled scenario that does not load is listed by its name
             titles[name] = name
     return titles
+
+
+def _changed_from(manager: RunManager, run: Run) -> list[str]:
+    """The settings ``run`` changed against the run it started from (their fields)."""
+    from simulator.web.views import changed_settings
+
+    source = manager.get(f"run-{run.derived_from}") if run.derived_from else None
+    if source is None:
+        return []
+    return [path for path, _a, _b in changed_settings(source.overrides, run.overrides)]
 
 
 def _field_name(path: str, lang: str) -> str:

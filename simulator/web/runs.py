@@ -1,8 +1,11 @@
 """The server's runs: their folders, the one worker process, its progress, cancelling.
 
-Each run has a folder of its own under the server's temporary directory, named by the server
-(``run-<n>``): ``upload/`` holds the uploaded files under server-chosen names, ``out/`` the
-outputs, written as one batch by :class:`simulator.outputs.OutputRun`. A run starts as a draft
+Each run has a folder of its own under the workspace, named by the server (``run-<n>``):
+``upload/`` holds the uploaded files under server-chosen names, ``out/`` the outputs, written
+as one batch by :class:`simulator.outputs.OutputRun`, and ``run.json`` the run's record (its
+name and note, inputs, settings, status), rewritten atomically whenever it changes — so a
+workspace that outlives the server lists its runs again when the server starts (a run that was
+going when the server stopped is marked as stopped). A run starts as a draft
 (inputs chosen, settings not yet), then runs in a worker process (``spawn``: a fresh
 interpreter, nothing shared but the queue) — one at a time per server. The page polls
 :meth:`RunManager.refresh` for news; a cancelled run's process is terminated. A failed or
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import json
 import multiprocessing
 import queue as queue_module
 import shutil
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.files import atomic_write_bytes
 from simulator.web.settings import CANCEL_WAIT_SECONDS
 from simulator.web.worker import JobSpec, run_job
 
@@ -63,6 +68,12 @@ class Run:
     """The traceback of a run that failed on a bug."""
     started: float = 0.0
     finished: float = 0.0
+    name: str = ""
+    """The planner's name for the run (方案名称)."""
+    note: str = ""
+    """What the planner noted about it."""
+    derived_from: int = 0
+    """The number of the run whose inputs it started from (0: none)."""
 
     @property
     def id(self) -> str:
@@ -75,6 +86,58 @@ class Run:
     @property
     def output_dir(self) -> Path:
         return self.directory / "out"
+
+    RECORD = "run.json"
+    """The run's record in its folder."""
+
+    def save(self) -> None:
+        """Write the run's record (paths inside its folder relative to it)."""
+        def inside(path: str | Path | None) -> str | None:
+            if path is None:
+                return None
+            text = str(path)
+            return text[len(str(self.directory)) + 1:] if text.startswith(
+                str(self.directory) + "/") else text
+
+        record = {"number": self.number, "scenario": inside(self.scenario),
+                  "scenario_label": self.scenario_label,
+                  "registry_path": inside(self.registry_path),
+                  "registry_label": self.registry_label, "overrides": list(self.overrides),
+                  "lang": self.lang, "households": self.households, "people": self.people,
+                  "reading_notes": self.reading_notes, "status": str(self.status),
+                  "problems": self.problems, "crash": self.crash, "started": self.started,
+                  "finished": self.finished, "name": self.name, "note": self.note,
+                  "derived_from": self.derived_from}
+        atomic_write_bytes(self.directory / self.RECORD,
+                           json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    @classmethod
+    def load(cls, directory: Path) -> Run:
+        """A run as its record left it; one that was going when the server stopped is
+        marked as stopped."""
+        record = json.loads((directory / cls.RECORD).read_text(encoding="utf-8"))
+
+        def absolute(text: str | None) -> str | None:
+            # a file of the run's folder was saved relative to it; a bundled scenario's name
+            # is kept as it is
+            if text is None:
+                return None
+            return str(directory / text) if (directory / text).exists() else text
+
+        run = cls(int(record["number"]), directory, absolute(record["scenario"]) or "",
+                  record["scenario_label"])
+        registry = absolute(record["registry_path"])
+        run.registry_path = Path(registry) if registry else None
+        for key in ("registry_label", "lang", "households", "people", "reading_notes",
+                    "problems", "crash", "started", "finished", "name", "note",
+                    "derived_from"):
+            setattr(run, key, record[key])
+        run.overrides = tuple(record["overrides"])
+        run.problems = [tuple(p) for p in run.problems]
+        run.status = Status(record["status"])
+        if run.status == Status.RUNNING:
+            run.status, run.crash = Status.FAILED, "the server stopped while the run was going"
+        return run
 
     def display_source(self, source: str) -> str:
         """A problem's file as the planner knows it: uploaded files by their own names."""
@@ -96,10 +159,21 @@ class Busy(Exception):
 class RunManager:
     """The runs of one server and its single worker process."""
 
-    def __init__(self, root: Path, start_method: str = "spawn") -> None:
+    def __init__(self, root: Path, start_method: str = "spawn", keep: bool = False) -> None:
+        """``keep``: the workspace outlives the server (its runs are listed again when a
+        server starts on it, and shutting down leaves them)."""
         self.root = Path(root)
+        self.keep = keep
         self.runs: dict[str, Run] = {}
-        self._numbers = itertools.count(1)
+        folders = sorted(self.root.glob("run-*"), key=_run_number)
+        for directory in folders:
+            run = Run.load(directory) if (directory / Run.RECORD).is_file() else None
+            if run is not None and run.status != Status.DRAFT:
+                self.runs[run.id] = run
+            else:  # a draft the last server left (inputs chosen, never run): nothing to keep
+                shutil.rmtree(directory, ignore_errors=True)
+        # numbers go on from the last folder, so no run takes an earlier run's name
+        self._numbers = itertools.count(max(map(_run_number, folders), default=0) + 1)
         self._context = multiprocessing.get_context(start_method)
         self._process: Any = None
         self._queue: Any = None
@@ -116,6 +190,7 @@ class RunManager:
             (directory / "upload").mkdir(parents=True)
             run = Run(number, directory, scenario, scenario_label)
             self.runs[run.id] = run
+            run.save()
             return run
 
     def derive(self, source: Run) -> Run:
@@ -131,6 +206,8 @@ class RunManager:
         run.overrides, run.lang = source.overrides, source.lang
         run.households, run.people = source.households, source.people
         run.reading_notes = list(source.reading_notes)
+        run.name, run.note, run.derived_from = source.name, "", source.number
+        run.save()
         return run
 
     def discard(self, run: Run) -> None:
@@ -176,6 +253,7 @@ class RunManager:
             run.status, run.started = Status.RUNNING, time.time()
             run.stage, run.unit, run.done, run.total = "", "", 0, 0
             self._active = run
+            run.save()
             self._process.start()
 
     def refresh(self) -> None:
@@ -213,6 +291,7 @@ class RunManager:
 
     def _end(self, run: Run) -> None:
         run.finished = time.time()
+        run.save()
         if self._process is not None:
             self._process.join(CANCEL_WAIT_SECONDS)
             if self._process.is_alive():
@@ -234,9 +313,26 @@ class RunManager:
             self._end(run)
             return True
 
+    def delete(self, run: Run) -> bool:
+        """Remove a run that is not going, with its folder; True when it was removed."""
+        with self._lock:
+            if run is self._active or self.runs.get(run.id) is not run:
+                return False
+            del self.runs[run.id]
+            shutil.rmtree(run.directory, ignore_errors=True)
+            return True
+
     def shutdown(self) -> None:
-        """Stop a run still going and remove every run's folder."""
+        """Stop a run still going and remove every run's folder (unless the workspace is
+        kept)."""
         active = self._active
         if active is not None:
             self.cancel(active)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _run_number(path: Path) -> int:
+    """``run-12`` → 12 (folders sort by number, not by text)."""
+    tail = path.name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 
 from simulator.web.settings import DEFAULT_HOST, FREE_PORT, LISTEN_BACKLOG, LOOPBACK_NAMES
 
@@ -26,9 +27,19 @@ def page_address(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
+def default_workspace() -> Path:
+    """Where ``tuopin serve`` keeps its runs between sessions: the user's data folder
+    (``~/.local/share/tuopin`` on Linux, ``%LOCALAPPDATA%\\tuopin`` on Windows)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tuopin", appauthor=False)) / "workspace"
+
+
 def serve(host: str = DEFAULT_HOST, port: int = FREE_PORT, *, lang: str = "zh",
-          open_browser: bool = True, announce: Callable[[str], None] = print) -> None:
-    """Serve the application until interrupted (Ctrl-C)."""
+          open_browser: bool = True, announce: Callable[[str], None] = print,
+          workspace: Path | None = None) -> None:
+    """Serve the application until interrupted (Ctrl-C); runs are kept in ``workspace``
+    (default: :func:`default_workspace`)."""
     import uvicorn
 
     from simulator.web.app import create_app
@@ -39,6 +50,8 @@ def serve(host: str = DEFAULT_HOST, port: int = FREE_PORT, *, lang: str = "zh",
     if open_browser:
         webbrowser.open(address)  # False, and nothing happens, when no browser is available
     hosts = LOOPBACK_NAMES if host in LOOPBACK_NAMES else None
-    config = uvicorn.Config(create_app(lang=lang, allowed_hosts=hosts), log_level="warning",
-                            lifespan="on")
+    root = workspace if workspace is not None else default_workspace()
+    root.mkdir(parents=True, exist_ok=True)
+    config = uvicorn.Config(create_app(root, lang=lang, allowed_hosts=hosts),
+                            log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

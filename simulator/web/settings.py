@@ -105,3 +105,7 @@ WORKERS = 1
 PREVIEW_REPLICATIONS = 20
 """Replications of a 预览 run: a minute or less on a county, figures within a few per cent of a
 full run's, and every document marked as not for filing (engineering choice)."""
+
+MAX_RUN_NAME_CHARACTERS = 60
+MAX_RUN_NOTE_CHARACTERS = 500
+"""Longest name and note a planner gives a run (longer text is cut)."""

@@ -104,6 +104,15 @@ class Results:
     def downloads(self) -> list[str]:
         return [name for name in DOWNLOADS if (self.run.output_dir / name).is_file()]
 
+    def headline(self) -> dict[str, Any]:
+        """What the runs list shows of a finished run: stable exits added (whole households,
+        with the interval) and the money asked [万元]."""
+        added = self.summary["added_stable_exits"]
+        asked = self.summary.get("request", {}).get("total_yuan")
+        return {"added": round(added["mean"]), "low": round(added["ci95"][0]),
+                "high": round(added["ci95"][1]),
+                "asked_wan": None if asked is None else round(asked / 1e4)}
+
     def main_downloads(self) -> list[str]:
         """The documents a planner files or forwards."""
         return [name for name in self.downloads() if name not in TECHNICAL_FILES]

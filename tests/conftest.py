@@ -65,6 +65,21 @@ def run_cli(*args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def english_messages_unless_asked():
+    """The suite's CLI messages are English unless a test asks for Chinese (a developer's
+    Chinese locale would otherwise change them)."""
+    import os
+
+    before = os.environ.get("TUOPIN_LANG")
+    os.environ["TUOPIN_LANG"] = "en"
+    yield
+    if before is None:
+        os.environ.pop("TUOPIN_LANG", None)
+    else:
+        os.environ["TUOPIN_LANG"] = before
+
+
 @pytest.fixture
 def cli():
     return run_cli

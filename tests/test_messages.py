@@ -92,3 +92,18 @@ def test_places_are_named_by_their_chinese_labels() -> None:
     assert (cell.where, cell.message) == ("第 11 行“家庭人口”列", "应为不小于 0 的整数，实际为“四”")
     # a message the catalogue does not know stays as it is, never a wrong translation
     assert in_chinese(Problem("", "something new")).message == "something new"
+
+
+def test_the_cli_tells_a_user_error_in_chinese_when_asked(cli, tmp_path, monkeypatch) -> None:
+    bad = DATA / "exports" / "花名册-错误.csv"
+    result = cli("validate", "ruyuan-2016", "--registry", bad)
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    monkeypatch.setenv("TUOPIN_LANG", "zh")
+    chinese = cli("validate", "ruyuan-2016", "--registry", bad)
+    assert chinese.exit_code == 1 and chinese.stderr.startswith("错误：")
+    assert "第 10 行“劳动力人数”列：应为不小于 0 的整数，实际为“三”" in chinese.stderr
+    assert not re.search(r"\b(row|column|expected|found|laborers)\b", chinese.stderr)
+    # a command's --lang zh says the same, whatever the environment
+    monkeypatch.setenv("TUOPIN_LANG", "en")
+    run = cli("run", "ruyuan-2016", "--registry", bad, "--lang", "zh", "-o", tmp_path / "o")
+    assert run.exit_code == 1 and run.stderr.startswith("错误：")

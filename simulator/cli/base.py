@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 in
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -119,6 +120,41 @@ def cli() -> None:
 # entry point
 
 
+def message_language(args: Sequence[str]) -> str:
+    """The language of the CLI's error messages: the command's ``--lang``, else
+    ``TUOPIN_LANG``, else the system's locale (a Chinese locale gives Chinese)."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return "zh" if args[i + 1] == "zh" else "en"
+        if arg.startswith("--lang="):
+            return "zh" if arg.split("=", 1)[1] == "zh" else "en"
+    chosen = os.environ.get("TUOPIN_LANG", "")
+    if chosen in ("zh", "en"):
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def error_text(error: TuopinError, lang: str) -> str:
+    """A user error as the CLI prints it: in Chinese from the message catalogue
+    (:mod:`simulator.messages`), or as the checks wrote it."""
+    if lang != "zh":
+        return f"error: {error}"
+    from simulator.messages import in_chinese
+
+    lines = []
+    for problem in error.problems:
+        shown = in_chinese(problem)
+        place = "：".join(p for p in (shown.source, shown.where) if p)
+        lines.append(f"{place}：{shown.message}" if place else shown.message)
+    if len(lines) == 1:
+        return f"错误：{lines[0]}"
+    return f"错误：发现 {len(lines)} 处问题：\n" + "\n".join(f"  - {line}" for line in lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 ok, 1 user error, 2 internal error)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -129,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "--json" in args:
             emit_json({"ok": False, "errors": [{"source": p.source, "where": p.where,
                                                  "message": p.message} for p in exc.problems]})
-        click.echo(f"error: {exc}", err=True)
+        click.echo(error_text(exc, message_language(args)), err=True)
         return EXIT_USER_ERROR
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -424,3 +424,20 @@ def test_a_workspace_keeps_its_runs_for_the_next_server(tmp_path: Path) -> None:
     assert second.new_run("ruyuan-2016", "ruyuan-2016").number == 4  # numbers go on
     assert second.delete(kept) and not (tmp_path / "runs" / "run-1").exists()
     assert "run-1" not in RunManager(tmp_path / "runs", keep=True).runs
+
+
+def test_settings_saved_as_a_file_open_again_as_a_scenario(tmp_path: Path) -> None:
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import settings_toml
+
+    overrides = ("budget.yearly_yuan=[10000000.0, 5000000.0, 3000000.0]",
+                 'instruments.equity.enterprises=[{name = "某合作社", absorption_yuan = 1e6}]',
+                 "simulation.replications=50")
+    text = settings_toml("ruyuan-2016", overrides, "压缩预算", "2017年起减半")
+    path = tmp_path / "压缩预算.toml"
+    path.write_text(text, encoding="utf-8")
+    saved = load_scenario(path)
+    assert saved.budget.yearly_yuan == (10_000_000, 5_000_000, 3_000_000)
+    assert [e.name for e in saved.instruments.equity.enterprises] == ["某合作社"]
+    assert saved.simulation.replications == 50 and saved.name_zh == "压缩预算"
+    assert saved.instruments.pv == load_scenario("ruyuan-2016").instruments.pv

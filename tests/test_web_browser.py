@@ -345,6 +345,9 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
         reopened = again.post(f"/runs/{run_id}/again", follow_redirects=True)
         assert reopened.status_code == 200 and "基准方案" in reopened.text
         assert f'value="{BUDGETS_WAN[0]}"' in reopened.text  # the budgets as they were set
+        kept = again.get(f"/runs/{run_id}/settings.toml")  # and kept as a file of its own
+        assert kept.status_code == 200 and "# 基准方案" in kept.text
+        assert f"budget.yearly_yuan = [{BUDGETS_WAN[0] * 10_000:.1f}" in kept.text
 
     visited = {urlparse(url).hostname for url in requests
                if urlparse(url).scheme not in ("data", "blob")}

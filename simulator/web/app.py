@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -357,6 +357,15 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         return FileResponse(path, filename=name,
                             content_disposition_type="inline" if inline else "attachment")
 
+    async def settings_file(request: Request) -> Response:
+        run = run_or_404(request)
+        text = forms.settings_toml(run.scenario if not run.scenario.startswith(
+            str(run.directory)) else run.scenario_label, run.overrides, run.name, run.note)
+        name = f"{run.name or run.id}.toml"
+        return Response(text.encode("utf-8"), media_type="application/toml", headers={
+            "Content-Disposition": "attachment; filename=settings.toml; "
+                                   f"filename*=utf-8''{quote(name)}"})
+
     async def registry_template(request: Request) -> Response:
         return Response(uploads.registry_template(), media_type=XLSX_TYPE, headers={
             "Content-Disposition": "attachment; filename=registry-template.xlsx; "
@@ -407,6 +416,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         Route("/start", start, methods=["POST"]),
         Route("/runs", runs_page),
         Route("/runs/{run_id}/delete", delete_run, methods=["POST"]),
+        Route("/runs/{run_id}/settings.toml", settings_file),
         Route("/runs/{run_id}", show_run),
         Route("/runs/{run_id}/settings", settings),
         Route("/runs/{run_id}/start", start_run, methods=["POST"]),

@@ -349,6 +349,17 @@ def _scaled(text: str, factor: float) -> str:
     return repr(number) if math.isfinite(number) else json.dumps(text, ensure_ascii=False)
 
 
+def settings_toml(scenario: str, overrides: tuple[str, ...], name: str, note: str) -> str:
+    """A run's settings as a scenario file a planner keeps and opens again (upload it as the
+    scenario): the scenario it starts from, then each changed field as a dotted key."""
+    lines = [f"# {line}" for line in (name, note) if line]
+    lines.append(f"extends = {json.dumps(scenario, ensure_ascii=False)}")
+    if name:
+        lines.append(f"name_zh = {json.dumps(name, ensure_ascii=False)}")
+    lines += [f"{path} = {value}" for path, value in (o.split("=", 1) for o in overrides)]
+    return "\n".join(lines) + "\n"
+
+
 PRECISION_FIELD = "precision"
 """The form's choice between 正式 (the scenario's replications) and 预览 (a quick run)."""
 

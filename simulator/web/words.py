@@ -103,6 +103,7 @@ WORDS: dict[str, dict[str, str]] = {
     "run_derived": {"zh": "由第 {number} 次修改", "en": "from run {number}"},
     "delete": {"zh": "删除", "en": "Delete"},
     "delete_confirm": {"zh": "删除这次计算及其全部文件？", "en": "Delete this run and all its files?"},
+    "settings_file": {"zh": "保存本次设置（.toml，以后在“开始”页作为情景文件上传即可重新打开）", "en": "Save these settings (.toml; upload it as the scenario file to open them again)"},
     "precision": {"zh": "计算精度", "en": "Precision"},
     "precision_final": {"zh": "正式：按情景设定的重复模拟次数计算，结果可用于报送", "en": "Final: the scenario's replications; results can be filed"},
     "precision_preview": {"zh": "预览：少量重复模拟，约一分钟内出结果，只用于试算（文件标明“不可报送”）", "en": "Preview: few replications, a quick try; documents are marked not for filing"},

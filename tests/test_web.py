@@ -441,3 +441,19 @@ def test_settings_saved_as_a_file_open_again_as_a_scenario(tmp_path: Path) -> No
     assert [e.name for e in saved.instruments.equity.enterprises] == ["某合作社"]
     assert saved.simulation.replications == 50 and saved.name_zh == "压缩预算"
     assert saved.instruments.pv == load_scenario("ruyuan-2016").instruments.pv
+
+
+def test_the_time_left_follows_the_runs_own_pace() -> None:
+    from simulator.web.runs import Run, seconds_left
+
+    typical = {"a": 10.0, "b": 20.0, "c": 30.0}
+    run = Run(1, Path("/nowhere"), "ruyuan-2016", "ruyuan-2016")
+    run.stage, run.stage_started, run.done, run.total = "a", 100.0, 0, 10
+    assert seconds_left(run, 101.0, typical) is None  # nothing to go on yet
+    run.done = 5  # half of the first stage in 4 s: it will take 8 s, 0.8 of its typical 10
+    assert seconds_left(run, 104.0, typical) == pytest.approx(4 + 0.8 * (20 + 30))
+    run.stage_seconds = {"a": 5.0}  # the first stage took half its typical time
+    run.stage, run.stage_started, run.done, run.total = "b", 105.0, 0, 0
+    assert seconds_left(run, 107.0, typical) == pytest.approx((20 * 0.5 - 2) + 0.5 * 30)
+    run.stage, run.stage_started = "c", 120.0
+    assert seconds_left(run, 150.0, typical) == pytest.approx(0.0)  # late: nothing more known

@@ -279,6 +279,8 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     page.wait_for_selector("#progress")
     page.wait_for_function("document.querySelector('#progress')?.dataset.stage",
                            timeout=RUN_TIMEOUT_MS)
+    assert "剩余时间" in page.inner_text("#time-left") or "预计还需" in page.inner_text(
+        "#time-left")
     _shoot(page, shots, "3-progress")
     page.click("#cancel")
     page.wait_for_selector("#cancelled")

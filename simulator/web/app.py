@@ -37,7 +37,7 @@ from simulator.labels import LANGUAGES
 from simulator.scenario import load_scenario
 from simulator.scenario.loader import bundled_scenarios
 from simulator.web import forms, uploads
-from simulator.web.runs import Busy, Run, RunManager, Status
+from simulator.web.runs import Busy, Run, RunManager, Status, seconds_left
 from simulator.web.settings import (
     BYTES_PER_MB,
     DEFAULT_SCENARIO_NAME,
@@ -52,6 +52,7 @@ from simulator.web.settings import (
     SCENARIO_SUFFIXES,
     SEARCH_DELAY_MS,
     SEARCH_MAX_CHARACTERS,
+    STAGE_SECONDS,
     TABLE_PAGE_ROWS,
     UPLOAD_FILES,
     UPLOADED_REGISTRY,
@@ -239,9 +240,12 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     def progress_context(run: Run, current: str) -> dict[str, Any]:
         label, unit = stage_text(run.stage, run.unit, current)
         share = run.done / run.total if run.total else None
+        left = seconds_left(run, time.time(), STAGE_SECONDS)
+        remaining = word("time_left_unknown", current) if left is None else word(
+            "time_left", current, minutes=int(left // 60), seconds=int(left % 60))
         return {"run": run, "stage": label or word("starting", current), "unit": unit,
                 "share": share, "poll": POLL_SECONDS,
-                "elapsed": round(time.time() - run.started)}
+                "elapsed": round(time.time() - run.started), "remaining": remaining}
 
     async def show_run(request: Request) -> Response:
         run = run_or_404(request)

@@ -68,6 +68,10 @@ class Run:
     """The traceback of a run that failed on a bug."""
     started: float = 0.0
     finished: float = 0.0
+    stage_started: float = 0.0
+    """When the current stage began [epoch seconds]."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """How long each finished stage took [s]."""
     name: str = ""
     """The planner's name for the run (方案名称)."""
     note: str = ""
@@ -281,6 +285,11 @@ class RunManager:
     def _take(self, run: Run, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "progress":
+            if message[1] != run.stage:
+                now = time.time()
+                if run.stage:
+                    run.stage_seconds[run.stage] = now - run.stage_started
+                run.stage_started = now
             run.stage, run.unit, run.done, run.total = message[1:]
         elif kind == "done":
             run.status = Status.DONE
@@ -336,3 +345,27 @@ def _run_number(path: Path) -> int:
     """``run-12`` → 12 (folders sort by number, not by text)."""
     tail = path.name.rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def seconds_left(run: Run, now: float, typical: dict[str, float]) -> float | None:
+    """The run's time left [s]: the current stage's from its own progress (or its typical
+    length), then the stages still to come at their ``typical`` lengths, all scaled by how the
+    finished stages compared with theirs. None before anything can be said."""
+    done = {s: t for s, t in run.stage_seconds.items() if s in typical}
+    expected = sum(typical[s] for s in done)
+    scale = min(max(sum(done.values()) / expected, 0.05), 50.0) if expected > 0 else None
+    in_stage = now - run.stage_started if run.stage_started else 0.0
+    share = run.done / run.total if run.total else 0.0
+    if share > 0.05:
+        current = in_stage * (1 - share) / share
+    elif scale is not None and run.stage in typical:
+        current = max(typical[run.stage] * scale - in_stage, 0.0)
+    else:
+        return None
+    if scale is None:
+        # nothing finished yet: the stage's own pace against its typical length
+        scale = in_stage / (share * typical[run.stage]) if run.stage in typical and \
+            typical[run.stage] > 0 and share > 0 else 1.0
+    order = list(typical)
+    later = order[order.index(run.stage) + 1:] if run.stage in typical else []
+    return current + scale * sum(typical[s] for s in later)

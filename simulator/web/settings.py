@@ -109,3 +109,18 @@ full run's, and every document marked as not for filing (engineering choice)."""
 MAX_RUN_NAME_CHARACTERS = 60
 MAX_RUN_NOTE_CHARACTERS = 500
 """Longest name and note a planner gives a run (longer text is cut)."""
+
+STAGE_SECONDS: dict[str, float] = {
+    "simulating every package (in-sample)": 6.3,
+    "solving the allocation": 9.2,
+    "the plan without the coverage rule": 7.4,
+    "simulating every package (fresh replications)": 7.1,
+    "budget frontier": 3.7,
+    "smallest budget meeting the exit targets": 0.1,
+    "sensitivity": 11.4,
+    "writing the proposal": 4.0,
+    "income paths of the best alternatives": 3.0,
+}
+"""The main job's stages in the order they run, with their seconds on ruyuan-2016 at 200
+replications (benchmarks/main_job.py; the web page's own last stage a guess): the time left is
+these, scaled by how the stages done so far compared with them."""

@@ -104,6 +104,8 @@ WORDS: dict[str, dict[str, str]] = {
     "delete": {"zh": "删除", "en": "Delete"},
     "delete_confirm": {"zh": "删除这次计算及其全部文件？", "en": "Delete this run and all its files?"},
     "settings_file": {"zh": "保存本次设置（.toml，以后在“开始”页作为情景文件上传即可重新打开）", "en": "Save these settings (.toml; upload it as the scenario file to open them again)"},
+    "time_left": {"zh": "预计还需约 {minutes} 分 {seconds} 秒", "en": "about {minutes} min {seconds} s left"},
+    "time_left_unknown": {"zh": "正在估计剩余时间……", "en": "estimating the time left…"},
     "precision": {"zh": "计算精度", "en": "Precision"},
     "precision_final": {"zh": "正式：按情景设定的重复模拟次数计算，结果可用于报送", "en": "Final: the scenario's replications; results can be filed"},
     "precision_preview": {"zh": "预览：少量重复模拟，约一分钟内出结果，只用于试算（文件标明“不可报送”）", "en": "Preview: few replications, a quick try; documents are marked not for filing"},
@@ -183,8 +185,9 @@ def word(key: str, lang: str, **values: object) -> str:
 
 
 STAGES_ZH: dict[str, str] = {
-    "simulating every package (in-sample)": "模拟每户每种扶持方案（样本内）",
+    "simulating every package (in-sample)": "模拟每户每种扶持方案（测算用）",
     "solving the allocation": "求解最优分配",
+    "the plan without the coverage rule": "求解不设帮扶全覆盖要求的方案（测算该要求的代价）",
     "simulating every package (fresh replications)": "用新的随机数检验每种方案",
     "budget frontier": "预算—脱贫曲线",
     "smallest budget meeting the exit targets": "测算达到脱贫目标所需的最少预算",

@@ -457,3 +457,20 @@ def test_the_time_left_follows_the_runs_own_pace() -> None:
     assert seconds_left(run, 107.0, typical) == pytest.approx((20 * 0.5 - 2) + 0.5 * 30)
     run.stage, run.stage_started = "c", 120.0
     assert seconds_left(run, 150.0, typical) == pytest.approx(0.0)  # late: nothing more known
+
+
+def test_an_instrument_switched_on_with_no_household_to_take_it_says_so() -> None:
+    from simulator.population import population_of
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import switches
+
+    scenario = load_scenario("ruyuan-2016", [
+        'optimizer.instruments=["equity", "pv", "employment", "loans", "industry", '
+        '"relocation"]'])
+    registry = population_of(scenario)
+    shown = {s.key: s for s in switches(scenario, "zh", registry)}
+    assert shown["relocation"].on and shown["relocation"].idle  # no village listed
+    assert shown["equity"].on and not shown["equity"].idle
+    listed = load_scenario("ruyuan-2016", [
+        'optimizer.instruments=["equity", "relocation"]', 'instruments.relocation.villages=["*"]'])
+    assert not {s.key: s for s in switches(listed, "zh", registry)}["relocation"].idle

@@ -196,7 +196,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             shown = base
         return page(request, "settings.html", status, run=run,
                     sections=forms.form_fields(shown, current),
-                    switches=forms.switches(shown, current),
+                    switches=forms.switches(shown, current, _population_or_none(
+                        shown, run.registry_path)),
                     enterprises=forms.enterprise_rows(shown),
                     enterprise_prefix=forms.ENTERPRISE_PREFIX,
                     scenario_name=shown.display_name(current),
@@ -496,6 +497,15 @@ def _field_name(path: str, lang: str) -> str:
     from simulator.messages import where_zh
 
     return where_zh(path) if lang == "zh" else path
+
+
+def _population_or_none(loaded: Any, registry_path: Path | None) -> Any:
+    """The run's households, or None when they cannot be read (the page then says nothing
+    about which instruments they may take)."""
+    try:
+        return _population(loaded, registry_path)
+    except TuopinError:
+        return None
 
 
 def _population(loaded: Any, registry_path: Path | None) -> Any:

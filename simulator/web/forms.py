@@ -91,6 +91,9 @@ class Switch:
     key: str
     label: str
     on: bool
+    idle: bool = False
+    """Offered, but no household of the registry may take it (relocation with no village
+    listed, posts with none per village): switching it on does nothing, and the page says so."""
 
 
 @cache
@@ -184,11 +187,20 @@ def form_fields(scenario: Scenario, lang: str) -> list[tuple[str, list[FormField
     return sections
 
 
-def switches(scenario: Scenario, lang: str) -> list[Switch]:
-    """Every instrument, with whether ``scenario`` offers it (``optimizer.instruments``)."""
+def switches(scenario: Scenario, lang: str, registry: Any = None) -> list[Switch]:
+    """Every instrument, with whether ``scenario`` offers it (``optimizer.instruments``) and,
+    given the ``registry``, whether any household may take it."""
+    from simulator.interventions import INSTRUMENTS
+
     offered = value_at(scenario, OFFERED_PATH)
-    return [Switch(key, instrument_name(key, lang), key in offered)  # type: ignore[arg-type]
-            for key in INSTRUMENT_KEYS]
+    modules = {m.KEY: m for m in INSTRUMENTS}
+    out = []
+    for key in INSTRUMENT_KEYS:
+        on = key in offered
+        idle = bool(on and registry is not None and key in modules
+                    and not modules[key].eligible(registry, scenario).any())
+        out.append(Switch(key, instrument_name(key, lang), on, idle))  # type: ignore[arg-type]
+    return out
 
 
 def _number_text(text: str) -> str:

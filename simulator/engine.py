@@ -395,9 +395,11 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                 exited_by_with_help[p, :, y] = (exited & (exit_with <= y)).mean(axis=0)
         if people_exited is not None:
             people_exited[p] = _people_exited_by(exit_with, people, block.years)
-        if tracked_exited is not None and (track == p).any():
-            tracked_exited += _people_exited_by(exit_with, np.where(track == p, people, 0.0),
-                                                block.years)
+        if tracked_exited is not None:
+            mine = track == p  # only the households the tracked allocation gives package p
+            if mine.any():
+                tracked_exited += _people_exited_by(exit_with[:, mine], people[mine],
+                                                    block.years)
         kept_by = {"stable_kept_by_help": kept_by_help,
                    "stable_made_by_top_up": made_by_top_up(one["stable"], total)}
         for i, name in enumerate(KEPT):

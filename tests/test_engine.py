@@ -249,6 +249,7 @@ def test_a_tracked_allocation_is_its_plan_run(tiny_scenario, tiny_registry) -> N
         assert np.array_equal(tracked.income_by_category, planned.income_by_category)
         assert np.array_equal(tracked.stable, planned.stable)
         assert np.array_equal(tracked.exit_year, planned.exit_year)
+        assert np.allclose(tracked.people_exited_totals, planned.people_exited_totals)
         for line, amount in planned.outlays_by_line().items():
             assert np.array_equal(tracked.outlays_by_line()[line], amount)
         assert json.dumps(tracked.summary()) == json.dumps(planned.summary())

@@ -390,11 +390,14 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         if exited_by_with_help is not None:
             kept_by_help, exit_with = with_help(assisted, pattern, one["stable"],
                                                 one["exit_year"])
+        if exited_by_with_help is not None or people_exited is not None:
             exited = exit_with != NO_YEAR
             for y in range(block.years):
-                exited_by_with_help[p, :, y] = (exited & (exit_with <= y)).mean(axis=0)
-        if people_exited is not None:
-            people_exited[p] = _people_exited_by(exit_with, people, block.years)
+                by_then = exited & (exit_with <= y)  # (R, H), once for both uses
+                if exited_by_with_help is not None:
+                    exited_by_with_help[p, :, y] = by_then.mean(axis=0)
+                if people_exited is not None:
+                    people_exited[p, :, y] = by_then @ people
         if tracked_exited is not None:
             mine = track == p  # only the households the tracked allocation gives package p
             if mine.any():

@@ -107,6 +107,9 @@ class Line:
     zh: str
     en: str
     doc: str
+    placed: bool = False
+    """The money is placed in an asset (equity held in an enterprise, a PV plant) rather than
+    paid to the household: the printed 一户一策 shows it apart."""
 
 
 @dataclass(frozen=True, order=True)

@@ -38,7 +38,7 @@ SOURCES = {"equity_dividends": Source(
     "property", "dividends on equity invested for the household (property income)")}
 LINES = {
     "equity_principal": Line("入股本金", "equity principal",
-                             "principal invested on the household's behalf"),
+                             "principal invested on the household's behalf", placed=True),
     "organisation_rewards": Line(
         "带动主体奖励", "organisation rewards",
         "one-off reward per poor person brought into the equity scheme"),

@@ -36,7 +36,7 @@ SOURCES = {"pv_returns": Source("property",
                                 "revenue of the household's PV capacity (property income)")}
 LINES = {
     "pv_capex": Line("光伏建设投入", "PV capital cost",
-                     "capital cost of the household's PV capacity paid by the fund"),
+                     "capital cost of the household's PV capacity paid by the fund", placed=True),
     "pv_sites": Line("光伏电站场地", "PV site fixed cost",
                      "fixed cost of a village PV site, paid in the year the optimiser opens it"),
 }

@@ -25,7 +25,6 @@ from simulator.packages import Package, default_packages
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
-from simulator.vocabulary import REGISTERED_CATEGORIES
 
 
 def candidate_packages(scenario: Scenario, registry: Registry | None = None) -> list[Package]:
@@ -152,9 +151,11 @@ class CandidateSet:
         households, packages = np.nonzero(x)
         return x[households, packages] @ self.stable[packages, :, households]
 
+    @cached_property
     def recovered(self) -> np.ndarray:
         """(H, K) money expected to come back to the county from household h under package k
-        over the horizon [yuan] (equity principal kept or recovered): what net costs deduct."""
+        over the horizon [yuan] (equity principal kept or recovered): what net costs deduct
+        (every model the net-cost goal builds reads it: computed once)."""
         return np.stack([self.result.household_recovered(k) for k in range(self.n_packages)],
                         axis=1)
 
@@ -198,7 +199,7 @@ class CandidateSet:
 
     def registered(self) -> np.ndarray:
         """(H,) registered poor household (not an edge household)."""
-        return np.isin(self.registry.category, REGISTERED_CATEGORIES)
+        return self.registry.registered
 
     def first_year_return_rate(self, choice: np.ndarray) -> np.ndarray:
         """(R,) share of registered households exiting by income under ``choice`` (H,) that
@@ -281,8 +282,7 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
     feasible[:, 0] = True  # 'none' is always possible…
     if scenario.policy.every_household_a_measure:
         # …but for a registered household with labour under 帮扶全覆盖, where any measure is
-        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
-        covered = registered & (registry.laborers > 0) & feasible[:, 1:].any(axis=1)
+        covered = registry.registered_with_labour & feasible[:, 1:].any(axis=1)
         feasible[covered, 0] = False
     excess = return_excess(scenario, result, packages, p_return_first_year,
                            p_at_risk_first_year)

@@ -34,8 +34,9 @@ from simulator.statistics import paired, spread
 from simulator.units import YUAN_PER_WAN
 
 TARGET_TOLERANCE_PEOPLE = 1.0
-"""An exit target counts as met when the expected shortfall is below one person in every plan
-year (engineering choice: the optimiser's expected counts are fractional)."""
+"""An exit target counts as met when the shortfall is below one person — the expected shortfall
+in every plan year for the frontier, the shortfall in a replication for the goal "targets"
+(engineering choice: expected counts are fractional, a replication's whole)."""
 
 TARGET_SEARCH_STEPS = 4
 """Bisection steps between the last frontier level that misses the targets and the first that

@@ -20,7 +20,9 @@ from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.rows import coupling_rows
 
 ROW_TOLERANCE = 1e-9
-"""Slack (in a row's own units) below which a row is not counted as made worse."""
+"""Slack (in a row's own units, or in a chance of exiting) below which a row is not counted as
+made worse, nor a package as likelier to exit: float noise of summed coefficients (engineering
+choice)."""
 
 
 def idle_packages(cands: CandidateSet, choice: np.ndarray) -> np.ndarray:
@@ -54,10 +56,14 @@ def take_back_idle(cands: CandidateSet, budgets: Sequence[float], choice: np.nda
     sign = np.array([1.0 if row.sense == "<=" else -1.0 for row in rows])
     # a row's excess over its limit (≤ 0 when kept): what a take-back may not increase
     excess = np.maximum(sign * (used - rhs), 0.0)
+    # what taking back each candidate's package does to each row (rows × candidates): a
+    # household's own change does not depend on the take-backs before it
+    none = np.zeros(candidates.size, dtype=out.dtype)
+    changes = np.array([row.at(candidates, none) - row.at(candidates, out[candidates])
+                        for row in rows]).reshape(len(rows), candidates.size)
     kept: dict[int, str] = {}
-    for h in candidates:
-        pair_h, pair_k = np.array([h, h]), np.array([out[h], 0])
-        change = np.array([np.diff(row.at(pair_h, pair_k))[0] for row in rows])
+    for i, h in enumerate(candidates):
+        change = changes[:, i]
         after = sign * (used + change - rhs)
         worse = after > excess + ROW_TOLERANCE * np.maximum(1.0, np.abs(rhs))
         if worse.any():

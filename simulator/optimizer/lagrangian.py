@@ -42,7 +42,7 @@ import numpy as np
 
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.highs import quiet_highs
-from simulator.optimizer.rows import MONEY_UNIT, Row, coupling_rows
+from simulator.optimizer.rows import MONEY_UNIT, SITE_CAP_FIELD, Row, coupling_rows
 from simulator.optimizer.sites import SiteRules
 
 BUNDLE_TOLERANCE = 1e-7
@@ -400,6 +400,6 @@ def _site_cap_rows(cands: CandidateSet) -> list[Row]:
     uses = cands.uses("pv").astype(float)
     return [Row(f"pv_site_cap_{t}", "capacity", "<=", cap,
                 household=(townships == town).astype(float), package=uses,
-                limit="capacities.pv_sites_per_township_max",
+                limit=SITE_CAP_FIELD,
                 per_limit=float(SiteRules.of(cands.scenario).households_per_site))
             for t, town in enumerate(sorted(set(townships.tolist())))]

@@ -35,17 +35,14 @@ import numpy as np
 from simulator.errors import TuopinError
 from simulator.interventions import INSTRUMENTS
 from simulator.optimizer.candidates import CandidateSet, fold_to_plan_years
+from simulator.optimizer.frontier import TARGET_TOLERANCE_PEOPLE
 from simulator.optimizer.idle import take_back_idle
-from simulator.optimizer.model import SITE_CAP_FIELD, Solution, _Settings
-from simulator.optimizer.rows import MONEY_UNIT
+from simulator.optimizer.model import Solution, _Settings
+from simulator.optimizer.rows import BUDGET_FIELD, MONEY_UNIT, SITE_CAP_FIELD
 from simulator.optimizer.sampling import required_share
 from simulator.optimizer.strategies import solve_lp_first
 from simulator.schema import to_plain, value_at, with_value
 from simulator.units import YUAN_PER_WAN
-
-TARGET_TOLERANCE_PEOPLE = 1.0
-"""A replication meets a target when it is short by less than one person (the model's counts of
-people are whole; engineering choice)."""
 
 MARGIN_ROUNDS = 8
 """Most rounds of raising the targets' margins (and lowering the budgets') before the attempt is
@@ -69,7 +66,9 @@ by far more; at the stable-exit goal's 0.01 % a solve took minutes; engineering 
 CHECK_ROUNDS = 3
 """Most times the additions are checked and topped up (engineering choice)."""
 
-BUDGET_FIELD = "budget.yearly_yuan"
+ADDED_UNITS_TOLERANCE = 1e-6
+"""Units of a raised limit (万元 for money, one slot, one kW…) below which the elastic model's
+addition is solver noise, not an addition (engineering choice)."""
 
 
 @dataclass(frozen=True)
@@ -104,16 +103,15 @@ class Attempt:
     converged: bool = False
     """The plan meets every target (and fits every budget) in enough replications."""
     margins: list[float] = field(default_factory=list)
+    """People added to each year's target in the model, as far as the rounds raised them."""
     budget_margins: list[float] = field(default_factory=list)
+    """Yuan taken off each year's budget in the model (confidence rule)."""
     exits: np.ndarray | None = None
     """(R, P) registered people exited by the end of each plan year, in-sample."""
-    outlays: np.ndarray | None = None
-    """(R, P) the plan's outlays by plan year, PV sites included, in-sample [yuan]."""
     added: dict[tuple[str, Any], float] = field(default_factory=dict)
     """Units added to each raised limit (the elastic model's variables)."""
     shortfall: list[float] = field(default_factory=list)
     """People still short of each year's target with every limit raised (elastic model)."""
-    rounds: int = 0
     cap: float | None = None
     """People the years out of reach were allowed to fall short, summed (None: none out of
     reach)."""
@@ -140,7 +138,6 @@ class TargetPlan:
     exits: np.ndarray
     """(R, P) registered people exited by the end of each plan year under the allocation,
     in-sample."""
-    margins: list[float]
     additions: list[Addition] = field(default_factory=list)
     failing_years: list[int] = field(default_factory=list)
     """Plan years whose target the scenario's own limits cannot meet (indices)."""
@@ -179,8 +176,14 @@ def target_people(cands: CandidateSet) -> list[float]:
         raise TuopinError("the goal 'targets' needs yearly exit targets: set "
                           "policy.exit_targets_share_of_people (one share of registered people "
                           "per plan year)")
-    people = float(cands.registry.size[cands.registered()].sum())
+    people = _registered_people(cands).sum()
     return [float(t) * people for t in np.cumsum(shares)[:cands.plan_years]]
+
+
+def _registered_people(cands: CandidateSet) -> np.ndarray:
+    """(H,) people of each registered household (0 for an edge household): what the targets
+    count."""
+    return np.where(cands.registered(), cands.registry.size, 0).astype(float)
 
 
 def unit_costs(scenario: Any) -> dict[str, float]:
@@ -199,7 +202,7 @@ def reachable_people(cands: CandidateSet) -> list[float]:
     """The most registered people any allocation has exited by the end of each plan year, in
     expectation: each household with the package likeliest to have it exited by then, budgets
     and limits set aside."""
-    people = np.where(cands.registered(), cands.registry.size, 0).astype(float)
+    people = _registered_people(cands)
     best = np.where(cands.feasible[:, :, None], cands.p_exit_by, 0.0).max(axis=1)  # (H, P)
     return [float(v) for v in people @ best]
 
@@ -225,7 +228,7 @@ def meet_targets(cands: CandidateSet, budgets: Sequence[float], *, solver: str |
     options["cap"] = within.cap
     failing = _failing_years(within, targets,
                              required_share(scenario.budget.confidence, cands.result.reps))
-    people = np.where(cands.registered(), cands.registry.size, 0).astype(float)
+    people = _registered_people(cands)
     facts = dict(reach_people=reach, out_of_reach=[y for y, o in enumerate(out_of_reach) if o],
                  without_support_people=[float(v) for v in people @ cands.p_exit_by[:, 0]])
     if within.converged:
@@ -248,13 +251,13 @@ def meet_targets(cands: CandidateSet, budgets: Sequence[float], *, solver: str |
             raised_scenario = with_value(raised_scenario, addition.field, addition.after)
         raised_budgets = np.asarray(raised_scenario.budget.yearly_yuan, dtype=float)
         raised = replace(cands, scenario=raised_scenario)
-        check = _attempt(raised, raised_budgets, targets, None, **options)
+        check = _attempt(raised, raised_budgets, targets, None, start=attempt, **options)
         if check.converged:
             plan = _plan(raised, raised_budgets, targets, check, met=False)
             return replace(plan, reachable=not any(out_of_reach),
                            additions=[additions[f] for f in sorted(additions)],
                            failing_years=failing, **facts)
-        attempt = _attempt(raised, raised_budgets, targets, prices, **options)
+        attempt = _attempt(raised, raised_budgets, targets, prices, start=check, **options)
         if not attempt.converged:
             break
     return _out_of_reach(cands, budgets, targets, within, attempt, prices, failing, facts)
@@ -297,7 +300,7 @@ def _closest(cands: CandidateSet, budgets: np.ndarray, soft: tuple[bool, ...],
         raise TuopinError("no allocation keeps the budgets and limits, even without the exit "
                           "targets: see tuopin optimize with the goal 'exits'")
     solution, _model = solved
-    people = float(cands.registry.size[cands.registered()].sum())
+    people = _registered_people(cands).sum()
     return sum(s for s, out in zip(solution.exit_target_shortfall, soft, strict=True)
                if out) + max(TARGET_TOLERANCE_PEOPLE, CLOSEST_SLACK_SHARE * people)
 
@@ -305,29 +308,36 @@ def _closest(cands: CandidateSet, budgets: np.ndarray, soft: tuple[bool, ...],
 def _attempt(cands: CandidateSet, budgets: np.ndarray, targets: list[float],
              additions: dict[str, float] | None, *, solver: str | None,
              time_limit: float | None, workers: int, soft: tuple[bool, ...],
-             cap: float | None = None) -> Attempt:
+             cap: float | None = None, start: Attempt | None = None) -> Attempt:
     """Solve with margins raised round by round until the plan meets every target within reach
     (and fits every budget under the confidence rule) in enough in-sample replications; the
-    years out of reach (``soft``) come within ``cap`` people of theirs."""
+    years out of reach (``soft``) come within ``cap`` people of theirs. The margins start where
+    ``start`` left them (an earlier attempt on the same replications and targets: the rounds it
+    paid for need not be paid again)."""
     scenario = cands.scenario
     confidence = scenario.budget.confidence
     required = required_share(confidence, cands.result.reps)
     by_confidence = scenario.budget.rule == "confidence"
     years = cands.plan_years
-    margins, budget_margins = [0.0] * years, [0.0] * years
+    margins = list(start.margins) if start and start.margins else [0.0] * years
+    budget_margins = list(start.budget_margins) if start and start.budget_margins \
+        else [0.0] * years
     attempt = Attempt(solution=None)
-    for round_ in range(1, MARGIN_ROUNDS + 1):
+    closest: dict[tuple[float, ...], float] = {}
+    for _round in range(MARGIN_ROUNDS):
         # within the limits, how close the years out of reach can come depends on the money
-        # the budgets' margins leave
-        round_cap = cap if cap is not None or not any(soft) else \
-            _closest(cands, budgets, soft, budget_margins, solver, time_limit)
+        # the budgets' margins leave (solved once for each set of budget margins)
+        key = tuple(budget_margins)
+        if cap is None and any(soft) and key not in closest:
+            closest[key] = _closest(cands, budgets, soft, budget_margins, solver, time_limit)
+        round_cap = cap if cap is not None or not any(soft) else closest[key]
         settings = _settings(cands, budgets, solver, time_limit, goal="targets",
                              target_margin=tuple(margins), budget_margin=tuple(budget_margins),
                              soft_targets=soft, soft_shortfall_cap=round_cap,
                              additions=additions)
         solved = solve_lp_first(cands, settings)
         if solved is None:
-            return replace(attempt, rounds=round_)
+            return attempt
         solution, model = solved
         added = model.additions()
         raised = budgets + np.array([added.get((BUDGET_FIELD, y), 0.0) * MONEY_UNIT
@@ -337,9 +347,8 @@ def _attempt(cands: CandidateSet, budgets: np.ndarray, targets: list[float],
                            kept_for_rule=kept)
         exits, outlays = _in_sample(cands, choice, workers)
         attempt = Attempt(solution=solution, margins=list(margins),
-                          budget_margins=list(budget_margins), exits=exits, outlays=outlays,
-                          added=added, shortfall=list(solution.exit_target_shortfall),
-                          rounds=round_, cap=round_cap)
+                          budget_margins=list(budget_margins), exits=exits, added=added,
+                          shortfall=list(solution.exit_target_shortfall), cap=round_cap)
         within_reach = [s for s, o in zip(attempt.shortfall, soft, strict=True) if not o]
         if max(within_reach, default=0.0) > TARGET_TOLERANCE_PEOPLE:
             return attempt  # out of reach with every priced limit raised: margins cannot help
@@ -349,7 +358,7 @@ def _attempt(cands: CandidateSet, budgets: np.ndarray, targets: list[float],
             if by_confidence else np.zeros(years)
         met = all(share >= required or soft[y]
                   for y, share in enumerate(met_shares(exits, targets)))
-        fits = bool(np.all(over <= MONEY_UNIT * 1e-6))
+        fits = bool(np.all(over <= MONEY_UNIT * ADDED_UNITS_TOLERANCE))
         if met and fits:
             attempt.converged = True
             return attempt
@@ -383,8 +392,7 @@ def _plan(cands: CandidateSet, budgets: np.ndarray, targets: list[float], attemp
     assert attempt.solution is not None and attempt.exits is not None
     return TargetPlan(met=met, reachable=True, solution=attempt.solution, budgets=budgets,
                       scenario=cands.scenario, targets_people=targets,
-                      confidence=cands.scenario.budget.confidence, exits=attempt.exits,
-                      margins=attempt.margins)
+                      confidence=cands.scenario.budget.confidence, exits=attempt.exits)
 
 
 def _failing_years(attempt: Attempt, targets: list[float], confidence: float) -> list[int]:
@@ -403,8 +411,7 @@ def _blocking_limits(cands: CandidateSet, budgets: np.ndarray, binding: Sequence
     from simulator.optimizer.rows import binding_limits
 
     limits = [str(entry["limit"]) for entry in binding_limits(cands, budgets, binding)]
-    return sorted({limit for limit in limits
-                   if limit not in prices and limit != "policy.exit_targets_share_of_people"})
+    return sorted({limit for limit in limits if limit not in prices})
 
 
 def _additions(cands: CandidateSet, scenario: Any, budgets: np.ndarray, attempt: Attempt,
@@ -414,15 +421,16 @@ def _additions(cands: CandidateSet, scenario: Any, budgets: np.ndarray, attempt:
     years = cands.plan_years
     out = []
     money = [attempt.added.get((BUDGET_FIELD, y), 0.0) * MONEY_UNIT for y in range(years)]
-    if any(m > MONEY_UNIT * 1e-6 for m in money):
-        after = tuple(float(b + _round_up(m, YUAN_PER_WAN)) if m > MONEY_UNIT * 1e-6
+    noise = MONEY_UNIT * ADDED_UNITS_TOLERANCE
+    if any(m > noise for m in money):
+        after = tuple(float(b + _round_up(m, YUAN_PER_WAN)) if m > noise
                       else float(b) for b, m in zip(budgets, money, strict=True))
         out.append(Addition(BUDGET_FIELD, tuple(float(b) for b in budgets), after,
                             float(sum(after) - budgets.sum()), 0.0))
     by_field: dict[str, float] = {}
     by_row: dict[str, dict[str, float]] = {}
     for (limit, where), units in attempt.added.items():
-        if limit == BUDGET_FIELD or units <= 1e-6:
+        if limit == BUDGET_FIELD or units <= ADDED_UNITS_TOLERANCE:
             continue
         if isinstance(where, str):
             by_row.setdefault(limit, {})[where] = units * MONEY_UNIT

@@ -39,17 +39,16 @@ import pulp
 from simulator.errors import TuopinError
 from simulator.optimizer.candidates import CandidateSet
 from simulator.optimizer.highs import consume_banner
-from simulator.optimizer.rows import MONEY_UNIT, coupling_rows
+from simulator.optimizer.rows import BUDGET_FIELD, MONEY_UNIT, SITE_CAP_FIELD, coupling_rows
 from simulator.optimizer.sites import SiteRules
 
 INTEGRALITY_TOLERANCE = 1e-6
 """A relaxed variable within this of 0 or 1 counts as integral."""
 
-SITE_CAP_FIELD = "capacities.pv_sites_per_township_max"
-
 TARGET_SHORTFALL_PENALTY = 1e6
 """Goal "targets" with limits that may be raised: 万元 per person short of an exit target —
-above any plan's cost, so a shortfall is left only where no addition can close it."""
+above any plan's cost, so a shortfall is left only where no addition can close it (engineering
+choice: 100 亿元 a person, beyond any county budget)."""
 
 TARGET_TIE_BREAK = 1e-4
 """Goal "targets": 万元 (1 yuan) per expected stable exit, so that of two allocations of
@@ -362,7 +361,7 @@ class AllocationModel:
         cands = self.cands
         cost = cands.cost.sum(axis=2)
         if cands.scenario.optimizer.goal_cost == "net":
-            cost = cost - cands.recovered()
+            cost = cost - cands.recovered
         terms = [(self.x[h, k], cost[h, k] / MONEY_UNIT - TARGET_TIE_BREAK * cands.p_stable[h, k])
                  for h, k in self.pairs]
         site_cost = self.site_rules.fixed_cost_yuan / MONEY_UNIT
@@ -370,7 +369,7 @@ class AllocationModel:
         prices = self.settings.additions or {}
         for (limit, where), variable in self.added.items():
             # money added to a budget costs nothing more: what it buys is counted as outlays
-            if limit != "budget.yearly_yuan":
+            if limit != BUDGET_FIELD:
                 # a limit raised row by row is a money row (an enterprise's absorption, in 万元
                 # priced per yuan); one raised field by field is in the field's units
                 unit = MONEY_UNIT if isinstance(where, str) else 1.0

@@ -30,6 +30,11 @@ MONEY_UNIT = YUAN_PER_WAN
 
 BUDGET_CONSTRAINT = "budget_{year}"
 
+BUDGET_FIELD = "budget.yearly_yuan"
+EXIT_TARGETS_FIELD = "policy.exit_targets_share_of_people"
+SITE_CAP_FIELD = "capacities.pv_sites_per_township_max"
+"""Scenario fields rows name as their limits, where code beyond the row builders reads them."""
+
 
 @dataclass(frozen=True, eq=False)
 class Row:
@@ -99,7 +104,7 @@ def _budget_rows(cands: CandidateSet, budgets: Sequence[float]) -> list[Row]:
     # Kept under the confidence rule too: the upper-tail mean is never below the mean.
     return [Row(BUDGET_CONSTRAINT.format(year=year), "budget", "<=",
                 float(budgets[year]) / MONEY_UNIT, full=cands.cost[:, :, year] / MONEY_UNIT,
-                year=year, limit="budget.yearly_yuan", per_limit=1 / MONEY_UNIT)
+                year=year, limit=BUDGET_FIELD, per_limit=1 / MONEY_UNIT)
             for year in range(cands.plan_years)]
 
 
@@ -144,7 +149,7 @@ def _policy_rows(cands: CandidateSet) -> list[Row]:
     for year, target in enumerate(targets[:cands.plan_years]):
         rows.append(Row(f"exit_target_{year}", "exit_target", ">=", float(target) * people,
                         full=weight * cands.p_exit_by[:, :, year], year=year,
-                        limit="policy.exit_targets_share_of_people"))
+                        limit=EXIT_TARGETS_FIELD))
     return rows
 
 
@@ -156,15 +161,17 @@ def binding_limits(cands: CandidateSet, budgets: Sequence[float], names: Sequenc
                    ) -> list[dict[str, object]]:
     """For each binding row of ``names``, the scenario field that sets its limit, that field's
     source, and whether the source is a guess or a low-confidence figure (a guessed capacity
-    that decides the allocation must be named as such wherever it binds)."""
+    that decides the allocation must be named as such wherever it binds). The yearly exit
+    targets are left out: they are what the plan aims at, not a limit on what it buys."""
     from simulator.calibration.targets import is_uncertain
 
-    limits = {row.name: row.limit for row in coupling_rows(cands, budgets)}
+    limits = {row.name: row.limit for row in coupling_rows(cands, budgets)
+              if row.kind != "exit_target"}
     out = []
     for name in names:
         limit = limits.get(name)
         if limit is None and SITE_CAP_ROW.match(name):
-            limit = "capacities.pv_sites_per_township_max"
+            limit = SITE_CAP_FIELD
         if limit is None:
             continue
         source = cands.scenario.source_of(limit)

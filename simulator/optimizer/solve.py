@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator.interventions import INSTRUMENTS
 from simulator.optimizer.baselines import BASELINES, rule_packages
 from simulator.optimizer.candidates import (
     CandidateSet,
@@ -40,6 +41,7 @@ from simulator.optimizer.lagrangian import price_rows
 from simulator.optimizer.meet_targets import TargetPlan
 from simulator.optimizer.model import Solution
 from simulator.optimizer.rows import (
+    BUDGET_FIELD,
     binding_limits,
     broken_rows,
     describe_row,
@@ -56,11 +58,7 @@ from simulator.scenario.model import Scenario
 from simulator.schema import to_plain
 from simulator.statistics import headline, paired, spread
 from simulator.units import YUAN_PER_WAN
-from simulator.vocabulary import REGISTERED_CATEGORIES
 
-ASSET_LINES = ("equity_principal", "pv_capex")
-"""Budget lines whose money is placed in an asset (equity held in an enterprise, a PV plant)
-rather than paid to the household: the printed 一户一策 shows them apart."""
 
 @dataclass(frozen=True, eq=False)
 class AllocationResult:
@@ -95,11 +93,14 @@ class AllocationResult:
     """The MILP solver used (empty: the scenario's)."""
     target_budget: TargetBudget | None = None
     """The smallest multiple of the budgets that meets the exit targets (with the frontier)."""
-    goal: str = "exits"
-    """"exits" (the most stable exits the budgets buy) or "targets" (the least-cost plan that
-    meets the yearly exit targets: :attr:`target_plan`)."""
     target_plan: TargetPlan | None = None
     """Under the goal "targets": what meeting the targets takes, additions included."""
+
+    @property
+    def goal(self) -> str:
+        """"exits" (the most stable exits the budgets buy) or "targets" (the least-cost plan
+        that meets the yearly exit targets: :attr:`target_plan`)."""
+        return "exits" if self.target_plan is None else "targets"
 
     @property
     def plan(self) -> Plan:
@@ -136,8 +137,8 @@ class AllocationResult:
         exits = evaluation.p_exit_by[:, :, -1]
         table["p_exit_in_plan"] = [round(float(v), 4) for v in exits[households, choice]]
         table["p_exit_in_plan_without_support"] = [round(float(v), 4) for v in exits[:, 0]]
-        covered = self.scenario.policy.every_household_a_measure & np.isin(
-            registry.category, REGISTERED_CATEGORIES) & (registry.laborers > 0)
+        covered = self.scenario.policy.every_household_a_measure & \
+            registry.registered_with_labour
         # the rule that asks for the household's measure: 帮扶全覆盖, or the policy rule that
         # kept a package adding nothing in-sample (its scenario field)
         kept = self.solution.kept_for_rule
@@ -165,19 +166,21 @@ class AllocationResult:
 
     def _placed(self, choice: np.ndarray) -> np.ndarray:
         """(H,) money of each household's package that is placed in an asset rather than paid
-        to the household [yuan, mean over in-sample replications]: equity principal held in an
-        enterprise and the capital cost of its PV capacity (:data:`ASSET_LINES`)."""
-        result = self.candidates.result
-        chosen = [{v.name for v in self.candidates.packages[k].variants} for k in choice]
+        to the household [yuan, mean over in-sample replications]: the budget lines the
+        instruments mark ``placed`` (equity principal, PV capital cost)."""
+        cands = self.candidates
+        placed_lines = {key for module in INSTRUMENTS for key, line in module.LINES.items()
+                        if line.placed}
+        names = [{v.name for v in package.variants} for package in cands.packages]
         placed = np.zeros(len(choice))
-        for (variant, line), amount in result.outlays.items():
-            if line not in ASSET_LINES:
+        for (variant, line), amount in cands.result.outlays.items():
+            if line not in placed_lines:
                 continue
-            per_household = np.asarray(amount.amount).mean(axis=0).sum(axis=-1)
-            if per_household.ndim == 0:
-                per_household = np.full(len(amount.households), float(per_household))
-            has = np.array([variant in chosen[h] for h in amount.households], dtype=bool)
-            np.add.at(placed, np.asarray(amount.households)[has], per_household[has])
+            households = np.asarray(amount.households)
+            holds = np.array([variant in n for n in names])[choice[households]]
+            per_household = np.broadcast_to(
+                np.asarray(amount.amount).mean(axis=0).sum(axis=-1), households.shape)
+            placed[households[holds]] += per_household[holds]
         return placed
 
     def measures(self) -> np.ndarray:
@@ -242,7 +245,7 @@ class AllocationResult:
         without it minus the plan, paired over the fresh replications)."""
         free = self.without_coverage_rule
         registry = self.registry
-        covered = np.isin(registry.category, REGISTERED_CATEGORIES) & (registry.laborers > 0)
+        covered = registry.registered_with_labour
         measure = self.measures()
         return {
             "households_with_a_measure": int((measure != "none").sum()),
@@ -270,12 +273,11 @@ class AllocationResult:
             else np.minimum(needed, self.budgets)
         # what stops spending: the hard rows that bind, and those the LP prices (a rule such
         # as the one on first-year returns holds the plan back without being tight at the
-        # integer solution); a budget is the money itself, and a yearly exit target a soft
-        # goal the plan falls short of, not a limit on what it buys
+        # integer solution); a budget is the money itself, not a limit on it
         limits = {str(entry["limit"]) for entry in binding_limits(
             self.candidates, self.budgets, self.solution.binding)}
         limits |= {str(entry["limit"]) for entry in self.prices}
-        limits -= {"budget.yearly_yuan", "policy.exit_targets_share_of_people"}
+        limits.discard(BUDGET_FIELD)
         unspent, causes = {}, {}
         for year, budget, ask, price in zip(plan_years, self.budgets, asked, self.shadow_price,
                                             strict=True):
@@ -577,7 +579,7 @@ def _for_targets(cands: CandidateSet, budgets: np.ndarray, *, solver: str | None
                               solver=solver or scenario.optimizer.solver,
                               evaluation_seed=seed + scenario.optimizer.evaluation_seed_offset,
                               workers=workers, progress=progress)
-    return replace(result, goal="targets", target_plan=target)
+    return replace(result, target_plan=target)
 
 
 def allocation_packages(scenario: Scenario, registry: Registry) -> list[Package]:

@@ -496,8 +496,6 @@ class Proposal:
         one named as such (None when nothing binds)."""
         limits: dict[str, bool] = {}
         for entry in summary.get("binding_limits", []):
-            if entry["limit"] == "policy.exit_targets_share_of_people":
-                continue  # the targets are what the plan aims at, not a limit on it
             limits[entry["limit"]] = limits.get(entry["limit"], False) or entry["guess"]
         if not limits:
             return None

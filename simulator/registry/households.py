@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.registry.columns import COLUMNS
+from simulator.vocabulary import REGISTERED_CATEGORIES
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +87,16 @@ class Registry:
     def with_labour(self) -> np.ndarray:
         """Whether each household has labour capacity (at least one labourer)."""
         return self.laborers > 0
+
+    @property
+    def registered(self) -> np.ndarray:
+        """Whether each household is a registered poor household (not an edge household)."""
+        return np.isin(self.category, REGISTERED_CATEGORIES)
+
+    @property
+    def registered_with_labour(self) -> np.ndarray:
+        """Registered households with labour capacity: those 帮扶全覆盖 gives a measure."""
+        return self.registered & self.with_labour
 
     @property
     def net_income(self) -> np.ndarray:

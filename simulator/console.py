@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from simulator.parameter_texts import value_text
 from simulator.population import CalibrationRow
 from simulator.registry import Registry
 from simulator.results import SimulationResult
@@ -120,11 +121,11 @@ def target_lines(targets: dict[str, Any]) -> list[str]:
     lines = [f"goal: the least-cost plan ({basis} outlays) meeting each year's exit target in "
              f"{confidence:.0%} of replications"]
     for year, entry in targets["by_year"].items():
-        reach = (f"out of reach: the most any allocation has exited by then is "
-                 f"{entry['reachable_people']:,.0f} on average"
-                 if entry["out_of_reach"] else
-                 "met within the budgets and limits" if entry["met_within_limits"] else
-                 "needs the additions below")
+        reach = {"out_of_reach": "out of reach: the most any allocation has exited by then "
+                                 f"is {entry['reachable_people']:,.0f} on average",
+                 "met": "met within the budgets and limits",
+                 "needs_additions": "needs the additions below",
+                 "unmet": "not met even with more money and capacity"}[entry["state"]]
         lines.append(f"  {year}: target {entry['target_people']:,.0f} people exited; {reach}; "
                      f"the plan has {entry['fresh_people_exited_at_confidence']:,.0f} exited in "
                      f"{confidence:.0%} of fresh replications (meets it in "
@@ -134,24 +135,14 @@ def target_lines(targets: dict[str, Any]) -> list[str]:
                      f"(their own cost {targets['additions_cost_yuan'] / YUAN_PER_WAN:,.1f} 万元, "
                      "money added counted in the plan's outlays):")
         for addition in targets["additions"]:
-            lines.append(f"    {addition['field']}: {_plain(addition['before'])} → "
-                         f"{_plain(addition['after'])}")
+            field = addition["field"]
+            lines.append(f"    {field}: {value_text(field, addition['before'], 'en')} → "
+                         f"{value_text(field, addition['after'], 'en')}")
         lines.append("  to plan with them: " + " ".join(f"--set '{s}'" for s in targets["set"]))
     if targets["blocked_by"]:
         lines.append("  out of reach even with more money and capacity; what still binds: "
                      + ", ".join(targets["blocked_by"]))
     return lines
-
-
-def _plain(value: Any) -> str:
-    """A field's value in a line of text (amounts with thousands separators)."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_plain(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return value.get("name", "") + " " + _plain(value.get("absorption_yuan", ""))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return str(value)
 
 
 def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list[str]:

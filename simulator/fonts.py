@@ -7,8 +7,10 @@ or administrator rights. It is registered with matplotlib the first time a chart
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 CJK_FAMILY = "Noto Sans SC"
 FALLBACK_FAMILIES = ["DejaVu Sans"]
@@ -48,3 +50,30 @@ def _charmap(path: str) -> frozenset[int]:
     from matplotlib.ft2font import FT2Font
 
     return frozenset(FT2Font(path).get_charmap())
+
+
+def cjk_subset(text: str, *, flavor: str | None = None,
+               convert: Callable[[Any], None] | None = None) -> bytes:
+    """The bundled CJK font cut down to the characters of ``text`` (names and layout features
+    kept, an outlined .notdef), saved as ``flavor`` ("woff" for a web page; None: the font
+    file itself); ``convert`` changes the cut font in place before it is saved (TrueType
+    outlines for Word)."""
+    import io
+
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = flavor
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = ["*"]
+    font = subset.load_font(str(cjk_font_path()), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    if convert is not None:
+        convert(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    font.close()
+    return buffer.getvalue()

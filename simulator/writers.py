@@ -55,17 +55,14 @@ def write_calibration_table(path: Path, rows: Sequence[CalibrationRow],
                             header: str = "en") -> Path:
     """calibration.csv: each aggregate of a synthetic registry against its target, with
     English (``header="en"``, for scripts) or Chinese headers and values."""
-    if header == "zh":
-        return write_table(path, {
-            "汇总项": [r.aggregate_zh or r.aggregate for r in rows],
-            "目标值": [f"{r.target:g}" for r in rows],
-            "生成值": [f"{r.generated:g}" for r in rows],
-            "是否一致": ["是" if r.ok else "否" for r in rows]})
-    return write_table(path, {
-        "aggregate": [r.aggregate for r in rows],
-        "target": [f"{r.target:g}" for r in rows],
-        "generated": [f"{r.generated:g}" for r in rows],
-        "ok": [str(r.ok).lower() for r in rows]})
+    zh = header == "zh"
+    names = ("汇总项", "目标值", "生成值", "是否一致") if zh else \
+        ("aggregate", "target", "generated", "ok")
+    yes_no = ("是", "否") if zh else ("true", "false")
+    columns = ([r.aggregate_zh if zh else r.aggregate for r in rows],
+               [f"{r.target:g}" for r in rows], [f"{r.generated:g}" for r in rows],
+               [yes_no[0] if r.ok else yes_no[1] for r in rows])
+    return write_table(path, dict(zip(names, columns, strict=True)))
 
 
 def plan_figures(result: SimulationResult, output_dir: Path, lang: str) -> list[Path]:

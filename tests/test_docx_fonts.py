@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.proposal.docx_fonts import EMBEDDED_FAMILY, obfuscate
+from simulator.fonts import CJK_FAMILY
+from simulator.proposal.docx_fonts import obfuscate
 
 
 def _embedded_font(document: Path):
@@ -21,7 +22,7 @@ def _embedded_font(document: Path):
 
     package = zipfile.ZipFile(document)
     table = package.read("word/fontTable.xml").decode("utf-8")
-    entry = re.search(rf'<w:font w:name="{EMBEDDED_FAMILY}">.*?</w:font>', table, re.S)
+    entry = re.search(rf'<w:font w:name="{CJK_FAMILY}">.*?</w:font>', table, re.S)
     assert entry, "the CJK family is not declared in fontTable.xml"
     key = re.search(r'w:fontKey="(\{[0-9A-F-]+\})"', entry.group(0)).group(1)
     relationships = package.read("word/_rels/fontTable.xml.rels").decode("utf-8")
@@ -40,7 +41,7 @@ def test_docx_embeds_a_truetype_font_with_every_character_it_uses(written: Path)
     assert not {c for c in used if ord(c) not in cmap}
     assert "<w:embedTrueTypeFonts/>" in package.read("word/settings.xml").decode("utf-8")
     styles = package.read("word/styles.xml").decode("utf-8")
-    assert f'w:eastAsia="{EMBEDDED_FAMILY}"' in styles and "eastAsiaTheme" not in styles
+    assert f'w:eastAsia="{CJK_FAMILY}"' in styles and "eastAsiaTheme" not in styles
     footer = "".join(package.read(n).decode("utf-8") for n in package.namelist()
                      if n.startswith("word/footer"))
     assert 'w:instr=" PAGE "' in footer and 'w:instr=" NUMPAGES "' in footer

@@ -426,7 +426,12 @@ class AllocationResult:
         in_sample_share = target.share_met()
         by_year = {}
         for y, year in enumerate(plan_years):
+            # one word for the year's state, read by the CLI and the proposal alike
+            state = ("out_of_reach" if y in target.out_of_reach else
+                     "met" if y not in target.failing_years else
+                     "needs_additions" if target.reachable else "unmet")
             by_year[year] = {
+                "state": state,
                 "target_people": round(target.targets_people[y], 1),
                 "reachable_people": round(target.reach_people[y], 1),
                 "without_support_people": round(target.without_support_people[y], 1),

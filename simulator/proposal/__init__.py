@@ -144,7 +144,7 @@ def write_proposal(proposal: Proposal, output_dir: str | Path, *, lang: str = "z
     # The Chinese proposal's household list speaks Chinese (headers, categories, packages in
     # words); it still reads back as a plan (`tuopin simulate --plan`). English keeps the codes.
     households = (tables["households"].as_columns() if lang == "zh"
-                  else proposal.allocation.allocation_table())
+                  else proposal.allocation_table)
     outputs.append(write_table(output_dir / "allocation.csv", households))
     return outputs + write_charts(figures, output_dir)
 

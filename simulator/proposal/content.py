@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,11 +41,28 @@ APPENDIX_SKIPS = ("population.", "origin", "sources")
 """Fields the parameter appendix leaves out: the registry's make-up is the household list's
 business, and source notes are shown as the sources of the values they describe."""
 
-COMPUTING_SETTINGS = ("simulation.", "optimizer.", "watch.", "name", "description", "county",
-                      "issuer", "prepared_on")
-"""Fields that are how the model is computed or what the document is called, not what it
-assumes about the county: listed apart, in the method appendix (``optimizer.instruments`` —
-which measures the county offers — stays an assumption)."""
+COMPUTING_SECTIONS = ("simulation.", "optimizer.", "watch.")
+DOCUMENT_FIELDS = frozenset({"name", "name_zh", "description", "description_zh", "county",
+                             "issuer", "prepared_on"})
+OFFERED_MEASURES = "optimizer.instruments"
+"""How the model is computed (the sections) and what the document is called (the fields) are
+not what it assumes about the county: they are listed apart, in the method appendix. Which
+measures the county offers (:data:`OFFERED_MEASURES`) is a decision, and stays an assumption."""
+
+GOAL_STATE_WORDS = {"out_of_reach": "goal_out_of_reach", "met": "goal_met",
+                    "needs_additions": "goal_needs", "unmet": "goal_unmet"}
+"""The words for each year's state under the goal "targets" (summary.json ``targets``)."""
+
+EQUITY_LOSS_SHARE = 0.95
+"""Share of outcomes within which the equity section states the loss of principal (the 95 % of
+the document's other intervals)."""
+
+MAX_FAILURE_COMBINATIONS = 1 << 16
+"""Most combinations of enterprise failures enumerated for that loss [count]; beyond it the
+section states the loss if every enterprise failed (engineering choice: 16 enterprises)."""
+
+PROBABILITY_TOLERANCE = 1e-12
+"""Float noise below which summed chances count as reaching a share."""
 
 MOST_OF_THE_PLAN = 0.9
 """The proposal points out the smallest budget level whose plan adds at least this share of the
@@ -198,9 +216,13 @@ class Proposal:
 
     def equity_exposure(self) -> list[dict[str, Any]]:
         """The plan's equity principal by enterprise, with what a failure would lose: per
-        enterprise its name (marked where it is an assumption of the scenario), households,
-        principal [yuan], chance of failing over the term, the loss if it fails (the principal
-        not recovered) and the expected loss [yuan]."""
+        enterprise its name as the scenario gives it, households, principal [yuan], chance of
+        failing over the term, the loss if it fails (the principal not recovered) and the
+        expected loss [yuan]."""
+        return self._equity_rows
+
+    @cached_property
+    def _equity_rows(self) -> list[dict[str, Any]]:
         cands = self.allocation.candidates
         params = self.scenario.instruments.equity
         choice = self.allocation.optimised.choice
@@ -222,7 +244,7 @@ class Proposal:
                         "expected_loss_yuan": loss * params.failure_probability_over_term})
         return out
 
-    def equity_loss_quantile(self, share: float = 0.95) -> float:
+    def equity_loss_quantile(self, share: float = EQUITY_LOSS_SHARE) -> float:
         """The loss of equity principal [yuan] not exceeded in ``share`` of outcomes, the
         enterprises failing independently (exact over every combination of failures)."""
         rows = self.equity_exposure()
@@ -239,7 +261,7 @@ class Proposal:
             reached = 0.0
             for total, chance in sorted(outcomes):
                 reached += chance
-                if reached >= share - 1e-12:
+                if reached >= share - PROBABILITY_TOLERANCE:
                     return total
         return sum(row["loss_if_failed_yuan"] for row in rows)
 
@@ -272,6 +294,7 @@ class Proposal:
                      principal=f"{total / YUAN_PER_WAN:,.0f}",
                      expected=f"{sum(r['expected_loss_yuan'] for r in rows) / YUAN_PER_WAN:,.0f}",
                      high=f"{self.equity_loss_quantile() / YUAN_PER_WAN:,.0f}",
+                     share=f"{EQUITY_LOSS_SHARE:.0%}",
                      recovery=f"{params.principal_recovery_share:.0%}"),
                 source_text(word("equity_rules", lang), lang)]
 
@@ -306,6 +329,12 @@ class Proposal:
         if epoch and epoch.isdigit():
             return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
         return datetime.date.today().isoformat()
+
+    @cached_property
+    def allocation_table(self) -> dict[str, list[Any]]:
+        """The allocation's per-household table (computed once: the household list, 一户一策
+        and allocation.csv all read it)."""
+        return self.allocation.allocation_table()
 
     @cached_property
     def plan(self) -> Plan:
@@ -585,15 +614,9 @@ class Proposal:
                       basis=word(f"goal_basis_{targets['cost_basis']}", lang))]
         end = word("sentence_end", lang)
         for year, entry in targets["by_year"].items():
-            if entry["out_of_reach"]:
-                state = word("goal_out_of_reach", lang, reach=f"{entry['reachable_people']:,.0f}",
-                             none=f"{entry['without_support_people']:,.0f}")
-            elif entry["met_within_limits"]:
-                state = word("goal_met", lang)
-            elif targets["reachable"]:
-                state = word("goal_needs", lang)
-            else:
-                state = word("goal_unmet", lang)
+            state = word(GOAL_STATE_WORDS[entry["state"]], lang,
+                         reach=f"{entry['reachable_people']:,.0f}",
+                         none=f"{entry['without_support_people']:,.0f}")
             texts.append(word("goal_year", lang, year=year, target=f"{entry['target_people']:,.0f}",
                               state=state, share=share,
                               reached=f"{entry['fresh_people_exited_at_confidence']:,.0f}",
@@ -722,7 +745,7 @@ class Proposal:
 
     def assumption_table(self, lang: Language, settings: bool = False) -> Table:
         """Every model assumption (or, with ``settings``, every computing setting: replications,
-        seeds, solver options, the document's name; :data:`COMPUTING_SETTINGS`): name, value,
+        seeds, solver options, the document's name; :data:`COMPUTING_SECTIONS`): name, value,
         unit, meaning and source. English names the field by its path (what a scenario file
         writes); Chinese by its Chinese name, with every text in Chinese
         (:mod:`simulator.parameter_texts`)."""
@@ -779,44 +802,37 @@ class Proposal:
         column for the head's signature."""
         from simulator.proposal.reasons import household_reasons
 
-        source = self.allocation.allocation_table()
-        years = self.plan_years()
-        reasons = household_reasons(source, years, lang)
+        source = self.allocation_table
+        reasons = household_reasons(source, self.plan_years(), lang)
         registry = self.allocation.registry
-        named = "head_name" in source
-        # the registry's own columns a village form carries, where the registry has them
-        optional = [name for name in ("poverty_cause", "helper")
-                    if any(getattr(registry, name))]
-        columns = [word("township", lang), word("village", lang), word("household_id", lang),
-                   *([word("head_name", lang)] if named else []), word("people_labour", lang),
-                   *[word(name, lang) for name in optional if name == "poverty_cause"],
-                   word("measures_from", lang), word("money_total", lang),
-                   word("money_placed", lang), word("chances", lang), word("reason", lang),
-                   *[word(name, lang) for name in optional if name == "helper"],
-                   word("head_signature", lang)]
-        kinds = ["text", "text", "text", *(["text"] if named else []), "text",
-                 *(["text"] if "poverty_cause" in optional else []), "text", "yuan",
-                 "yuan", "text", "text", *(["text"] if "helper" in optional else []), "text"]
-        table = Table("per_household", word("per_household_sheet", lang), columns, kinds,
-                      list_like=True, page_break_column=1)
+        # (word of the heading, kind, household i's value); the head's name and the registry's
+        # own columns a village form carries only where the registry has them
+        columns: list[tuple[str, str, Callable[[int], Any]]] = [
+            ("township", "text", lambda i: source["township"][i]),
+            ("village", "text", lambda i: source["village"][i]),
+            ("household_id", "text", lambda i: source["household_id"][i]),
+            *([("head_name", "text", lambda i: source["head_name"][i])]
+              if "head_name" in source else []),
+            ("people_labour", "text",
+             lambda i: f"{int(registry.size[i])}/{int(registry.laborers[i])}"),
+            *([("poverty_cause", "text", lambda i: str(registry.poverty_cause[i]))]
+              if any(registry.poverty_cause) else []),
+            ("measures_from", "text", lambda i: self._measures_from(source, i, lang)),
+            ("money_total", "yuan", lambda i: round(reasons[i].cost)),
+            ("money_placed", "yuan", lambda i: round(float(source["placed_yuan"][i]))),
+            ("chances", "text", lambda i: f"{reasons[i].p_with:.0%}/{reasons[i].p_without:.0%}"),
+            ("reason", "text", lambda i: reasons[i].short),
+            *([("helper", "text", lambda i: str(registry.helper[i]))]
+              if any(registry.helper) else []),
+            ("head_signature", "text", lambda i: ""),
+        ]
+        table = Table("per_household", word("per_household_sheet", lang),
+                      [word(key, lang) for key, _, _ in columns],
+                      [kind for _, kind, _ in columns], list_like=True, page_break_column=1)
         order = sorted(range(len(reasons)), key=lambda i: (source["township"][i],
                                                            source["village"][i],
                                                            source["household_id"][i]))
-        for i in order:
-            money = sum(float(source[f"cost_{y}"][i]) for y in years)
-            chances = (f"{source['p_stable_exit'][i]:.0%}/"
-                       f"{source['p_stable_exit_without_support'][i]:.0%}")
-            table.rows.append([source["township"][i], source["village"][i],
-                               source["household_id"][i],
-                               *([source["head_name"][i]] if named else []),
-                               f"{int(registry.size[i])}/{int(registry.laborers[i])}",
-                               *([str(registry.poverty_cause[i])]
-                                 if "poverty_cause" in optional else []),
-                               self._measures_from(source, i, lang), round(money),
-                               round(float(source["placed_yuan"][i])), chances,
-                               reasons[i].short,
-                               *([str(registry.helper[i])] if "helper" in optional else []),
-                               ""])
+        table.rows.extend([value(i) for _, _, value in columns] for i in order)
         return table
 
     def _measures_from(self, source: dict[str, list[Any]], i: int, lang: Language) -> str:
@@ -839,7 +855,7 @@ class Proposal:
 
     def household_table(self, lang: Language) -> Table:
         """Per household: package and why (from the allocation table)."""
-        source = self.allocation.allocation_table()
+        source = self.allocation_table
         years = self.plan_years()
         columns = [("household_id", "household_id", "text"), ("head_name", "head_name", "text"),
                    ("id_number", "id_number", "text"), ("township", "township", "text"),
@@ -922,13 +938,9 @@ def _with_value_unit(value: Any, unit: str) -> str:
 
 def _is_setting(path: str) -> bool:
     """Whether a scenario field is a computing setting rather than a model assumption."""
-    if path == "optimizer.instruments":
+    if path == OFFERED_MEASURES:
         return False
-    return path.startswith(COMPUTING_SETTINGS)
-
-
-MAX_FAILURE_COMBINATIONS = 1 << 16
-"""Most combinations of enterprise failures enumerated for the equity loss's quantile."""
+    return path in DOCUMENT_FIELDS or path.startswith(COMPUTING_SECTIONS)
 
 
 def _ci(paired: dict[str, Any]) -> str:

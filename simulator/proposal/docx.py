@@ -14,11 +14,15 @@ import itertools
 from typing import Any
 
 from simulator.files import reproducible_zip
+from simulator.fonts import CJK_FAMILY
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
-from simulator.proposal.docx_fonts import EMBEDDED_FAMILY, embed_cjk_font
+from simulator.proposal.docx_fonts import embed_cjk_font
 from simulator.proposal.html import format_cell
-from simulator.proposal.text import word
+from simulator.proposal.text import PREVIEW_COLOUR, page_of_parts, word
+
+A4_CM = (21.0, 29.7)
+"""Width and height of an A4 page, portrait [cm]."""
 
 CHART_WIDTH_CM = 16.0
 """Width of a chart on an A4 page with 2.5 cm margins [cm]."""
@@ -56,7 +60,7 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     document.core_properties.author = "tuopin"
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.page_width, section.page_height = Cm(A4_CM[0]), Cm(A4_CM[1])
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.5))
     style = document.styles["Normal"]
@@ -72,7 +76,7 @@ def render_docx(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
         from docx.shared import RGBColor
 
         mark = document.add_paragraph().add_run(word("preview_mark", lang))
-        mark.bold, mark.font.color.rgb = True, RGBColor(0xB0, 0x00, 0x20)
+        mark.bold, mark.font.color.rgb = True, RGBColor.from_string(PREVIEW_COLOUR.lstrip("#"))
     document.add_heading(title, level=0)
     document.add_paragraph(word("subtitle", lang, scenario=proposal.scenario.display_name(lang),
                                 first=years[0], last=years[-1]))
@@ -173,7 +177,7 @@ def _set_fonts(document: Any) -> None:
             if attribute.endswith("Theme"):
                 del fonts.attrib[attribute]
         for script in ("ascii", "hAnsi", "eastAsia", "cs"):
-            fonts.set(qn(f"w:{script}"), EMBEDDED_FAMILY)
+            fonts.set(qn(f"w:{script}"), CJK_FAMILY)
 
 
 def _page_numbers(section: Any, lang: Language) -> None:
@@ -184,7 +188,7 @@ def _page_numbers(section: Any, lang: Language) -> None:
 
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    before, between, after = word("page_of", lang, page="\0", pages="\0").split("\0")
+    before, between, after = page_of_parts(lang)
     for text, field in ((before, "PAGE"), (between, "NUMPAGES"), (after, None)):
         if text:
             paragraph.add_run(text)
@@ -199,21 +203,47 @@ def _page_numbers(section: Any, lang: Language) -> None:
             paragraph._p.append(simple)
 
 
-def _table(document: Any, table: Table) -> None:
-    """A table with a bold header row, cells formatted as in the HTML."""
+def _table(document: Any, table: Table, widths: list[float] | None = None) -> None:
+    """A table with a bold header row, cells formatted as in the HTML. With ``widths`` [cm],
+    a printed list (一户一策): fixed column widths, a small font in exact lines, and the header
+    row repeated on every page the table runs to."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
     rows = table.rows[:LONG_TABLE_ROWS]
     grid = document.add_table(rows=1 + len(rows), cols=len(table.columns))
     grid.style = "Table Grid"
-    # A new table's cells each hold one empty paragraph; a run is added to it. (Setting
-    # ``cell.text`` clears and rebuilds the cell, and looking cells up row by row searches the
-    # table's XML each time: together most of the household annex's writing time.)
-    for heading, cell in zip(table.columns, grid.rows[0].cells, strict=True):
-        cell.paragraphs[0].add_run(str(heading)).bold = True
+    if widths is not None:
+        grid.autofit = False
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        grid._tbl.tblPr.append(layout)
+        for column, width in zip(grid.columns, widths, strict=True):
+            column.width = Cm(width)
+        grid.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    size, line = Pt(ANNEX_FONT_PT), Pt(ANNEX_LINE_PT)
+
+    def fill(cell: Any, text: str, j: int, bold: bool = False) -> None:
+        # A new table's cells each hold one empty paragraph; a run is added to it. (Setting
+        # ``cell.text`` clears and rebuilds the cell, and looking cells up row by row searches
+        # the table's XML each time: together most of the household annex's writing time.)
+        paragraph = cell.paragraphs[0]
+        if widths is not None:
+            cell.width = Cm(widths[j])
+            _exact_lines(paragraph, line)
+        if text:
+            run = paragraph.add_run(text)
+            run.bold = bold or None
+            if widths is not None:
+                run.font.size = size
+
+    for j, (heading, cell) in enumerate(zip(table.columns, grid.rows[0].cells, strict=True)):
+        fill(cell, str(heading), j, bold=True)
     for i, (row, grid_row) in enumerate(zip(rows, grid.rows[1:], strict=True)):
-        for value, kind, cell in zip(row, table.row_of_kinds(i), grid_row.cells, strict=True):
-            text = format_cell(value, kind)
-            if text:
-                cell.paragraphs[0].add_run(text)
+        for j, (value, kind, cell) in enumerate(zip(row, table.row_of_kinds(i),
+                                                    grid_row.cells, strict=True)):
+            fill(cell, format_cell(value, kind), j)
 
 
 def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
@@ -226,7 +256,7 @@ def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
 
     section = document.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.page_width, section.page_height = Cm(A4_CM[1]), Cm(A4_CM[0])
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(ANNEX_SIDE_MARGIN_CM))
     for side in ("top_margin", "bottom_margin"):
@@ -244,7 +274,7 @@ def _per_household_annex(document: Any, table: Table, lang: Language) -> None:
         # a new page from the heading on (a page-break paragraph left a blank page behind a
         # village whose list filled its last page)
         heading.paragraph_format.page_break_before = n > 0
-        _annex_table(document, columns, kinds, rows, widths)
+        _table(document, Table(table.key, table.title, columns, kinds, rows), widths)
         document.add_paragraph(word("village_signatures", lang))
 
 
@@ -253,43 +283,8 @@ def _annex_widths(columns: list[str], lang: Language) -> list[float]:
     leave of the landscape page."""
     fixed = {word(key, lang): width for key, width in ANNEX_COLUMN_CM.items()}
     taken = sum(fixed.get(c, 0.0) for c in columns)
-    usable = 29.7 - 2 * ANNEX_SIDE_MARGIN_CM
+    usable = A4_CM[1] - 2 * ANNEX_SIDE_MARGIN_CM
     return [fixed.get(c, usable - taken) for c in columns]
-
-
-def _annex_table(document: Any, columns: list[str], kinds: list[str], rows: list[list[Any]],
-                 widths: list[float]) -> None:
-    """One village's list: fixed column widths, a small font, the header row repeated."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    grid = document.add_table(rows=1 + len(rows), cols=len(columns))
-    grid.style = "Table Grid"
-    grid.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    grid._tbl.tblPr.append(layout)
-    for column, width in zip(grid.columns, widths, strict=True):
-        column.width = Cm(width)
-    size, line = Pt(ANNEX_FONT_PT), Pt(ANNEX_LINE_PT)
-    header = grid.rows[0]
-    repeat = OxmlElement("w:tblHeader")
-    header._tr.get_or_add_trPr().append(repeat)
-    for heading, cell, width in zip(columns, header.cells, widths, strict=True):
-        cell.width = Cm(width)
-        paragraph = cell.paragraphs[0]
-        _exact_lines(paragraph, line)
-        run = paragraph.add_run(str(heading))
-        run.bold, run.font.size = True, size
-    for row, grid_row in zip(rows, grid.rows[1:], strict=True):
-        for value, kind, cell, width in zip(row, kinds, grid_row.cells, widths, strict=True):
-            cell.width = Cm(width)
-            paragraph = cell.paragraphs[0]
-            _exact_lines(paragraph, line)
-            text = format_cell(value, kind)
-            if text:
-                paragraph.add_run(text).font.size = size
 
 
 def _exact_lines(paragraph: Any, height: Any) -> None:

@@ -19,10 +19,7 @@ import uuid
 import zipfile
 from xml.sax.saxutils import escape
 
-from simulator.fonts import CJK_FAMILY, cjk_font_path
-
-EMBEDDED_FAMILY = CJK_FAMILY
-"""Family the document's East Asian text is set in, and the name it is embedded under."""
+from simulator.fonts import CJK_FAMILY, cjk_subset
 
 OUTLINE_TOLERANCE = 1.0
 """Largest distance between a cubic outline and the quadratic one that replaces it [font units,
@@ -84,26 +81,8 @@ def obfuscate(font: bytes, key: str) -> bytes:
 def truetype_subset(text: str) -> bytes:
     """The bundled CJK font cut down to the characters of ``text`` (and the Latin digits and
     punctuation Word may set in it), with TrueType (quadratic) outlines."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    characters = set(text) | {chr(c) for c in range(0x20, 0x7F)}
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.layout_features = ["*"]
-    font = subset.load_font(str(cjk_font_path()), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(characters)))
-    subsetter.subset(font)
-    _to_quadratic(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    font.close()
-    # a round trip through the parser: the tables are recompiled in a consistent state
-    check = TTFont(io.BytesIO(buffer.getvalue()))
-    assert "glyf" in check
-    return buffer.getvalue()
+    ascii_text = "".join(chr(c) for c in range(0x20, 0x7F))
+    return cjk_subset(text + ascii_text, convert=_to_quadratic)
 
 
 def _to_quadratic(font) -> None:
@@ -136,11 +115,11 @@ def _to_quadratic(font) -> None:
         metrics[name] = (advance, getattr(glyph, "xMin", 0) if glyph.numberOfContours else 0)
     maxp = font["maxp"] = newTable("maxp")
     maxp.tableVersion = 0x00010000
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+    maxp.maxZones = 1  # no instructions: one zone, no storage, stack or twilight points
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs",
                   "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
                   "maxComponentElements"):
         setattr(maxp, field, 0)
-    maxp.maxZones = 1
     maxp.recalc(font)
     post = font["post"]
     post.formatType = 2.0
@@ -152,7 +131,7 @@ def _to_quadratic(font) -> None:
 
 def _declare(font_table: str, key: str) -> str:
     """``fontTable.xml`` with the embedded family declared (CJK charset, the font part)."""
-    entry = (f'<w:font w:name="{escape(EMBEDDED_FAMILY)}"><w:charset w:val="86"/>'
+    entry = (f'<w:font w:name="{escape(CJK_FAMILY)}"><w:charset w:val="86"/>'
              '<w:family w:val="swiss"/><w:pitch w:val="variable"/>'
              f'<w:embedRegular r:id="rIdFont1" w:fontKey="{key}"/></w:font>')
     return font_table.replace("</w:fonts>", entry + "</w:fonts>")
@@ -162,4 +141,4 @@ def _text_of(xml: str) -> str:
     return "".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", xml))
 
 
-__all__ = ["EMBEDDED_FAMILY", "embed_cjk_font", "obfuscate", "truetype_subset"]
+__all__ = ["embed_cjk_font", "obfuscate", "truetype_subset"]

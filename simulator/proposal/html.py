@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from typing import Any
 
-from simulator.fonts import CJK_FAMILY, cjk_font_path
+from simulator.fonts import CJK_FAMILY, cjk_subset
 from simulator.labels import Language
 from simulator.proposal.content import Proposal, Table
-from simulator.proposal.text import word
+from simulator.proposal.text import PREVIEW_COLOUR, page_of_parts, word
 from simulator.units import YUAN_PER_WAN
 from simulator.version import __version__
 
@@ -48,7 +47,8 @@ tr.total td { font-weight: bold; background: #faf7f2; }
 tr { break-inside: avoid; }
 figure { margin: 3mm 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; }
-.preview-mark { border: 2px solid #b00020; color: #b00020; font-weight: bold; padding: 2mm 3mm; }
+.preview-mark { border: 2px solid {preview}; color: {preview}; font-weight: bold;
+                padding: 2mm 3mm; }
 .warning { background: #fff3cd; border-left: 4px solid #e0a800; padding: 2mm 3mm; }
 .small { font-size: 8pt; color: #444; table-layout: fixed; }
 .small td { overflow-wrap: anywhere; }
@@ -127,14 +127,15 @@ def render_html(proposal: Proposal, summary: dict[str, Any], tables: dict[str, T
     font = _font_face(_visible_text(body) + page_words)
     return (f"<!DOCTYPE html>\n<html lang='{'zh-CN' if lang == 'zh' else 'en'}'>\n<head>\n"
             f"<meta charset='utf-8'>\n<title>{_e(title)}</title>\n"
-            f"<style>\n{font}{CSS}{page_rule}</style>\n</head>\n<body>\n{body}\n</body>\n"
+            f"<style>\n{font}{CSS.replace('{preview}', PREVIEW_COLOUR)}{page_rule}</style>\n"
+            f"</head>\n<body>\n{body}\n</body>\n"
             "</html>\n")
 
 
 def _page_numbers(lang: Language) -> tuple[str, str]:
     """The printed page's footer rule (第 X 页 共 Y 页, a CSS page-margin box, printed by the
     browser and in the PDF) and its words (for the font subset)."""
-    before, between, after = word("page_of", lang, page="\0", pages="\0").split("\0")
+    before, between, after = page_of_parts(lang)
     content = " ".join(part for part in (_css_string(before), "counter(page)",
                                          _css_string(between), "counter(pages)",
                                          _css_string(after)) if part != "\"\"")
@@ -296,18 +297,6 @@ def _visible_text(body: str) -> str:
 
 def _font_face(text: str) -> str:
     """An @font-face rule with the CJK font cut down to the characters of ``text``."""
-    from fontTools import subset
-
-    options = subset.Options()
-    options.flavor = "woff"
-    options.name_IDs = ["*"]
-    font = subset.load_font(str(cjk_font_path()), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    subset.save_font(font, buffer, options)
-    font.close()
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(cjk_subset(text, flavor="woff")).decode("ascii")
     return (f"@font-face {{ font-family: 'tuopin CJK'; src: url(data:font/woff;base64,{data}) "
             f"format('woff'); }} /* {CJK_FAMILY}, SIL Open Font License, subset */\n")

@@ -21,8 +21,9 @@ SMALL_GAIN = 0.05
 """Gain in that chance below which no package is said to help."""
 
 Kind = str
-"""safety_net · exits_anyway · nothing_helps · not_funded · coverage_rule · policy_rule · for_target ·
-no_gain · best_choice · dearer_alternative · held_back · cheaper_alternative"""
+"""safety_net · exits_anyway · nothing_helps · not_funded · not_funded_by · coverage_rule ·
+policy_rule · for_target · no_gain · best_choice · dearer_alternative · held_back ·
+held_back_integer · cheaper_alternative (the keys of :data:`SENTENCES`)"""
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def _rule_name(rule: str, lang: Language) -> str:
         return rule
     from simulator.parameter_texts import parameter_text
 
-    return parameter_text(rule, "zh" if lang == "zh" else "en").name
+    return parameter_text(rule, lang).name
 
 
 def household_reasons(table: dict[str, list[Any]], years: list[str],
@@ -254,20 +255,16 @@ def household_reasons(table: dict[str, list[Any]], years: list[str],
     """A reason for every household of an allocation table
     (:meth:`~simulator.optimizer.solve.AllocationResult.allocation_table`)."""
     out = []
-    count = len(table["household_id"])
-    empty = [""] * count
-    limits = table.get(f"limited_by_{lang}", empty)
-    for i in range(count):
+    limits = table[f"limited_by_{lang}"]
+    for i in range(len(table["household_id"])):
         cost = sum(float(table[f"cost_{year}"][i]) for year in years)
         out.append(reason(table["package"][i], float(table["p_stable_exit"][i]),
                           float(table["p_stable_exit_without_support"][i]),
                           table["best_other_package"][i],
                           float(table["p_stable_exit_best_other"][i]), cost,
                           float(table["cost_best_other"][i]), lang,
-                          measure=table.get("measure", empty)[i],
-                          rule=table.get("rule", empty)[i],
-                          exit_with=float(table.get("p_exit_in_plan", [0.0] * count)[i]),
-                          exit_without=float(table.get("p_exit_in_plan_without_support",
-                                                       [0.0] * count)[i]),
+                          measure=table["measure"][i], rule=table["rule"][i],
+                          exit_with=float(table["p_exit_in_plan"][i]),
+                          exit_without=float(table["p_exit_in_plan_without_support"][i]),
                           limits=limits[i]))
     return out

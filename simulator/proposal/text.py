@@ -239,11 +239,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "loss_if_failed": ("失败时损失", "Loss if it fails"),
     "expected_loss": ("预期损失", "Expected loss"),
     "equity_exposure": ("股权资金风险：本方案在 {enterprises} 家企业入股本金共 {principal} 万元。企业经营失败时只能收回部分本金（按 {recovery} 测算），"
-                        "预期损失 {expected} 万元；各企业独立失败时，95% 的情形下损失不超过 {high} 万元。同一企业的入股户同时受影响，入股宜分散到多家经营稳健的企业。",
+                        "预期损失 {expected} 万元；各企业独立失败时，{share} 的情形下损失不超过 {high} 万元。同一企业的入股户同时受影响，入股宜分散到多家经营稳健的企业。",
                         "Equity at risk: the plan places {principal} (10,000 yuan) of principal in "
                         "{enterprises} enterprise(s). A failed enterprise returns only part of it "
                         "({recovery} assumed): expected loss {expected}; with enterprises failing "
-                        "independently, 95 % of outcomes lose at most {high}. All shareholders of "
+                        "independently, {share} of outcomes lose at most {high}. All shareholders of "
                         "one enterprise are hit together: spread the equity over several sound "
                         "enterprises."),
     "equity_rules": ("防止“明股实债”：入股协议不应约定固定回报或到期保本回购——固定“分红”实为借款，企业经营困难时农户和县里都难以收回[Boullenois2020]；"
@@ -452,6 +452,17 @@ def word(key: str, lang: Language, **values: object) -> str:
     """The proposal text ``key`` in ``lang`` with ``{placeholders}`` filled."""
     zh, en = WORDS[key]
     return (zh if lang == "zh" else en).format(**values)
+
+
+def page_of_parts(lang: Language) -> tuple[str, str, str]:
+    """The words around the page number and the page count of 第 X 页 共 Y 页 ("第 ", " 页 共 ",
+    " 页"): the HTML print and the docx footer fill the numbers in."""
+    before, between, after = word("page_of", lang, page="\0", pages="\0").split("\0")
+    return before, between, after
+
+
+PREVIEW_COLOUR = "#b00020"
+"""Colour of the not-for-filing mark on a preview's documents."""
 
 
 def every_word() -> list[str]:

@@ -10,7 +10,6 @@ timestamps, so the same proposal gives the same bytes.
 
 from __future__ import annotations
 
-import datetime
 import io
 import math
 import re
@@ -43,8 +42,6 @@ HEADER_FILL = "#EFE7DC"
 A4 = 9
 """Excel's paper-size code for A4."""
 
-FIXED_DATE = datetime.datetime(2000, 1, 1)
-"""Creation date written into the workbook, so that its bytes do not depend on the day."""
 
 SHEET_ORDER = ("cover", "instrument", "township", "year", "assistance", "frontier", "households",
                "per_household",
@@ -56,10 +53,12 @@ def render_xlsx(tables: dict[str, Table], title: str,
                 order: Sequence[str] = SHEET_ORDER) -> bytes:
     """The workbook's bytes: a sheet for each table named in ``order`` that ``tables`` has."""
     import xlsxwriter
+    from xlsxwriter.utility import xl_range
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    workbook.set_properties({"title": title, "author": "tuopin", "created": FIXED_DATE})
+    # the dates and zip timestamps are fixed afterwards (reproducible_zip)
+    workbook.set_properties({"title": title, "author": "tuopin"})
     header = workbook.add_format({"bold": True, "bg_color": HEADER_FILL, "text_wrap": True,
                                   "valign": "top", "num_format": "@"})
     formats, totals = {}, {}
@@ -82,10 +81,11 @@ def render_xlsx(tables: dict[str, Table], title: str,
             for j, (value, kind) in enumerate(zip(row, table.row_of_kinds(i - 1), strict=True)):
                 cell_format = (totals if bold else formats)[kind]
                 if bold and j in table.sum_columns:
-                    column = _column_letter(j)
-                    above = sum(_number(r[j]) for r in table.rows[:-1])
-                    sheet.write_formula(i, j, f"=SUM({column}2:{column}{last})", cell_format,
-                                        above)
+                    # the formula's own result as its saved value (what a reader recomputes)
+                    above = sum(v for r in table.rows[:-1]
+                                if isinstance(v := r[j], int | float) and math.isfinite(v))
+                    sheet.write_formula(i, j, f"=SUM({xl_range(1, j, last - 1, j)})",
+                                        cell_format, above)
                 else:
                     _write(sheet, i, j, value, cell_format)
         for j in range(len(table.columns)):
@@ -116,33 +116,11 @@ def _write(sheet: Any, row: int, column: int, value: Any, cell_format: Any) -> N
         sheet.write_string(row, column, str(value), cell_format)
 
 
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return number if math.isfinite(number) else 0.0
-
-
 def _page_breaks(table: Table, column: int) -> list[int]:
     """Printed page breaks before each row whose ``column`` differs from the row above (one
     page per village for the cadres): XlsxWriter breaks below the 1-based row it is given."""
     return [number + 1 for number in range(1, len(table.rows))
             if table.rows[number][column] != table.rows[number - 1][column]]
-
-
-def _column_letter(index: int) -> str:
-    """Column letters of the 0-based ``index`` (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
 
 
 def _sheet_title(title: str) -> str:

@@ -49,10 +49,15 @@ class TuopinError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        lines = [str(p) for p in self.problems]
-        if len(lines) == 1:
-            return lines[0]
-        return f"{len(lines)} problems:\n" + "\n".join(f"  - {line}" for line in lines)
+        return problem_list([str(p) for p in self.problems], "en")
+
+
+def problem_list(lines: list[str], lang: str) -> str:
+    """Problems, one a line, as an error message: one as it is, several under a count."""
+    if len(lines) == 1:
+        return lines[0]
+    head = f"发现 {len(lines)} 处问题：" if lang == "zh" else f"{len(lines)} problems:"
+    return head + "\n" + "\n".join(f"  - {line}" for line in lines)
 
 
 class ScenarioError(TuopinError):

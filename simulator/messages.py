@@ -40,13 +40,10 @@ EXPECTED_ZH = {
     "an amount in yuan ≥ 0": "不小于 0 的金额（元）",
     "general, dibao, wubao or edge (一般贫困户, 低保贫困户, 五保贫困户, 贫困边缘户)":
         "一般贫困户、低保贫困户、五保贫困户或贫困边缘户",
-    "a number": "数字",
-    "a whole number": "整数",
-    "text": "文字",
     "a list": "一组数值（方括号内，逗号分隔）",
-    "true or false": "是或否",
 }
-"""What a cell or field should hold, in Chinese (the English phrases of the checks)."""
+"""What a registry cell or a field should hold, in Chinese (the English phrases of the checks;
+the schema's kinds of value are :data:`BASES_ZH`)."""
 
 FOUND_KIND_ZH = {"text": "文字", "number": "数字", "whole number": "整数", "list": "一组数值",
                  "table": "一节设置", "true/false": "是/否"}
@@ -59,8 +56,8 @@ BASES_ZH = {"a number": "数字", "a whole number": "整数", "a finite number":
 """The schema's kinds of value, in Chinese."""
 
 
-def _range(text: str) -> str:
-    """``in [0, 1]``, ``≥ 0`` … in Chinese ("" for no range)."""
+def range_zh(text: str) -> str:
+    """A schema range (``in [0, 1]``, ``≥ 0``: :meth:`FieldDoc.range_text`) in Chinese."""
     both = re.fullmatch(r"in ([\[(])(-?[\d.,e+]+), (-?[\d.,e+]+)([\])])", text)
     if both:
         return f"{both.group(2)} 到 {both.group(3)} 之间"
@@ -84,13 +81,13 @@ def _expected(text: str) -> str:
         return "以下之一：" + "、".join(f"“{a or b}”" for a, b in items)
     listed = re.fullmatch(r"a list of (\w+(?: \w+)?)(?: (.+))?", text)
     if listed and listed.group(1) in BASES_ZH:
-        scope = _range(listed.group(2)) if listed.group(2) else ""
+        scope = range_zh(listed.group(2)) if listed.group(2) else ""
         return f"一组{BASES_ZH[listed.group(1)]}" + (f"（各项{scope}）" if scope else "") + \
             "（方括号内，逗号分隔）"
     for base, zh in sorted(BASES_ZH.items(), key=lambda item: -len(item[0])):
         if text == base or text.startswith(base + " "):
             rest = text[len(base):].strip()
-            return f"{_range(rest)} 的{zh}" if rest else zh
+            return f"{range_zh(rest)} 的{zh}" if rest else zh
     return text
 
 
@@ -109,6 +106,11 @@ def _quoted(text: str) -> str:
     return f"“{text}”"
 
 
+def _hint(suggestion: str | None) -> str:
+    """The checks' "did you mean" in Chinese ("" without a suggestion)."""
+    return f"（是否应为“{suggestion}”？）" if suggestion else ""
+
+
 def _chinese_names(spellings: str) -> str:
     """The Chinese spellings of an accepted-headers list (English ones are for scripts)."""
     names = [s.strip() for s in spellings.split(",")]
@@ -121,9 +123,9 @@ MESSAGES: tuple[Message, ...] = (
     _m(r"empty cell; expected (?P<e>.+)", lambda m: f"单元格为空；应为{_expected(m['e'])}"),
     _m(r"expected (?P<e>.+?), found control characters .+",
        lambda m: f"应为{_expected(m['e'])}，但单元格含有不可见的控制字符"),
-    _m(r"unknown category (?P<f>'.*?'); expected .+?(?:; did you mean (?P<d>.+?)\?)?",
+    _m(r"unknown category (?P<f>'.*?'); expected .+?(?: \(did you mean `(?P<d>.+?)`\?\))?",
        lambda m: f"无法识别的贫困户属性{_quoted(m['f'])}；应为一般贫困户、低保贫困户、五保贫困户或"
-                 f"贫困边缘户"),
+                 f"贫困边缘户" + _hint(m['d'])),
     _m(r"expected a whole number ≥ 0 and at most (?P<n>\d+) people, found (?P<f>.+)",
        lambda m: f"应为不超过 {m['n']} 人的整数，实际为{_found(m['f'])}"),
     _m(r"expected an amount in yuan ≥ 0 up to (?P<n>[\d,]+), found (?P<f>.+)",
@@ -139,11 +141,11 @@ MESSAGES: tuple[Message, ...] = (
     _m(r"expected at most the household size \((?P<n>\d+)\), found (?P<f>.+)",
        lambda m: f"不能超过家庭人口（{m['n']} 人），实际为 {m['f']}"),
     # registry header and file
-    _m(r"unknown column \(did you mean `(?P<e>.+?)` / `(?P<z>.+?)`\?\)",
+    _m(r"unknown column \(did you mean `.+?` / `(?P<z>.+?)`\?\)",
        lambda m: f"无法识别的列名（是否应为“{m['z']}”？）"),
-    _m(r"missing column (?P<e>\S+) \((?P<z>.+?)\); accepted headers: (?P<a>.+)",
+    _m(r"missing column \S+ \((?P<z>.+?)\); accepted headers: (?P<a>.+)",
        lambda m: f"缺少必填列“{m['z']}”；可用的列名：{_chinese_names(m['a'])}"),
-    _m(r"duplicate column: '(?P<c>.+?)' already gives (?P<e>.+)",
+    _m(r"duplicate column: '(?P<c>.+?)' already gives .+",
        lambda m: f"重复的列：“{m['c']}”已经给出了这一项"),
     _m(r"(?P<n>\d+) cells, but the header has (?P<h>\d+): the extra cells \((?P<x>.+)\) would "
        r"be lost; a cell holding the separator needs quotes",
@@ -166,10 +168,11 @@ MESSAGES: tuple[Message, ...] = (
     _m(r"expected shares adding up to at most 1, found a total of (?P<t>[\d.]+)",
        lambda m: f"各项比例之和应不超过 1（即 100%），实际为 {m['t']}"),
     _m(r"expected (?P<e>.+?), found (?P<f>.+?) \(did you mean `(?P<d>.+?)`\?\)",
-       lambda m: f"应为{_expected(m['e'])}，实际为{_found(m['f'])}（是否应为“{m['d']}”？）"),
+       lambda m: f"应为{_expected(m['e'])}，实际为{_found(m['f'])}" + _hint(m['d'])),
     _m(r"expected (?P<e>.+?), found (?P<f>.+)",
        lambda m: f"应为{_expected(m['e'])}，实际为{_found(m['f'])}"),
-    _m(r"unknown field(?: \((?P<d>.*)\))?", "无法识别的设置项"),
+    _m(r"unknown field(?: \(did you mean `(?P<d>.+?)`\?\))?",
+       lambda m: "无法识别的设置项" + _hint(where_zh(m['d']) if m['d'] else None)),
 )
 """Every message shape, most specific first; the first that matches the whole message wins."""
 
@@ -215,6 +218,15 @@ def _field_name(path: str) -> str | None:
         return None
 
 
+def problem_line(problem: Problem, lang: str) -> str:
+    """One problem as a line — its file, place and message — in the reader's language."""
+    if lang != "zh":
+        return str(problem)
+    shown = in_chinese(problem)
+    place = "：".join(p for p in (shown.source, shown.where) if p)
+    return f"{place}：{shown.message}" if place else shown.message
+
+
 def in_chinese(problem: Problem) -> Problem:
     """``problem`` with its place and message in Chinese (the message stays English where the
     catalogue has no template for it: never a wrong translation)."""
@@ -222,4 +234,4 @@ def in_chinese(problem: Problem) -> Problem:
                    problem.source)
 
 
-__all__ = ["MESSAGES", "in_chinese", "message_zh", "where_zh"]
+__all__ = ["MESSAGES", "in_chinese", "message_zh", "problem_line", "range_zh", "where_zh"]

@@ -157,7 +157,7 @@ def test_the_form_is_the_schemas(tiny_scenario) -> None:
     assert budget.values == ("100", "100") and budget.item_labels == ("2016", "2017")
     assert budget.source == parameter_text("budget.yearly_yuan", "zh").source
     targets = fields["policy.exit_targets_share_of_people"]
-    assert targets.range_text == "范围 [0, 1]" and targets.values == ("0.5", "0.5")
+    assert targets.range_text == "0 到 1 之间" and targets.values == ("0.5", "0.5")
     assert dict(fields["budget.rule"].choices)["confidence"] == "按置信水平逐年控制在预算内"
     assert fields["capacities.job_slots_per_year"].optional
     english = {f.path: f for _t, section in forms.form_fields(tiny_scenario, "en")
@@ -405,7 +405,7 @@ def test_enterprises_are_edited_row_by_row() -> None:
 def test_a_workspace_keeps_its_runs_for_the_next_server(tmp_path: Path) -> None:
     from simulator.web.runs import RunManager, Status
 
-    first = RunManager(tmp_path / "runs", keep=True)
+    first = RunManager(tmp_path / "runs")
     done = first.new_run("ruyuan-2016", "ruyuan-2016")
     done.name, done.note, done.status, done.overrides = "基准", "县里下达", Status.DONE, (
         "budget.yearly_yuan=[1, 2, 3]",)
@@ -415,7 +415,7 @@ def test_a_workspace_keeps_its_runs_for_the_next_server(tmp_path: Path) -> None:
     going.save()
     first.new_run("ruyuan-2016", "ruyuan-2016")  # a draft: not kept for the list
     first.shutdown()
-    second = RunManager(tmp_path / "runs", keep=True)
+    second = RunManager(tmp_path / "runs")
     assert sorted(second.runs) == ["run-1", "run-2"]
     kept = second.get("run-1")
     assert (kept.name, kept.note, kept.status) == ("基准", "县里下达", Status.DONE)
@@ -423,7 +423,7 @@ def test_a_workspace_keeps_its_runs_for_the_next_server(tmp_path: Path) -> None:
     assert second.get("run-2").status == Status.FAILED  # stopped with the server
     assert second.new_run("ruyuan-2016", "ruyuan-2016").number == 4  # numbers go on
     assert second.delete(kept) and not (tmp_path / "runs" / "run-1").exists()
-    assert "run-1" not in RunManager(tmp_path / "runs", keep=True).runs
+    assert "run-1" not in RunManager(tmp_path / "runs").runs
 
 
 def test_settings_saved_as_a_file_open_again_as_a_scenario(tmp_path: Path) -> None:

@@ -143,16 +143,10 @@ def error_text(error: TuopinError, lang: str) -> str:
     (:mod:`simulator.messages`), or as the checks wrote it."""
     if lang != "zh":
         return f"error: {error}"
-    from simulator.messages import in_chinese
+    from simulator.errors import problem_list
+    from simulator.messages import problem_line
 
-    lines = []
-    for problem in error.problems:
-        shown = in_chinese(problem)
-        place = "：".join(p for p in (shown.source, shown.where) if p)
-        lines.append(f"{place}：{shown.message}" if place else shown.message)
-    if len(lines) == 1:
-        return f"错误：{lines[0]}"
-    return f"错误：发现 {len(lines)} 处问题：\n" + "\n".join(f"  - {line}" for line in lines)
+    return "错误：" + problem_list([problem_line(p, "zh") for p in error.problems], "zh")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -136,6 +136,10 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
 """Columns of a one-row-per-person export (the national system's 人口明细): when the relation
 to the household head is there, rows are people and are folded into households."""
 
+LABOUR_FLAG = Column("is_labourer", "是否劳动力", "bool", False,
+                     "Whether a member of a one-row-per-person export is a labourer.", ())
+"""A per-person 是否劳动力 cell, read like any yes/no cell."""
+
 LABOUR_WORDS = ("普通劳动力", "技能劳动力", "弱劳动力", "半劳动力")
 """劳动技能 values that count a member as a labourer (丧失劳动力 / 无劳动力 do not)."""
 

@@ -6,12 +6,12 @@ column."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from simulator.errors import Problem, RegistryError, closest
+from simulator.files import sha256_of
 from simulator.registry.cells import _cross_checks, _parse_cell
 from simulator.registry.columns import (
     _BY_NAME,
@@ -19,15 +19,14 @@ from simulator.registry.columns import (
     _PERSON_LOOKUP,
     COLUMNS,
     DISABLED_WORDS,
-    FALSE_WORDS,
     HEAD_WORDS,
     HEADER_MIN_MATCHES,
     HEADER_SEARCH_ROWS,
     ILL_WORDS,
+    LABOUR_FLAG,
     LABOUR_WORDS,
     MAX_PROBLEMS_SHOWN,
     TOTAL_WORDS,
-    TRUE_WORDS,
     Column,
     _normal_header,
 )
@@ -63,16 +62,7 @@ def load_registry(path: str | Path, encoding: str | None = None) -> Registry:
     """
     rows, decimal_comma, label = table_rows(path, encoding, "registry", "one row per household")
     registry = _parse_rows(rows, label, decimal_comma=decimal_comma)
-    return dataclasses.replace(registry, sha256=file_sha256(path))
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex (read in blocks: registries can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return dataclasses.replace(registry, sha256=sha256_of(path))
 
 
 def table_rows(path: str | Path, encoding: str | None, what: str, rows_expected: str
@@ -237,14 +227,13 @@ def _fold_people(values: dict[str, list], people: dict[str, list[str]],
             labourers = sum(any(w in skills[i] for w in LABOUR_WORDS) for i in rows)
         elif flags is not None:
             labourers = 0
-            for i in rows:
-                flag = flags[i].strip().lower()
-                if flag not in TRUE_WORDS and flag not in FALSE_WORDS:
+            for i in rows:  # a yes/no cell, read as every yes/no cell of a registry is
+                flag, message = _parse_cell(LABOUR_FLAG, flags[i].strip(), False)
+                if message:
                     problems.append(Problem(
                         f"row {row_numbers[i]}, column {person_header['is_labourer']}",
-                        f"expected 是 or 否 (whether this member is a labourer), found "
-                        f"{flags[i]!r}", label))
-                labourers += flag in TRUE_WORDS
+                        message, label))
+                labourers += bool(flag)
         else:
             labourers = values.get("laborers", [0] * len(relations))[head]
         folded["laborers"].append(labourers)

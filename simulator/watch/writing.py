@@ -34,8 +34,13 @@ COLUMNS_ZH: tuple[tuple[str, str, str], ...] = (
 ALL_SHEET = "全部监测户"
 
 
+def _headers(year: int) -> dict[str, str]:
+    """Each listed field's Chinese header for the watch ``year``."""
+    return {field: header.format(year=year, next=year + 1) for field, header, _k in COLUMNS_ZH}
+
+
 def _table(key: str, title: str, rows: list[dict[str, Any]], year: int) -> Table:
-    columns = [header.format(year=year, next=year + 1) for _f, header, _k in COLUMNS_ZH]
+    columns = list(_headers(year).values())
     table = Table(key, title, columns, [kind for _f, _h, kind in COLUMNS_ZH])
     for row in rows:
         table.rows.append([row.get(field) for field, _h, _k in COLUMNS_ZH])
@@ -106,7 +111,7 @@ def _csv_columns(rows: list[dict[str, Any]], fields: list[str], year: int,
                  header: str) -> dict[str, list[Any]]:
     """The CSV's columns: figures rounded as the workbook shows them, headers and yes/no in
     the chosen language."""
-    names = {f: h.format(year=year, next=year + 1) for f, h, _k in COLUMNS_ZH} | CSV_EXTRA_ZH
+    names = _headers(year) | CSV_EXTRA_ZH
     kinds = {f: k for f, _h, k in COLUMNS_ZH}
 
     def cell(value: Any, kind: str | None) -> Any:

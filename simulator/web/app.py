@@ -35,7 +35,7 @@ from simulator.errors import Problem, TuopinError
 from simulator.fonts import cjk_font_path
 from simulator.labels import LANGUAGES
 from simulator.scenario import load_scenario
-from simulator.scenario.loader import bundled_scenarios
+from simulator.scenario.loader import bundled_scenarios, parse_override
 from simulator.web import forms, uploads
 from simulator.web.runs import Busy, Run, RunManager, Status, seconds_left
 from simulator.web.settings import (
@@ -49,6 +49,7 @@ from simulator.web.settings import (
     MULTIPART_OVERHEAD_BYTES,
     POLL_SECONDS,
     REGISTRY_SUFFIXES,
+    REGISTRY_TEMPLATE_NAME,
     SCENARIO_SUFFIXES,
     SEARCH_DELAY_MS,
     SEARCH_MAX_CHARACTERS,
@@ -90,10 +91,20 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     own_root = root is None
     work = Path(tempfile.mkdtemp(prefix="tuopin-serve-")) if root is None else Path(root)
     # a workspace the caller gives outlives the server: its runs are listed again next time
-    manager = RunManager(work / "runs", start_method=start_method, keep=not own_root)
+    manager = RunManager(work / "runs", start_method=start_method)
     templates = _templates()
     formats = _formats()
     read: dict[str, Results] = {}  # a finished run's files never change: read them once
+
+    registries: dict[str, Any] = {}  # a draft's households, read when its inputs were
+
+    def households_of(run: Run) -> Any:
+        """The run's households (read once: the settings page asks on every showing which
+        measures they may take)."""
+        if run.id not in registries:
+            registries[run.id] = _population_or_none(load_scenario(run.scenario),
+                                                     run.registry_path)
+        return registries[run.id]
 
     def results_of(run: Run) -> Results:
         if run.id not in read:
@@ -115,7 +126,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             field_name=lambda path: _field_name(path, current),
             run_date=lambda run: time.strftime("%Y-%m-%d %H:%M", time.localtime(
                 run.finished or run.started)) if (run.finished or run.started) else "—",
-            setting_text=lambda path, value: forms.setting_text(path, value, current), **context)
+            setting_text=lambda override: forms.setting_text(override, current),
+            setting_path=lambda override: parse_override(override)[0], **context)
         return HTMLResponse(html, status_code=status)
 
     def run_or_404(request: Request) -> Run:
@@ -172,7 +184,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
                                          mb=exc.limit // BYTES_PER_MB))
         try:
             loaded = load_scenario(run.scenario)
-            registry = _population(loaded, run.registry_path)
+            registry = registries[run.id] = _population(loaded, run.registry_path)
         except TuopinError as exc:
             located = uploads.locate(exc.problems, run.registry_path, run.display_source,
                                      current)
@@ -196,9 +208,11 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             shown = base
         return page(request, "settings.html", status, run=run,
                     sections=forms.form_fields(shown, current),
-                    switches=forms.switches(shown, current, _population_or_none(
-                        shown, run.registry_path)),
+                    switches=forms.switches(shown, current, households_of(run)),
                     enterprises=forms.enterprise_rows(shown),
+                    name_field=forms.RUN_NAME_FIELD, note_field=forms.RUN_NOTE_FIELD,
+                    name_max=MAX_RUN_NAME_CHARACTERS, note_max=MAX_RUN_NOTE_CHARACTERS,
+                    precision_field=forms.PRECISION_FIELD, preview_value=forms.PREVIEW,
                     enterprise_prefix=forms.ENTERPRISE_PREFIX,
                     scenario_name=shown.display_name(current),
                     placed=forms.problems_by_field(problems or [], current),
@@ -220,20 +234,23 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         form = await request.form()
         values = {key: str(value) for key, value in form.items()}
         base = load_scenario(run.scenario)
-        overrides = tuple(forms.overrides_from_form(values, base)
-                          + forms.enterprise_overrides(values, base)
-                          + forms.precision_overrides(values))
+        # one override a field: a preview's replications replace the form's
+        by_path = {parse_override(o)[0]: o for o in [
+            *forms.overrides_from_form(values, base), *forms.enterprise_overrides(values, base),
+            *forms.precision_overrides(values)]}
+        overrides = tuple(by_path.values())
         try:
             load_scenario(run.scenario, overrides)
         except TuopinError as exc:
             return settings_page(request, run, BAD_REQUEST, exc.problems, values)
         run.overrides, run.lang = overrides, language(request)
-        run.name = values.get("run_name", "").strip()[:MAX_RUN_NAME_CHARACTERS]
-        run.note = values.get("run_note", "").strip()[:MAX_RUN_NOTE_CHARACTERS]
+        run.name = values.get(forms.RUN_NAME_FIELD, "").strip()[:MAX_RUN_NAME_CHARACTERS]
+        run.note = values.get(forms.RUN_NOTE_FIELD, "").strip()[:MAX_RUN_NOTE_CHARACTERS]
         try:
             manager.start(run, formats)
         except Busy as busy:
             return page(request, "busy.html", CONFLICT, running=busy.run)
+        registries.pop(run.id, None)  # the settings page is behind it
         return RedirectResponse(f"/runs/{run.id}", SEE_OTHER)
 
     # -- running and results ----------------------------------------------------------------
@@ -364,8 +381,8 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
 
     async def settings_file(request: Request) -> Response:
         run = run_or_404(request)
-        text = forms.settings_toml(run.scenario if not run.scenario.startswith(
-            str(run.directory)) else run.scenario_label, run.overrides, run.name, run.note)
+        text = forms.settings_toml(run.scenario_label if run.uploaded_scenario
+                                   else run.scenario, run.overrides, run.name, run.note)
         name = f"{run.name or run.id}.toml"
         return Response(text.encode("utf-8"), media_type="application/toml", headers={
             "Content-Disposition": "attachment; filename=settings.toml; "
@@ -374,8 +391,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
     async def registry_template(request: Request) -> Response:
         return Response(uploads.registry_template(), media_type=XLSX_TYPE, headers={
             "Content-Disposition": "attachment; filename=registry-template.xlsx; "
-                                   "filename*=utf-8''%E5%86%9C%E6%88%B7%E5%90%8D%E5%86%8C"
-                                   "%E6%A8%A1%E6%9D%BF.xlsx"})
+                                   f"filename*=utf-8''{quote(REGISTRY_TEMPLATE_NAME)}"})
 
     async def font(request: Request) -> Response:
         return FileResponse(cjk_font_path(), media_type="font/otf",

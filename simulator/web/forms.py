@@ -22,7 +22,9 @@ from typing import Any, Literal, get_args, get_origin
 
 from simulator.errors import Problem
 from simulator.labels import instrument as instrument_name
-from simulator.parameter_texts import parameter_text
+from simulator.messages import range_zh
+from simulator.parameter_texts import parameter_text, value_text
+from simulator.scenario.loader import parse_override
 from simulator.scenario.model import INSTRUMENT_KEYS, Scenario
 from simulator.schema import FieldDoc, SchemaEntry, value_at, walk
 from simulator.units import YUAN_PER_WAN
@@ -152,7 +154,7 @@ def _range_text(doc: FieldDoc, path: str, lang: str) -> str:
     text = doc.range_text()
     if path in SHOWN_IN_WAN and text:
         return ""  # the range is in yuan; in 万元 it would read differently
-    return text.replace("in ", "范围 ") if lang == "zh" else text
+    return range_zh(text) if lang == "zh" else text
 
 
 def form_fields(scenario: Scenario, lang: str) -> list[tuple[str, list[FormField]]]:
@@ -215,21 +217,31 @@ def _is_share(path: str) -> bool:
 def _toml_item(text: str, path: str) -> str:
     """One submitted value as TOML in schema units; text that is not a number stays text, so
     the schema reports it (``expected a number, found 'abc' (text)``). A share may be typed as
-    a percentage: "33.3%" and "33.3" are 0.333 (a share above 1 can only be a percentage)."""
+    a percentage: "33.3%" and "33.3" are 0.333."""
+    return _typed_number(text, _scale(path), share=_is_share(path),
+                         integer=_item_is_integer(path))
+
+
+def _typed_number(text: str, scale: float = 1.0, *, share: bool = False,
+                  integer: bool = False) -> str:
+    """A typed number (separators and a % sign allowed) times ``scale`` as TOML, or the text
+    itself quoted when it is not a finite number, for the schema to report. A ``share`` typed
+    with % or above 1 (up to :data:`PERCENT_MAX`) is a percentage."""
     cleaned = _number_text(text)
-    percent = _is_share(path) and cleaned.endswith(("%", "％"))
-    cleaned = cleaned.rstrip("%％").strip() if percent else cleaned
+    percent = cleaned.endswith(("%", "％"))
     try:
-        number = float(cleaned) * _scale(path)
+        number = float(cleaned.rstrip("%％").strip()) * scale
     except ValueError:
         return json.dumps(text.strip(), ensure_ascii=False)
-    if _is_share(path) and (percent or 1 < number <= 100):
+    if share and (percent or 1 < number <= PERCENT_MAX):
         number /= 100
     if not math.isfinite(number):
         return json.dumps(text.strip(), ensure_ascii=False)
-    if _item_is_integer(path) and number.is_integer():
-        return str(int(number))
-    return repr(number)
+    return str(int(number)) if integer and number.is_integer() else repr(number)
+
+
+PERCENT_MAX = 100.0
+"""A share typed above 1 and at most this can only be a percentage (33.3 → 0.333)."""
 
 
 def _item_is_integer(path: str) -> bool:
@@ -270,24 +282,22 @@ def overrides_from_form(form: Mapping[str, str], scenario: Scenario) -> list[str
     return [f"{path}={value}" for path, value in overrides.items()]
 
 
-def setting_text(path: str, value: str, lang: str) -> str:
-    """A ``--set`` value as a planner reads it: amounts in 万元, shares as percentages, lists
-    joined ("80、60 万元" rather than ``[800000.0, 600000.0]``)."""
-    import tomllib
-
-    try:
-        parsed = tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        return value
-    items = parsed if isinstance(parsed, list) else [parsed]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
-        return value.strip('"') if isinstance(parsed, str) else value
+def setting_text(override: str, lang: str) -> str:
+    """A ``path=value`` override's value as a planner reads it: amounts in 万元, shares as
+    percentages, anything else as the proposal's parameter table writes it ("80、60 万元"
+    rather than ``[800000.0, 600000.0]``; a choice in words)."""
+    path, value = parse_override(override)
+    items = value if isinstance(value, list) else [value]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in items)
     joiner = "、" if lang == "zh" else ", "
-    if path in SHOWN_IN_WAN:
+    if numbers and path in SHOWN_IN_WAN:
         return joiner.join(f"{v / _scale(path):,g}" for v in items) + " " + word("wan", lang)
-    if path in _entries() and _is_share(path):
+    if numbers and path in _entries() and _is_share(path):
         return joiner.join(f"{v:.1%}" for v in items)
-    return joiner.join(f"{v:,g}" for v in items)
+    try:
+        return value_text(path, value, lang)  # type: ignore[arg-type]
+    except KeyError:  # a field the Chinese texts do not name
+        return str(value)
 
 
 ENTERPRISES_PATH = "instruments.equity.enterprises"
@@ -324,41 +334,27 @@ def enterprise_overrides(form: Mapping[str, str], scenario: Scenario) -> list[st
     """The enterprises as the form has them, as one override when they differ from the
     scenario's: a row with no name is dropped (emptying a name removes the enterprise); an
     amount that is not a number is passed on as text, so the schema reports it in place."""
-    if not any(key.startswith(ENTERPRISE_PREFIX) for key in form):
-        return []
-    tables, index = [], 0
+    rows, index = [], 0
     while f"{ENTERPRISE_PREFIX}{index}:name" in form:
-        name = str(form.get(f"{ENTERPRISE_PREFIX}{index}:name", "")).strip()
-        absorption = str(form.get(f"{ENTERPRISE_PREFIX}{index}:absorption", "")).strip()
-        rate = str(form.get(f"{ENTERPRISE_PREFIX}{index}:dividend_rate", "")).strip()
+        cell = {key: _number_text(str(form.get(f"{ENTERPRISE_PREFIX}{index}:{key}", "")))
+                for key in ("absorption", "dividend_rate")}
+        name = str(form[f"{ENTERPRISE_PREFIX}{index}:name"]).strip()
+        if name:
+            rows.append((name, cell["absorption"], cell["dividend_rate"]))
         index += 1
-        if not name:
-            continue
-        parts = [f"name = {json.dumps(name, ensure_ascii=False)}"]
-        if absorption:
-            parts.append(f"absorption_yuan = {_scaled(absorption, YUAN_PER_WAN)}")
-        if rate:
-            parts.append(f"dividend_rate = {_scaled(rate.rstrip('%％'), 0.01)}")
-        tables.append("{" + ", ".join(parts) + "}")
     shown = [(r.name, r.absorption_wan, r.dividend_percent)
              for r in enterprise_rows(scenario) if r.name]
-    submitted = [(str(form.get(f"{ENTERPRISE_PREFIX}{i}:name", "")).strip(),
-                  _number_text(str(form.get(f"{ENTERPRISE_PREFIX}{i}:absorption", ""))),
-                  _number_text(str(form.get(f"{ENTERPRISE_PREFIX}{i}:dividend_rate", ""))))
-                 for i in range(index)]
-    if [row for row in submitted if row[0]] == shown:
+    if not index or rows == shown:
         return []
+    tables = []
+    for name, absorption, rate in rows:
+        parts = [f"name = {json.dumps(name, ensure_ascii=False)}"]
+        if absorption:
+            parts.append(f"absorption_yuan = {_typed_number(absorption, YUAN_PER_WAN)}")
+        if rate:  # typed in per cent, with or without the sign
+            parts.append(f"dividend_rate = {_typed_number(rate.rstrip('%％'), 0.01)}")
+        tables.append("{" + ", ".join(parts) + "}")
     return [f"{ENTERPRISES_PATH}=[{', '.join(tables)}]"]
-
-
-def _scaled(text: str, factor: float) -> str:
-    """A typed number times ``factor`` as TOML, or the text itself (quoted) when it is not a
-    number, for the schema to report."""
-    try:
-        number = float(_number_text(text)) * factor
-    except ValueError:
-        return json.dumps(text, ensure_ascii=False)
-    return repr(number) if math.isfinite(number) else json.dumps(text, ensure_ascii=False)
 
 
 def settings_toml(scenario: str, overrides: tuple[str, ...], name: str, note: str) -> str:
@@ -368,19 +364,24 @@ def settings_toml(scenario: str, overrides: tuple[str, ...], name: str, note: st
     lines.append(f"extends = {json.dumps(scenario, ensure_ascii=False)}")
     if name:
         lines.append(f"name_zh = {json.dumps(name, ensure_ascii=False)}")
-    lines += [f"{path} = {value}" for path, value in (o.split("=", 1) for o in overrides)]
+    lines += [f"{path.strip()} = {value.strip()}"
+              for path, _, value in (o.partition("=") for o in overrides)]
     return "\n".join(lines) + "\n"
 
 
+PREVIEW = "preview"
 PRECISION_FIELD = "precision"
 """The form's choice between 正式 (the scenario's replications) and 预览 (a quick run)."""
+
+RUN_NAME_FIELD, RUN_NOTE_FIELD = "run_name", "run_note"
+"""The form's fields for the planner's name and note of a run."""
 
 
 def precision_overrides(form: Mapping[str, str]) -> list[str]:
     """The overrides of a 预览 run: few replications, and the mark on every document."""
     from simulator.web.settings import PREVIEW_REPLICATIONS
 
-    if form.get(PRECISION_FIELD) != "preview":
+    if form.get(PRECISION_FIELD) != PREVIEW:
         return []
     return ["simulation.preview=true", f"simulation.replications={PREVIEW_REPLICATIONS}"]
 
@@ -389,14 +390,12 @@ def problems_by_field(problems: list[Problem], lang: str = "en") -> dict[str, li
     """Each problem's message under the form field it belongs to (``budget.yearly_yuan[1]``
     belongs to ``budget.yearly_yuan``), in the page's language; problems of no field are under
     ``""``."""
-    from simulator.messages import in_chinese
+    from simulator.messages import problem_line
 
     known = {path for _key, paths in FORM_SECTIONS for path in paths} | {ENTERPRISES_PATH}
     placed: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.where.split("[", 1)[0]
-        shown = in_chinese(problem) if lang == "zh" else problem
-        separator = "：" if lang == "zh" else ": "
         placed.setdefault(field if field in known else "", []).append(
-            f"{shown.where}{separator}{shown.message}" if shown.where else shown.message)
+            problem_line(dataclasses.replace(problem, source=""), lang))
     return placed

@@ -94,24 +94,26 @@ class Run:
     RECORD = "run.json"
     """The run's record in its folder."""
 
+    PERSISTED = ("scenario_label", "registry_label", "lang", "households", "people",
+                 "reading_notes", "crash", "started", "finished", "name", "note",
+                 "derived_from")
+    """Fields the record keeps as they are (the paths, overrides, problems and status are
+    converted)."""
+
     def save(self) -> None:
-        """Write the run's record (paths inside its folder relative to it)."""
+        """Write the run's record (files of the run's folder relative to it)."""
         def inside(path: str | Path | None) -> str | None:
             if path is None:
                 return None
-            text = str(path)
-            return text[len(str(self.directory)) + 1:] if text.startswith(
-                str(self.directory) + "/") else text
+            path = Path(path)
+            return path.relative_to(self.directory).as_posix() \
+                if path.is_relative_to(self.directory) else str(path)
 
-        record = {"number": self.number, "scenario": inside(self.scenario),
-                  "scenario_label": self.scenario_label,
-                  "registry_path": inside(self.registry_path),
-                  "registry_label": self.registry_label, "overrides": list(self.overrides),
-                  "lang": self.lang, "households": self.households, "people": self.people,
-                  "reading_notes": self.reading_notes, "status": str(self.status),
-                  "problems": self.problems, "crash": self.crash, "started": self.started,
-                  "finished": self.finished, "name": self.name, "note": self.note,
-                  "derived_from": self.derived_from}
+        record = {key: getattr(self, key) for key in self.PERSISTED}
+        record.update(number=self.number, scenario=inside(self.scenario),
+                      registry_path=inside(self.registry_path),
+                      overrides=list(self.overrides), problems=self.problems,
+                      status=str(self.status))
         atomic_write_bytes(self.directory / self.RECORD,
                            json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
@@ -130,18 +132,21 @@ class Run:
 
         run = cls(int(record["number"]), directory, absolute(record["scenario"]) or "",
                   record["scenario_label"])
+        for key in cls.PERSISTED:
+            setattr(run, key, record[key])
         registry = absolute(record["registry_path"])
         run.registry_path = Path(registry) if registry else None
-        for key in ("registry_label", "lang", "households", "people", "reading_notes",
-                    "problems", "crash", "started", "finished", "name", "note",
-                    "derived_from"):
-            setattr(run, key, record[key])
         run.overrides = tuple(record["overrides"])
-        run.problems = [tuple(p) for p in run.problems]
+        run.problems = [tuple(p) for p in record["problems"]]
         run.status = Status(record["status"])
         if run.status == Status.RUNNING:
             run.status, run.crash = Status.FAILED, "the server stopped while the run was going"
         return run
+
+    @property
+    def uploaded_scenario(self) -> bool:
+        """Whether the scenario is a file the planner uploaded (not a bundled one's name)."""
+        return self.scenario.startswith(str(self.upload_dir))
 
     def display_source(self, source: str) -> str:
         """A problem's file as the planner knows it: uploaded files by their own names."""
@@ -163,11 +168,9 @@ class Busy(Exception):
 class RunManager:
     """The runs of one server and its single worker process."""
 
-    def __init__(self, root: Path, start_method: str = "spawn", keep: bool = False) -> None:
-        """``keep``: the workspace outlives the server (its runs are listed again when a
-        server starts on it, and shutting down leaves them)."""
+    def __init__(self, root: Path, start_method: str = "spawn") -> None:
+        """Runs kept under ``root`` by an earlier server are listed again."""
         self.root = Path(root)
-        self.keep = keep
         self.runs: dict[str, Run] = {}
         folders = sorted(self.root.glob("run-*"), key=_run_number)
         for directory in folders:
@@ -194,7 +197,6 @@ class RunManager:
             (directory / "upload").mkdir(parents=True)
             run = Run(number, directory, scenario, scenario_label)
             self.runs[run.id] = run
-            run.save()
             return run
 
     def derive(self, source: Run) -> Run:
@@ -202,7 +204,7 @@ class RunManager:
         run = self.new_run(source.scenario, source.scenario_label)
         for path in source.upload_dir.iterdir():
             shutil.copy2(path, run.upload_dir / path.name)
-        if source.scenario.startswith(str(source.upload_dir)):
+        if source.uploaded_scenario:
             run.scenario = str(run.upload_dir / Path(source.scenario).name)
         if source.registry_path is not None:
             run.registry_path = run.upload_dir / source.registry_path.name
@@ -211,7 +213,6 @@ class RunManager:
         run.households, run.people = source.households, source.people
         run.reading_notes = list(source.reading_notes)
         run.name, run.note, run.derived_from = source.name, "", source.number
-        run.save()
         return run
 
     def discard(self, run: Run) -> None:
@@ -332,13 +333,12 @@ class RunManager:
             return True
 
     def shutdown(self) -> None:
-        """Stop a run still going and remove every run's folder (unless the workspace is
-        kept)."""
+        """Stop a run still going (the runs' folders stay: the application removes a
+        temporary workspace itself)."""
         active = self._active
         if active is not None:
             self.cancel(active)
-        if not self.keep:
-            shutil.rmtree(self.root, ignore_errors=True)
+
 
 
 def _run_number(path: Path) -> int:
@@ -347,16 +347,26 @@ def _run_number(path: Path) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+PACE_RANGE = (0.05, 50.0)
+"""How much faster or slower than the benchmark a run's finished stages may make the time left
+(the bounds keep one odd stage from making it absurd; engineering choice)."""
+
+MIN_SHARE_FOR_PACE = 0.05
+"""Share of a stage done before its own pace says how long the rest takes (engineering
+choice: the first few per cent include starting work)."""
+
+
 def seconds_left(run: Run, now: float, typical: dict[str, float]) -> float | None:
     """The run's time left [s]: the current stage's from its own progress (or its typical
     length), then the stages still to come at their ``typical`` lengths, all scaled by how the
     finished stages compared with theirs. None before anything can be said."""
     done = {s: t for s, t in run.stage_seconds.items() if s in typical}
     expected = sum(typical[s] for s in done)
-    scale = min(max(sum(done.values()) / expected, 0.05), 50.0) if expected > 0 else None
+    low, high = PACE_RANGE
+    scale = min(max(sum(done.values()) / expected, low), high) if expected > 0 else None
     in_stage = now - run.stage_started if run.stage_started else 0.0
     share = run.done / run.total if run.total else 0.0
-    if share > 0.05:
+    if share > MIN_SHARE_FOR_PACE:
         current = in_stage * (1 - share) / share
     elif scale is not None and run.stage in typical:
         current = max(typical[run.stage] * scale - in_stage, 0.0)
@@ -364,8 +374,8 @@ def seconds_left(run: Run, now: float, typical: dict[str, float]) -> float | Non
         return None
     if scale is None:
         # nothing finished yet: the stage's own pace against its typical length
-        scale = in_stage / (share * typical[run.stage]) if run.stage in typical and \
-            typical[run.stage] > 0 and share > 0 else 1.0
+        scale = in_stage / (share * typical[run.stage]) \
+            if typical.get(run.stage, 0.0) > 0 else 1.0
     order = list(typical)
     later = order[order.index(run.stage) + 1:] if run.stage in typical else []
     return current + scale * sum(typical[s] for s in later)

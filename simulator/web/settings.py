@@ -124,3 +124,9 @@ STAGE_SECONDS: dict[str, float] = {
 """The main job's stages in the order they run, with their seconds on ruyuan-2016 at 200
 replications (benchmarks/main_job.py; the web page's own last stage a guess): the time left is
 these, scaled by how the stages done so far compared with them."""
+
+REGISTRY_TEMPLATE_NAME = "农户名册模板.xlsx"
+"""The name the registry template is saved under."""
+
+MAX_DOWNLOAD_NAME_CHARACTERS = 80
+"""Longest name a download is saved under, before its suffix [characters]."""

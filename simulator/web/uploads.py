@@ -8,6 +8,7 @@ to show; the saved file is called :data:`UPLOADED_REGISTRY` (with one of the kno
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ def registry_suffix(name: str) -> str | None:
     return suffix_of(name, REGISTRY_SUFFIXES)
 
 
+@functools.cache
 def registry_template() -> bytes:
     """A registry workbook a clerk can fill in: the Chinese headers and one example household."""
     import tempfile

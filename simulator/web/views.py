@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from simulator import labels
+from simulator.scenario.loader import parse_override
 from simulator.statistics import paired
+from simulator.units import YUAN_PER_WAN
 from simulator.vocabulary import CATEGORY_LABELS_ZH
 from simulator.web.runs import Run
 from simulator.web.settings import (
@@ -32,6 +34,7 @@ from simulator.web.settings import (
     DOWNLOAD_STEMS,
     DOWNLOADS,
     INCOME_BAND,
+    MAX_DOWNLOAD_NAME_CHARACTERS,
     TABLE_PAGE_ROWS,
     TECHNICAL_FILES,
     WEB_PATHS,
@@ -104,6 +107,11 @@ class Results:
     def downloads(self) -> list[str]:
         return [name for name in DOWNLOADS if (self.run.output_dir / name).is_file()]
 
+    @property
+    def preview(self) -> bool:
+        """Whether the run was a preview (its documents are marked not for filing)."""
+        return bool(self.web.get("preview"))
+
     def headline(self) -> dict[str, Any]:
         """What the runs list shows of a finished run: stable exits added (whole households,
         with the interval) and the money asked [万元]."""
@@ -111,7 +119,7 @@ class Results:
         asked = self.summary.get("request", {}).get("total_yuan")
         return {"added": round(added["mean"]), "low": round(added["ci95"][0]),
                 "high": round(added["ci95"][1]),
-                "asked_wan": None if asked is None else round(asked / 1e4)}
+                "asked_wan": None if asked is None else round(asked / YUAN_PER_WAN)}
 
     def main_downloads(self) -> list[str]:
         """The documents a planner files or forwards."""
@@ -289,13 +297,15 @@ def comparison(a: Results, b: Results, lang: str) -> dict[str, Any]:
             "settings": changed_settings(a.run.overrides, b.run.overrides), "texts": texts}
 
 
-def changed_settings(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """The settings two runs set differently: (field, A's value, B's value), "—" where a run
-    kept the scenario's own value."""
-    first = dict(o.split("=", 1) for o in a)
-    second = dict(o.split("=", 1) for o in b)
-    return [(path, first.get(path, "—"), second.get(path, "—"))
-            for path in sorted({*first, *second}) if first.get(path) != second.get(path)]
+def changed_settings(a: tuple[str, ...], b: tuple[str, ...]
+                     ) -> list[tuple[str, str | None, str | None]]:
+    """The settings two runs set differently: (field, A's override, B's override), None where a
+    run kept the scenario's own value."""
+    first = {parse_override(o)[0]: o for o in a}
+    second = {parse_override(o)[0]: o for o in b}
+    return [(path, first.get(path), second.get(path)) for path in sorted({*first, *second})
+            if (first.get(path) and parse_override(first[path])[1])
+            != (second.get(path) and parse_override(second[path])[1])]
 
 
 def output_file(run: Run, name: str) -> Path | None:
@@ -310,8 +320,4 @@ def output_file(run: Run, name: str) -> Path | None:
 
 def _safe_file_name(text: str) -> str:
     """``text`` without the characters a file name cannot hold on Windows or Linux."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "", text)[:MAX_DOWNLOAD_NAME]
-
-
-MAX_DOWNLOAD_NAME = 80
-"""Longest download name, in characters (before the suffix)."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "", text)[:MAX_DOWNLOAD_NAME_CHARACTERS]

@@ -5,6 +5,7 @@ packages, categories, the proposal's tables — come from :mod:`simulator.labels
 from __future__ import annotations
 
 from simulator.labels import TEXT
+from simulator.proposal.text import WORDS as PROPOSAL_WORDS
 
 WORDS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "脱贫 · 以奖代补资金预算", "en": "tuopin · poverty-exit budget"},
@@ -80,7 +81,8 @@ WORDS: dict[str, dict[str, str]] = {
     "cover": {"zh": "方案要点", "en": "Key figures"},
     "charts": {"zh": "图表", "en": "Charts"},
     "downloads": {"zh": "下载", "en": "Downloads"},
-    "preview_banner": {"zh": "预览试算：重复模拟次数少，数字精度不足，不可报送", "en": "Preview: few replications; not for filing"},
+    # the proposal's own words for the mark, so that page and documents say the same
+    "preview_banner": dict(zip(("zh", "en"), PROPOSAL_WORDS["preview_mark"], strict=True)),
     "changed_settings": {"zh": "两次计算的不同设置", "en": "Settings that differ"},
     "no_changed_settings": {"zh": "两次计算的设置相同。", "en": "Both runs have the same settings."},
     "section_assumptions": {"zh": "主要假设（可按本县实际修改）", "en": "Main assumptions (change them to the county's figures)"},

@@ -116,6 +116,7 @@ def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,
     record = {
         "scenario": {**{lang: scenario.display_name(lang) for lang in LANGUAGES},
                      "county": scenario.county},
+        "preview": scenario.simulation.preview,
         "plan_years": years,
         "calendar_years": [int(y) for y in scenario.calendar_years],
         "exit_line": [float(v) for v in scenario.lines_yuan_per_capita],

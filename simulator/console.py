@@ -6,12 +6,17 @@ thin and the texts can be tested or reused without a terminal.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.parameter_texts import value_text
+from simulator import labels
+from simulator.console_words import joined, say
+from simulator.optimizer.rows import describe_row
+from simulator.parameter_texts import parameter_text, value_text
 from simulator.population import CalibrationRow
+from simulator.progress import stage_text
 from simulator.registry import Registry
 from simulator.results import SimulationResult
 from simulator.scenario.model import Scenario
@@ -19,9 +24,17 @@ from simulator.statistics import spread
 from simulator.units import YUAN_PER_WAN
 
 
-def describe_population(registry: Registry) -> str:
-    return (f"{registry.n_households:,} households, {registry.n_people:,} people "
-            f"({registry.source})")
+def describe_population(registry: Registry, lang: str = "en") -> str:
+    return say("population", lang, households=registry.n_households, people=registry.n_people,
+               source=source_text(registry.source, lang))
+
+
+def source_text(source: str, lang: str) -> str:
+    """Where the households come from: a file as named, or the synthetic registry in words."""
+    synthetic = re.fullmatch(r"synthetic \((?P<name>.+), seed (?P<seed>\d+)\)", source)
+    if synthetic and lang == "zh":
+        return say("synthetic_source", lang, name=synthetic["name"], seed=synthetic["seed"])
+    return source
 
 
 def calibration_text(rows: Sequence[CalibrationRow]) -> str:
@@ -55,163 +68,187 @@ def registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
     return notes
 
 
-def simulation_lines(result: SimulationResult, summary: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    lines.append(f"county plan simulated: {result.reps} replications, seed {result.seed}")
-    lines += headline_lines(summary)
-    lines.append(f"  returns to poverty {summary['returns_to_poverty']['mean']:,.0f} households")
+def simulation_lines(result: SimulationResult, summary: dict[str, Any],
+                     lang: str = "en") -> list[str]:
+    lines = [say("simulated", lang, reps=result.reps, seed=result.seed)]
+    lines += headline_lines(summary, lang=lang)
+    lines.append("  " + say("returns", lang, n=summary["returns_to_poverty"]["mean"]))
     return lines
 
 
-def headline_lines(summary: dict[str, Any], indent: str = "  ") -> list[str]:
+def headline_lines(summary: dict[str, Any], indent: str = "  ", lang: str = "en") -> list[str]:
     """The honest headline: stable exits added over no support and what each one costs."""
-    lines: list[str] = []
     added = summary["added_stable_exits"]
     low, high = added["ci95"]
-    lines.append(f"{indent}stable exits added over no support: {added['mean']:+,.0f} households "
-                 f"(95 % CI {low:+,.0f} to {high:+,.0f})")
-    lines.append(f"{indent}cost per added stable exit: "
-                 f"{yuan_text(summary['cost_per_added_stable_exit_yuan'])} gross, "
-                 f"{yuan_text(summary['net_cost_per_added_stable_exit_yuan'])} net of equity "
-                 f"principal the county keeps")
     stable = summary["stable_exits"]
     stable = stable.get("households", stable)
-    lines.append(f"{indent}stable exits {stable['mean']:,.0f} households: "
-                 f"{summary['stable_exits_by_income']['mean']:,.0f} by income, "
-                 f"{summary['stable_exits_by_safety_net']['mean']:,.0f} through the safety net; "
-                 f"{summary['stable_exits_without_support']['mean']:,.0f} with no support at all")
-    lines.append(f"{indent}outlays {summary['outlays_total']['mean'] / YUAN_PER_WAN:,.0f} 万元 "
-                 f"gross, net fiscal cost "
-                 f"{summary['net_fiscal_cost']['mean'] / YUAN_PER_WAN:,.0f} 万元")
+    lines = [say("added", lang, mean=added["mean"], low=low, high=high),
+             say("cost", lang, gross=yuan_text(summary["cost_per_added_stable_exit_yuan"], lang),
+                 net=yuan_text(summary["net_cost_per_added_stable_exit_yuan"], lang)),
+             say("stable", lang, n=stable["mean"],
+                 income=summary["stable_exits_by_income"]["mean"],
+                 net=summary["stable_exits_by_safety_net"]["mean"],
+                 alone=summary["stable_exits_without_support"]["mean"]),
+             say("outlays", lang, gross=summary["outlays_total"]["mean"] / YUAN_PER_WAN,
+                 net=summary["net_fiscal_cost"]["mean"] / YUAN_PER_WAN)]
     if "county_assistance" in summary:
-        lines += assistance_lines(summary["county_assistance"], indent)
-    return lines
+        lines += assistance_lines(summary["county_assistance"], "", lang)
+    return [indent + line for line in lines]
 
 
-def assistance_lines(assistance: dict[str, Any], indent: str = "  ") -> list[str]:
+def assistance_lines(assistance: dict[str, Any], indent: str = "  ",
+                     lang: str = "en") -> list[str]:
     """The county's own assistance, apart from the fund: dibao top-up and 防返贫 help."""
     prevention = assistance["prevention"]
     helped = {y: n for y, n in prevention["households_helped_by_year"].items() if n}
     top_up = sum(assistance["dibao_top_up_yuan_by_year"].values())
-    lines = [f"{indent}county's own assistance (not the fund's): dibao top-up "
-             f"{top_up / YUAN_PER_WAN:,.0f} 万元 over the horizon"]
+    lines = [indent + say("assistance", lang, wan=top_up / YUAN_PER_WAN)]
     if helped:
-        years = ", ".join(f"{y}: {n:,.0f}" for y, n in helped.items())
+        years = joined([say("helped_year", lang, year=y, n=n) for y, n in helped.items()], lang)
         paid = sum(prevention["help_yuan_by_year"].values())
-        kept = assistance["stable_exits_kept_by_help"]["mean"]
-        lines.append(f"{indent}防返贫 help: households helped {years}; "
-                     f"{paid / YUAN_PER_WAN:,.0f} 万元 (in the net fiscal cost); {kept:,.0f} "
-                     f"stable exits only the help keeps")
+        lines.append(indent + say("prevention", lang, years=years, wan=paid / YUAN_PER_WAN,
+                                  kept=assistance["stable_exits_kept_by_help"]["mean"]))
     return lines
 
 
-def _broken_text(row: dict[str, Any]) -> str:
-    """``budget_1: 12,202 万元 used, 4,000 万元 allowed`` (money rows in 万元)."""
+def _broken_text(row: dict[str, Any], plan_years: list[str], lang: str) -> str:
+    """``the 2016 budget: 12,202 万元 used, 4,000 万元 allowed`` (money rows in 万元)."""
+    name = describe_row(str(row["constraint"]), row.get("limit"), plan_years, lang)
     if str(row["constraint"]).startswith("budget_"):
-        return (f"{row['constraint']}: {row['used'] / YUAN_PER_WAN:,.0f} 万元 used, "
-                f"{row['allowed'] / YUAN_PER_WAN:,.0f} 万元 allowed")
-    return f"{row['constraint']}: {row['used']:,.0f} used, {row['allowed']:,.0f} allowed"
+        return say("broken_money", lang, row=name, used=row["used"] / YUAN_PER_WAN,
+                   allowed=row["allowed"] / YUAN_PER_WAN)
+    return say("broken", lang, row=name, used=row["used"], allowed=row["allowed"])
 
 
-def target_lines(targets: dict[str, Any]) -> list[str]:
+def _field_names(paths: list[str], lang: str) -> str:
+    """Scenario fields by their names in ``lang`` (their paths in English)."""
+    return joined([parameter_text(path, "zh").name if lang == "zh" else path
+                   for path in paths], lang)
+
+
+def target_lines(targets: dict[str, Any], lang: str = "en") -> list[str]:
     """The goal "targets" in words: each year's target, what can be reached, what the plan
     reaches, and the additions it takes with the --set that makes each."""
-    confidence = targets["confidence"]
-    basis = "gross" if targets["cost_basis"] == "gross" else "net"
-    lines = [f"goal: the least-cost plan ({basis} outlays) meeting each year's exit target in "
-             f"{confidence:.0%} of replications"]
+    confidence = f"{targets['confidence']:.0%}"
+    basis = say("basis_gross" if targets["cost_basis"] == "gross" else "basis_net", lang)
+    lines = [say("goal_targets", lang, basis=basis, confidence=confidence)]
     for year, entry in targets["by_year"].items():
-        reach = {"out_of_reach": "out of reach: the most any allocation has exited by then "
-                                 f"is {entry['reachable_people']:,.0f} on average",
-                 "met": "met within the budgets and limits",
-                 "needs_additions": "needs the additions below",
-                 "unmet": "not met even with more money and capacity"}[entry["state"]]
-        lines.append(f"  {year}: target {entry['target_people']:,.0f} people exited; {reach}; "
-                     f"the plan has {entry['fresh_people_exited_at_confidence']:,.0f} exited in "
-                     f"{confidence:.0%} of fresh replications (meets it in "
-                     f"{entry['fresh_share_met']:.0%})")
+        reach = say(f"state_{entry['state']}", lang, n=entry["reachable_people"])
+        lines.append("  " + say("target_year", lang, year=year, target=entry["target_people"],
+                                reach=reach, exited=entry["fresh_people_exited_at_confidence"],
+                                confidence=confidence, share=f"{entry['fresh_share_met']:.0%}"))
     if targets["additions"]:
-        lines.append("  the cheapest additions that meet them "
-                     f"(their own cost {targets['additions_cost_yuan'] / YUAN_PER_WAN:,.1f} 万元, "
-                     "money added counted in the plan's outlays):")
+        lines.append("  " + say("additions", lang,
+                                wan=targets["additions_cost_yuan"] / YUAN_PER_WAN))
         for addition in targets["additions"]:
             field = addition["field"]
-            lines.append(f"    {field}: {value_text(field, addition['before'], 'en')} → "
-                         f"{value_text(field, addition['after'], 'en')}")
-        lines.append("  to plan with them: " + " ".join(f"--set '{s}'" for s in targets["set"]))
+            text_lang = "zh" if lang == "zh" else "en"
+            lines.append("    " + say("addition", lang, name=_field_names([field], lang),
+                                      before=value_text(field, addition["before"], text_lang),
+                                      after=value_text(field, addition["after"], text_lang)))
+        lines.append("  " + say("plan_with", lang)
+                     + " ".join(f"--set '{s}'" for s in targets["set"]))
     if targets["blocked_by"]:
-        lines.append("  out of reach even with more money and capacity; what still binds: "
-                     + ", ".join(targets["blocked_by"]))
+        lines.append("  " + say("blocked", lang) + _field_names(targets["blocked_by"], lang))
     return lines
 
 
-def allocation_lines(summary: dict[str, Any], timings: dict[str, float]) -> list[str]:
+def allocation_lines(summary: dict[str, Any], timings: dict[str, float],
+                     lang: str = "en") -> list[str]:
     lines: list[str] = []
     if summary.get("targets"):
-        lines += target_lines(summary["targets"])
+        lines += target_lines(summary["targets"], lang)
     in_sample = summary["in_sample"]
     gap = in_sample["gap"]
-    lines.append(f"optimised ({summary['objective']}, {summary['solver']}): "
-                 f"{in_sample['status']}, gap {'n/a' if gap is None else f'{gap:.4%}'}, "
-                 f"build {timings['build_seconds']:.1f} s, "
-                 f"solve {timings['solve_seconds']:.1f} s")
-    lines.append("  on fresh replications:")
-    lines += headline_lines(summary, indent="    ")
-    request = summary["request"]
-    asked = ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}" for y, v in request["by_year_yuan"].items())
-    unspent = {y: v for y, v in request["unspent_by_year_yuan"].items() if v > 0}
-    limits = sorted({b for y in unspent for b in request["unspent_causes"][y]["binding"]})
-    lines.append(f"    asked ({request['basis']}): {asked} 万元"
-                 + ("; unspent " + ", ".join(f"{y}: {v / YUAN_PER_WAN:,.0f}"
-                                            for y, v in unspent.items()) + " 万元, "
-                    + ("limited by " + ", ".join(limits) if limits
-                       else "nothing more is worth buying at its price")
-                    if unspent else ""))
+    lines.append(say("optimised", lang, objective=say(f"objective_{summary['objective']}", lang),
+                     solver=summary["solver"], status=status_text(in_sample["status"], lang),
+                     gap=say("gap_none", lang) if gap is None else f"{gap:.4%}",
+                     build=timings["build_seconds"], solve=timings["solve_seconds"]))
+    lines.append("  " + say("fresh", lang))
+    lines += headline_lines(summary, indent="    ", lang=lang)
+    lines.append("    " + _request_text(summary["request"], lang))
     returns = summary["returns_in_year_after_exit_percent"]
-    lines.append(f"    of the households exiting by income, {returns['mean']:.1f} % fall back in "
-                 f"the year after their exit (95 % interval {returns['interval_95'][0]:.1f} to "
-                 f"{returns['interval_95'][1]:.1f} %)")
+    lines.append("    " + say("fall_back", lang, mean=returns["mean"],
+                              low=returns["interval_95"][0], high=returns["interval_95"][1]))
+    plan_years = list(summary["budgets_yuan"])
     for name, baseline in summary["baselines"].items():
         gain = baseline["optimised_gain"]
-        lines.append(f"  vs {name}: {baseline['added_stable_exits']['mean']:+,.0f} added stable "
-                     f"exits at {yuan_text(baseline['cost_per_added_stable_exit_yuan'])} each; "
-                     f"optimised gain {gain['mean']:+,.1f} (95 % CI {gain['ci95'][0]:+,.1f} to "
-                     f"{gain['ci95'][1]:+,.1f})")
+        lines.append("  " + say("baseline", lang, name=plan_name(name, lang),
+                                added=baseline["added_stable_exits"]["mean"],
+                                cost=yuan_text(baseline["cost_per_added_stable_exit_yuan"], lang),
+                                gain=gain["mean"], low=gain["ci95"][0], high=gain["ci95"][1]))
         if baseline.get("breaks"):
-            lines.append("      breaks " + "; ".join(_broken_text(b) for b in baseline["breaks"]))
-    prices = ", ".join(f"{y}: {v:.4f}" for y, v in
-                       summary["shadow_price_stable_exits_per_10000_yuan"].items())
-    lines.append(f"  extra stable exits per extra 10,000 yuan: {prices}")
+            lines.append("      " + say("breaks", lang) + ("；" if lang == "zh" else "; ").join(
+                _broken_text(b, plan_years, lang) for b in baseline["breaks"]))
+    prices = joined([say("year_value", lang, year=y, value=f"{v:.4f}") for y, v in
+                     summary["shadow_price_stable_exits_per_10000_yuan"].items()], lang)
+    lines.append("  " + say("shadow_prices", lang, prices=prices))
     rule = summary.get("coverage_rule")
     if rule:
         given = rule["stable_exits_given_up"]
-        money = rule["outlays_difference_yuan"]["mean"]
-        more = -money / YUAN_PER_WAN
-        spends = f"spends {abs(more):,.0f} 万元 {'more' if more >= 0 else 'less'} than"
-        lines.append(f"  帮扶全覆盖 (every registered household with labour a measure): "
-                     f"{rule['households_given_a_measure']:,} households given one; it costs "
-                     f"{given['mean']:,.1f} stable exits (95 % CI {given['ci95'][0]:,.1f} to "
-                     f"{given['ci95'][1]:,.1f}) and {spends} the plan without it")
+        more = -rule["outlays_difference_yuan"]["mean"] / YUAN_PER_WAN
+        spends = say("spends_more" if more >= 0 else "spends_less", lang, wan=abs(more))
+        lines.append("  " + say("coverage", lang, households=rule["households_given_a_measure"],
+                                given=given["mean"], low=given["ci95"][0], high=given["ci95"][1],
+                                spends=spends))
     for entry in summary.get("prices", []):
-        unit = f" per {entry['unit_en']}" if entry["per_field_unit"] else " per unit of the rule"
-        lines.append(f"  binds: {entry['limit']} ({entry['constraint']}): "
-                     f"{float(entry['stable_exits_per_unit']):.4g} stable exits{unit}")
+        price = float(entry["stable_exits_per_unit"])
+        name = entry["name_zh"] if lang == "zh" else entry["limit"]
+        if entry["per_field_unit"]:
+            unit = entry["unit_zh"] if lang == "zh" else entry["unit_en"]
+            lines.append("  " + say("binds_unit", lang, path=entry["limit"], name=name,
+                                    row=entry["constraint"], price=price, unit=unit))
+        else:
+            lines.append("  " + say("binds_rule", lang, path=entry["limit"], name=name,
+                                    row=entry["constraint"], price=price))
     if summary.get("frontier"):
-        levels = "; ".join(f"{p['budget_factor']:g}×: {p['added_stable_exits']['mean']:+,.0f}"
-                           for p in summary["frontier"])
-        lines.append(f"  budget frontier (added stable exits): {levels}")
+        levels = ("；" if lang == "zh" else "; ").join(
+            say("frontier_level", lang, factor=p["budget_factor"],
+                added=p["added_stable_exits"]["mean"]) for p in summary["frontier"])
+        lines.append("  " + say("frontier", lang, levels=levels))
     target = summary.get("target_budget")
     if target is not None:
         if target["met"]:
-            amounts = ", ".join(f"{y}: {wan_text(v)}" for y, v in target["budgets_yuan"].items())
-            lines.append(f"  exit targets met from {target['budget_factor']:.2f}× the budgets "
-                         f"({amounts})")
+            amounts = joined([say("year_value", lang, year=y, value=wan_text(v))
+                              for y, v in target["budgets_yuan"].items()], lang)
+            lines.append("  " + say("targets_met_from", lang, factor=target["budget_factor"],
+                                    amounts=amounts))
         else:
-            short = ", ".join(f"{y}: {v:,.0f}" for y, v
-                              in target["exit_target_shortfall_people"].items())
-            lines.append(f"  exit targets not met up to {target['searched_up_to_budget_factor']:g}"
-                         f"× the budgets (people short: {short})")
+            short = joined([say("year_value", lang, year=y, value=f"{v:,.0f}") for y, v
+                            in target["exit_target_shortfall_people"].items()], lang)
+            lines.append("  " + say("targets_not_met", lang,
+                                    factor=target["searched_up_to_budget_factor"], short=short))
     return lines
+
+
+def _request_text(request: dict[str, Any], lang: str) -> str:
+    """What is asked for, by year, and the money left unspent with what stops its use."""
+    asked = joined([say("asked_year", lang, year=y, wan=v / YUAN_PER_WAN)
+                    for y, v in request["by_year_yuan"].items()], lang)
+    text = say("asked", lang, basis=say(f"request_{request['basis']}", lang), asked=asked)
+    unspent = {y: v for y, v in request["unspent_by_year_yuan"].items() if v > 0}
+    if not unspent:
+        return text
+    limits = sorted({b for y in unspent for b in request["unspent_causes"][y]["binding"]})
+    why = (say("limited_by", lang, limits=_field_names(limits, lang)) if limits
+           else say("not_worth", lang))
+    years = joined([say("asked_year", lang, year=y, wan=v / YUAN_PER_WAN)
+                    for y, v in unspent.items()], lang)
+    return text + say("unspent", lang, years=years, why=why)
+
+
+STATUS_ZH = {"Optimal": "最优", "Feasible (time limit)": "可行（到达时间上限）",
+             "Not solved": "未求得", "Infeasible": "无可行解"}
+"""The solver's status in Chinese."""
+
+
+def status_text(status: str, lang: str) -> str:
+    return STATUS_ZH.get(status, status) if lang == "zh" else status
+
+
+def plan_name(key: str, lang: str) -> str:
+    """A baseline allocation by its name in ``lang`` (its key in English, as summary.json)."""
+    return labels.plan(key, "zh") if lang == "zh" else key
 
 
 def wan_text(yuan: float) -> str:
@@ -219,8 +256,8 @@ def wan_text(yuan: float) -> str:
     return f"{yuan / YUAN_PER_WAN:,.0f}万"
 
 
-def yuan_text(value: float | None) -> str:
-    return "n/a (nothing added)" if value is None else f"{value:,.0f} yuan"
+def yuan_text(value: float | None, lang: str = "en") -> str:
+    return say("nothing_added", lang) if value is None else say("yuan", lang, value=value)
 
 
 def spread_text(values: Any) -> str:
@@ -238,19 +275,19 @@ class ProgressBar:
     """Progress on stderr when it is a terminal, silent otherwise: one line per stage of the
     run (a :class:`simulator.progress.StageReporter`), with a bar for stages that count."""
 
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.unit = "households"
+    def __init__(self, label: str, lang: str = "en") -> None:
+        self.lang = lang
+        self.label, self.unit = stage_text(label, "households", lang)
         self.active = sys.stderr.isatty()
         self.open = False
 
     def stage(self, label: str, unit: str) -> None:
-        self.label, self.unit = label, unit
+        self.label, self.unit = stage_text(label, unit, self.lang)
         if not self.active:
             return
         self._end_line()
         if not unit:  # nothing to count: the label alone says what is running
-            sys.stderr.write(f"{label} …")
+            sys.stderr.write(f"{self.label} …")
             sys.stderr.flush()
             self.open = True
 

@@ -47,3 +47,31 @@ def step(progress: Progress | None, done: int, total: int) -> None:
     only, so they are not told about other units)."""
     if isinstance(progress, StageReporter):
         progress(done, total)
+
+
+STAGES_ZH: dict[str, str] = {
+    "simulating every package (in-sample)": "模拟每户每种扶持方案（测算用）",
+    "solving the allocation": "求解最优分配",
+    "the plan without the coverage rule": "求解不设帮扶全覆盖要求的方案（测算该要求的代价）",
+    "simulating every package (fresh replications)": "用新的随机数检验每种方案",
+    "budget frontier": "预算—脱贫曲线",
+    "smallest budget meeting the exit targets": "测算达到脱贫目标所需的最少预算",
+    "meeting the exit targets at least cost": "以最低成本达到脱贫目标",
+    "sensitivity": "敏感性分析",
+    "writing the proposal": "写出预算方案",
+    "income paths of the best alternatives": "计算其他方案的收入路径",
+    "simulating candidates": "模拟候选方案",
+    "writing outputs": "写出结果",
+}
+"""Chinese names of the run's stages, for the terminal's progress bar and the web page; a
+stage not listed shows its English name."""
+
+UNITS_ZH: dict[str, str] = {"households": "户", "simulations": "次模拟", "levels": "个预算水平"}
+"""Chinese words of the units stages count in."""
+
+
+def stage_text(label: str, unit: str, lang: str) -> tuple[str, str]:
+    """A stage's label and unit in ``lang``."""
+    if lang == "en":
+        return label, unit
+    return STAGES_ZH.get(label, label), UNITS_ZH.get(unit, unit)

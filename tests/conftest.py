@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,44 @@ def english_messages_unless_asked():
         os.environ.pop("TUOPIN_LANG", None)
     else:
         os.environ["TUOPIN_LANG"] = before
+
+
+PROVOKED: list = []
+"""Every problem of every user error the suite's runs of tuopin raised (errors a test raises
+itself, to fake a fault, are left out): the Chinese catalogue is checked against them all."""
+
+LAST_TESTS = ("test_every_error_the_suite_provoked_reads_in_chinese",)
+"""Tests that read what the whole suite did, so they run last."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def record_user_errors():
+    """Record the problems of every :class:`TuopinError` raised by tuopin's own code."""
+    from simulator import errors
+
+    original = errors.TuopinError.__init__
+    package = str(Path(errors.__file__).parent)
+
+    def recording(self, problems, source=""):
+        original(self, problems, source)
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name == "__init__":  # subclasses' own
+            frame = frame.f_back
+        if frame is not None and frame.f_code.co_filename.startswith(package):
+            PROVOKED.extend(self.problems)
+
+    errors.TuopinError.__init__ = recording
+    yield PROVOKED
+    errors.TuopinError.__init__ = original
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    items.sort(key=lambda item: item.name in LAST_TESTS)
+
+
+@pytest.fixture
+def provoked_errors(record_user_errors) -> list:
+    return record_user_errors
 
 
 @pytest.fixture

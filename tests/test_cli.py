@@ -91,13 +91,18 @@ def test_population_from_a_real_registry(cli, tmp_path: Path, tiny_scenario_path
 
 def test_run_writes_everything(cli, tmp_path: Path, tiny_scenario_path: Path) -> None:
     # the bundled default scenario runs in the slow step (calibration, budget confidence)
-    result = cli("run", tiny_scenario_path, "-o", tmp_path / "out", "--reps", "4")
+    out = tmp_path / "out"
+    result = cli("run", tiny_scenario_path, "-o", out, "--reps", "4", "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"households.csv", "calibration.csv", "manifest.json", "summary.json",
             "allocation.csv", "comparison.png", "income_fan.png", "outlays_by_year.svg",
             "proposal.html", "proposal.xlsx", "tornado.png"} <= names
-    assert "budget proposal" in result.stdout
+    # --lang zh: every line Chinese, but for the files' names, the scenario's own name
+    # ("tiny") and the solver's
+    assert "比不扶持新增稳定脱贫" in result.stdout and "预算方案：" in result.stdout
+    text = re.sub(r"\S+\.(json|html|xlsx|csv)", "", result.stdout.replace(str(out), ""))
+    assert set(re.findall(r"[A-Za-z_]{3,}", text)) <= {"tiny", "highs"}, text
     # a Chinese run's tables are Chinese, headers and values; --header en keeps English
     households = (tmp_path / "out" / "households.csv").read_text(encoding="utf-8-sig")
     assert households.startswith("户编号,乡镇,行政村") and ",是," in households

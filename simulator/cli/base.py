@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 the input was wrong (bad scenario, registry or option); 2 in
 from __future__ import annotations
 
 import json
+import locale
 import os
 import sys
 import traceback
@@ -15,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
+from simulator.console_words import say
 from simulator.errors import TuopinError
 from simulator.files import (
     finite_or_null,
     json_default,
 )
+from simulator.messages import message_zh, usage_error_zh
 from simulator.outputs import OutputRun
 from simulator.version import __version__
 
@@ -28,7 +32,6 @@ DEFAULT_SCENARIO = "ruyuan-2016.toml"
 """The scenario ``tuopin run`` uses when none is named."""
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR = 0, 1, 2
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +60,9 @@ def workers_option(function: Any) -> Any:
 def lang_option(function: Any) -> Any:
     return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
                         show_default=True,
-                        help="Language of charts and documents: Chinese or English.")(function)
+                        help="Language of charts, documents and what the command prints: "
+                             "Chinese or English (documents default to Chinese; the printing "
+                             "to TUOPIN_LANG or the system's language).")(function)
 
 
 def json_option(function: Any) -> Any:
@@ -65,11 +70,19 @@ def json_option(function: Any) -> Any:
                         help="Print a machine-readable summary on stdout.")(function)
 
 
+def console_language() -> str:
+    """The language the running command prints in: its ``--lang`` when the user gave one, else
+    ``TUOPIN_LANG`` or the system's language (:func:`message_language`)."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.get_parameter_source("lang") not in (
+            None, ParameterSource.DEFAULT):
+        return str(context.params["lang"])
+    return message_language([])
+
+
 def emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(finite_or_null(payload), ensure_ascii=False, indent=2,
                           default=json_default, allow_nan=False))
-
-
 
 
 def echo_lines(lines: Sequence[str]) -> None:
@@ -80,22 +93,17 @@ def echo_lines(lines: Sequence[str]) -> None:
 def record(run: OutputRun, outputs: list[Path], provenance: dict[str, Any], as_json: bool,
             run_record: dict[str, Any] | None = None, **payload: Any) -> list[Path]:
     """Commit the staged outputs with their manifest (all or nothing); with --json, print the
-    final paths and ``payload``. Returns the final paths, the manifest last."""
+    final paths and ``payload``. Returns the final paths, the manifest last. Notes on what
+    the commit repaired (a run that died) are printed in the command's language."""
     final = run.commit(outputs, provenance, run_record)
     if as_json:
         emit_json({"ok": True, "output_dir": run.target, "manifest": final[-1],
                     "outputs": final[:-1], **payload})
+    lang = console_language()
     for note in run.notes:
-        click.echo(f"note: {note}", err=True)
+        text = (message_zh(note) or note) if lang == "zh" else note
+        click.echo(say("note", lang, text=text), err=True)
     return final
-
-
-
-
-
-
-
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +123,6 @@ def cli() -> None:
     """
 
 
-
 # ---------------------------------------------------------------------------------------------
 # entry point
 
@@ -124,10 +131,10 @@ def message_language(args: Sequence[str]) -> str:
     """The language of the CLI's error messages: the command's ``--lang``, else
     ``TUOPIN_LANG``, else the system's locale (a Chinese locale gives Chinese)."""
     for i, arg in enumerate(args):
-        if arg == "--lang" and i + 1 < len(args):
-            return "zh" if args[i + 1] == "zh" else "en"
-        if arg.startswith("--lang="):
-            return "zh" if arg.split("=", 1)[1] == "zh" else "en"
+        given = args[i + 1] if arg == "--lang" and i + 1 < len(args) else \
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None
+        if given in ("zh", "en"):
+            return given
     chosen = os.environ.get("TUOPIN_LANG", "")
     if chosen in ("zh", "en"):
         return chosen
@@ -135,7 +142,8 @@ def message_language(args: Sequence[str]) -> str:
         value = os.environ.get(name, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    system = locale.getlocale()[0] or ""  # Windows sets no LANG: its own locale name
+    return "zh" if system.lower().startswith(("zh", "chinese")) else "en"
 
 
 def error_text(error: TuopinError, lang: str) -> str:
@@ -147,6 +155,20 @@ def error_text(error: TuopinError, lang: str) -> str:
     from simulator.messages import problem_line
 
     return "错误：" + problem_list([problem_line(p, "zh") for p in error.problems], "zh")
+
+
+def usage_error_text(error: click.ClickException, lang: str) -> str | None:
+    """A mistyped command line (an unknown option, a value out of range) in Chinese, with
+    where to find the usage; None to let click print it (English, or a shape the catalogue
+    does not know)."""
+    if lang != "zh":
+        return None
+    text = usage_error_zh(error.format_message())
+    if text is None:
+        return None
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "tuopin"
+    return f"错误：{text}" + say("usage_hint", lang, command=command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,17 +184,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(error_text(exc, message_language(args)), err=True)
         return EXIT_USER_ERROR
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo(say("aborted", message_language(args)), err=True)
         return EXIT_USER_ERROR
     except click.ClickException as exc:
-        exc.show()
+        text = usage_error_text(exc, message_language(args))
+        if text is None:
+            exc.show()
+        else:
+            click.echo(text, err=True)
         return EXIT_USER_ERROR
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except Exception:  # anything else is a bug in tuopin, not in the user's input
         traceback.print_exc()
-        click.echo("internal error: this is a bug in tuopin; please report it with the "
-                   "command and the traceback above", err=True)
+        click.echo(say("internal_error", message_language(args)), err=True)
         return EXIT_INTERNAL_ERROR
 
 

@@ -14,6 +14,7 @@ import click
 from simulator.cli.base import (
     DEFAULT_SCENARIO,
     cli,
+    console_language,
     echo_lines,
     json_option,
     lang_option,
@@ -28,7 +29,9 @@ from simulator.console import (
     describe_population,
     simulation_lines,
 )
+from simulator.console_words import say
 from simulator.outputs import OutputRun
+from simulator.parameter_texts import parameter_text
 from simulator.population import CalibrationRow, calibration_table, population_of
 from simulator.progress import StageReporter
 from simulator.registry import Registry, write_registry
@@ -75,7 +78,8 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, wor
       tuopin run jishou-2016 -o out/jishou --lang en
     """
     loaded = load_scenario(scenario, overrides)
-    bar = ProgressBar("simulating candidates")
+    says = console_language()
+    bar = ProgressBar("simulating candidates", says)
     job = main_job(loaded, registry_path, output_dir, reps=reps, seed=seed, workers=workers,
                    lang=lang, progress=bar, as_json=as_json, header=header)
     registry, rows, allocation, summary, final = (job.registry, job.rows, job.allocation,
@@ -84,15 +88,16 @@ def run(scenario: str, output_dir: Path, seed: int | None, reps: int | None, wor
     calibration = output_dir / "calibration.csv"
     if as_json:
         return
-    click.echo(f"{loaded.name}: {describe_population(registry)}")
+    click.echo(f"{loaded.display_name(says)}: {describe_population(registry, says)}")
     if rows:
         failed = [r for r in rows if not r.ok]
-        click.echo(f"calibration: {len(rows) - len(failed)} of {len(rows)} aggregates match "
-                   f"their targets (see {calibration})")
-    echo_lines(allocation_lines(summary, allocation.timings()))
-    click.echo(f"budget proposal: {output_dir / 'proposal.html'} and "
-               f"{output_dir / 'proposal.xlsx'}")
-    click.echo(f"wrote {len(final) - 1} files and {final[-1].name} to {output_dir}")
+        click.echo(say("calibration", says, ok=len(rows) - len(failed), n=len(rows),
+                       path=calibration))
+    echo_lines(allocation_lines(summary, allocation.timings(), says))
+    click.echo(say("proposal_files", says, html=output_dir / "proposal.html",
+                   xlsx=output_dir / "proposal.xlsx"))
+    click.echo(say("wrote_with_manifest", says, n=len(final) - 1, manifest=final[-1].name,
+                   directory=output_dir))
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,7 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
     plan = load_plan(plan_path, registry, loaded) if plan_path is not None else None
     result = run_simulation(loaded, plan, registry=registry, reps=reps, seed=seed,
                             workers=workers, block_households=block_households,
-                            progress=ProgressBar("simulating"))
+                            progress=ProgressBar("simulating", console_language()))
     summary = result.summary()
     with OutputRun(output_dir) as out:
         outputs = write_simulation_outputs(result, summary, out.directory, lang)
@@ -205,9 +210,10 @@ def simulate(scenario: str, output_dir: Path, plan_path: Path | None, reps: int 
                 as_json, summary=summary)
     if as_json:
         return
-    click.echo(f"{loaded.name}")
-    echo_lines(simulation_lines(result, summary))
-    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+    says = console_language()
+    click.echo(loaded.display_name(says))
+    echo_lines(simulation_lines(result, summary, says))
+    click.echo(say("wrote", says, n=len(outputs), directory=output_dir))
 
 
 def _budget_list(text: str | None) -> list[float] | None:
@@ -219,9 +225,11 @@ def _budget_list(text: str | None) -> list[float] | None:
     except ValueError as exc:
         raise click.BadParameter(f"expected an amount per plan year separated by commas, in "
                                  f"yuan or with 万 / 万元 / 亿, e.g. 5000万,4000万,3000万 or "
-                                 f"50000000,40000000,30000000; found {text!r}") from exc
+                                 f"50000000,40000000,30000000; found {text!r}",
+                                 param_hint="--budget") from exc
     if not all(math.isfinite(b) and b >= 0 for b in budgets):
-        raise click.BadParameter(f"expected finite amounts in yuan ≥ 0, found {text!r}")
+        raise click.BadParameter(f"expected finite amounts in yuan ≥ 0, found {text!r}",
+                                 param_hint="--budget")
     return budgets
 
 
@@ -291,7 +299,8 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
                                objective=objective, solver=solver, time_limit=time_limit,
                                reps=reps, seed=seed, frontier=frontier, workers=workers,
                                goal=goal,
-                               progress=(bar := ProgressBar("simulating candidates")))
+                               progress=(bar := ProgressBar("simulating candidates",
+                                                            console_language())))
     summary = allocation.summary()
     bar.stage("writing outputs", "")
     with OutputRun(output_dir) as out:
@@ -303,9 +312,10 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
     bar.finish()
     if as_json:
         return
-    click.echo(loaded.name)
-    echo_lines(allocation_lines(summary, allocation.timings()))
-    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+    says = console_language()
+    click.echo(loaded.display_name(says))
+    echo_lines(allocation_lines(summary, allocation.timings(), says))
+    click.echo(say("wrote", says, n=len(outputs), directory=output_dir))
 
 
 @cli.command()
@@ -351,7 +361,8 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
                                  f"commas; found {formats!r}", param_hint="--format")
     loaded = load_scenario(scenario, overrides)
     registry = population_of(loaded, registry_path)
-    bar = ProgressBar("simulating candidates")
+    says = console_language()
+    bar = ProgressBar("simulating candidates", says)
     proposal = make_proposal(loaded, registry=registry, reps=reps, seed=seed, workers=workers,
                              sensitivity_reps=sensitivity_reps, progress=bar)
     summary = proposal.summary()
@@ -366,10 +377,11 @@ def propose(scenario: str, output_dir: Path, formats: str, reps: int | None, see
     bar.finish()
     if as_json:
         return
-    click.echo(loaded.name)
-    echo_lines(allocation_lines(summary, proposal.allocation.timings()))
+    click.echo(loaded.display_name(says))
+    echo_lines(allocation_lines(summary, proposal.allocation.timings(), says))
     widest = summary["sensitivity"]["parameters"][:3]
-    click.echo("  most sensitive to: " + "; ".join(
-        f"{p['path']} ({p['change_at_low']['mean']:+,.0f} / {p['change_at_high']['mean']:+,.0f})"
+    click.echo("  " + say("sensitive_to", says) + ("；" if says == "zh" else "; ").join(
+        f"{parameter_text(p['path'], 'zh').name if says == 'zh' else p['path']} "
+        f"({p['change_at_low']['mean']:+,.0f} / {p['change_at_high']['mean']:+,.0f})"
         for p in widest))
-    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+    click.echo(say("wrote", says, n=len(outputs), directory=output_dir))

@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from simulator.errors import Problem, TuopinError
 from simulator.fonts import cjk_font_path
 from simulator.labels import LANGUAGES
+from simulator.progress import stage_text
 from simulator.scenario import load_scenario
 from simulator.scenario.loader import bundled_scenarios, parse_override
 from simulator.web import forms, uploads
@@ -60,7 +61,7 @@ from simulator.web.settings import (
     UPLOADED_SCENARIO,
 )
 from simulator.web.views import Filters, Results, comparison, number_text, output_file
-from simulator.web.words import stage_text, word
+from simulator.web.words import word
 
 SEE_OTHER = 303
 BAD_REQUEST, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 403, 404, 409, 413

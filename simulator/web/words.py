@@ -185,27 +185,3 @@ def word(key: str, lang: str, **values: object) -> str:
     entry = WORDS[key] if key in WORDS else TEXT[key]
     text = entry["en" if lang == "en" else "zh"]
     return text.format(**values) if values else text
-
-
-STAGES_ZH: dict[str, str] = {
-    "simulating every package (in-sample)": "模拟每户每种扶持方案（测算用）",
-    "solving the allocation": "求解最优分配",
-    "the plan without the coverage rule": "求解不设帮扶全覆盖要求的方案（测算该要求的代价）",
-    "simulating every package (fresh replications)": "用新的随机数检验每种方案",
-    "budget frontier": "预算—脱贫曲线",
-    "smallest budget meeting the exit targets": "测算达到脱贫目标所需的最少预算",
-    "sensitivity": "敏感性分析",
-    "writing the proposal": "写出预算方案",
-    "income paths of the best alternatives": "计算其他方案的收入路径",
-}
-"""Chinese names of the run's stages (:mod:`simulator.progress`); a stage not listed shows its
-English name."""
-
-UNITS_ZH: dict[str, str] = {"households": "户", "simulations": "次模拟", "levels": "个预算水平"}
-
-
-def stage_text(label: str, unit: str, lang: str) -> tuple[str, str]:
-    """A stage's label and unit in ``lang``."""
-    if lang == "en":
-        return label, unit
-    return STAGES_ZH.get(label, label), UNITS_ZH.get(unit, unit)

@@ -1,0 +1,159 @@
+"""What the ``tuopin`` commands print, in Chinese and English: one template per line shape.
+
+The command line speaks the language of ``--lang`` (Chinese by default, as the documents);
+:func:`say` fills a template. Money is in 万元 in both languages, as the proposal shows it;
+names of fields, instruments, plans and stages come from their own homes
+(:mod:`simulator.parameter_texts`, :mod:`simulator.labels`, :mod:`simulator.progress`).
+"""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    # the households
+    "population": {"en": "{households:,} households, {people:,} people ({source})",
+                   "zh": "{households:,} 户、{people:,} 人（{source}）"},
+    "synthetic_source": {"en": "synthetic ({name}, seed {seed})",
+                         "zh": "合成名册（{name}，随机种子 {seed}）"},
+    "calibration": {"en": "calibration: {ok} of {n} aggregates match their targets (see {path})",
+                    "zh": "校准：{n} 项合计中有 {ok} 项与目标一致（见 {path}）"},
+    # the headline
+    "simulated": {"en": "county plan simulated: {reps} replications, seed {seed}",
+                  "zh": "县里的方案已模拟：{reps} 次模拟，随机种子 {seed}"},
+    "returns": {"en": "returns to poverty {n:,.0f} households", "zh": "返贫 {n:,.0f} 户"},
+    "added": {"en": "stable exits added over no support: {mean:+,.0f} households "
+                    "(95 % CI {low:+,.0f} to {high:+,.0f})",
+              "zh": "比不扶持新增稳定脱贫：{mean:+,.0f} 户"
+                    "（95% 置信区间 {low:+,.0f} 至 {high:+,.0f}）"},
+    "cost": {"en": "cost per added stable exit: {gross} gross, {net} net of equity principal "
+                   "the county keeps",
+             "zh": "每新增一户稳定脱贫的成本：总额 {gross}，扣除县里保留的入股本金后 {net}"},
+    "yuan": {"en": "{value:,.0f} yuan", "zh": "{value:,.0f} 元"},
+    "nothing_added": {"en": "n/a (nothing added)", "zh": "无（没有新增）"},
+    "stable": {"en": "stable exits {n:,.0f} households: {income:,.0f} by income, {net:,.0f} "
+                     "through the safety net; {alone:,.0f} with no support at all",
+               "zh": "稳定脱贫 {n:,.0f} 户：靠收入 {income:,.0f} 户，政策兜底 {net:,.0f} 户；"
+                     "不扶持也能稳定脱贫的 {alone:,.0f} 户"},
+    "outlays": {"en": "outlays {gross:,.0f} 万元 gross, net fiscal cost {net:,.0f} 万元",
+                "zh": "资金支出 {gross:,.0f} 万元，财政净成本 {net:,.0f} 万元"},
+    "assistance": {"en": "county's own assistance (not the fund's): dibao top-up {wan:,.0f} 万元 "
+                         "over the horizon",
+                   "zh": "县里自有的救助（不占奖补资金）：模拟期内低保补差 {wan:,.0f} 万元"},
+    "helped_year": {"en": "{year}: {n:,.0f}", "zh": "{year} 年 {n:,.0f} 户"},
+    "prevention": {"en": "防返贫 help: households helped {years}; {wan:,.0f} 万元 (in the net "
+                         "fiscal cost); {kept:,.0f} stable exits only the help keeps",
+                   "zh": "防返贫帮扶：帮扶 {years}；{wan:,.0f} 万元（计入财政净成本）；"
+                         "只靠帮扶保住的稳定脱贫 {kept:,.0f} 户"},
+    # the goal "targets"
+    "goal_targets": {"en": "goal: the least-cost plan ({basis} outlays) meeting each year's exit "
+                           "target in {confidence} of replications",
+                     "zh": "目标：以最低成本（按{basis}）"
+                           "在 {confidence} 的模拟情形中达到每年的脱贫目标"},
+    "basis_gross": {"en": "gross", "zh": "总支出"},
+    "basis_net": {"en": "net", "zh": "净支出"},
+    "state_out_of_reach": {"en": "out of reach: the most any allocation has exited by then is "
+                                 "{n:,.0f} on average",
+                           "zh": "无法达到：任何分配到那时平均最多脱贫 {n:,.0f} 人"},
+    "state_met": {"en": "met within the budgets and limits",
+                  "zh": "在预算和各项限制之内可以达到"},
+    "state_needs_additions": {"en": "needs the additions below", "zh": "需要下面的追加"},
+    "state_unmet": {"en": "not met even with more money and capacity",
+                    "zh": "追加资金和容量也达不到"},
+    "target_year": {"en": "{year}: target {target:,.0f} people exited; {reach}; the plan has "
+                          "{exited:,.0f} exited in {confidence} of fresh replications (meets it "
+                          "in {share})",
+                    "zh": "{year} 年：目标脱贫 {target:,.0f} 人；{reach}；"
+                          "本方案在 {confidence} 的检验情形中至少脱贫 {exited:,.0f} 人"
+                          "（{share} 的情形达到目标）"},
+    "additions": {"en": "the cheapest additions that meet them (their own cost {wan:,.1f} 万元, "
+                        "money added counted in the plan's outlays):",
+                  "zh": "达到目标最便宜的追加（追加本身的费用 {wan:,.1f} 万元；"
+                        "追加的资金计入方案支出）："},
+    "addition": {"en": "{name}: {before} → {after}", "zh": "{name}：{before} → {after}"},
+    "plan_with": {"en": "to plan with them: ", "zh": "按这些追加编制方案："},
+    "blocked": {"en": "out of reach even with more money and capacity; what still binds: ",
+                "zh": "追加资金和容量也达不到；仍然受限于："},
+    # the allocation
+    "optimised": {"en": "optimised ({objective}, {solver}): {status}, gap {gap}, build "
+                        "{build:.1f} s, solve {solve:.1f} s",
+                  "zh": "已优化（{objective}，求解器 {solver}）：{status}，最优性差距 {gap}，"
+                        "建模 {build:.1f} 秒，求解 {solve:.1f} 秒"},
+    "objective_expected": {"en": "expected", "zh": "期望稳定脱贫最多"},
+    "objective_cvar": {"en": "cvar", "zh": "兼顾最差情形"},
+    "gap_none": {"en": "n/a", "zh": "无"},
+    "fresh": {"en": "on fresh replications:", "zh": "在新的模拟情形中检验："},
+    "asked": {"en": "asked ({basis}): {asked} 万元", "zh": "申请资金（{basis}）：{asked} 万元"},
+    "request_needed": {"en": "needed", "zh": "按所需"},
+    "request_budget": {"en": "budget", "zh": "按预算全额"},
+    "asked_year": {"en": "{year}: {wan:,.0f}", "zh": "{year} 年 {wan:,.0f}"},
+    "unspent": {"en": "; unspent {years} 万元, {why}", "zh": "；结余 {years} 万元，{why}"},
+    "limited_by": {"en": "limited by {limits}", "zh": "受限于{limits}"},
+    "not_worth": {"en": "nothing more is worth buying at its price",
+                  "zh": "按价格已没有值得再买的措施"},
+    "fall_back": {"en": "of the households exiting by income, {mean:.1f} % fall back in the year "
+                        "after their exit (95 % interval {low:.1f} to {high:.1f} %)",
+                  "zh": "靠收入脱贫的户中，{mean:.1f}% 在脱贫次年返贫（95% 区间 {low:.1f}% 至 "
+                        "{high:.1f}%）"},
+    "baseline": {"en": "vs {name}: {added:+,.0f} added stable exits at {cost} each; optimised "
+                       "gain {gain:+,.1f} (95 % CI {low:+,.1f} to {high:+,.1f})",
+                 "zh": "对比{name}：新增稳定脱贫 {added:+,.0f} 户，每户 {cost}；"
+                       "优化方案多出 {gain:+,.1f} 户（95% 置信区间 {low:+,.1f} 至 {high:+,.1f}）"},
+    "breaks": {"en": "breaks ", "zh": "突破了："},
+    "broken_money": {"en": "{row}: {used:,.0f} 万元 used, {allowed:,.0f} 万元 allowed",
+                     "zh": "{row}：用了 {used:,.0f} 万元，上限 {allowed:,.0f} 万元"},
+    "broken": {"en": "{row}: {used:,.0f} used, {allowed:,.0f} allowed",
+               "zh": "{row}：用了 {used:,.0f}，上限 {allowed:,.0f}"},
+    "shadow_prices": {"en": "extra stable exits per extra 10,000 yuan: {prices}",
+                      "zh": "每多 1 万元预算多出的稳定脱贫户数：{prices}"},
+    "year_value": {"en": "{year}: {value}", "zh": "{year} 年 {value}"},
+    "coverage": {"en": "帮扶全覆盖 (every registered household with labour a measure): "
+                       "{households:,} households given one; it costs {given:,.1f} stable exits "
+                       "(95 % CI {low:,.1f} to {high:,.1f}) and {spends} the plan without it",
+                 "zh": "帮扶全覆盖（每户有劳动能力的建档立卡户至少一项措施）："
+                       "为 {households:,} 户安排了措施；代价是稳定脱贫少 {given:,.1f} 户"
+                       "（95% 置信区间 {low:,.1f} 至 {high:,.1f}），{spends}"},
+    "spends_more": {"en": "spends {wan:,.0f} 万元 more than",
+                    "zh": "比不设此要求的方案多花 {wan:,.0f} 万元"},
+    "spends_less": {"en": "spends {wan:,.0f} 万元 less than",
+                    "zh": "比不设此要求的方案少花 {wan:,.0f} 万元"},
+    "binds_unit": {"en": "binds: {path} ({row}): {price:.4g} stable exits per {unit}",
+                   "zh": "受限：{name}，每多 1 {unit}多出 {price:.4g} 户稳定脱贫"},
+    "binds_rule": {"en": "binds: {path} ({row}): {price:.4g} stable exits per unit of the rule",
+                   "zh": "受限：{name}，该要求每放宽一个单位多出 {price:.4g} 户稳定脱贫"},
+    "frontier": {"en": "budget frontier (added stable exits): {levels}",
+                 "zh": "预算—脱贫曲线（新增稳定脱贫户数）：{levels}"},
+    "frontier_level": {"en": "{factor:g}×: {added:+,.0f}", "zh": "{factor:g} 倍预算 {added:+,.0f}"},
+    "targets_met_from": {"en": "exit targets met from {factor:.2f}× the budgets ({amounts})",
+                         "zh": "预算增至 {factor:.2f} 倍（{amounts}）时达到脱贫目标"},
+    "targets_not_met": {"en": "exit targets not met up to {factor:g}× the budgets (people "
+                              "short: {short})",
+                        "zh": "预算增至 {factor:g} 倍仍达不到脱贫目标（差的人数：{short}）"},
+    "sensitive_to": {"en": "most sensitive to: ", "zh": "结论最敏感的参数："},
+    # files
+    "proposal_files": {"en": "budget proposal: {html} and {xlsx}",
+                       "zh": "预算方案：{html} 和 {xlsx}"},
+    "wrote_with_manifest": {"en": "wrote {n} files and {manifest} to {directory}",
+                            "zh": "已写出 {n} 个文件和 {manifest}，在 {directory}"},
+    "wrote": {"en": "wrote {n} files to {directory}", "zh": "已写出 {n} 个文件，在 {directory}"},
+    "note": {"en": "note: {text}", "zh": "提示：{text}"},
+    "aborted": {"en": "aborted", "zh": "已中止"},
+    "internal_error": {"en": "internal error: this is a bug in tuopin; please report it with the "
+                             "command and the traceback above",
+                       "zh": "内部错误：这是 tuopin 本身的缺陷，"
+                             "请把上面的命令和报错信息一起报告给开发者"},
+    "usage_hint": {"en": "", "zh": "（用“{command} -h”查看用法）"},
+}
+"""Every line the commands print, by key: ``{"en": …, "zh": …}`` templates for
+:meth:`str.format`."""
+
+SEPARATOR = {"en": ", ", "zh": "，"}
+"""Between the items of a list in a line."""
+
+
+def say(key: str, lang: str, **values: object) -> str:
+    """The line ``key`` in ``lang`` (English unless ``lang`` is ``zh``), filled with ``values``."""
+    return WORDS[key]["zh" if lang == "zh" else "en"].format(**values)
+
+
+def joined(items: list[str], lang: str) -> str:
+    """Items of a list in one line, with the language's separator."""
+    return SEPARATOR["zh" if lang == "zh" else "en"].join(items)

@@ -312,7 +312,8 @@ def _finished_run(client, households: int) -> str:
               "seed": 1, "reps": 4, "added_stable_exits": [1.0, 2.0, 3.0, 4.0]}
     (run.output_dir / "web-results.json").write_text(json.dumps(record, ensure_ascii=False),
                                                      encoding="utf-8")
-    (run.output_dir / "summary.json").write_text("{}", encoding="utf-8")
+    summary = {"added_stable_exits": {"mean": 2.5, "ci95": [1.0, 4.0]}}
+    (run.output_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     run.status = Status.DONE
     return run.id
 
@@ -474,3 +475,50 @@ def test_an_instrument_switched_on_with_no_household_to_take_it_says_so() -> Non
     listed = load_scenario("ruyuan-2016", [
         'optimizer.instruments=["equity", "relocation"]', 'instruments.relocation.villages=["*"]'])
     assert not {s.key: s for s in switches(listed, "zh", registry)}["relocation"].idle
+
+
+def test_a_preview_is_checked_against_a_formal_run_of_the_same_settings(client) -> None:
+    import json
+
+    manager = client.app.state.manager
+    formal, preview = (manager.get(_finished_run(client, 6)) for _ in range(2))
+
+    def answer(run, added: float, low: float, high: float, is_preview: bool) -> None:
+        summary = {"added_stable_exits": {"mean": added, "ci95": [low, high]}}
+        (run.output_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+        record = json.loads((run.output_dir / "web-results.json").read_text(encoding="utf-8"))
+        record["preview"] = is_preview
+        (run.output_dir / "web-results.json").write_text(json.dumps(record), encoding="utf-8")
+
+    answer(formal, 1103, 1095, 1111, False)
+    answer(preview, 1072, 1052, 1092, True)
+    formal.overrides = ("budget.yearly_yuan=[1000000, 1000000]",)
+    preview.overrides = (*formal.overrides, "simulation.preview=true",
+                         "simulation.replications=20")
+    shown = client.get(f"/runs/{preview.id}").text
+    assert f"第 {formal.number} 号" in shown and "1,103" in shown and "之外" in shown
+    assert "preview-precision" not in client.get(f"/runs/{formal.id}").text
+    # another budget is another plan: the preview only says what its interval covers
+    formal.overrides = ("budget.yearly_yuan=[2000000, 1000000]",)
+    shown = client.get(f"/runs/{preview.id}").text
+    assert "1,103" not in shown and "可能落在这个区间之外" in shown
+    closer = manager.get(_finished_run(client, 6))  # a later 正式 run of the same settings
+    answer(closer, 1080, 1072, 1088, False)
+    closer.overrides = preview.overrides[:1]
+    shown = client.get(f"/runs/{preview.id}").text
+    assert f"第 {closer.number} 号" in shown and "之内" in shown
+
+
+def test_a_finished_run_is_renamed_and_kept(client) -> None:
+    from simulator.web.runs import Run
+
+    manager = client.app.state.manager
+    run = manager.get(_finished_run(client, 4))
+    response = client.post(f"/runs/{run.id}/rename", data={"run_name": " 提高光伏电价 ",
+                                                          "run_note": "按新电价" + "很" * 900})
+    assert response.status_code in (200, 303)
+    assert run.name == "提高光伏电价" and run.note.startswith("按新电价")
+    assert len(run.note) < 900  # cut to its limit
+    kept = Run.load(run.directory)
+    assert (kept.name, kept.note) == (run.name, run.note)
+    assert "提高光伏电价" in client.get("/runs").text

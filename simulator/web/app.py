@@ -245,8 +245,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         except TuopinError as exc:
             return settings_page(request, run, BAD_REQUEST, exc.problems, values)
         run.overrides, run.lang = overrides, language(request)
-        run.name = values.get(forms.RUN_NAME_FIELD, "").strip()[:MAX_RUN_NAME_CHARACTERS]
-        run.note = values.get(forms.RUN_NOTE_FIELD, "").strip()[:MAX_RUN_NOTE_CHARACTERS]
+        _name_and_note(run, values)
         try:
             manager.start(run, formats)
         except Busy as busy:
@@ -276,8 +275,12 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
             return page(request, "progress.html", **progress_context(run, current))
         if run.status == Status.DONE:
             results = results_of(run)
+            twin = manager.formal_twin(run) if results.preview else None
             return page(request, "results.html", run=run, results=results,
-                        cover=results.cover(current), scenario_name=results.scenario_name(current))
+                        cover=results.cover(current), scenario_name=results.scenario_name(current),
+                        against_formal=results.against_formal(results_of(twin)) if twin else None,
+                        name_field=forms.RUN_NAME_FIELD, note_field=forms.RUN_NOTE_FIELD,
+                        name_max=MAX_RUN_NAME_CHARACTERS, note_max=MAX_RUN_NOTE_CHARACTERS)
         located = uploads.locate([Problem(w, m, s) for s, w, m in run.problems],
                                  run.registry_path, run.display_source, current)
         return page(request, "failed.html", run=run, problems=located,
@@ -361,6 +364,16 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         return page(request, "runs.html", runs=runs, headlines=headlines,
                     changed={r.id: _changed_from(manager, r) for r in runs})
 
+    async def rename_run(request: Request) -> Response:
+        """A finished (or failed) run's name and note, changed after the run."""
+        run = run_or_404(request)
+        if run.status in (Status.DRAFT, Status.RUNNING):
+            return RedirectResponse(f"/runs/{run.id}", SEE_OTHER)
+        form = await request.form()
+        _name_and_note(run, {key: str(value) for key, value in form.items()})
+        run.save()
+        return RedirectResponse(f"/runs/{run.id}", SEE_OTHER)
+
     async def delete_run(request: Request) -> Response:
         run = run_or_404(request)
         manager.delete(run)
@@ -438,6 +451,7 @@ def create_app(root: Path | None = None, *, lang: str = "zh", start_method: str 
         Route("/start", start, methods=["POST"]),
         Route("/runs", runs_page),
         Route("/runs/{run_id}/delete", delete_run, methods=["POST"]),
+        Route("/runs/{run_id}/rename", rename_run, methods=["POST"]),
         Route("/runs/{run_id}/settings.toml", settings_file),
         Route("/runs/{run_id}", show_run),
         Route("/runs/{run_id}/settings", settings),
@@ -507,6 +521,12 @@ def _changed_from(manager: RunManager, run: Run) -> list[str]:
     if source is None:
         return []
     return [path for path, _a, _b in changed_settings(source.overrides, run.overrides)]
+
+
+def _name_and_note(run: Any, values: dict[str, str]) -> None:
+    """The planner's name and note of a run from a form (cut to their limits)."""
+    run.name = values.get(forms.RUN_NAME_FIELD, "").strip()[:MAX_RUN_NAME_CHARACTERS]
+    run.note = values.get(forms.RUN_NOTE_FIELD, "").strip()[:MAX_RUN_NOTE_CHARACTERS]
 
 
 def _field_name(path: str, lang: str) -> str:

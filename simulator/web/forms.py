@@ -15,7 +15,7 @@ import json
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
@@ -377,6 +377,10 @@ RUN_NAME_FIELD, RUN_NOTE_FIELD = "run_name", "run_note"
 """The form's fields for the planner's name and note of a run."""
 
 
+PRECISION_PATHS = ("simulation.preview", "simulation.replications")
+"""The fields a 预览 run sets (:func:`precision_overrides`)."""
+
+
 def precision_overrides(form: Mapping[str, str]) -> list[str]:
     """The overrides of a 预览 run: few replications, and the mark on every document."""
     from simulator.web.settings import PREVIEW_REPLICATIONS
@@ -384,6 +388,16 @@ def precision_overrides(form: Mapping[str, str]) -> list[str]:
     if form.get(PRECISION_FIELD) != PREVIEW:
         return []
     return ["simulation.preview=true", f"simulation.replications={PREVIEW_REPLICATIONS}"]
+
+
+def is_preview(overrides: Sequence[str]) -> bool:
+    return "simulation.preview=true" in overrides
+
+
+def apart_from_precision(overrides: Sequence[str]) -> tuple[str, ...]:
+    """A run's settings but for how precisely it is run: a preview and a 正式 run of the same
+    plan have the same."""
+    return tuple(o for o in overrides if o.partition("=")[0].strip() not in PRECISION_PATHS)
 
 
 def problems_by_field(problems: list[Problem], lang: str = "en") -> dict[str, list[str]]:

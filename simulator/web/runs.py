@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.files import atomic_write_bytes
+from simulator.files import atomic_write_bytes, sha256_of
 from simulator.web.settings import CANCEL_WAIT_SECONDS
 from simulator.web.worker import JobSpec, run_job
 
@@ -230,6 +230,17 @@ class RunManager:
         """Runs with results, oldest first."""
         return [r for r in self.runs.values() if r.status == Status.DONE]
 
+    def formal_twin(self, preview: Run) -> Run | None:
+        """The latest finished 正式 run with ``preview``'s inputs: the same scenario and
+        registry (by content) and the same settings apart from the precision; None when
+        there is none."""
+        from simulator.web.forms import apart_from_precision, is_preview
+
+        settings, inputs = apart_from_precision(preview.overrides), _inputs_of(preview)
+        twins = [r for r in self.finished() if r is not preview and not is_preview(r.overrides)
+                 and apart_from_precision(r.overrides) == settings and _inputs_of(r) == inputs]
+        return twins[-1] if twins else None
+
     def last_good(self) -> Run | None:
         """The latest run with results."""
         done = self.finished()
@@ -379,3 +390,13 @@ def seconds_left(run: Run, now: float, typical: dict[str, float]) -> float | Non
     order = list(typical)
     later = order[order.index(run.stage) + 1:] if run.stage in typical else []
     return current + scale * sum(typical[s] for s in later)
+
+
+def _inputs_of(run: Run) -> tuple[str, str]:
+    """What a run read, by content: the scenario (a bundled one by name, an upload by its
+    digest) and the registry's digest ("" for the scenario's own households)."""
+    def digest(path: Path) -> str:
+        return sha256_of(path) if path.is_file() else f"missing {path}"
+
+    scenario = digest(Path(run.scenario)) if run.uploaded_scenario else run.scenario
+    return scenario, digest(run.registry_path) if run.registry_path is not None else ""

@@ -112,6 +112,15 @@ class Results:
         """Whether the run was a preview (its documents are marked not for filing)."""
         return bool(self.web.get("preview"))
 
+    def against_formal(self, formal: Results) -> dict[str, Any]:
+        """A preview's interval of added stable exits against the answer of a 正式 run of the
+        same inputs: whether that answer lies outside it (a preview optimises on few
+        replications, and its interval covers only its own plan's spread)."""
+        mine, theirs = self.headline(), formal.headline()
+        return {"number": formal.run.number, "formal": theirs["added"],
+                "low": mine["low"], "high": mine["high"],
+                "outside": not mine["low"] <= theirs["added"] <= mine["high"]}
+
     def headline(self) -> dict[str, Any]:
         """What the runs list shows of a finished run: stable exits added (whole households,
         with the interval) and the money asked [万元]."""

@@ -83,6 +83,25 @@ WORDS: dict[str, dict[str, str]] = {
     "downloads": {"zh": "下载", "en": "Downloads"},
     # the proposal's own words for the mark, so that page and documents say the same
     "preview_banner": dict(zip(("zh", "en"), PROPOSAL_WORDS["preview_mark"], strict=True)),
+    "preview_interval": {
+        "zh": "预览的区间只反映这个预览方案在新模拟情形中的波动；正式运行用更多模拟情形重新优化，"
+              "通常找到更好的方案，结果可能落在这个区间之外。",
+        "en": "A preview's interval covers only the spread of this preview's plan on fresh "
+              "replications; a 正式 run optimises on more replications, usually finds a better "
+              "plan, and its answer may lie outside this interval."},
+    "preview_outside_formal": {
+        "zh": "注意：同样设置的正式运行（第 {number} 号）新增稳定脱贫 {formal:,} 户，在本预览的区间"
+              "（{low:,}–{high:,}）之外。预览只用少量模拟情形优化，方案较差，区间也只反映本方案的波动；"
+              "请以正式运行为准。",
+        "en": "Note: the 正式 run of the same settings (run {number}) adds {formal:,} stable exits, "
+              "outside this preview's interval ({low:,}–{high:,}). A preview optimises on few "
+              "replications, so its plan is worse and its interval covers only its own spread; "
+              "go by the 正式 run."},
+    "preview_inside_formal": {
+        "zh": "同样设置的正式运行（第 {number} 号）新增稳定脱贫 {formal:,} 户，在本预览的区间"
+              "（{low:,}–{high:,}）之内。",
+        "en": "The 正式 run of the same settings (run {number}) adds {formal:,} stable exits, "
+              "inside this preview's interval ({low:,}–{high:,})."},
     "changed_settings": {"zh": "两次计算的不同设置", "en": "Settings that differ"},
     "no_changed_settings": {"zh": "两次计算的设置相同。", "en": "Both runs have the same settings."},
     "section_assumptions": {"zh": "主要假设（可按本县实际修改）", "en": "Main assumptions (change them to the county's figures)"},
@@ -104,6 +123,8 @@ WORDS: dict[str, dict[str, str]] = {
     "run_asked": {"zh": "申请 {wan} 万元", "en": "asks {wan} (10,000 yuan)"},
     "run_derived": {"zh": "由第 {number} 次修改", "en": "from run {number}"},
     "delete": {"zh": "删除", "en": "Delete"},
+    "rename": {"zh": "名称与说明", "en": "Name and note"},
+    "save_name": {"zh": "保存", "en": "Save"},
     "delete_confirm": {"zh": "删除这次计算及其全部文件？", "en": "Delete this run and all its files?"},
     "settings_file": {"zh": "保存本次设置（.toml，以后在“开始”页作为情景文件上传即可重新打开）", "en": "Save these settings (.toml; upload it as the scenario file to open them again)"},
     "time_left": {"zh": "预计还需约 {minutes} 分 {seconds} 秒", "en": "about {minutes} min {seconds} s left"},

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from simulator import labels
 from simulator.console_words import joined, say
+from simulator.messages import message_zh
 from simulator.optimizer.rows import describe_row
 from simulator.parameter_texts import parameter_text, value_text
 from simulator.population import CalibrationRow
@@ -37,15 +39,30 @@ def source_text(source: str, lang: str) -> str:
     return source
 
 
-def calibration_text(rows: Sequence[CalibrationRow]) -> str:
-    width = max(len(r.aggregate) for r in rows)
-    lines = [f"{'aggregate':<{width}}  {'target':>10}  {'generated':>10}  ok",
+def calibration_text(rows: Sequence[CalibrationRow], lang: str = "en") -> str:
+    """The synthetic registry's aggregates against their targets, as a text table."""
+    names = [r.aggregate_zh if lang == "zh" else r.aggregate for r in rows]
+    heading = say("calibration_columns", lang).split("|")
+    width = max(_width(n) for n in [*names, heading[0]])
+    lines = [f"{_pad(heading[0], width)}  {_pad(heading[1], 10, right=True)}  "
+             f"{_pad(heading[2], 10, right=True)}  {heading[3]}",
              f"{'-' * width}  {'-' * 10}  {'-' * 10}  --"]
-    for r in rows:
+    for name, r in zip(names, rows, strict=True):
         fmt = (lambda v: f"{v:,.0f}") if r.exact else (lambda v: f"{v:.3f}")
-        lines.append(f"{r.aggregate:<{width}}  {fmt(r.target):>10}  {fmt(r.generated):>10}  "
-                       f"{'✓' if r.ok else '✗'}")
+        lines.append(f"{_pad(name, width)}  {fmt(r.target):>10}  {fmt(r.generated):>10}  "
+                     f"{'✓' if r.ok else '✗'}")
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` filled with spaces to ``width`` terminal columns (on the left when ``right``)."""
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
 
 
 def calibration_records(rows: Sequence[CalibrationRow]) -> list[dict[str, Any]]:
@@ -53,18 +70,19 @@ def calibration_records(rows: Sequence[CalibrationRow]) -> list[dict[str, Any]]:
              "exact": r.exact, "ok": r.ok} for r in rows]
 
 
-def registry_notes(registry: Registry, scenario: Scenario) -> list[str]:
+def registry_notes(registry: Registry, scenario: Scenario, lang: str = "en") -> list[str]:
     """Things worth a clerk's look that are not errors."""
     notes = []
     line = scenario.poverty_line.registration_line_yuan_per_capita
     registered = registry.category != "edge"
     above = int((registry.per_capita_net_income[registered] >= line).sum())
     if above:
-        notes.append(f"{above:,} registered households have per-capita net income at or above "
-                     f"the registration line ({line:,.0f} yuan)")
-    notes.extend(registry.reading_notes)
+        notes.append(say("income_above_line", lang, n=above, line=line))
+    notes.extend((message_zh(note) or note) if lang == "zh" else note
+                 for note in registry.reading_notes)
     if registry.ignored_columns:
-        notes.append("columns not used by tuopin: " + ", ".join(registry.ignored_columns))
+        notes.append(say("unused_columns", lang, columns=joined(
+            list(registry.ignored_columns), lang)))
     return notes
 
 

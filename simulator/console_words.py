@@ -16,6 +16,23 @@ WORDS: dict[str, dict[str, str]] = {
                          "zh": "合成名册（{name}，随机种子 {seed}）"},
     "calibration": {"en": "calibration: {ok} of {n} aggregates match their targets (see {path})",
                     "zh": "校准：{n} 项合计中有 {ok} 项与目标一致（见 {path}）"},
+    "income_above_line": {"en": "{n:,} registered households have per-capita net income at or "
+                                "above the registration line ({line:,.0f} yuan)",
+                          "zh": "有 {n:,} 户建档立卡户的人均纯收入已达到或超过建档标准"
+                                "（{line:,.0f} 元）"},
+    "unused_columns": {"en": "columns not used by tuopin: {columns}",
+                       "zh": "tuopin 没有用到的列：{columns}"},
+    "valid": {"en": "ok: {path} — {name}: {first}–{last}, {plan_years} plan years",
+              "zh": "通过：{path} — {name}：{first}–{last} 年，规划 {plan_years} 年"},
+    "valid_registry": {"en": "; registry {population}", "zh": "；名册 {population}"},
+    "valid_synthetic": {"en": "; synthetic population of {households:,} households, {people:,} "
+                              "people",
+                        "zh": "；合成人口 {households:,} 户、{people:,} 人"},
+    "wrote_registry": {"en": "wrote {output}: {population}", "zh": "已写出 {output}：{population}"},
+    "aggregates_off": {"en": "{n} aggregates do not match their targets",
+                       "zh": "有 {n} 项合计与目标不一致"},
+    "calibration_columns": {"en": "aggregate|target|generated|ok",
+                            "zh": "汇总项|目标值|生成值|一致"},
     # the headline
     "simulated": {"en": "county plan simulated: {reps} replications, seed {seed}",
                   "zh": "县里的方案已模拟：{reps} 次模拟，随机种子 {seed}"},

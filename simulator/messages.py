@@ -374,6 +374,23 @@ MESSAGES: tuple[Message, ...] = (
        r"be: short by (?P<k>[\d,]+) people",
        lambda m: f"建档立卡贫困人口中至少 {m['s']}（{m['n']} 人）须由经营主体带动，但在预算和容量之内"
                  f"至多能带动 {m['m']} 人：差 {m['k']} 人"),
+    # notes on reading a registry and on a commit that repaired a run that died
+    _m(r"the header is row (?P<n>\d+); rows above it \(a title\) were skipped",
+       lambda m: f"表头在第 {m['n']} 行，上面的标题行已跳过"),
+    _m(r"one row per person: (?P<p>[\d,]+) people folded into (?P<h>[\d,]+) households "
+       r"\(members counted; labourers from (?P<c>.+)\)",
+       lambda m: f"每行一人：{m['p']} 人已合并为 {m['h']} 户（家庭人口按成员行数计；劳动力按"
+                 + ("户的劳动力人数列" if m['c'] == "the household column" else f"“{m['c']}”列")
+                 + "计）"),
+    _m(r"total rows \(合计/小计\) skipped: row (?P<r>.+)",
+       lambda m: f"合计/小计行已跳过：第 {m['r']} 行"),
+    _m(r"household (?P<h>'.*?'|\".*?\") lists (?P<n>\d+) members, but (?P<m>\d+) rows are its "
+       r"members",
+       lambda m: f"户{_quoted(m['h'])}填写家庭人口 {m['n']} 人，但它的成员有 {m['m']} 行"),
+    _m(r"rolled back an interrupted commit into (?P<t>.+)",
+       lambda m: f"已撤回上次中断的写入（{_quoted(m['t'])}）"),
+    _m(r"removed (?P<n>.+), left by a run that did not finish",
+       lambda m: f"已删除一次未完成的运行留下的{_quoted(m['n'])}"),
     # registry cells
     _m(r"empty cell; expected (?P<e>.+)", lambda m: f"单元格为空；应为{_expected(m['e'])}"),
     _m(r"expected (?P<e>.+?), found control characters .+",

@@ -10,6 +10,7 @@ import click
 
 from simulator.cli.base import (
     cli,
+    console_language,
     emit_json,
     json_option,
     registry_option,
@@ -21,6 +22,7 @@ from simulator.console import (
     describe_population,
     registry_notes,
 )
+from simulator.console_words import say
 from simulator.files import (
     record_outputs,
 )
@@ -50,30 +52,31 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...], registry_pa
       tuopin validate scenarios/ruyuan-2016.toml --registry households.csv
     """
     results = []
+    says = console_language()
     for name in scenarios:
         scenario = load_scenario(name, overrides)
         entry: dict[str, Any] = {"scenario": str(scenario.origin.path), "name": scenario.name,
                                  "ok": True}
         years = scenario.calendar_years
-        text = (f"ok: {scenario.origin.path} — {scenario.name}: {years[0]}–{years[-1]}, "
-                f"{scenario.horizon.plan_years} plan years")
+        text = say("valid", says, path=scenario.origin.path, name=scenario.display_name(says),
+                   first=years[0], last=years[-1], plan_years=scenario.horizon.plan_years)
         registry = None
         if registry_path is not None or scenario.population.registry is not None:
             registry = population_of(scenario, registry_path)
-            text += f"; registry {describe_population(registry)}"
+            text += say("valid_registry", says, population=describe_population(registry, says))
             entry["registry"] = {"households": registry.n_households,
                                  "people": registry.n_people, "source": registry.source,
                                  "ignored_columns": list(registry.ignored_columns)}
-            entry["notes"] = registry_notes(registry, scenario)
+            entry["notes"] = registry_notes(registry, scenario, says)
         else:
             spec = scenario.population.synthetic
-            text += (f"; synthetic population of {sum(s.households for s in spec.strata):,} "
-                     f"households, {sum(s.people for s in spec.strata):,} people")
+            text += say("valid_synthetic", says, households=sum(s.households for s in spec.strata),
+                        people=sum(s.people for s in spec.strata))
         results.append(entry)
         if not as_json:
             click.echo(text)
             for note in entry.get("notes", []):
-                click.echo(f"  note: {note}")
+                click.echo("  " + say("note", says, text=note))
     if as_json:
         emit_json({"ok": True, "scenarios": results})
 
@@ -171,11 +174,13 @@ def population(scenario: str, output: Path, seed: int | None, header: str, encod
                     "seed": seed, "calibration": calibration_records(rows),
                     "calibrated": all(r.ok for r in rows)})
         return
-    click.echo(f"wrote {output}: {describe_population(registry)}")
+    says = console_language()
+    click.echo(say("wrote_registry", says, output=output,
+                   population=describe_population(registry, says)))
     if rows:
-        click.echo(calibration_text(rows))
+        click.echo(calibration_text(rows, says))
         failed = [r for r in rows if not r.ok]
         if failed:
-            click.echo(f"{len(failed)} aggregates do not match their targets", err=True)
-    for note in registry_notes(registry, loaded):
-        click.echo(f"note: {note}")
+            click.echo(say("aggregates_off", says, n=len(failed)), err=True)
+    for note in registry_notes(registry, loaded, says):
+        click.echo(say("note", says, text=note))

@@ -145,6 +145,31 @@ WORDS: dict[str, dict[str, str]] = {
                               "short: {short})",
                         "zh": "预算增至 {factor:g} 倍仍达不到脱贫目标（差的人数：{short}）"},
     "sensitive_to": {"en": "most sensitive to: ", "zh": "结论最敏感的参数："},
+    # the early-warning list (tuopin watch)
+    "watch_head": {"en": "{scenario}: watch year {year}, line {line:,.0f} yuan per person",
+                   "zh": "{scenario}：监测年份 {year}，监测线每人 {line:,.0f} 元"},
+    "watch_listed": {"en": "{listed:,} households listed: the model's {model:,} riskiest and "
+                           "every flagged one ({flagged})",
+                     "zh": "列入名单 {listed:,} 户：模型判断风险最高的 {model:,} 户，"
+                           "加上按规则识别的每一户（{flagged}）"},
+    "watch_flag": {"en": "{name} {n:,}", "zh": "{name} {n:,} 户"},
+    "watch_below": {"en": "expected households below the line: {n:,.1f}",
+                    "zh": "预计低于监测线的户数：{n:,.1f}"},
+    "watch_recalibrated": {"en": "risks recalibrated on {year}'s recorded incomes (slope "
+                                 "{slope:.2f})",
+                           "zh": "风险已按 {year} 年记录的收入重新校准（斜率 {slope:.2f}）"},
+    "watch_support": {"en": "suggested support within {budget:,.1f} 万元: {households:,} "
+                            "households for {cost:,.1f} 万元; expected households kept above "
+                            "the line {kept:,.1f} against {without:,.1f} without",
+                      "zh": "在 {budget:,.1f} 万元之内建议帮扶 {households:,} 户，"
+                            "花费 {cost:,.1f} 万元；预计保持在监测线以上的户数 {kept:,.1f}，"
+                            "不帮扶时 {without:,.1f}"},
+    "watch_synthetic": {"en": "the monitoring records are synthetic (simulated), not real data",
+                        "zh": "监测记录是模拟生成的，不是真实数据"},
+    "watch_synthetic_file": {"en": "synthetic monitoring records (not real data): {path}",
+                             "zh": "模拟生成的监测记录（不是真实数据）：{path}"},
+    "watch_wrote": {"en": "wrote watchlist.xlsx, watchlist.csv and summary.json to {directory}",
+                    "zh": "已写出 watchlist.xlsx、watchlist.csv 和 summary.json，在 {directory}"},
     # files
     "proposal_files": {"en": "budget proposal: {html} and {xlsx}",
                        "zh": "预算方案：{html} 和 {xlsx}"},

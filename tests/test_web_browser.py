@@ -175,12 +175,27 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assert "万元" in budget_field.inner_text() and "来源" in budget_field.inner_text()
     _shoot(page, shots, "2-settings")
 
+    # a budget typed in Chinese numerals is refused at its field, in Chinese; a target typed
+    # as a percentage is taken
+    page.fill("input[name='f:budget.yearly_yuan[0]']", "五千")
+    page.fill("input[name='f:policy.exit_targets_share_of_people[0]']", "33.3%")
+    page.click("#run")
+    page.wait_for_selector("#problems")
+    refused = page.inner_text("[id='field-budget.yearly_yuan']")
+    assert "应为" in refused and "“五千”" in refused, refused
+    assert not re.search(r"[A-Za-z_]{3,}", page.inner_text("#problems")), \
+        page.inner_text("#problems")
+    assert not page.locator("[id='field-policy.exit_targets_share_of_people'] .error").count()
+    page.fill("input[name='f:budget.yearly_yuan[0]']", str(BUDGETS_WAN[0]))
+
     # 2. named, run and wait for the results
     page.fill("#run-name", "基准方案")
     page.fill("#run-note", "按县里下达的预算")
     page.click("#run")
     page.wait_for_selector("#cover", timeout=RUN_TIMEOUT_MS)
     run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    assert "policy.exit_targets_share_of_people=[0.333, 0.5]" in \
+        app.state.manager.get(run_id).overrides
     summary = _summary(app, run_id)
     cover = _cover(page)
     # the cover asks for what the plan needs, at most the budgets the form set
@@ -315,7 +330,25 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assumptions = preview_page.split("id='table-assumptions'", 1)[1]
     assert "某合作社：1,000,000：0.09" in assumptions
 
-    # 8. a broken registry: the located error beside the offending row
+    # 8. a registry with a header typo and two bad cells: three Chinese messages at once
+    typo = tmp_path / "花名册-表头有误.csv"
+    typo.write_text("户编号,乡镇,行政村,是否贫困村,家庭人口,劳力人数X,贫困户属性,工资性收入,"
+                    "家庭经营收入,财产性收入,转移性收入,生产经营性支出\n"
+                    "A1,大桥镇,大桥1村,是,四,1,一般贫困户,0,0,0,0,0\n"
+                    "A2,大桥镇,大桥1村,是,3,1,一般户贫困,0,0,0,0,0\n", encoding="utf-8")
+    _upload(page, base, scenario, typo)
+    page.wait_for_selector("#problems")
+    texts = page.locator("#problems tr.problem").all_inner_texts()
+    assert len(texts) == 3, texts
+    assert any("劳力人数X" in t and "无法识别的列名" in t for t in texts)
+    assert any("“家庭人口”列" in t and "“四”" in t for t in texts)
+    assert any("贫困户属性" in t and "“一般户贫困”" in t for t in texts)
+    # no English word outside what the file holds (its name, its cells, quoted values)
+    messages = page.locator("#problems td.message").all_inner_texts()
+    assert not any(re.search(r"[A-Za-z_]{3,}", re.sub(r"“[^”]*”", "", m)) for m in messages), \
+        messages
+
+    # 9. a broken registry: the located error beside the offending row
     _upload(page, base, scenario, BROKEN_ROSTER)
     page.wait_for_selector("#problems")
     problems = page.locator("#problems tr.problem")
@@ -328,12 +361,12 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     assert "三" in page.locator("#problems .cell.bad").all_inner_texts()
     _shoot(page, shots, "8-registry-error")
 
-    # 9. the switch to English
+    # 10. the switch to English
     page.click("a.lang")
     page.wait_for_selector("text=Step 1")
     _shoot(page, shots, "9-start-en")
 
-    # 10. the workspace outlives the server: a new server on it lists the named run with its
+    # 11. the workspace outlives the server: a new server on it lists the named run with its
     # headline, and its settings reopen
     from starlette.testclient import TestClient
 

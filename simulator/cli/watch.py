@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.base import cli, echo_lines, json_option, record, set_option
+from simulator.cli.base import (
+    cli,
+    console_language,
+    echo_lines,
+    json_option,
+    record,
+    set_option,
+)
+from simulator.console_words import joined, say
 from simulator.outputs import OutputRun
 from simulator.population import population_of
 from simulator.scenario import load_scenario
@@ -105,10 +113,11 @@ def watch(scenario: str, registry_path: Path | None, monitoring_path: Path | Non
         write_records(synthetic, registry, synthetic_path)
     if as_json:
         return
-    echo_lines(_list_lines(summary))
+    says = console_language()
+    echo_lines(_list_lines(summary, says))
     if synthetic is not None:
-        click.echo(f"synthetic monitoring records (not real data): {synthetic_path}")
-    click.echo(f"wrote watchlist.xlsx, watchlist.csv and summary.json to {output_dir}")
+        click.echo(say("watch_synthetic_file", says, path=synthetic_path))
+    click.echo(say("watch_wrote", says, directory=output_dir))
 
 
 def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, output_dir,
@@ -128,32 +137,30 @@ def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, outpu
     click.echo(f"wrote backtest.json and backtest_calibration.csv to {output_dir}")
 
 
-def _support_lines(support: dict) -> list[str]:
-    return [f"  suggested support within {support['budget_yuan'] / YUAN_PER_WAN:,.1f} 万元: "
-            f"{support['households_supported']:,} households for "
-            f"{support['cost_yuan'] / YUAN_PER_WAN:,.1f} 万元; expected households kept above "
-            f"the line "
-            f"{support['expected_households_kept_above_line']:,.1f} against "
-            f"{support['without_support']:,.1f} without"]
+def _support_lines(support: dict, lang: str) -> list[str]:
+    return ["  " + say("watch_support", lang, budget=support["budget_yuan"] / YUAN_PER_WAN,
+                       households=support["households_supported"],
+                       cost=support["cost_yuan"] / YUAN_PER_WAN,
+                       kept=support["expected_households_kept_above_line"],
+                       without=support["without_support"])]
 
 
-def _list_lines(summary: dict) -> list[str]:
-    flagged = ", ".join(f"{name} {n:,}" for name, n in summary["flagged_by_rules"].items())
+def _list_lines(summary: dict, lang: str) -> list[str]:
+    flagged = joined([say("watch_flag", lang, name=name, n=n)
+                      for name, n in summary["flagged_by_rules"].items()], lang)
     recal = summary["recalibration"]
-    lines = [f"{summary['scenario']}: watch year {summary['watch_year']}, line "
-             f"{summary['line_yuan_per_capita']:,.0f} yuan per person",
-             f"  {summary['households_listed']:,} households listed: the model's "
-             f"{summary['list_size_model_households']:,} riskiest and every flagged one "
-             f"({flagged})",
-             f"  expected households below the line: "
-             f"{summary['expected_households_below_line']:,.1f}"]
+    lines = [say("watch_head", lang, scenario=summary["scenario"], year=summary["watch_year"],
+                 line=summary["line_yuan_per_capita"]),
+             "  " + say("watch_listed", lang, listed=summary["households_listed"],
+                        model=summary["list_size_model_households"], flagged=flagged),
+             "  " + say("watch_below", lang, n=summary["expected_households_below_line"])]
     if recal["fitted_on"] is not None:
-        lines.append(f"  risks recalibrated on {recal['fitted_on']}'s recorded incomes "
-                     f"(slope {recal['slope']:.2f})")
+        lines.append("  " + say("watch_recalibrated", lang, year=recal["fitted_on"],
+                                slope=recal["slope"]))
     if "suggested_support" in summary:
-        lines += _support_lines(summary["suggested_support"])
+        lines += _support_lines(summary["suggested_support"], lang)
     if summary["records"]["synthetic"]:
-        lines.append("  the monitoring records are synthetic (simulated), not real data")
+        lines.append("  " + say("watch_synthetic", lang))
     return lines
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.errors import Problem, RegistryError, closest
@@ -110,17 +111,13 @@ def _parse_rows(rows: Iterable[tuple[int, list[str]]], label: str, *,
         raise RegistryError([Problem(
             f"row {header_number}", f"expected a header row of column names, found "
             f"{len(header):,} cells, the longest {longest:,} characters", label)])
-    positions, header_text, ignored, person, problems = match_header(
-        header, _HEADER_LOOKUP, _BY_NAME, label, _PERSON_LOOKUP)
+    match = match_header(header, _HEADER_LOOKUP, _BY_NAME, label, _PERSON_LOOKUP)
+    positions, header_text, ignored, person = match.positions, match.text, match.ignored, \
+        match.others
     by_person = "relation" in person
     # a per-person export counts members and labourers from its rows
     derived = {"size", "laborers"} if by_person else set()
-    missing = [c for c in COLUMNS if c.required and c.name not in positions
-               and c.name not in derived]
-    for column in missing:
-        spellings = ", ".join((column.name, column.zh, *column.aliases))
-        problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
-                                f"accepted headers: {spellings}", label))
+    problems = match.problems + missing_columns(COLUMNS, match, label, derived)
     # the cells of the columns the header does name are read all the same, so that a clerk
     # fixes the header and the cells in one round
 
@@ -257,44 +254,68 @@ def _labour_source(people: dict[str, list[str]], person_header: dict[str, str]) 
     return "the household column"
 
 
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A header row matched to known columns."""
+
+    positions: dict[str, int]
+    """Each known column's position."""
+    text: dict[str, str]
+    """Each known column's header as the file has it."""
+    ignored: list[str]
+    """Cells no known column comes close to."""
+    others: dict[str, int]
+    """Positions of other known headers (e.g. a per-person export's)."""
+    problems: list[Problem]
+    """Cells close to a known name (did you mean), and columns given twice."""
+    near: set[str]
+    """The known columns a mistyped cell is close to."""
+
+
 def match_header(header: list[str], lookup: dict[str, str], columns: dict[str, Column],
-                 label: str, others: dict[str, str] | None = None
-                 ) -> tuple[dict[str, int], dict[str, str], list[str], dict[str, int],
-                            list[Problem]]:
+                 label: str, others: dict[str, str] | None = None) -> HeaderMatch:
     """Match a header row's cells to known columns (``lookup``: normalised spelling → column
-    name, ``columns``: name → Column). Returns each column's position and header text, the
-    cells ignored (no known column comes close), the positions of ``others`` (other known
-    headers, e.g. a per-person export's), and the problems: a cell close to a known name
-    (did you mean), or a column given twice."""
-    problems: list[Problem] = []
-    positions: dict[str, int] = {}
-    header_text: dict[str, str] = {}
-    ignored: list[str] = []
-    found: dict[str, int] = {}
+    name, ``columns``: name → Column)."""
+    match = HeaderMatch({}, {}, [], {}, [], set())
     for index, cell in enumerate(header):
         name = lookup.get(_normal_header(cell))
         other = (others or {}).get(_normal_header(cell))
         if name is None and other is not None:
-            found.setdefault(other, index)
+            match.others.setdefault(other, index)
             continue
         if name is None:
             spelling = closest(_normal_header(cell), lookup) if cell.strip() else None
             if spelling:
                 near = lookup[spelling]
-                problems.append(Problem(f"column {index + 1} '{cell}'",
-                                        f"unknown column (did you mean `{near}` / "
-                                        f"`{columns[near].zh}`?)", label))
+                match.near.add(near)
+                match.problems.append(Problem(f"column {index + 1} '{cell}'",
+                                              f"unknown column (did you mean `{near}` / "
+                                              f"`{columns[near].zh}`?)", label))
             elif cell.strip():
-                ignored.append(cell.strip())
+                match.ignored.append(cell.strip())
             continue
-        if name in positions:
-            problems.append(Problem(f"column {index + 1} '{cell}'",
-                                    f"duplicate column: '{header_text[name]}' already gives "
-                                    f"{name}", label))
+        if name in match.positions:
+            match.problems.append(Problem(f"column {index + 1} '{cell}'",
+                                          f"duplicate column: '{match.text[name]}' already "
+                                          f"gives {name}", label))
             continue
-        positions[name] = index
-        header_text[name] = cell.strip()
-    return positions, header_text, ignored, found, problems
+        match.positions[name] = index
+        match.text[name] = cell.strip()
+    return match
+
+
+def missing_columns(columns: Iterable[Column], match: HeaderMatch, label: str,
+                    derived: set[str] = frozenset()) -> list[Problem]:
+    """The required columns the header lacks (``derived``: columns counted from other ones),
+    leaving out one a mistyped cell is close to: that cell's "did you mean" says it already."""
+    problems = []
+    for column in columns:
+        if column.required and column.name not in match.positions and \
+                column.name not in derived and column.name not in match.near:
+            spellings = ", ".join((column.name, column.zh, *column.aliases))
+            problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
+                                    f"accepted headers: {spellings}", label))
+    return problems
 
 
 def _normal_total(cell: str) -> str:

@@ -31,7 +31,7 @@ from simulator.registry.columns import (
     Column,
     _normal_header,
 )
-from simulator.registry.reading import find_header, match_header, table_rows
+from simulator.registry.reading import find_header, match_header, missing_columns, table_rows
 from simulator.units import MONTHS_PER_YEAR
 
 
@@ -179,13 +179,9 @@ def _parse(rows: Iterable[tuple[int, list[str]]], label: str, decimal_comma: boo
     # a title above the header says whether the records are synthetic
     synthetic = header_number != first[0] and SYNTHETIC_TITLE.split("（")[0] in " ".join(
         first[1])
-    positions, header_text, _ignored, _others, problems = match_header(
-        header, _LOOKUP, _BY_NAME, label)
-    for column in RECORD_COLUMNS:
-        if column.required and column.name not in positions:
-            spellings = ", ".join((column.name, column.zh, *column.aliases))
-            problems.append(Problem("header", f"missing column {column.name} ({column.zh}); "
-                                    f"accepted headers: {spellings}", label))
+    match = match_header(header, _LOOKUP, _BY_NAME, label)
+    positions, header_text = match.positions, match.text
+    problems = match.problems + missing_columns(RECORD_COLUMNS, match, label)
     if problems:
         raise RecordsError(problems)
     index_of = {str(h): i for i, h in enumerate(registry.household_id)}

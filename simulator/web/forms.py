@@ -11,6 +11,7 @@ wrong value is reported by the schema's own rule, at its field.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import json
 import math
 import types
@@ -229,12 +230,13 @@ def _typed_number(text: str, scale: float = 1.0, *, share: bool = False,
     with % or above 1 (up to :data:`PERCENT_MAX`) is a percentage."""
     cleaned = _number_text(text)
     percent = cleaned.endswith(("%", "％"))
-    try:
-        number = float(cleaned.rstrip("%％").strip()) * scale
-    except ValueError:
+    try:  # in decimal, so that 33.3 % is 0.333 and 80 万 is 800000, not a binary neighbour
+        typed = decimal.Decimal(cleaned.rstrip("%％").strip()) * decimal.Decimal(str(scale))
+        if share and (percent or 1 < typed <= PERCENT_MAX):
+            typed /= 100
+        number = float(typed)
+    except (decimal.InvalidOperation, ValueError, OverflowError):
         return json.dumps(text.strip(), ensure_ascii=False)
-    if share and (percent or 1 < number <= PERCENT_MAX):
-        number /= 100
     if not math.isfinite(number):
         return json.dumps(text.strip(), ensure_ascii=False)
     return str(int(number)) if integer and number.is_integer() else repr(number)

@@ -44,7 +44,7 @@ def peak_mb():
 stages = []
 
 class Timer:
-    def __init__(self, label):
+    def __init__(self, label, lang="en"):
         self.started = STARTED
         stages.append(["imports, scenario, registry", 0.0, 0.0])
     def stage(self, label, unit):

@@ -170,6 +170,15 @@ WORDS: dict[str, dict[str, str]] = {
                              "zh": "模拟生成的监测记录（不是真实数据）：{path}"},
     "watch_wrote": {"en": "wrote watchlist.xlsx, watchlist.csv and summary.json to {directory}",
                     "zh": "已写出 watchlist.xlsx、watchlist.csv 和 summary.json，在 {directory}"},
+    # the run cache (tuopin cache)
+    "cache_off": {"en": "the run cache is off (TUOPIN_CACHE=off)",
+                  "zh": "运行缓存已关闭（TUOPIN_CACHE=off）"},
+    "cache_cleared": {"en": "removed {n} kept runs from {directory}",
+                      "zh": "已从 {directory} 删除 {n} 个保存的运行"},
+    "cache_state": {"en": "run cache: {directory}: {n} runs, {mb:,.0f} MB (at most {limit:,.0f} "
+                          "MB; the least recently used are removed beyond it)",
+                    "zh": "运行缓存：{directory}：{n} 个运行，{mb:,.0f} MB（上限 {limit:,.0f} MB，"
+                          "超出时删除最久未用的）"},
     # files
     "proposal_files": {"en": "budget proposal: {html} and {xlsx}",
                        "zh": "预算方案：{html} 和 {xlsx}"},

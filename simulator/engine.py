@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from simulator import cache as run_cache
 from simulator.accounting import (
     NO_YEAR,
     PATTERN_YEARS_MAX,
@@ -49,7 +50,7 @@ from simulator.parallel import in_order
 from simulator.population import population_of
 from simulator.randomness import RNG_CHUNK_HOUSEHOLDS, Streams, county_entity_key
 from simulator.registry import Registry
-from simulator.results import SimulationResult
+from simulator.results import SimulationResult, joined_fields
 from simulator.scenario.model import Scenario
 from simulator.shocks import illness_and_disability
 from simulator.vocabulary import (
@@ -506,7 +507,7 @@ def _keep_records(mean: np.ndarray, total: np.ndarray | None, assisted: Assisted
 def same_in_every_replication(amount: np.ndarray) -> np.ndarray:
     """``amount`` (reps, households, years), or its first replication alone (1, households,
     years) when every replication is the same — fixed outlays such as PV construction or equity
-    principal — which :meth:`SimulationResult.from_blocks` broadcasts back: about a third of a
+    principal — which :func:`simulator.results.joined_fields` broadcasts back: about a third of a
     candidate run's outlay arrays on ruyuan-2016, 130 MB of memory."""
     if len(amount) > 1 and (amount == amount[:1]).all():
         return amount[:1].copy()
@@ -661,25 +662,35 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         weights = (gives[plan.assignment] & eligible)[None].astype(FLOAT)
     else:
         weights = (gives[:, None, :] & eligible[None]).astype(FLOAT)
-    villages, village_keys = village_index(registry, scenario.county)
-    facts = prepared_facts(registry, scenario)
-    registered = np.isin(registry.category, REGISTERED_CATEGORIES)
-
-    tasks = []
-    for start in range(0, n, block_households):
-        stop = min(start + block_households, n)
-        tasks.append(_BlockInput(
-            scenario=scenario,
-            households=_households(registry, start, stop, villages, village_keys, facts),
-            reps=reps, seed=seed, variants=variants,
-            weights=weights[:, start:stop], eligible=eligible[start:stop],
-            registered=registered[start:stop], keep_income=keep_income,
-            track=None if tracked is None else tracked[start:stop]))
-    outputs = _run_tasks(tasks, workers, progress, n)
-    return SimulationResult.from_blocks(
-        scenario=scenario, registry=registry, plan=plan, packages=package_list,
-        variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
-        outputs=outputs, tracked=tracked)
+    kept = run_cache.active()
+    key = None if kept is None else run_cache.run_key(
+        scenario, registry, packages=package_list,
+        assignment=None if plan is None else plan.assignment, reps=reps, seed=seed,
+        keep_income=keep_income, track=tracked)
+    fields = None if kept is None else kept.load(key)
+    if fields is None:
+        villages, village_keys = village_index(registry, scenario.county)
+        facts = prepared_facts(registry, scenario)
+        registered = np.isin(registry.category, REGISTERED_CATEGORIES)
+        tasks = []
+        for start in range(0, n, block_households):
+            stop = min(start + block_households, n)
+            tasks.append(_BlockInput(
+                scenario=scenario,
+                households=_households(registry, start, stop, villages, village_keys, facts),
+                reps=reps, seed=seed, variants=variants,
+                weights=weights[:, start:stop], eligible=eligible[start:stop],
+                registered=registered[start:stop], keep_income=keep_income,
+                track=None if tracked is None else tracked[start:stop]))
+        fields = joined_fields(n, reps, variants, eligible,
+                               _run_tasks(tasks, workers, progress, n))
+        if kept is not None:
+            kept.store(key, fields)
+    elif progress:
+        progress(n, n)
+    return SimulationResult(scenario=scenario, registry=registry, plan=plan,
+                            packages=package_list, variants=variants, weights=weights,
+                            eligible=eligible, reps=reps, seed=seed, tracked=tracked, **fields)
 
 
 def _run_tasks(tasks: list[_BlockInput], workers: int, progress: Progress | None,

@@ -110,6 +110,8 @@ EXPECTED_SHAPES: tuple[Shape, ...] = (
      lambda m: f"{'不少于' if m[1] == 'least' else '不多于'}{_key_name(m[2])}（{m[3]}）"),
     (r"a value in (.+) \(the field's own range\)", lambda m: f"该设置项自身范围 {m[1]} 之内的数值"),
     (r"a value inside its band (.+)", lambda m: f"目标区间 {m[1]} 之内的数值"),
+    (r"a number of megabytes from ([\d,]+) to ([\d,]+)",
+     lambda m: f"{m[1]} 到 {m[2]} 之间的兆字节数（MB）"),
     (r"a tag some county carries \((.*)\)", lambda m: f"某个县带有的标签（{_quoted_list(m[1])}）"),
     (r"one of (.+)", lambda m: "以下之一：" + _quoted_list(m[1])),
     (r"a list of (\w+(?: \w+)?)(?: (.+))?", lambda m: _listed(m) or m[0]),
@@ -476,7 +478,7 @@ def where_zh(where: str) -> str:
     """A place in Chinese: ``row 11, column 家庭人口 (size)`` → 第 11 行“家庭人口”列; a
     scenario field by its Chinese name (``budget.yearly_yuan[1]`` → 年度预算（第 2 项），
     ``population.synthetic.strata[0].people`` → 农户分组（第 1 项）的分组人数); a key the schema
-    does not know, or a command's option, quoted as written."""
+    does not know, a command's option or an environment variable, quoted as written."""
     shaped = _by_shape(where, PLACE_SHAPES)
     if shaped is not None:
         return shaped
@@ -484,6 +486,8 @@ def where_zh(where: str) -> str:
         return "表头"
     if where.startswith("--"):
         return f"选项“{where}”"
+    if re.fullmatch(r"[A-Z][A-Z0-9_]+", where):
+        return f"环境变量“{where}”"
     field = re.fullmatch(r"[a-z_][\w.]*(?:\[\d+\][\w.]*)*", where)
     if field:
         return _field_place(where) or f"设置项“{where}”"

@@ -54,6 +54,7 @@ STAGES_ZH: dict[str, str] = {
     "solving the allocation": "求解最优分配",
     "the plan without the coverage rule": "求解不设帮扶全覆盖要求的方案（测算该要求的代价）",
     "simulating every package (fresh replications)": "用新的随机数检验每种方案",
+    "the plan's incomes (fresh replications)": "用新的随机数计算本方案各户的收入",
     "budget frontier": "预算—脱贫曲线",
     "smallest budget meeting the exit targets": "测算达到脱贫目标所需的最少预算",
     "meeting the exit targets at least cost": "以最低成本达到脱贫目标",

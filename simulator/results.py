@@ -120,25 +120,6 @@ class SimulationResult:
     tracked_people_exited_totals: np.ndarray | None = None
     """(R, Y) the same under the tracked allocation."""
 
-    @classmethod
-    def from_blocks(cls, *, scenario: Scenario, registry: Registry, plan: Plan | None,
-                    packages: list[Package], variants: tuple[Variant, ...],
-                    weights: np.ndarray, eligible: np.ndarray, reps: int, seed: int,
-                    outputs: Iterable[_BlockOutput], tracked: np.ndarray | None = None
-                    ) -> SimulationResult:
-        """Join block outputs along the household axis, each written into the whole run's
-        arrays as it arrives (blocks in household order), so that the blocks and the joined
-        arrays are never all held at once."""
-        joined = _Joined(registry.n_households, reps,
-                         {v.name: eligible[:, j] for j, v in enumerate(variants)})
-        for output in outputs:
-            joined.add(output)
-            del output  # not held while the next block is simulated
-        return cls(
-            scenario=scenario, registry=registry, plan=plan, packages=packages,
-            variants=variants, weights=weights, eligible=eligible, reps=reps, seed=seed,
-            tracked=tracked, **joined.fields())
-
     # -- shape
 
     @property
@@ -581,6 +562,18 @@ _SUMMED = ("inpatient_episodes", "income_by_category", "assistance_totals",
 _STORES = ("outlays", "recoveries")
 """Block outputs keyed by (variant, budget line): (reps or 1, the block's households eligible
 for the variant, years) amounts."""
+
+
+def joined_fields(n_households: int, reps: int, variants: tuple[Variant, ...],
+                  eligible: np.ndarray, outputs: Iterable[_BlockOutput]) -> dict[str, Any]:
+    """The simulated fields of a run (its arrays, totals and amounts) from its block outputs,
+    each written into the whole run's arrays as it arrives (blocks in household order), so
+    that the blocks and the joined arrays are never all held at once."""
+    joined = _Joined(n_households, reps, {v.name: eligible[:, j] for j, v in enumerate(variants)})
+    for output in outputs:
+        joined.add(output)
+        del output  # not held while the next block is simulated
+    return joined.fields()
 
 
 class _Joined:

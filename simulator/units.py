@@ -33,6 +33,9 @@ MONTHS_PER_YEAR: int = 12
 YUAN_PER_WAN: float = 10_000.0
 """Yuan in one 万元, the unit county budgets and proposals are written in."""
 
+BYTES_PER_MB = 1024 * 1024
+"""Bytes in one megabyte, as sizes are shown (files, the run cache)."""
+
 AMOUNT_UNITS = {"亿元": 1e8, "亿": 1e8, "万元": YUAN_PER_WAN, "万": YUAN_PER_WAN, "元": 1.0}
 """Units an amount on the command line may carry (the longest spelling is tried first)."""
 

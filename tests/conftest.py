@@ -66,19 +66,21 @@ def run_cli(*args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-@pytest.fixture(autouse=True, scope="session")
-def english_messages_unless_asked():
-    """The suite's CLI messages are English unless a test asks for Chinese (a developer's
-    Chinese locale would otherwise change them)."""
-    import os
+SESSION_ENVIRONMENT = {
+    "TUOPIN_CACHE": "off",
+    "TUOPIN_LANG": "en",
+}
+"""The environment of the whole suite: the commands keep no engine runs (each test simulates
+what it checks, and nothing is written into the user's cache folder), and speak English (a
+developer's Chinese locale would otherwise change their messages) — unless a test asks."""
 
-    before = os.environ.get("TUOPIN_LANG")
-    os.environ["TUOPIN_LANG"] = "en"
-    yield
-    if before is None:
-        os.environ.pop("TUOPIN_LANG", None)
-    else:
-        os.environ["TUOPIN_LANG"] = before
+
+@pytest.fixture(autouse=True, scope="session")
+def session_environment():
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SESSION_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        yield
 
 
 PROVOKED: list = []

@@ -472,7 +472,8 @@ def test_budget_frontier_is_monotone_and_evaluated_out_of_sample(tiny_scenario) 
                           budgets=[200_000.0, 100_000.0], progress=recorder)
     labels = [label for label, _ in recorder.stages]
     assert labels == ["simulating every package (in-sample)", "solving the allocation",
-                      "simulating every package (fresh replications)", "budget frontier",
+                      "simulating every package (fresh replications)",
+                      "the plan's incomes (fresh replications)", "budget frontier",
                       "smallest budget meeting the exit targets"]
     households = allocation.registry.n_households
     assert recorder.last["simulating every package (in-sample)"] == (households, households)

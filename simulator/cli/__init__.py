@@ -3,11 +3,13 @@
 Each command parses its options, calls one public function, writes its outputs atomically with a
 ``manifest.json`` beside them (:mod:`simulator.writers`, :mod:`simulator.outputs`), and prints a
 short summary (:mod:`simulator.console`) or JSON with ``--json``. The group, shared options and
-entry point are in :mod:`.base`; the commands in :mod:`.inputs`, :mod:`.runs` and
-:mod:`.research`; the web page in :mod:`.serve`.
+entry point are in :mod:`.base`; the commands in :mod:`.inputs`, :mod:`.runs`,
+:mod:`.research`, :mod:`.province`, :mod:`.watch` and :mod:`.cache`; the web page in
+:mod:`.serve`.
 """
 
 from simulator.cli import (  # noqa: F401  (registers the commands)
+    cache,
     inputs,
     province,
     research,

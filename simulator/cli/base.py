@@ -18,6 +18,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from simulator.cache import caching, user_cache
 from simulator.console_words import say
 from simulator.errors import TuopinError
 from simulator.files import (
@@ -55,6 +56,19 @@ def workers_option(function: Any) -> Any:
     return click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
                         help="Worker processes for the engine runs; results do not depend "
                              "on it.")(function)
+
+
+def cache_option(function: Any) -> Any:
+    """``--no-cache``; without it the command's engine runs are kept and reused
+    (:mod:`simulator.cache`, in the user's cache folder)."""
+    def enter(context: click.Context, _parameter: click.Parameter, off: bool) -> bool:
+        context.with_resource(caching(None if off else user_cache()))
+        return off
+
+    return click.option("--no-cache", is_flag=True, expose_value=False, callback=enter,
+                        help="Simulate everything anew instead of reusing the engine runs kept "
+                             "from earlier commands (results are the same either way; see "
+                             "tuopin cache).")(function)
 
 
 def lang_option(function: Any) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.base import (
+    cache_option,
     cli,
     json_option,
     lang_option,
@@ -112,6 +113,7 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
               help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Root seed (default: the first scenario's).")
 @workers_option
+@cache_option
 @lang_option
 @set_option
 @registry_option

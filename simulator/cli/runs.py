@@ -13,6 +13,7 @@ import click
 
 from simulator.cli.base import (
     DEFAULT_SCENARIO,
+    cache_option,
     cli,
     console_language,
     echo_lines,
@@ -54,6 +55,7 @@ from simulator.writers import (
 @click.option("--reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Monte Carlo replications (default: simulation.replications).")
 @workers_option
+@cache_option
 @lang_option
 @click.option("--header", type=click.Choice(["zh", "en"]), default=None,
               help="Headers and values of households.csv and calibration.csv: Chinese, or "
@@ -174,6 +176,7 @@ def main_job(loaded: Scenario, registry_path: Path | None, output_dir: Path, *,
               help="Monte Carlo replications (default: simulation.replications).")
 @click.option("--seed", type=int, help="Root seed (default: simulation.seed).")
 @workers_option
+@cache_option
 @click.option("--block-households", type=click.IntRange(min=1),
               help="Households per block (memory vs speed); results do not depend on it.")
 @lang_option
@@ -263,6 +266,7 @@ def _budget_list(text: str | None) -> list[float] | None:
               help="Monte Carlo replications.")
 @click.option("--seed", type=int, help="Seed of the in-sample run (default: simulation.seed).")
 @workers_option
+@cache_option
 @lang_option
 @set_option
 @registry_option
@@ -331,6 +335,7 @@ def optimize(scenario: str, output_dir: Path, budget_text: str | None, objective
 @click.option("--sensitivity-reps", type=click.IntRange(min=2, max=MAX_REPLICATIONS),
               help="Replications per sensitivity run (default: min(reps, 40)).")
 @workers_option
+@cache_option
 @lang_option
 @set_option
 @registry_option

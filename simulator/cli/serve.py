@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -22,7 +23,11 @@ from simulator.web.settings import DEFAULT_HOST, FREE_PORT
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
               help="Folder that keeps the runs between sessions (default: the user's data "
                    "folder, e.g. ~/.local/share/tuopin/workspace).")
-def serve(host: str, port: int, no_browser: bool, lang: str, workspace: Path | None) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Simulate every run anew instead of reusing kept engine runs (see tuopin "
+                   "cache).")
+def serve(host: str, port: int, no_browser: bool, lang: str, workspace: Path | None,
+          no_cache: bool) -> None:
     """Open tuopin as a web page: choose a scenario, upload a registry, set the budgets, run,
     look at the results household by household and download the proposal.
 
@@ -36,6 +41,8 @@ def serve(host: str, port: int, no_browser: bool, lang: str, workspace: Path | N
     """
     from simulator.web.server import serve as run_server
 
+    if no_cache:  # the runs are made by a worker process: it reads the setting from here
+        os.environ["TUOPIN_CACHE"] = "off"
     try:
         run_server(host, port, lang=lang, open_browser=not no_browser, workspace=workspace,
                    announce=lambda address: click.echo(f"tuopin serve: {address}  (Ctrl-C "

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,11 +150,29 @@ class _Settings:
     the field costs [yuan]; None keeps every limit hard."""
 
 
-def _solver(settings: _Settings) -> pulp.LpSolver:
+class _StartedHiGHS(pulp.HiGHS):
+    """HiGHS through PuLP, handed an allocation to start from before it runs: a MILP that
+    begins with a good incumbent prunes its search from the first node."""
+
+    def __init__(self, start: Callable[[], tuple[np.ndarray, np.ndarray]], **options: Any):
+        super().__init__(**options)
+        self.start = start
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        # the columns' indices are known once PuLP has built the solver's model, just before
+        indices, values = self.start()
+        lp.solverModel.setSolution(len(indices), indices, values)
+        super().callSolver(lp)
+
+
+def _solver(settings: _Settings,
+            start: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> pulp.LpSolver:
     if settings.solver == "highs":
         consume_banner()
-        return pulp.HiGHS(msg=False, timeLimit=settings.time_limit, gapRel=settings.mip_gap,
-                          mip=not settings.relax)
+        options = dict(msg=False, timeLimit=settings.time_limit, gapRel=settings.mip_gap,
+                       mip=not settings.relax)
+        return pulp.HiGHS(**options) if start is None or settings.relax \
+            else _StartedHiGHS(start, **options)
     if settings.solver == "cbc":
         # PuLP 3.x bundles CBC as PULP_CBC_CMD and warns that 4.x will not (pulp[cbc] and
         # COIN_CMD then); tuopin pins pulp < 4, so the warning is noise here.
@@ -492,13 +510,16 @@ class AllocationModel:
 
     # -- solving ------------------------------------------------------------------------------
 
-    def solve(self, write_on_failure: Path | None = None, *,
-              fail_quietly: bool = False) -> tuple[str, float]:
+    def solve(self, write_on_failure: Path | None = None, *, fail_quietly: bool = False,
+              start: np.ndarray | None = None) -> tuple[str, float]:
         """Solve; return (status name, seconds). Raises unless a usable solution exists —
         or, with ``fail_quietly``, returns "Not solved" (for a caller that keeps a solution
-        from an earlier round and does not need the model written out)."""
+        from an earlier round and does not need the model written out). ``start`` (H,): an
+        allocation the model allows, handed to HiGHS as its first incumbent (the solver fills
+        in the other columns)."""
         started = time.perf_counter()
-        self.prob.solve(_solver(self.settings))
+        self.prob.solve(_solver(self.settings, None if start is None
+                                else lambda: self._start_columns(start)))
         seconds = time.perf_counter() - started
         self.solve_seconds += seconds
         status = pulp.LpStatus[self.prob.status]
@@ -516,6 +537,14 @@ class AllocationModel:
         if self.prob.sol_status == pulp.LpSolutionIntegerFeasible:
             status = "Feasible (time limit)"
         return status, seconds
+
+    def _start_columns(self, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The assignment columns of the allocation ``choice``: (column indices, 0/1 values)."""
+        indices = np.fromiter((var.index for var in self.x.values()), dtype=np.int32,
+                              count=len(self.x))
+        values = np.fromiter((float(choice[h] == k) for h, k in self.x), dtype=float,
+                             count=len(self.x))
+        return indices, values
 
     def objective_value(self) -> float:
         """The objective at the solver's solution (0 when there is none)."""

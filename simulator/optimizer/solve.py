@@ -15,11 +15,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from simulator.engine import simulate
 from simulator.interventions import INSTRUMENTS
 from simulator.optimizer.baselines import BASELINES, rule_packages
 from simulator.optimizer.candidates import (
@@ -95,6 +95,9 @@ class AllocationResult:
     """The smallest multiple of the budgets that meets the exit targets (with the frontier)."""
     target_plan: TargetPlan | None = None
     """Under the goal "targets": what meeting the targets takes, additions included."""
+    plan_run: SimulationResult | None = None
+    """The allocation's run on the fresh replications, as a plan: per-capita incomes and
+    income by category included."""
 
     @property
     def goal(self) -> str:
@@ -106,12 +109,6 @@ class AllocationResult:
     def plan(self) -> Plan:
         """The allocation as a plan (one package per household)."""
         return Plan.from_choice(self.candidates.packages, self.optimised.choice, "optimised")
-
-    @cached_property
-    def plan_run(self) -> SimulationResult:
-        """The allocation's run on the fresh replications: the evaluation run kept it in full
-        (``simulate(track=)``), incomes and income by category included, as a plan run."""
-        return self.evaluation_set.result.chosen(self.optimised.choice, "optimised")
 
     def allocation_table(self) -> dict[str, list[Any]]:
         """Per household: package, cost by year, P(stable exit) with it, with nothing, and with
@@ -226,8 +223,8 @@ class AllocationResult:
                 for key, mean in means.items()}
 
     def _run(self, plan: Evaluation) -> SimulationResult:
-        return self.plan_run if plan is self.optimised else \
-            self.evaluation_set.result.chosen(plan.choice)  # the allocation's run is kept
+        return self.plan_run if plan is self.optimised and self.plan_run is not None else \
+            self.evaluation_set.result.chosen(plan.choice)
 
     def net_cost(self, plan: Evaluation) -> np.ndarray:
         """(R,) a plan's gross outlays less what the county keeps or recovers (equity principal)
@@ -609,10 +606,17 @@ def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solutio
     prices = price_rows(cands, budgets)
     shadow = solution.budget_duals if objective == "expected" and solution.budget_duals else \
         prices.budget_duals()
+    # Every package on fresh replications (the same run whatever the allocation: a budget
+    # changed, it is the cached one), then the allocation itself as a plan, incomes kept — on
+    # the same random numbers, so its figures are the candidate run's for its packages.
     evaluation_set = build_candidates(
         scenario, cands.registry, reps=cands.result.reps, seed=evaluation_seed,
-        packages=cands.packages, workers=workers, track=solution.choice,
+        packages=cands.packages, workers=workers,
         progress=stage(progress, "simulating every package (fresh replications)"))
+    plan_run = simulate(scenario, Plan.from_choice(cands.packages, solution.choice, "optimised"),
+                        registry=cands.registry, reps=cands.result.reps, seed=evaluation_seed,
+                        workers=workers,
+                        progress=stage(progress, "the plan's incomes (fresh replications)"))
     optimised = evaluate(evaluation_set, "optimised", solution.choice)
     baselines = {name: evaluate(evaluation_set, name, rule(cands, budgets))
                  for name, rule in BASELINES.items()}
@@ -621,4 +625,4 @@ def judge_allocation(cands: CandidateSet, budgets: np.ndarray, solution: Solutio
                             shadow_price=shadow, optimised=optimised, baselines=baselines,
                             objective=objective, solver=solver,
                             prices=row_prices(cands, budgets, prices.rows, prices.multipliers),
-                            lp_prices=prices)
+                            lp_prices=prices, plan_run=plan_run)

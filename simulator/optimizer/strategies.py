@@ -453,7 +453,9 @@ def _close_gap(cands: CandidateSet, settings: _Settings, bound: _Bound, cuts: Se
         allowed[np.arange(cands.n_households), heuristic.choice()] = True
     final = AllocationModel(cands, settings, allowed=allowed, cuts=cuts)
     build += final.build_seconds
-    status, seconds = final.solve(write_on_failure, fail_quietly=found)
+    # the heuristic's allocation is one the wider model allows: its first incumbent
+    status, seconds = final.solve(write_on_failure, fail_quietly=found,
+                                  start=heuristic.choice() if found else None)
     solve_seconds += seconds
     if status == "Infeasible":
         return None

@@ -80,6 +80,7 @@ def run_job(spec: JobSpec, queue: Any) -> None:
 
 
 def _run(spec: JobSpec, progress: QueueProgress) -> None:
+    from simulator.cache import caching, user_cache
     from simulator.cli.runs import main_job
     from simulator.scenario import load_scenario
 
@@ -88,10 +89,11 @@ def _run(spec: JobSpec, progress: QueueProgress) -> None:
     def extra(proposal: Any, summary: dict[str, Any], directory: Path) -> list[Path]:
         return web_outputs(proposal, summary, directory, progress)
 
-    main_job(loaded, Path(spec.registry_path) if spec.registry_path else None,
-             Path(spec.output_dir), reps=None, seed=None, workers=WORKERS, lang=spec.lang,
-             progress=progress, formats=spec.formats, extra=extra,
-             registry_name=spec.registry_name)
+    with caching(user_cache()):  # a planner's next run with another budget reuses this one's
+        main_job(loaded, Path(spec.registry_path) if spec.registry_path else None,
+                 Path(spec.output_dir), reps=None, seed=None, workers=WORKERS, lang=spec.lang,
+                 progress=progress, formats=spec.formats, extra=extra,
+                 registry_name=spec.registry_name)
 
 
 def web_outputs(proposal: Any, summary: dict[str, Any], directory: Path,

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from simulator.cache import RunCache, active, caching
 from simulator.engine import simulate
 from simulator.interventions import INSTRUMENTS
 from simulator.interventions.base import Assumption
-from simulator.packages import Plan
+from simulator.packages import Package, Plan
 from simulator.parallel import in_order
 from simulator.progress import Progress
 from simulator.registry import Registry
@@ -55,18 +56,44 @@ class Sensitivity:
         return max(means) - min(means)
 
 
-def _added_stable_exits(case: tuple[Scenario, Plan, Registry, int, int]) -> np.ndarray:
-    """(reps,) stable exits a plan adds over no support, in one scenario variant."""
-    scenario, plan, registry, reps, seed = case
-    result = simulate(scenario, plan, registry=registry, reps=reps, seed=seed,
-                      keep_income=False)
-    return result.added_stable_exits(0).astype(float)
+@dataclass(frozen=True)
+class _Case:
+    """One simulation of the tornado: the plan in one scenario variant."""
+
+    scenario: Scenario
+    plan: Plan
+    registry: Registry
+    reps: int
+    seed: int
+    choice: tuple[Sequence[Package], np.ndarray] | None
+    """The plan as a choice among candidate packages (those packages, each household's
+    index): with a run cache, the variant is then a candidate run, which serves any allocation
+    — a budget changed, the tornado reads its runs instead of making them."""
+    cache: RunCache | None
+    """The run cache to use (a worker process is told it: it starts with none)."""
+
+
+def _added_stable_exits(case: _Case) -> np.ndarray:
+    """(reps,) stable exits a plan adds over no support, in one scenario variant — the same
+    numbers either way: a household's outcomes under a package do not depend on the others'
+    packages (common random numbers)."""
+    with caching(case.cache):
+        if case.choice is None or case.cache is None:
+            result = simulate(case.scenario, case.plan, registry=case.registry, reps=case.reps,
+                              seed=case.seed, keep_income=False)
+            return result.added_stable_exits(0).astype(float)
+        packages, choice = case.choice
+        result = simulate(case.scenario, registry=case.registry, packages=packages,
+                          reps=case.reps, seed=case.seed, keep_income=False)
+        return result.chosen(choice).added_stable_exits(0).astype(float)
 
 
 def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int, seed: int,
                 assumptions: Sequence[Assumption] = ASSUMPTIONS,
                 central: np.ndarray | None = None, workers: int = 1,
-                progress: Progress | None = None) -> tuple[np.ndarray, list[Sensitivity]]:
+                progress: Progress | None = None,
+                choice: tuple[Sequence[Package], np.ndarray] | None = None
+                ) -> tuple[np.ndarray, list[Sensitivity]]:
     """Stable exits the plan adds over no support, per replication, in the central case, and
     each assumption's low/high change, sorted from the widest swing. All runs share the random
     numbers of ``seed``. Added exits, not all stable exits: an assumption such as the illness
@@ -76,14 +103,16 @@ def sensitivity(scenario: Scenario, plan: Plan, registry: Registry, *, reps: int
     ``central`` — the central case's (reps,) added stable exits, when the caller has simulated
     the plan with this seed and number of replications already. ``workers`` processes run the
     simulations side by side (each is one small run; the results do not depend on it).
-    ``progress(done, total)`` counts the simulations (two per assumption).
+    ``progress(done, total)`` counts the simulations (two per assumption). ``choice``: the
+    plan as (candidate packages, each household's index), for the run cache to serve.
     """
     values = [assumption.values(scenario) for assumption in assumptions]
     variants = [with_value(scenario, assumption.path, value)
                 for assumption, pair in zip(assumptions, values, strict=True) for value in pair]
     if central is None:
         variants.insert(0, scenario)
-    cases = [(variant, plan, registry, reps, seed) for variant in variants]
+    cases = [_Case(variant, plan, registry, reps, seed, choice, active())
+             for variant in variants]
     total = 2 * len(assumptions)
     before = len(cases) - total  # the central run, when it is one of the cases
     outcomes = []

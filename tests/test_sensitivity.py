@@ -62,3 +62,34 @@ def test_sweep_runs_one_field_over_values_on_the_same_random_numbers(tiny_scenar
     assert gain["mean"] >= 0 and isinstance(gain["ci95"][0], float)
     # same random numbers: without support, both runs are the same
     assert np.array_equal(low_run.stable_without_support, high_run.stable_without_support)
+
+
+def test_the_cached_candidate_runs_give_the_plan_runs_answer(tiny_scenario, tiny_registry,
+                                                             tmp_path) -> None:
+    """With a run cache the tornado simulates every candidate package and picks the plan's
+    (a run another allocation can read): the same numbers as the plan's own runs, and a
+    second allocation reads the runs the first one left."""
+    from simulator.cache import RunCache, caching
+    from simulator.optimizer.solve import allocation_packages
+    from simulator.packages import Plan
+
+    packages = allocation_packages(tiny_scenario, tiny_registry)
+    rng = np.random.default_rng(5)
+    choice = rng.integers(0, len(packages), tiny_registry.n_households)
+    plan = Plan.from_choice(packages, choice)
+    chosen = [a for a in ASSUMPTIONS if a.path.startswith(("instruments.pv", "shocks"))]
+    own_central, own = sensitivity(tiny_scenario, plan, tiny_registry, reps=6, seed=3,
+                                   assumptions=chosen)
+    kept = RunCache(tmp_path / "cache")
+    with caching(kept):
+        cached_central, cached = sensitivity(tiny_scenario, plan, tiny_registry, reps=6, seed=3,
+                                             assumptions=chosen, choice=(packages, choice))
+        runs = len(kept.entries())
+        other = rng.integers(0, len(packages), tiny_registry.n_households)
+        sensitivity(tiny_scenario, Plan.from_choice(packages, other), tiny_registry, reps=6,
+                    seed=3, assumptions=chosen, choice=(packages, other))
+    assert np.array_equal(own_central, cached_central)
+    assert [(r.assumption.path, r.low, r.high) for r in own] == \
+        [(r.assumption.path, r.low, r.high) for r in cached]
+    assert runs == 1 + 2 * len(chosen)  # the central case's and each variant's
+    assert len(kept.entries()) == runs  # another allocation reads them all

@@ -67,7 +67,9 @@ def propose(scenario: Scenario, *, registry: Registry | None = None, reps: int |
     _central, rows = sensitivity(allocation.scenario, allocation.plan, allocation.registry,
                                  reps=sensitivity_reps, seed=evaluation.seed, central=central,
                                  workers=workers,
-                                 progress=stage(progress, "sensitivity", unit="simulations"))
+                                 progress=stage(progress, "sensitivity", unit="simulations"),
+                                 choice=(allocation.candidates.packages,
+                                         allocation.optimised.choice))
     return Proposal(allocation=allocation, sensitivity=rows,
                     sensitivity_reps=sensitivity_reps)
 

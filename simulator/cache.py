@@ -43,6 +43,7 @@ DEFAULT_MAX_BYTES = 4 * 2**30
 ten default-scenario candidate runs (guess: room for a planner's afternoon of what-ifs)."""
 
 MANIFEST = "manifest.json"
+BYTES_FILE = "data.bin"
 
 SETTINGS_NOT_SIMULATED = ("name", "name_zh", "description", "description_zh", "issuer",
                           "prepared_on", "budget", "capacities", "capacity_costs", "policy",
@@ -146,18 +147,44 @@ class RunCache:
         """Keep ``fields`` under ``key`` (written whole under a temporary name, then renamed),
         then remove the least recently used runs beyond the size limit. A cache that cannot be
         written (a full disk, no permission) is passed over: the run stands without it."""
+        def write(folder: Path) -> dict[str, Any]:
+            return {"fields": {name: _write_field(folder, name, value)
+                               for name, value in fields.items()}}
+
+        self._keep(key, write)
+
+    def load_bytes(self, key: str) -> bytes | None:
+        """A file kept with :meth:`store_bytes` (a font cut to a document's characters), or
+        None."""
+        folder = self.directory / key
+        try:
+            data = (folder / BYTES_FILE).read_bytes()
+            json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["bytes"]
+        except (OSError, ValueError, KeyError):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(folder / MANIFEST)
+        return data
+
+    def store_bytes(self, key: str, data: bytes) -> None:
+        """Keep ``data`` under ``key``, as :meth:`store` keeps a run."""
+        def write(folder: Path) -> dict[str, Any]:
+            (folder / BYTES_FILE).write_bytes(data)
+            return {"bytes": len(data)}
+
+        self._keep(key, write)
+
+    def _keep(self, key: str, write: Any) -> None:
         staging = self.directory / f".staging-{uuid.uuid4().hex}"
         try:
             staging.mkdir(parents=True)
-            manifest = {"fields": {name: _write_field(staging, name, value)
-                                   for name, value in fields.items()},
-                        "created": time.time()}
+            manifest = {**write(staging), "created": time.time()}
             (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             if _size(staging) > self.max_bytes:
                 return
             try:
                 staging.rename(self.directory / key)
-            except OSError:  # another process kept the same run first
+            except OSError:  # another process kept the same entry first
                 return
         except OSError:
             return

@@ -7,6 +7,8 @@ or administrator rights. It is registered with matplotlib the first time a chart
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -62,6 +64,19 @@ def cjk_subset(text: str, *, flavor: str | None = None,
 
     from fontTools import subset
 
+    from simulator.cache import active, code_digest
+
+    characters = "".join(sorted(set(text)))
+    kept = active()
+    key = hashlib.sha256(json.dumps(
+        {"what": "CJK font subset", "code": code_digest(), "font": str(cjk_font_path()),
+         "font_bytes": cjk_font_path().stat().st_size, "characters": characters,
+         "flavor": flavor, "convert": None if convert is None else convert.__qualname__},
+        ensure_ascii=False).encode("utf-8")).hexdigest()
+    if kept is not None:  # the same characters come back run after run: cut them once
+        found = kept.load_bytes(key)
+        if found is not None:
+            return found
     options = subset.Options()
     options.flavor = flavor
     options.name_IDs = ["*"]
@@ -69,11 +84,13 @@ def cjk_subset(text: str, *, flavor: str | None = None,
     options.layout_features = ["*"]
     font = subset.load_font(str(cjk_font_path()), options)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.populate(text=characters)
     subsetter.subset(font)
     if convert is not None:
         convert(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
     font.close()
+    if kept is not None:
+        kept.store_bytes(key, buffer.getvalue())
     return buffer.getvalue()

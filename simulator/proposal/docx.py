@@ -212,7 +212,10 @@ def _table(document: Any, table: Table, widths: list[float] | None = None) -> No
     from docx.shared import Cm, Pt
 
     rows = table.rows[:LONG_TABLE_ROWS]
-    grid = document.add_table(rows=1 + len(rows), cols=len(table.columns))
+    printed = widths is not None and len(rows) > 1
+    # a printed list's rows are copies of its first, texts changed: python-docx formats each
+    # cell through several lookups, most of the annex's writing time
+    grid = document.add_table(rows=2 if printed else 1 + len(rows), cols=len(table.columns))
     grid.style = "Table Grid"
     if widths is not None:
         grid.autofit = False
@@ -240,10 +243,40 @@ def _table(document: Any, table: Table, widths: list[float] | None = None) -> No
 
     for j, (heading, cell) in enumerate(zip(table.columns, grid.rows[0].cells, strict=True)):
         fill(cell, str(heading), j, bold=True)
-    for i, (row, grid_row) in enumerate(zip(rows, grid.rows[1:], strict=True)):
-        for j, (value, kind, cell) in enumerate(zip(row, table.row_of_kinds(i),
-                                                    grid_row.cells, strict=True)):
-            fill(cell, format_cell(value, kind), j)
+    texts = [[format_cell(value, kind) for value, kind in zip(row, table.row_of_kinds(i),
+                                                                strict=True)]
+             for i, row in enumerate(rows)]
+    if printed:
+        for j, cell in enumerate(grid.rows[1].cells):
+            fill(cell, TEMPLATE_TEXT, j)  # one run in every cell, for the copies' texts
+        _copy_rows(grid, texts)
+        return
+    for row_texts, grid_row in zip(texts, grid.rows[1:], strict=True):
+        for j, (text, cell) in enumerate(zip(row_texts, grid_row.cells, strict=True)):
+            fill(cell, text, j)
+
+
+TEMPLATE_TEXT = "—"
+"""The text of a printed list's template row (replaced in every copy)."""
+
+
+def _copy_rows(grid: Any, texts: list[list[str]]) -> None:
+    """The table's rows after the header: one copy of its template row (its second, one run
+    in each cell) per row of ``texts``, each run holding that row's text; the template goes."""
+    import copy
+
+    from docx.oxml.ns import qn
+
+    template = grid.rows[1]._tr
+    preserve = qn("xml:space")
+    for row_texts in texts:
+        row = copy.deepcopy(template)
+        for element, text in zip(row.iter(qn("w:t")), row_texts, strict=True):
+            element.text = text
+            if text != text.strip():  # Word drops spaces at either end unless told
+                element.set(preserve, "preserve")
+        template.addprevious(row)
+    template.getparent().remove(template)
 
 
 def _per_household_annex(document: Any, table: Table, lang: Language) -> None:

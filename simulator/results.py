@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -172,6 +173,24 @@ class SimulationResult:
             eligible = amount.households
             total[:, eligible] += amount.amount * weight[eligible][None, :, None]
         return total
+
+    def household_mean_outlays(self, k: int = 0) -> np.ndarray:
+        """(H, Y) fund outlays on each household under option k, all lines, mean over the
+        replications [yuan]: :meth:`household_outlays` averaged, from each variant's mean
+        (outlays are a weighted sum of the variants', so their mean is the same sum of the
+        means) — without the (R, H, Y) array, once per variant instead of per option."""
+        total = np.zeros((self.registry.n_households, len(self.years)))
+        means = self._mean_outlays
+        for variant, line, amount, weight in self._variant_weights(self.weights[k]):
+            eligible = amount.households
+            total[eligible] += means[(variant.name, line)] * weight[eligible][:, None]
+        return total
+
+    @cached_property
+    def _mean_outlays(self) -> dict[tuple[str, str], np.ndarray]:
+        """(E, Y) each variant's outlays on each budget line, mean over replications [yuan]."""
+        return {key: amount.amount.mean(axis=0, dtype=np.float64)
+                for key, amount in self.outlays.items()}
 
     def household_recovered(self, k: int = 0) -> np.ndarray:
         """(H,) money coming back to the county from each household under option k, summed over

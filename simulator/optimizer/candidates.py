@@ -274,7 +274,7 @@ def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed:
                                                len(result.years))
         p_return_first_year[:, k] = returned.mean(axis=0)
         p_at_risk_first_year[:, k] = at_risk.mean(axis=0)
-    cost = np.stack([fold_to_plan_years(result.household_outlays(k).mean(axis=0), plan_years)
+    cost = np.stack([fold_to_plan_years(result.household_mean_outlays(k), plan_years)
                      for k in range(k_count)], axis=1)  # (H, K, P)
     cap = scenario.policy.household_cap_yuan
     if cap is not None:

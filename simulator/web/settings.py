@@ -110,20 +110,21 @@ MAX_RUN_NOTE_CHARACTERS = 500
 """Longest name and note a planner gives a run (longer text is cut)."""
 
 STAGE_SECONDS: dict[str, float] = {
-    "simulating every package (in-sample)": 6.3,
-    "solving the allocation": 9.2,
-    "the plan without the coverage rule": 7.4,
-    "simulating every package (fresh replications)": 7.1,
-    "the plan's incomes (fresh replications)": 1.8,
-    "budget frontier": 3.7,
+    "simulating every package (in-sample)": 5.2,
+    "solving the allocation": 9.8,
+    "the plan without the coverage rule": 7.5,
+    "simulating every package (fresh replications)": 4.7,
+    "the plan's incomes (fresh replications)": 3.3,
+    "budget frontier": 2.9,
     "smallest budget meeting the exit targets": 0.1,
-    "sensitivity": 11.4,
-    "writing the proposal": 4.0,
+    "sensitivity": 19.7,
+    "writing the proposal": 3.5,
     "income paths of the best alternatives": 3.0,
 }
 """The main job's stages in the order they run, with their seconds on ruyuan-2016 at 200
-replications (benchmarks/main_job.py; the web page's own last stage a guess): the time left is
-these, scaled by how the stages done so far compared with them."""
+replications with an empty run cache (benchmarks/main_job.py, cold; the web page's own last
+stage a guess): the time left is these, scaled by how the stages done so far compared with
+them."""
 
 REGISTRY_TEMPLATE_NAME = "农户名册模板.xlsx"
 """The name the registry template is saved under."""

@@ -53,6 +53,9 @@ simulation settings it does read — replications, seed — are parts of the key
 plan is keyed by its packages and households). A test checks the engine's results do not move
 when they change."""
 
+STALE_STAGING_SECONDS = 3600.0
+"""A half-written entry older than this [s] was left by a process that died: removed."""
+
 FORMAT = 1
 """Version of the folder layout (a new layout makes new keys)."""
 
@@ -208,7 +211,9 @@ class RunCache:
         return sorted(out, key=lambda e: e.last_used)
 
     def evict(self) -> list[str]:
-        """Remove the least recently used runs until the cache fits its size; their keys."""
+        """Remove the least recently used runs until the cache fits its size, and what a
+        process killed while writing left behind; the runs' keys."""
+        self._remove_stale_staging()
         entries = self.entries()
         total = sum(e.size_bytes for e in entries)
         removed = []
@@ -219,6 +224,15 @@ class RunCache:
             total -= entry.size_bytes
             removed.append(entry.key)
         return removed
+
+    def _remove_stale_staging(self) -> None:
+        if not self.directory.is_dir():
+            return
+        now = time.time()
+        for folder in self.directory.glob(".staging-*"):
+            with contextlib.suppress(OSError):
+                if now - folder.stat().st_mtime > STALE_STAGING_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     def clear(self) -> int:
         """Remove every kept run (and any half-written one); how many runs were kept."""

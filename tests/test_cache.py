@@ -112,6 +112,16 @@ def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used(tmp_path: 
 
 def test_a_damaged_run_is_a_miss_and_is_removed(tmp_path: Path) -> None:
     kept = RunCache(tmp_path / "cache")
+    # what a process killed while writing left: removed once it is old, not while it may be
+    # another process's entry on its way in
+    stale, fresh = tmp_path / "cache" / ".staging-old", tmp_path / "cache" / ".staging-new"
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+        (folder / "stable.npy").write_bytes(b"half")
+    past = time.time() - 2 * 3600
+    os.utime(stale, (past, past))
+    kept.evict()
+    assert not stale.exists() and fresh.exists()
     kept.store("k", {"stable": np.ones((1, 2, 3), dtype=bool)})
     (tmp_path / "cache" / "k" / "stable.npy").write_bytes(b"not an array")
     assert kept.load("k") is None

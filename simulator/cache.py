@@ -44,6 +44,9 @@ ten default-scenario candidate runs (guess: room for a planner's afternoon of wh
 
 MANIFEST = "manifest.json"
 BYTES_FILE = "data.bin"
+MARK = "tuopin_run_cache"
+"""The key every entry's manifest carries (with :data:`FORMAT`): what marks a folder as an
+entry of this cache."""
 
 SETTINGS_NOT_SIMULATED = ("name", "name_zh", "description", "description_zh", "issuer",
                           "prepared_on", "budget", "capacities", "capacity_costs", "policy",
@@ -71,6 +74,21 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+@cache
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries whose numbers a run depends on (random streams, special
+    functions, the event calendar, font cutting): an upgrade makes new entries."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("numpy", "scipy", "simpy", "fonttools"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
 def _files(root: Path) -> Iterator[Path]:
     for path in root.rglob("*"):
         if path.suffix in (".py", ".toml") and path.is_file():
@@ -87,7 +105,8 @@ def run_key(scenario: Any, registry: Any, *, packages: Sequence[Any], assignment
     plain = {key: value for key, value in to_plain(scenario).items()
              if key not in SETTINGS_NOT_SIMULATED}
     digest = hashlib.sha256()
-    digest.update(json.dumps({"format": FORMAT, "code": code_digest(), "scenario": plain,
+    digest.update(json.dumps({"format": FORMAT, "code": code_digest(),
+                              "libraries": library_versions(), "scenario": plain,
                               "packages": [p.name for p in packages], "reps": int(reps),
                               "seed": int(seed), "keep_income": bool(keep_income)},
                              sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
@@ -181,7 +200,7 @@ class RunCache:
         staging = self.directory / f".staging-{uuid.uuid4().hex}"
         try:
             staging.mkdir(parents=True)
-            manifest = {**write(staging), "created": time.time()}
+            manifest = {**write(staging), MARK: FORMAT, "created": time.time()}
             (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             if _size(staging) > self.max_bytes:
                 return
@@ -193,7 +212,8 @@ class RunCache:
             return
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self.evict()
+        with contextlib.suppress(OSError):  # a folder gone or locked: the next store evicts
+            self.evict()
 
     # -- keeping it in bounds -----------------------------------------------------------------
 
@@ -203,11 +223,11 @@ class RunCache:
         if not self.directory.is_dir():
             return out
         for folder in self.directory.iterdir():
-            manifest = folder / MANIFEST
-            if folder.name.startswith(".") or not manifest.is_file():
+            if folder.name.startswith(".") or not _is_entry(folder):
                 continue
             with contextlib.suppress(OSError):
-                out.append(Entry(folder.name, _size(folder), manifest.stat().st_mtime))
+                out.append(Entry(folder.name, _size(folder),
+                                 (folder / MANIFEST).stat().st_mtime))
         return sorted(out, key=lambda e: e.last_used)
 
     def evict(self) -> list[str]:
@@ -236,13 +256,24 @@ class RunCache:
 
     def clear(self) -> int:
         """Remove every kept run (and any half-written one); how many runs were kept."""
-        kept = len(self.entries())
+        entries = self.entries()
+        for entry in entries:
+            shutil.rmtree(self.directory / entry.key, ignore_errors=True)
         if self.directory.is_dir():
-            for folder in self.directory.iterdir():
-                if folder.is_dir() and (folder.name.startswith(".staging-")
-                                        or (folder / MANIFEST).is_file()):
-                    shutil.rmtree(folder, ignore_errors=True)
-        return kept
+            for folder in self.directory.glob(".staging-*"):
+                shutil.rmtree(folder, ignore_errors=True)
+        return len(entries)
+
+
+def _is_entry(folder: Path) -> bool:
+    """Whether ``folder`` is one of the cache's entries — its manifest carries the cache's
+    mark — and not, say, a command's output folder that happens to sit in the same place
+    (its manifest.json is another file): only entries are counted, evicted or cleared."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get(MARK) == FORMAT
 
 
 def _size(folder: Path) -> int:

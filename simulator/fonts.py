@@ -48,6 +48,12 @@ def missing_glyphs(text: str) -> set[str]:
 
 
 @cache
+def _font_digest() -> str:
+    """SHA-256 of the bundled CJK font file."""
+    return hashlib.sha256(cjk_font_path().read_bytes()).hexdigest()
+
+
+@cache
 def _charmap(path: str) -> frozenset[int]:
     from matplotlib.ft2font import FT2Font
 
@@ -64,13 +70,13 @@ def cjk_subset(text: str, *, flavor: str | None = None,
 
     from fontTools import subset
 
-    from simulator.cache import active, code_digest
+    from simulator.cache import active, code_digest, library_versions
 
     characters = "".join(sorted(set(text)))
     kept = active()
     key = hashlib.sha256(json.dumps(
-        {"what": "CJK font subset", "code": code_digest(), "font": str(cjk_font_path()),
-         "font_bytes": cjk_font_path().stat().st_size, "characters": characters,
+        {"what": "CJK font subset", "code": code_digest(), "libraries": library_versions(),
+         "font": _font_digest(), "characters": characters,
          "flavor": flavor, "convert": None if convert is None else convert.__qualname__},
         ensure_ascii=False).encode("utf-8")).hexdigest()
     if kept is not None:  # the same characters come back run after run: cut them once

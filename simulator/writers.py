@@ -90,7 +90,6 @@ def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
                              output_dir: Path, lang: str = "zh") -> list[Path]:
     """Write allocation.csv, summary.json and the optimiser's plots (PNG and SVG)."""
     from simulator import plots
-    from simulator.engine import simulate as run_simulation
     from simulator.files import save_figure
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -100,12 +99,8 @@ def write_allocation_outputs(allocation: Any, summary: dict[str, Any],
                            "comparison")
     if allocation.frontier:
         outputs += save_figure(plots.frontier(allocation, lang=lang), output_dir, "frontier")
-    # the plan's own figures, on the same fresh replications it was evaluated on
-    evaluation = allocation.evaluation_set.result
-    simulated = run_simulation(allocation.scenario, allocation.plan,
-                               registry=allocation.registry, reps=evaluation.reps,
-                               seed=evaluation.seed)
-    return outputs + plan_figures(simulated, output_dir, lang)
+    # the plan's own figures, from its run on the same fresh replications it was evaluated on
+    return outputs + plan_figures(allocation.plan_run, output_dir, lang)
 
 
 def write_comparison_outputs(comparison: Any, summary: dict[str, Any], output_dir: Path,

@@ -169,3 +169,15 @@ def test_a_font_cut_once_is_read_back(tmp_path: Path) -> None:
         other = cjk_subset("乳源", flavor="woff")
     assert first == again == cjk_subset("乳源瑶族自治县", flavor="woff")  # as without a cache
     assert other != first and len(kept.entries()) == 2
+
+
+def test_folders_that_are_not_entries_are_never_counted_or_removed(tmp_path: Path) -> None:
+    """A command's output folder in the cache's place (its own manifest.json) is left alone
+    by eviction and clearing."""
+    kept = RunCache(tmp_path, max_bytes=0)
+    output = tmp_path / "ruyuan"
+    output.mkdir()
+    (output / "manifest.json").write_text('{"files": {}}', encoding="utf-8")
+    kept.store("k", {"stable": np.ones((1, 2, 3), dtype=bool)})  # too large for 0 bytes
+    assert kept.entries() == [] and kept.clear() == 0 and kept.evict() == []
+    assert (output / "manifest.json").is_file()

@@ -352,6 +352,19 @@ def test_a_share_may_be_typed_as_a_percentage(typed: str, share: float) -> None:
     assert targets[0] == pytest.approx(share) and targets[1:] == pytest.approx((0.4, 0.267))
 
 
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "sNaN", "五千"])
+def test_a_number_beyond_reason_is_reported_not_a_crash(typed: str) -> None:
+    from simulator.errors import TuopinError
+    from simulator.scenario import load_scenario
+    from simulator.web.forms import INPUT_PREFIX, overrides_from_form
+
+    scenario = load_scenario("ruyuan-2016")
+    overrides = overrides_from_form({f"{INPUT_PREFIX}budget.yearly_yuan[0]": typed}, scenario)
+    with pytest.raises(TuopinError) as caught:
+        load_scenario("ruyuan-2016", overrides)
+    assert any(p.where == "budget.yearly_yuan[0]" for p in caught.value.problems)
+
+
 def test_a_registry_template_with_chinese_headers_reads_back(client, tmp_path: Path) -> None:
     from simulator.registry import load_registry
 

@@ -156,7 +156,10 @@ def message_language(args: Sequence[str]) -> str:
         value = os.environ.get(name, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
-    system = locale.getlocale()[0] or ""  # Windows sets no LANG: its own locale name
+    try:  # Windows sets no LANG: its own locale name
+        system = locale.getlocale()[0] or ""
+    except ValueError:  # a locale Python cannot parse
+        system = ""
     return "zh" if system.lower().startswith(("zh", "chinese")) else "en"
 
 

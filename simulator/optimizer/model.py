@@ -25,6 +25,7 @@ Every constraint has a stable name so reports can say which limit binds; anythin
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
@@ -161,7 +162,8 @@ class _StartedHiGHS(pulp.HiGHS):
     def callSolver(self, lp: pulp.LpProblem) -> None:
         # the columns' indices are known once PuLP has built the solver's model, just before
         indices, values = self.start()
-        lp.solverModel.setSolution(len(indices), indices, values)
+        with contextlib.suppress(TypeError):  # a HiGHS without partial starts solves without
+            lp.solverModel.setSolution(len(indices), indices, values)
         super().callSolver(lp)
 
 

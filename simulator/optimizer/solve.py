@@ -170,7 +170,7 @@ class AllocationResult:
                         if line.placed}
         names = [{v.name for v in package.variants} for package in cands.packages]
         placed = np.zeros(len(choice))
-        for (variant, line), amount in cands.result.outlays.items():
+        for (variant, line), amount in sorted(cands.result.outlays.items()):
             if line not in placed_lines:
                 continue
             households = np.asarray(amount.households)

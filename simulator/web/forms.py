@@ -235,7 +235,7 @@ def _typed_number(text: str, scale: float = 1.0, *, share: bool = False,
         if share and (percent or 1 < typed <= PERCENT_MAX):
             typed /= 100
         number = float(typed)
-    except (decimal.InvalidOperation, ValueError, OverflowError):
+    except (ArithmeticError, ValueError):  # decimal's own errors (1e999999) among them
         return json.dumps(text.strip(), ensure_ascii=False)
     if not math.isfinite(number):
         return json.dumps(text.strip(), ensure_ascii=False)

@@ -214,11 +214,11 @@ def allocation_lines(summary: dict[str, Any], timings: dict[str, float],
         name = entry["name_zh"] if lang == "zh" else entry["limit"]
         if entry["per_field_unit"]:
             unit = entry["unit_zh"] if lang == "zh" else entry["unit_en"]
-            lines.append("  " + say("binds_unit", lang, path=entry["limit"], name=name,
-                                    row=entry["constraint"], price=price, unit=unit))
+            lines.append("  " + say("binds_unit", lang, name=name, row=entry["constraint"],
+                                    price=price, unit=unit))
         else:
-            lines.append("  " + say("binds_rule", lang, path=entry["limit"], name=name,
-                                    row=entry["constraint"], price=price))
+            lines.append("  " + say("binds_rule", lang, name=name, row=entry["constraint"],
+                                    price=price))
     if summary.get("frontier"):
         levels = ("；" if lang == "zh" else "; ").join(
             say("frontier_level", lang, factor=p["budget_factor"],
@@ -267,6 +267,19 @@ def status_text(status: str, lang: str) -> str:
 def plan_name(key: str, lang: str) -> str:
     """A baseline allocation by its name in ``lang`` (its key in English, as summary.json)."""
     return labels.plan(key, "zh") if lang == "zh" else key
+
+
+def runner_text(description: str, lang: str) -> str:
+    """Where a province's counties ran (:mod:`simulator.province.runners`), in ``lang``."""
+    if lang != "zh":
+        return description
+    local = re.fullmatch(r"a local Dask cluster of (\d+) worker processes", description)
+    if local:
+        return f"本机的 Dask 集群（{local[1]} 个工作进程）"
+    remote = re.fullmatch(r"the Dask cluster at (.+)", description)
+    if remote:
+        return f"Dask 集群 {remote[1]}"
+    return "本进程" if description == "this process" else description
 
 
 def wan_text(yuan: float) -> str:

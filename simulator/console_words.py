@@ -132,9 +132,9 @@ WORDS: dict[str, dict[str, str]] = {
                     "zh": "比不设此要求的方案多花 {wan:,.0f} 万元"},
     "spends_less": {"en": "spends {wan:,.0f} 万元 less than",
                     "zh": "比不设此要求的方案少花 {wan:,.0f} 万元"},
-    "binds_unit": {"en": "binds: {path} ({row}): {price:.4g} stable exits per {unit}",
+    "binds_unit": {"en": "binds: {name} ({row}): {price:.4g} stable exits per {unit}",
                    "zh": "受限：{name}，每多 1 {unit}多出 {price:.4g} 户稳定脱贫"},
-    "binds_rule": {"en": "binds: {path} ({row}): {price:.4g} stable exits per unit of the rule",
+    "binds_rule": {"en": "binds: {name} ({row}): {price:.4g} stable exits per unit of the rule",
                    "zh": "受限：{name}，该要求每放宽一个单位多出 {price:.4g} 户稳定脱贫"},
     "frontier": {"en": "budget frontier (added stable exits): {levels}",
                  "zh": "预算—脱贫曲线（新增稳定脱贫户数）：{levels}"},
@@ -170,6 +170,34 @@ WORDS: dict[str, dict[str, str]] = {
                              "zh": "模拟生成的监测记录（不是真实数据）：{path}"},
     "watch_wrote": {"en": "wrote watchlist.xlsx, watchlist.csv and summary.json to {directory}",
                     "zh": "已写出 watchlist.xlsx、watchlist.csv 和 summary.json，在 {directory}"},
+    # scenarios compared (tuopin compare)
+    "compared": {"en": "{n} scenarios on common random numbers: {reps} replications, seed {seed}",
+                 "zh": "{n} 个情景，使用相同的随机数：{reps} 次模拟，随机种子 {seed}"},
+    "compared_scenario": {"en": "{name}: {added:+,.1f} stable exits added over no support at "
+                                "{cost} each; stable exits in all {stable}",
+                          "zh": "{name}：比不扶持新增稳定脱贫 {added:+,.1f} 户，每户 {cost}；"
+                                "稳定脱贫合计 {stable}"},
+    "beats": {"en": "beats", "zh": "更好"},
+    "trails": {"en": "trails", "zh": "更差"},
+    "even": {"en": "is not distinguishable from", "zh": "无法区分"},
+    "difference": {"en": "{scenario} {verb} {against}: {mean:+,.1f} ± {half:,.1f} added stable "
+                         "exits (paired 95 % CI {low:+,.1f} to {high:+,.1f})",
+                   "zh": "{scenario}与{against}相比{verb}：新增稳定脱贫相差 "
+                         "{mean:+,.1f} ± {half:,.1f} 户（配对 95% 置信区间 {low:+,.1f} 至 "
+                         "{high:+,.1f}）"},
+    # a province (tuopin province)
+    "province": {"en": "{name}: {counties} counties, {households:,} households, on {runner}",
+                 "zh": "{name}：{counties} 个县，{households:,} 户，运行于{runner}"},
+    "province_added": {"en": "stable exits added over no support: {mean:,.1f} (95 % CI "
+                             "{low:,.1f}–{high:,.1f}), {cost} per added exit (net {net})",
+                       "zh": "比不扶持新增稳定脱贫：{mean:,.1f} 户（95% 置信区间 {low:,.1f}–"
+                             "{high:,.1f}），每新增一户 {cost}（净成本 {net}）"},
+    "province_bound": {"en": "in-sample {objective:,.1f} expected stable exits, bound "
+                             "{bound:,.1f} (gap {gap:.3f} %)",
+                       "zh": "测算用模拟中预期稳定脱贫 {objective:,.1f} 户，上界 {bound:,.1f}"
+                             "（差距 {gap:.3f}%）"},
+    "province_county": {"en": "{name}: budget {budget}, adds {added:,.1f} stable exits",
+                        "zh": "{name}：分得资金 {budget}，新增稳定脱贫 {added:,.1f} 户"},
     # the run cache (tuopin cache)
     "cache_off": {"en": "the run cache is off (TUOPIN_CACHE=off)",
                   "zh": "运行缓存已关闭（TUOPIN_CACHE=off）"},
@@ -191,7 +219,7 @@ WORDS: dict[str, dict[str, str]] = {
                              "command and the traceback above",
                        "zh": "内部错误：这是 tuopin 本身的缺陷，"
                              "请把上面的命令和报错信息一起报告给开发者"},
-    "usage_hint": {"en": "", "zh": "（用“{command} -h”查看用法）"},
+    "usage_hint": {"en": " (see {command} -h)", "zh": "（用“{command} -h”查看用法）"},
 }
 """Every line the commands print, by key: ``{"en": …, "zh": …}`` templates for
 :meth:`str.format`."""

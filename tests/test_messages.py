@@ -128,3 +128,21 @@ def test_a_mistyped_command_line_is_told_in_chinese(cli, monkeypatch, args) -> N
     assert result.stderr.startswith("错误：") and "-h”查看用法" in result.stderr
     outside_quotes = re.sub(r"“[^”]*”", "", result.stderr)
     assert set(LATIN_WORD.findall(outside_quotes)) <= ALLOWED, result.stderr
+
+
+def test_every_printed_line_has_both_languages_with_the_same_fields() -> None:
+    from string import Formatter
+
+    from simulator.console_words import WORDS
+
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+    for key, texts in WORDS.items():
+        assert set(texts) == {"en", "zh"}, key
+        # Chinese may leave out a technical name (a row's), never show one English lacks
+        assert fields(texts["zh"]) <= fields(texts["en"]), key
+        # what is printed in Chinese holds no English word but the names it fills in
+        shown = re.sub(r"\{[^}]*\}|\S+\.(json|csv|xlsx)", "", texts["zh"])  # names, files
+        words = set(LATIN_WORD.findall(shown))
+        assert words <= ALLOWED | {"TUOPIN_CACHE", "off", "Dask", "MB"}, (key, words)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.base import cli, json_option, lang_option, record
-from simulator.console import yuan_text
+from simulator.cli.base import cli, console_language, json_option, lang_option, record
+from simulator.console import runner_text, yuan_text
+from simulator.console_words import say
 from simulator.files import sha256_of, write_json, write_table
 from simulator.outputs import OutputRun
 from simulator.scenario.model import MAX_REPLICATIONS
@@ -72,17 +73,19 @@ def province(province_file: Path, output_dir: Path, cluster: str | None, reps: i
     if as_json:
         return
     added = summary["added_stable_exits"]
-    click.echo(f"{loaded.name_zh}: {summary['counties']} counties, "
-               f"{summary['households']:,} households, on {result.runner}")
-    click.echo(f"  stable exits added over no support: {added['mean']:,.1f} "
-               f"(95 % CI {added['ci95'][0]:,.1f}–{added['ci95'][1]:,.1f}), "
-               f"{yuan_text(summary['cost_per_added_stable_exit_yuan'])} per added exit "
-               f"(net {yuan_text(summary['net_cost_per_added_stable_exit_yuan'])})")
-    click.echo(f"  in-sample {summary['in_sample']['objective']:,.1f} expected stable exits, "
-               f"bound {summary['in_sample']['bound']:,.1f} (gap "
-               f"{100 * summary['in_sample']['gap']:.3f} %)")
+    in_sample = summary["in_sample"]
+    says = console_language()
+    click.echo(say("province", says, name=loaded.name_zh, counties=summary["counties"],
+                   households=summary["households"],
+                   runner=runner_text(result.runner, says)))
+    click.echo("  " + say("province_added", says, mean=added["mean"], low=added["ci95"][0],
+                          high=added["ci95"][1],
+                          cost=yuan_text(summary["cost_per_added_stable_exit_yuan"], says),
+                          net=yuan_text(summary["net_cost_per_added_stable_exit_yuan"], says)))
+    click.echo("  " + say("province_bound", says, objective=in_sample["objective"],
+                          bound=in_sample["bound"], gap=100 * in_sample["gap"]))
     for name, county in summary["by_county"].items():
-        budget = sum(county["budget_yuan"].values())
-        click.echo(f"  {name}: budget {yuan_text(budget)}, adds "
-                   f"{county['added_stable_exits']['mean']:,.1f} stable exits")
-    click.echo(f"wrote {len(written)} files to {output_dir}")
+        click.echo("  " + say("province_county", says, name=name,
+                              budget=yuan_text(sum(county["budget_yuan"].values()), says),
+                              added=county["added_stable_exits"]["mean"]))
+    click.echo(say("wrote", says, n=len(written), directory=output_dir))

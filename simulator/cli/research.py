@@ -10,6 +10,7 @@ import click
 from simulator.cli.base import (
     cache_option,
     cli,
+    console_language,
     json_option,
     lang_option,
     record,
@@ -22,6 +23,7 @@ from simulator.console import (
     spread_text,
     yuan_text,
 )
+from simulator.console_words import say
 from simulator.files import (
     sha256_of,
 )
@@ -153,19 +155,19 @@ def compare(scenarios: tuple[str, ...], output_dir: Path, plan_path: Path | None
         record(out, outputs, made, as_json, summary=summary)
     if as_json:
         return
-    click.echo(f"{len(loaded)} scenarios on common random numbers: {comparison.reps} "
-               f"replications, seed {comparison.seed}")
+    says = console_language()
+    click.echo(say("compared", says, n=len(loaded), reps=comparison.reps, seed=comparison.seed))
     for name, outcome, figures in zip(comparison.names(), comparison.outcomes,
                                       comparison.summaries, strict=True):
-        click.echo(f"  {name}: {figures['added_stable_exits']['mean']:+,.1f} stable exits added "
-                   f"over no support at {yuan_text(figures['cost_per_added_stable_exit_yuan'])} "
-                   f"each; stable exits in all {spread_text(outcome.stable_exits)}")
+        click.echo("  " + say("compared_scenario", says, name=name,
+                              added=figures["added_stable_exits"]["mean"],
+                              cost=yuan_text(figures["cost_per_added_stable_exit_yuan"], says),
+                              stable=spread_text(outcome.stable_exits)))
     for difference in summary["paired_differences"]:
         gain = difference["added_stable_exits"]
-        half = (gain["ci95"][1] - gain["ci95"][0]) / 2
-        verb = "beats" if gain["ci95"][0] > 0 else "trails" if gain["ci95"][1] < 0 else \
-            "is not distinguishable from"
-        click.echo(f"  {difference['scenario']} {verb} {difference['against']}: "
-                   f"{gain['mean']:+,.1f} ± {half:,.1f} added stable exits (paired 95 % CI "
-                   f"{gain['ci95'][0]:+,.1f} to {gain['ci95'][1]:+,.1f})")
-    click.echo(f"wrote {len(outputs)} files to {output_dir}")
+        low, high = gain["ci95"]
+        verb = say("beats" if low > 0 else "trails" if high < 0 else "even", says)
+        click.echo("  " + say("difference", says, scenario=difference["scenario"], verb=verb,
+                              against=difference["against"], mean=gain["mean"],
+                              half=(high - low) / 2, low=low, high=high))
+    click.echo(say("wrote", says, n=len(outputs), directory=output_dir))

@@ -535,3 +535,15 @@ def test_a_finished_run_is_renamed_and_kept(client) -> None:
     kept = Run.load(run.directory)
     assert (kept.name, kept.note) == (run.name, run.note)
     assert "提高光伏电价" in client.get("/runs").text
+
+
+def test_downloads_are_named_by_the_plan_and_the_planners_run_name(client) -> None:
+    from simulator.web.views import Results
+
+    run = client.app.state.manager.get(_finished_run(client, 4))
+    run.name = "提高/光伏电价"  # a slash cannot stand in a file name
+    saved = Results(run).download_name("proposal.xlsx")
+    assert saved.startswith("测试_提高") and "光伏电价_" in saved and "/" not in saved
+    assert saved.endswith(f"_第{run.number}次_预算方案.xlsx")
+    run.name = ""
+    assert "__" not in Results(run).download_name("proposal.xlsx")

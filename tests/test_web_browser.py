@@ -228,6 +228,7 @@ def test_a_planner_runs_looks_compares_and_takes_away(server, browser_page, shot
     # saved under the county's and the plan's names, so runs do not overwrite one another
     saved = downloading.value.suggested_filename
     assert saved.startswith("测试县") and saved.endswith("_第1次_预算方案.xlsx"), saved
+    assert "_基准方案_" in saved, saved  # the planner's name for the run
     workbook = openpyxl.load_workbook(workbook_path)
     sheet = dict(row for row in workbook["摘要"].iter_rows(min_row=2, values_only=True))
     assert sheet["申请资金 合计（万元）"] == pytest.approx(asked_wan)

@@ -139,8 +139,9 @@ class Results:
         return [name for name in self.downloads() if name in TECHNICAL_FILES]
 
     def download_name(self, name: str) -> str:
-        """The name a file is saved under: {县}_{方案}_{日期}_预算方案.xlsx, so that the files
-        of different runs do not overwrite one another in a downloads folder."""
+        """The name a file is saved under: {县}_{方案}_{计算名称}_{日期}_第N次_预算方案.xlsx (the
+        planner's name for the run when there is one), so that the files of different runs do
+        not overwrite one another in a downloads folder."""
         stem, _, suffix = name.rpartition(".")
         if stem not in DOWNLOAD_STEMS:
             return name
@@ -149,8 +150,8 @@ class Results:
         day = time.strftime("%Y%m%d", time.localtime(self.run.finished or time.time()))
         if county and plan.startswith(county):
             county = ""  # the plan's name names the county already
-        parts = [p for p in (county, plan, day, f"第{self.run.number}次", DOWNLOAD_STEMS[stem])
-                 if p]
+        parts = [p for p in (county, plan, self.run.name.strip(), day, f"第{self.run.number}次",
+                             DOWNLOAD_STEMS[stem]) if p]
         return _safe_file_name("_".join(parts)) + "." + suffix
 
     def scenario_name(self, lang: str) -> str:

@@ -170,6 +170,48 @@ WORDS: dict[str, dict[str, str]] = {
                              "zh": "模拟生成的监测记录（不是真实数据）：{path}"},
     "watch_wrote": {"en": "wrote watchlist.xlsx, watchlist.csv and summary.json to {directory}",
                     "zh": "已写出 watchlist.xlsx、watchlist.csv 和 summary.json，在 {directory}"},
+    # the early-warning backtest (tuopin watch --backtest)
+    "backtest_head": {"en": "{scenario}: backtest of watch year {year} on {worlds} synthetic "
+                            "histories, K = {k:,} households",
+                      "zh": "{scenario}：对监测年份 {year} 的回测，{worlds} 段模拟历史，"
+                            "名单 K = {k:,} 户"},
+    "percent_interval": {"en": "{mean:.1f} % (95 % interval {low:.1f}–{high:.1f})",
+                         "zh": "{mean:.1f}%（95% 区间 {low:.1f}–{high:.1f}）"},
+    "backtest_precision": {"en": "precision at K: model {model}, triggers alone {rules}",
+                           "zh": "名单准确率（前 K 户）：模型 {model}，只用规则 {rules}"},
+    "backtest_recall": {"en": "recall at K: model {model}, triggers alone {rules}",
+                        "zh": "名单覆盖率（前 K 户）：模型 {model}，只用规则 {rules}"},
+    "backtest_gain": {"en": "recall gain of the model: {mean:+.1f} points (95 % CI {low:+.1f} to "
+                            "{high:+.1f}), paired by history",
+                      "zh": "模型比规则多覆盖 {mean:+.1f} 个百分点（95% 置信区间 {low:+.1f} 至 "
+                            "{high:+.1f}，按历史配对）"},
+    "backtest_calibration": {"en": "calibration: {inside} of {n} deciles of predicted risk inside "
+                                   "their band (95 % jointly)",
+                             "zh": "校准：预测风险的 {n} 个十分位组中有 {inside} 个落在区间内"
+                                   "（联合 95%）"},
+    "backtest_synthetic": {"en": "the histories are synthetic (simulated by the model), not real "
+                                 "data",
+                           "zh": "这些历史是模型模拟的，不是真实数据"},
+    "backtest_wrote": {"en": "wrote backtest.json and backtest_calibration.csv to {directory}",
+                       "zh": "已写出 backtest.json 和 backtest_calibration.csv，在 {directory}"},
+    # calibration (tuopin calibrate)
+    "calibrated": {"en": "{name}: fitted {n} parameters in {simulations} simulations (objective "
+                         "{start:.3f} → {end:.3f})",
+                   "zh": "{name}：拟合了 {n} 个参数，共 {simulations} 次模拟"
+                         "（目标函数 {start:.3f} → {end:.3f}）"},
+    "fitted": {"en": "{name} = {value:g} (was {before:g})",
+               "zh": "{name} = {value:g}（原为 {before:g}）"},
+    "targets_inside": {"en": "{use} targets inside their band on fresh random numbers: {inside} "
+                             "of {n}",
+                       "zh": "{use}目标在新的随机数下落在区间内的：{n} 个中有 {inside} 个"},
+    "use_fit": {"en": "fit", "zh": "拟合"},
+    "use_validation": {"en": "validation", "zh": "验证"},
+    "target_check": {"en": "{mark} {name}: published {published:g}, simulated {mean:.4g} "
+                           "({low:.4g}–{high:.4g})",
+                     "zh": "{mark} {name}：公布值 {published:g}，模拟值 {mean:.4g}（{low:.4g}–"
+                           "{high:.4g}）"},
+    "inside_mark": {"en": "ok ", "zh": "✓"},
+    "outside_mark": {"en": "OUT", "zh": "✗"},
     # scenarios compared (tuopin compare)
     "compared": {"en": "{n} scenarios on common random numbers: {reps} replications, seed {seed}",
                  "zh": "{n} 个情景，使用相同的随机数：{reps} 次模拟，随机种子 {seed}"},

@@ -255,18 +255,21 @@ def test_calibrated_scenario_extends_the_raw_one_and_says_what_was_fitted(
 
 def test_cli_calibrate_writes_scenario_report_and_manifest(cli, tmp_path: Path,
                                                            tiny_scenario_path: Path,
-                                                           targets_path: Path) -> None:
+                                                           targets_path: Path,
+                                                           monkeypatch) -> None:
     out = tmp_path / "cal"
+    monkeypatch.setenv("TUOPIN_LANG", "zh")  # what it prints, in Chinese
     result = cli("calibrate", tiny_scenario_path, "--targets", targets_path, "-o", out,
                  "--seed", "3")
     assert result.exit_code == 0, result.stderr
+    assert "拟合了" in result.stdout and "验证目标" in result.stdout and "已写出" in result.stdout
+    monkeypatch.setenv("TUOPIN_LANG", "en")
     for name in ("tiny-calibrated.toml", "calibration.csv", "calibration.html",
                  "calibration.svg", "calibration.png", "summary.json", "manifest.json"):
         assert (out / name).is_file(), name
     page = (out / "calibration.html").read_text(encoding="utf-8")
     assert "<svg" in page and "Held-out targets" in page and "http" not in page.split(
         "<svg")[0].split("<style>")[0]
-    assert "validation targets inside their band" in result.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text(TARGETS.replace("use = \"validation\"", "use = \"check\""), encoding="utf-8")
     failed = cli("calibrate", tiny_scenario_path, "--targets", bad, "-o", tmp_path / "x")

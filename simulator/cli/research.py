@@ -27,6 +27,7 @@ from simulator.console_words import say
 from simulator.files import (
     sha256_of,
 )
+from simulator.messages import where_zh
 from simulator.outputs import OutputRun
 from simulator.population import population_of
 from simulator.scenario import load_scenario
@@ -87,22 +88,25 @@ def calibrate(scenario: str, targets_path: Path, output_dir: Path, seed: int | N
         record(out, written, made, as_json, summary=summary)
     if as_json:
         return
-    click.echo(f"{loaded.name}: fitted {len(calibration.fitted_values)} parameters in "
-               f"{calibration.simulations} simulations (objective "
-               f"{calibration.objective_start:.3f} → {calibration.objective:.3f})")
+    says = console_language()
+    click.echo(say("calibrated", says, name=loaded.display_name(says),
+                   n=len(calibration.fitted_values), simulations=calibration.simulations,
+                   start=calibration.objective_start, end=calibration.objective))
     for path, value in calibration.fitted_values.items():
-        click.echo(f"  {path} = {value:g} (was {calibration.starting_values[path]:g})")
+        name = where_zh(path) if says == "zh" else path
+        click.echo("  " + say("fitted", says, name=name, value=value,
+                              before=calibration.starting_values[path]))
     for use in ("fit", "validation"):
         checks = [c for c in calibration.checks if c.target.use == use]
-        inside = sum(c.inside for c in checks)
-        click.echo(f"  {use} targets inside their band on fresh random numbers: {inside} of "
-                   f"{len(checks)}")
+        click.echo("  " + say("targets_inside", says, use=say(f"use_{use}", says),
+                              inside=sum(c.inside for c in checks), n=len(checks)))
         for check in checks:
-            mark = "ok " if check.inside else "OUT"
-            click.echo(f"    {mark} {check.target.name}: published {check.target.value:g}, "
-                       f"simulated {check.mean:.4g} ({check.interval[0]:.4g}–"
-                       f"{check.interval[1]:.4g})")
-    click.echo(f"wrote {len(written)} files to {output_dir}")
+            click.echo("    " + say(
+                "target_check", says, mark=say("inside_mark" if check.inside else "outside_mark",
+                                               says),
+                name=check.target.name, published=check.target.value, mean=check.mean,
+                low=check.interval[0], high=check.interval[1]))
+    click.echo(say("wrote", says, n=len(written), directory=output_dir))
 
 
 @cli.command()

@@ -133,8 +133,9 @@ def _backtest(scenario, registry, registry_path, year, worlds, reps, seed, outpu
                                           replications=reps), as_json, summary=summary)
     if as_json:
         return
-    echo_lines(_backtest_lines(summary))
-    click.echo(f"wrote backtest.json and backtest_calibration.csv to {output_dir}")
+    says = console_language()
+    echo_lines(_backtest_lines(summary, says))
+    click.echo(say("backtest_wrote", says, directory=output_dir))
 
 
 def _support_lines(support: dict, lang: str) -> list[str]:
@@ -164,25 +165,24 @@ def _list_lines(summary: dict, lang: str) -> list[str]:
     return lines
 
 
-def _backtest_lines(summary: dict) -> list[str]:
+def _backtest_lines(summary: dict, lang: str) -> list[str]:
     def pct(block: dict) -> str:
         low, high = block["interval_95"]
-        return f"{block['mean']:.1f} % (95 % interval {low:.1f}–{high:.1f})"
+        return say("percent_interval", lang, mean=block["mean"], low=low, high=high)
 
     gain = summary["recall_gain_model_over_rules_points"]
     calibration = summary["calibration_by_decile"]
-    inside = sum(row["inside"] for row in calibration)
+    precision, recall = summary["precision_at_k_percent"], summary["recall_at_k_percent"]
     return [
-        f"{summary['scenario']}: backtest of watch year {summary['watch_year']} on "
-        f"{summary['worlds']} synthetic histories, K = {summary['list_size_households']:,} "
-        "households",
-        f"  precision at K: model {pct(summary['precision_at_k_percent']['model'])}, "
-        f"triggers alone {pct(summary['precision_at_k_percent']['rules'])}",
-        f"  recall at K: model {pct(summary['recall_at_k_percent']['model'])}, triggers alone "
-        f"{pct(summary['recall_at_k_percent']['rules'])}",
-        f"  recall gain of the model: {gain['mean']:+.1f} points (95 % CI "
-        f"{gain['ci95'][0]:+.1f} to {gain['ci95'][1]:+.1f}), paired by history",
-        f"  calibration: {inside} of {len(calibration)} deciles of predicted risk inside their "
-        "band (95 % jointly)",
-        "  the histories are synthetic (simulated by the model), not real data",
+        say("backtest_head", lang, scenario=summary["scenario"], year=summary["watch_year"],
+            worlds=summary["worlds"], k=summary["list_size_households"]),
+        "  " + say("backtest_precision", lang, model=pct(precision["model"]),
+                   rules=pct(precision["rules"])),
+        "  " + say("backtest_recall", lang, model=pct(recall["model"]),
+                   rules=pct(recall["rules"])),
+        "  " + say("backtest_gain", lang, mean=gain["mean"], low=gain["ci95"][0],
+                   high=gain["ci95"][1]),
+        "  " + say("backtest_calibration", lang, inside=sum(r["inside"] for r in calibration),
+                   n=len(calibration)),
+        "  " + say("backtest_synthetic", lang),
     ]

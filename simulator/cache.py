@@ -96,7 +96,7 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def run_key(scenario: Any, registry: Any, *, packages: Sequence[Any], assignment: Any,
-            reps: int, seed: int, keep_income: bool, track: Any) -> str:
+            reps: int, seed: int, keep_income: bool) -> str:
     """The digest of everything an engine run depends on: the scenario's simulated sections,
     every registry column, the packages (and for a plan each household's), replications, seed,
     what is kept, and the code."""
@@ -115,7 +115,6 @@ def run_key(scenario: Any, registry: Any, *, packages: Sequence[Any], assignment
             continue  # where the households were read from, not who they are
         _digest_value(digest, field.name, getattr(registry, field.name))
     _digest_value(digest, "assignment", assignment)
-    _digest_value(digest, "track", track)
     return digest.hexdigest()
 
 

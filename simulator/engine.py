@@ -27,7 +27,6 @@ from simulator.accounting import (
     NO_YEAR,
     PATTERN_YEARS_MAX,
     above_line,
-    above_pattern,
     exit_outcome_fields,
     household_net_income,
     judged_by_safety_net,
@@ -101,8 +100,6 @@ class _BlockInput:
     registered: np.ndarray
     """(households,) on the official registry (edge households are watched, not registered)."""
     keep_income: bool = True
-    track: np.ndarray | None = None
-    """(households,) package kept in full for each household (candidate runs), or None."""
 
 
 @dataclass
@@ -120,9 +117,7 @@ class _BlockOutput:
     """(reps, years) episodes summed over the block's registered households."""
     income_by_category: np.ndarray | None
     """(reps, years, 4) the plan's income of registered households by statistical component,
-    summed over the block (plan runs, and the tracked allocation of candidate runs)."""
-    tracked_per_capita: np.ndarray | None = None
-    """(reps, households, years) counted per-capita income under the tracked allocation."""
+    summed over the block (plan runs)."""
     assistance: np.ndarray | None = None
     """(packages, households, years, fields) the county's assistance per household, means over
     replications (:data:`simulator.assistance.FIELDS`)."""
@@ -134,18 +129,12 @@ class _BlockOutput:
     (:data:`simulator.assistance.KEPT`)."""
     kept_by_assistance_totals: np.ndarray | None = None
     """(packages, reps, 2) the same summed over the block's households."""
-    tracked_assistance_totals: np.ndarray | None = None
-    """(reps, years, totals) assistance under the tracked allocation."""
-    tracked_kept_by_assistance_totals: np.ndarray | None = None
-    """(reps, 2) stable exits only assistance makes under the tracked allocation."""
     exited_by_with_help: np.ndarray | None = None
     """(packages, households, years) chance of having exited by each year with 防返贫 help too
     (None without help)."""
     people_exited_totals: np.ndarray | None = None
     """(packages, reps, years) registered people of the block whose household has exited by the
     end of each year, with 防返贫 help where the run simulates it (plan runs only)."""
-    tracked_people_exited_totals: np.ndarray | None = None
-    """(reps, years) the same under the tracked allocation."""
 
 
 def run_block(block: Block, scenario: Scenario, variants: Sequence[Variant]) -> None:
@@ -287,11 +276,6 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     short_horizon = block.years <= PATTERN_YEARS_MAX
 
-    def judged(above: np.ndarray) -> np.ndarray:
-        """What outcomes are read from: the years at or above the line as one number each
-        (:func:`above_pattern`), or as they are on horizons too long for that."""
-        return above_pattern(above) if short_horizon else above
-
     def outcomes(years_above: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         if short_horizon:
             return outcome_fields_of_pattern(years_above, block.years, window, names)
@@ -300,7 +284,8 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     def with_help(assisted: Assisted, years_above: np.ndarray, stable: np.ndarray,
                   exit_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(R, H) stable exits only 防返贫 help keeps, and exit years with the help, from the
-        years at or above the line before it (:func:`judged`), the stable exits and the exit
+        years at or above the line before it (a pattern on short horizons), the stable exits
+        and the exit
         years then: help only raises incomes, so only households it ever lifted to their line
         can differ, and only in years it lifted them."""
         kept = np.zeros_like(stable)
@@ -336,11 +321,6 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     # and its line test and outcomes as many again. It is kept only for plan runs' charts.
     income = np.empty((n_packages, *block.shape, block.years), dtype=FLOAT) \
         if task.keep_income else None
-    # A candidate run can keep one allocation in full — the plan it will be asked about — so
-    # that the plan needs no run of its own: its households' incomes are those of their
-    # packages here, on the same random numbers.
-    track = task.track
-    tracked = np.empty((*block.shape, block.years), dtype=FLOAT) if track is not None else None
     # Each package's outcomes go straight into (packages, reps, households) arrays, years as
     # int8 indices: a list of every package's outcomes would hold them all again, in int64.
     outcome = {name: np.empty((n_packages, *block.shape), dtype=dtype)
@@ -353,16 +333,15 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
     assistance_mean = np.zeros((n_packages, households.n, block.years, len(ASSISTANCE_FIELDS)),
                                dtype=FLOAT)
     # per replication only for a plan (candidate runs keep each package's expected figures
-    # per household, which give any allocation's; the tracked allocation is summed below)
+    # per household, which give any allocation's)
     assistance_total = np.zeros((n_packages, block.reps, block.years, len(ASSISTANCE_TOTALS))) \
         if n_packages == 1 else None
     kept_mean = np.zeros((n_packages, households.n, len(KEPT)), dtype=FLOAT)
     kept_total = np.zeros((n_packages, block.reps, len(KEPT)))
-    # per replication, the people the yearly exit targets count: a plan's, and the tracked
-    # allocation's (what "met at the confidence level" is read from)
+    # per replication, the people a plan's yearly exit targets count (what "met at the
+    # confidence level" is read from)
     people = np.where(task.registered, members, 0).astype(np.float64)
     people_exited = np.zeros((n_packages, block.reps, block.years)) if n_packages == 1 else None
-    tracked_exited = np.zeros((block.reps, block.years)) if track is not None else None
     for p in range(n_packages):
         total = counted_total(task.weights[p])
         assisted = assist(total, rules)
@@ -375,15 +354,11 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
         one = outcomes(pattern, tuple(outcome))
         for name, kept in outcome.items():
             kept[p] = one[name]
-        if income is not None or tracked is not None:
+        if income is not None and assisted.watched_help is not None and assisted.help_counts:
             # what households have: the help added in place (judged_on is not read again)
-            if assisted.watched_help is not None and assisted.help_counts:
-                first, watched = rules.help_from, rules.watched
-                judged_on[:, watched, first:] += np.moveaxis(
-                    assisted.watched_help[first:], 0, -1) / members[watched, None]
-            if tracked is not None:
-                taking = track == p
-                tracked[:, taking] = judged_on[:, taking]
+            first, watched = rules.help_from, rules.watched
+            judged_on[:, watched, first:] += np.moveaxis(
+                assisted.watched_help[first:], 0, -1) / members[watched, None]
         _keep_records(assistance_mean[p], None if assistance_total is None
                       else assistance_total[p], assisted, task.registered, rules.help_from)
         kept_by_help = np.zeros_like(one["stable"])
@@ -399,11 +374,6 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                     exited_by_with_help[p, :, y] = by_then.mean(axis=0)
                 if people_exited is not None:
                     people_exited[p, :, y] = by_then @ people
-        if tracked_exited is not None:
-            mine = track == p  # only the households the tracked allocation gives package p
-            if mine.any():
-                tracked_exited += _people_exited_by(exit_with[:, mine], people[mine],
-                                                    block.years)
         kept_by = {"stable_kept_by_help": kept_by_help,
                    "stable_made_by_top_up": made_by_top_up(one["stable"], total)}
         for i, name in enumerate(KEPT):
@@ -426,22 +396,10 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
 
     registered = task.registered
     episodes = block.extra.get("inpatient_episodes", zeros)
-    income_by_category = tracked_assistance = tracked_kept = None
+    income_by_category = None
     if task.keep_income and n_packages == 1:
         income_by_category = _income_by_category(block, task, task.weights[0],
                                                  assist(counted_total(task.weights[0]), rules))
-    elif track is not None:
-        weights = task.weights[track, np.arange(households.n)]
-        assisted = assist(counted_total(weights), rules)
-        income_by_category = _income_by_category(block, task, weights, assisted)
-        tracked_assistance = np.zeros((block.reps, block.years, len(ASSISTANCE_TOTALS)))
-        _keep_records(np.zeros((households.n, block.years, len(ASSISTANCE_FIELDS)), FLOAT),
-                      tracked_assistance, assisted, registered, rules.help_from)
-        pattern = judged(above_line(per_capita(assisted.before_help, members), lines))
-        before = outcomes(pattern, ("stable", "exit_year"))
-        kept_by_help = with_help(assisted, pattern, before["stable"], before["exit_year"])[0]
-        made = made_by_top_up(before["stable"], counted_total(weights))
-        tracked_kept = np.stack([kept_by_help.sum(axis=1), made.sum(axis=1)], axis=-1)
     return _BlockOutput(
         per_capita=income,
         **outcome,
@@ -453,21 +411,12 @@ def _reduce(block: Block, task: _BlockInput) -> _BlockOutput:
                                                                   zeros))),
         inpatient_episodes=np.einsum("yrh,h->ry", episodes, registered.astype(FLOAT),
                                      dtype=np.float64),
-        income_by_category=income_by_category, tracked_per_capita=tracked,
+        income_by_category=income_by_category,
         assistance=assistance_mean, assistance_totals=assistance_total,
         kept_by_assistance=kept_mean, kept_by_assistance_totals=kept_total,
-        tracked_assistance_totals=tracked_assistance,
-        tracked_kept_by_assistance_totals=tracked_kept,
         exited_by_with_help=exited_by_with_help,
-        people_exited_totals=people_exited, tracked_people_exited_totals=tracked_exited,
+        people_exited_totals=people_exited,
     )
-
-
-def _people_exited_by(exit_year: np.ndarray, people: np.ndarray, years: int) -> np.ndarray:
-    """(R, Y) Σ_h people[h] over the households that have exited by the end of each year;
-    ``exit_year`` (R, H) year indices or NO_YEAR."""
-    exited = exit_year != NO_YEAR
-    return np.stack([(exited & (exit_year <= y)) @ people for y in range(years)], axis=1)
 
 
 def _keep_records(mean: np.ndarray, total: np.ndarray | None, assisted: Assisted,
@@ -602,7 +551,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
              packages: Sequence[Package] | None = None, reps: int | None = None,
              seed: int | None = None, block_households: int | None = None, workers: int = 1,
              progress: Progress | None = None, keep_income: bool = True,
-             track: np.ndarray | None = None) -> SimulationResult:
+             ) -> SimulationResult:
     """Simulate household incomes, exits and fund outlays under a plan or candidate packages.
 
     Parameters
@@ -628,11 +577,6 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     keep_income : bool
         Keep per-capita income by household and year (False saves memory when only exits and
         outlays are needed, as in the optimiser).
-    track : array of int, optional
-        With ``packages``: the package of each household (H,) of one allocation whose
-        per-capita incomes and income by category are kept, as a plan run would keep them —
-        ``result.chosen(track)`` is then that plan's run, with no run of its own.
-
     Returns
     -------
     SimulationResult
@@ -643,9 +587,6 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     block_households = (block_households or scenario.simulation.block_households
                         or default_block_households(reps))
     n = registry.n_households
-    if track is not None and packages is None:
-        raise ValueError("track= keeps one allocation of candidate packages: give packages=")
-    tracked = None if track is None else np.asarray(track, dtype=np.int64)
     if packages is not None:
         package_list = list(packages)
         plan = None
@@ -666,7 +607,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
     key = None if kept is None else run_cache.run_key(
         scenario, registry, packages=package_list,
         assignment=None if plan is None else plan.assignment, reps=reps, seed=seed,
-        keep_income=keep_income, track=tracked)
+        keep_income=keep_income)
     fields = None if kept is None else kept.load(key)
     if fields is None:
         villages, village_keys = village_index(registry, scenario.county)
@@ -680,8 +621,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
                 households=_households(registry, start, stop, villages, village_keys, facts),
                 reps=reps, seed=seed, variants=variants,
                 weights=weights[:, start:stop], eligible=eligible[start:stop],
-                registered=registered[start:stop], keep_income=keep_income,
-                track=None if tracked is None else tracked[start:stop]))
+                registered=registered[start:stop], keep_income=keep_income))
         fields = joined_fields(n, reps, variants, eligible,
                                _run_tasks(tasks, workers, progress, n))
         if kept is not None:
@@ -690,7 +630,7 @@ def simulate(scenario: Scenario, plan: Plan | None = None, *, registry: Registry
         progress(n, n)
     return SimulationResult(scenario=scenario, registry=registry, plan=plan,
                             packages=package_list, variants=variants, weights=weights,
-                            eligible=eligible, reps=reps, seed=seed, tracked=tracked, **fields)
+                            eligible=eligible, reps=reps, seed=seed, **fields)
 
 
 def _run_tasks(tasks: list[_BlockInput], workers: int, progress: Progress | None,

@@ -182,10 +182,7 @@ def _quoted_list(text: str) -> str:
 
 def _instruments_known(text: str) -> str:
     """The instruments a package may name, each key with its Chinese name."""
-    from simulator.parameter_texts import code_words_zh
-
-    words = code_words_zh()
-    return "、".join(f"“{k}”（{words[k]}）" if k in words else f"“{k}”"
+    return "、".join(f"“{k}”（{_instrument_name(k)}）"
                     for k in (k.strip() for k in text.split(",")))
 
 
@@ -194,9 +191,13 @@ _FILE_KIND_ZH = {"registry": "名册", "plan": "分配方案", "monitoring recor
 
 
 def _instrument_name(key: str) -> str:
-    from simulator.parameter_texts import code_words_zh
+    """An instrument's Chinese name (its key where there is none)."""
+    from simulator import labels
 
-    return code_words_zh().get(key, key)
+    try:
+        return labels.instrument(key, "zh")
+    except KeyError:
+        return key
 
 
 OS_ERRORS_ZH = {

@@ -87,11 +87,7 @@ class SimulationResult:
     income_by_category: np.ndarray | None
     """(R, Y, 4) the plan's income of registered households by statistical component (wages,
     net business, property, transfers: :data:`simulator.vocabulary.INCOME_CATEGORIES`)
-    [yuan/year]; plan runs, and the tracked allocation of a candidate run."""
-    tracked: np.ndarray | None = None
-    """(H,) the allocation a candidate run kept in full (``simulate(track=)``), or None."""
-    tracked_per_capita: np.ndarray | None = None
-    """(R, H, Y) counted per-capita income under the tracked allocation."""
+    [yuan/year]; plan runs."""
     assistance: np.ndarray | None = None
     """(K, H, Y, F) the county's assistance per household and year, means over replications:
     the fields of :data:`simulator.assistance.FIELDS` (dibao top-up and 防返贫 help in yuan,
@@ -99,17 +95,13 @@ class SimulationResult:
     assistance_totals: np.ndarray | None = None
     """(K, R, Y, T) the same summed over households per replication
     (:data:`simulator.assistance.TOTALS`); None for an allocation picked from candidate
-    packages that the run did not track."""
+    packages (:meth:`chosen`)."""
     kept_by_assistance: np.ndarray | None = None
     """(K, H, 2) chance of a stable exit only the county's assistance makes: kept by 防返贫 help,
     made by the dibao top-up (:data:`simulator.assistance.KEPT`)."""
     kept_by_assistance_totals: np.ndarray | None = None
     """(K, R, 2) the same summed over households per replication, or None (as
     :attr:`assistance_totals`)."""
-    tracked_assistance_totals: np.ndarray | None = None
-    """(R, Y, T) assistance under the tracked allocation."""
-    tracked_kept_by_assistance_totals: np.ndarray | None = None
-    """(R, 2) stable exits only assistance makes under the tracked allocation."""
     exited_by_with_help: np.ndarray | None = None
     """(K, H, Y) chance that a household has exited by the end of each year on incomes with the
     county's 防返贫 help too — the exits its yearly targets count — or None when the run
@@ -117,9 +109,7 @@ class SimulationResult:
     people_exited_totals: np.ndarray | None = None
     """(K, R, Y) registered people whose household has exited by the end of each year, with
     the 防返贫 help where simulated (the count the yearly exit targets are on), per
-    replication: plan runs, and the tracked allocation picked with :meth:`chosen`."""
-    tracked_people_exited_totals: np.ndarray | None = None
-    """(R, Y) the same under the tracked allocation."""
+    replication: plan runs."""
 
     # -- shape
 
@@ -264,7 +254,7 @@ class SimulationResult:
         """Option k's exit outcomes (R, H each) on what households have — their income after
         the county's 防返贫 help too (:attr:`stable` and the exit years judge a plan before
         it): the county's outcome, which published figures describe. Needs the per-capita
-        incomes (plan runs, and a tracked allocation)."""
+        incomes (plan runs)."""
         if self.per_capita is None:
             raise ValueError("the run did not keep per-capita incomes (simulate(keep_income=))")
         lines = lines_by_household(self.by_safety_net, self.scenario.lines_yuan_per_capita,
@@ -308,12 +298,11 @@ class SimulationResult:
     def chosen(self, choice: np.ndarray, source: str = "chosen") -> SimulationResult:
         """This run as a one-option result in which household h takes option ``choice[h]`` —
         an allocation of candidate packages, on the same replications — so that it is summed
-        up by the same methods as a plan run (one home for every county figure). When the run
-        tracked this allocation (``simulate(track=)``), it is that plan's run in full,
-        per-capita incomes and income by category included."""
+        up by the same methods as a plan run (one home for every county figure). Exits and
+        money are the plan run's; incomes and the county-wide totals of a plan run are not
+        kept by a candidate run (a plan's own run has them)."""
         choice = np.asarray(choice)
         households = np.arange(len(choice))
-        full = self.tracked is not None and np.array_equal(choice, self.tracked)
 
         def pick(values: np.ndarray | None) -> np.ndarray | None:
             # advanced indices around a slice come first: (H, R[, Y]) → (1, R, H[, Y])
@@ -324,27 +313,17 @@ class SimulationResult:
         return dataclasses.replace(
             self, plan=plan, packages=list(plan.packages),
             weights=self.weights[choice, households][None],
-            per_capita=self.tracked_per_capita[None] if full else pick(self.per_capita),
-            # a tracking run's income by category is the tracked allocation's
-            income_by_category=self.income_by_category if full or self.tracked is None
-            else None,
-            tracked=None, tracked_per_capita=None,
+            per_capita=pick(self.per_capita), income_by_category=self.income_by_category,
             exit_year=pick(self.exit_year), return_year=pick(self.return_year),
             stable=pick(self.stable), exited_by_with_help=None
             if self.exited_by_with_help is None
             else self.exited_by_with_help[choice, households][None],
             assistance=None if self.assistance is None
             else self.assistance[choice, households][None],
-            assistance_totals=self.tracked_assistance_totals[None]
-            if full and self.tracked_assistance_totals is not None else None,
+            assistance_totals=None,
             kept_by_assistance=None if self.kept_by_assistance is None
             else self.kept_by_assistance[choice, households][None],
-            kept_by_assistance_totals=self.tracked_kept_by_assistance_totals[None]
-            if full and self.tracked_kept_by_assistance_totals is not None else None,
-            people_exited_totals=self.tracked_people_exited_totals[None]
-            if full and self.tracked_people_exited_totals is not None else None,
-            tracked_assistance_totals=None, tracked_kept_by_assistance_totals=None,
-            tracked_people_exited_totals=None)
+            kept_by_assistance_totals=None, people_exited_totals=None)
 
     def outlays_by_year(self, k: int = 0) -> np.ndarray:
         """(R, Y) total fund outlays under option k [yuan] (gross: principal invested counts
@@ -407,7 +386,7 @@ class SimulationResult:
         """The county's own assistance under option k, as ``summary.json`` reports it: means
         by year (and 95 % intervals of the stable exits only assistance makes); money in
         yuan. ``per_replication`` says whether the intervals are from replications or the run
-        kept only expected figures (an allocation of candidate packages it did not track)."""
+        kept only expected figures (an allocation picked from candidate packages)."""
         years = [str(int(y)) for y in self.years]
         figures = self.assistance_by_year(k)
 
@@ -568,14 +547,12 @@ class EligibleAmounts:
 _JOINED_ALONG = {"per_capita": 2, "exit_year": 2, "return_year": 2, "stable": 2,
                  "exited_by_with_help": 1,
                  "stable_without_support": 1,
-                 "exit_year_without_support": 1, "medical": 1, "tracked_per_capita": 1,
+                 "exit_year_without_support": 1, "medical": 1,
                  "assistance": 1, "kept_by_assistance": 1}
 """Per-household block outputs → their household axis."""
 
 _SUMMED = ("inpatient_episodes", "income_by_category", "assistance_totals",
-           "kept_by_assistance_totals", "tracked_assistance_totals",
-           "tracked_kept_by_assistance_totals", "people_exited_totals",
-           "tracked_people_exited_totals")
+           "kept_by_assistance_totals", "people_exited_totals")
 """Block outputs summed over the block's households."""
 
 _STORES = ("outlays", "recoveries")

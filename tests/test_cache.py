@@ -69,7 +69,7 @@ def test_settings_the_engine_does_not_read_keep_the_run(tiny_scenario_path: Path
         from simulator.population import population_of
 
         return run_key(scenario, population_of(scenario), packages=PACKAGES, assignment=None,
-                       reps=4, seed=3, keep_income=False, track=None)
+                       reps=4, seed=3, keep_income=False)
 
     changed = {
         "budget": "budget.yearly_yuan=[5, 5]",

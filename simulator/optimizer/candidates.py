@@ -241,15 +241,14 @@ def fold_to_plan_years(by_year: np.ndarray, plan_years: int) -> np.ndarray:
 
 def build_candidates(scenario: Scenario, registry: Registry, *, reps: int, seed: int,
                      packages: Sequence[Package] | None = None, workers: int = 1,
-                     progress=None, track: np.ndarray | None = None) -> CandidateSet:
-    """Run the engine on every candidate package and gather the optimiser's inputs; ``track``
-    (H,) is an allocation kept in full (``simulate(track=)``)."""
+                     progress=None) -> CandidateSet:
+    """Run the engine on every candidate package and gather the optimiser's inputs."""
     packages = list(packages) if packages is not None \
         else candidate_packages(scenario, registry)
     if not packages or packages[0] != Package():
         raise ValueError("the first candidate package must be 'none'")
     result = simulate(scenario, registry=registry, packages=packages, reps=reps, seed=seed,
-                      workers=workers, progress=progress, keep_income=False, track=track)
+                      workers=workers, progress=progress, keep_income=False)
     plan_years = scenario.horizon.plan_years
     n, k_count = registry.n_households, len(packages)
     eligible = {m.KEY: m.eligible(registry, scenario) for m in INSTRUMENTS}

@@ -232,8 +232,8 @@ class AllocationResult:
         return plan.outlays.sum(axis=1) - self._run(plan).recovered().sum(axis=1)
 
     def county_help(self, plan: Evaluation) -> np.ndarray:
-        """(R,) the county's 防返贫 help under a plan [yuan] (expected, for an allocation the
-        fresh run did not track)."""
+        """(R,) the county's 防返贫 help under a plan [yuan] (expected, for an allocation
+        picked from the fresh candidate run)."""
         return self._run(plan).county_help()
 
     def coverage_rule_summary(self) -> dict[str, Any]:
